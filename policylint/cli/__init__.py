@@ -1,0 +1,59 @@
+"""The ``policylint`` command group; subcommands are imported only when invoked."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from typing import Any
+
+import click
+
+from policylint import __version__
+
+#: name -> "module:attribute" of each subcommand.  Importing lazily keeps
+#: ``policylint check one.yaml`` from paying for every other command's imports.
+COMMANDS: dict[str, str] = {
+    "check": "policylint.cli.check:check",
+    "schema": "policylint.cli.schema:schema",
+}
+
+
+class LazyGroup(click.Group):
+    """A click group that imports a subcommand's module only when it is used."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        target = COMMANDS.get(name)
+        if target is None:
+            return None
+        module, _, attr = target.partition(":")
+        return getattr(importlib.import_module(module), attr)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="policylint")
+def cli() -> None:
+    """Lint police policies on cooperation with federal immigration enforcement."""
+
+
+def main(argv: list[str] | None = None) -> Any:
+    """Run the CLI; no traceback ever reaches the user (exit code 2 instead)."""
+    from policylint.errors import PolicylintError
+
+    try:
+        return cli.main(args=argv, prog_name="policylint", standalone_mode=True)
+    except PolicylintError as exc:  # pragma: no cover - commands handle their own
+        click.echo(f"policylint: error: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        click.echo("policylint: interrupted", err=True)
+        sys.exit(130)
+    except Exception as exc:  # noqa: BLE001 - the last line of defence
+        click.echo(
+            f"policylint: internal error: {type(exc).__name__}: {exc}\n"
+            "This is a bug in policylint; please report it with the command you ran.",
+            err=True,
+        )
+        sys.exit(2)
