@@ -1,0 +1,328 @@
+"""Read a policy file into plain data and a node tree, refusing hostile or broken YAML with a position."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from policylint.document import Document, escape_token
+from policylint.finding import FILE_START, Finding, Span
+
+# libyaml is 10x faster than the pure-Python parser; the fallback is correct, only slower.
+_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+HAVE_LIBYAML: bool = _Loader is not yaml.SafeLoader
+
+_TAG = "tag:yaml.org,2002:"
+_STR, _INT, _FLOAT, _BOOL, _NULL = _TAG + "str", _TAG + "int", _TAG + "float", _TAG + "bool", _TAG + "null"
+_TIMESTAMP, _MAP, _SEQ, _MERGE = _TAG + "timestamp", _TAG + "map", _TAG + "seq", _TAG + "merge"
+_STANDARD_TAGS = frozenset({_STR, _INT, _FLOAT, _BOOL, _NULL, _TIMESTAMP, _MAP, _SEQ, _MERGE})
+
+# Borrowed only for its scalar conversions (ints like 0x1F or 1_000, floats like .inf);
+# it never builds Python objects from tags because we call it for standard tags only.
+_SCALARS = yaml.constructor.SafeConstructor()
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """Bounds that keep a hostile file from costing unbounded time or memory."""
+
+    max_file_size: int = 2 * 1024 * 1024   # bytes; real policies are well under 200 KB
+    max_nodes: int = 100_000               # values after alias expansion (alias bombs)
+    max_depth: int = 64                    # nesting; real documents are about 6 deep
+    max_string: int = 100_000              # characters in one scalar (bounds regex work)
+
+
+DEFAULT_LIMITS = Limits()
+
+
+@dataclass(slots=True)
+class LoadResult:
+    """A document (``None`` when it could not be read) and the problems found reading it."""
+
+    document: Document | None
+    findings: list[Finding] = field(default_factory=list)
+
+
+class _LimitExceeded(Exception):
+    def __init__(self, rule: str, message: str, node: Any) -> None:
+        super().__init__(message)
+        self.rule, self.message, self.node = rule, message, node
+
+
+def _mark_span(mark: Any) -> Span:
+    return Span(mark.line + 1, mark.column + 1, mark.line + 1, mark.column + 2)
+
+
+def _node_span(node: Any) -> Span:
+    s, e = node.start_mark, node.end_mark
+    return Span(s.line + 1, s.column + 1, e.line + 1, e.column + 1)
+
+
+def _input_error(file: str, rule: str, message: str, span: Span = FILE_START) -> Finding:
+    return Finding(file=file, rule=rule, severity="error", message=message, line=span.line,
+                   column=span.column, end_line=span.end_line, end_column=span.end_column,
+                   input_error=True)
+
+
+class _Builder:
+    """Turns a composed node tree into JSON-compatible data, within the limits."""
+
+    def __init__(self, file: str, limits: Limits) -> None:
+        self.file = file
+        self.limits = limits
+        self.nodes = 0
+        self.findings: list[Finding] = []
+
+    def build(self, node: Any, pointer: str, depth: int) -> Any:
+        self.nodes += 1
+        if self.nodes > self.limits.max_nodes:
+            raise _LimitExceeded(
+                "yaml-too-many-nodes",
+                f"the document expands to more than {self.limits.max_nodes:,} values "
+                "(an alias bomb?); raise the limit with --max-nodes if it is genuine", node)
+        if depth > self.limits.max_depth:
+            raise _LimitExceeded(
+                "yaml-too-deep",
+                f"values are nested more than {self.limits.max_depth} levels deep", node)
+        tag = node.tag
+        if tag not in _STANDARD_TAGS:
+            self.findings.append(Finding(
+                file=self.file, rule="yaml-tag", severity="error", path=pointer,
+                message=f"unsupported YAML tag `{tag}`: policy documents use plain values "
+                        "(the tag is ignored, never executed)",
+                **_span_kwargs(node)))
+            tag = {"mapping": _MAP, "sequence": _SEQ}.get(node.id, _STR)
+        if tag == _MAP:
+            return self._mapping(node, pointer, depth)
+        if tag == _SEQ:
+            return [self.build(child, f"{pointer}/{i}", depth + 1) for i, child in enumerate(node.value)]
+        if node.id != "scalar":  # a mapping or sequence carrying a scalar tag such as !!str
+            return self.build_untagged(node, pointer, depth)
+        value = node.value
+        if len(value) > self.limits.max_string:
+            raise _LimitExceeded(
+                "yaml-string-too-long",
+                f"a value is {len(value):,} characters long (limit {self.limits.max_string:,})", node)
+        if tag == _STR or tag == _TIMESTAMP:  # dates stay ISO text: JSON-compatible, schema-checked
+            return value
+        if tag == _NULL:
+            return None
+        if tag == _BOOL:
+            return _SCALARS.construct_yaml_bool(node)
+        if tag == _INT:
+            return _SCALARS.construct_yaml_int(node)
+        if tag == _FLOAT:
+            return _SCALARS.construct_yaml_float(node)
+        return value
+
+    def build_untagged(self, node: Any, pointer: str, depth: int) -> Any:
+        if node.id == "mapping":
+            return self._mapping(node, pointer, depth)
+        return [self.build(child, f"{pointer}/{i}", depth + 1) for i, child in enumerate(node.value)]
+
+    def _mapping(self, node: Any, pointer: str, depth: int) -> dict[str, Any]:
+        if node.id != "mapping":
+            return self.build_untagged(node, pointer, depth)
+        out: dict[str, Any] = {}
+        first_seen: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == _MERGE:
+                self._merge(out, value_node, pointer, depth)
+                continue
+            if key_node.id != "scalar":
+                self.findings.append(Finding(
+                    file=self.file, rule="yaml-complex-key", severity="error", path=pointer,
+                    message="a mapping key must be a plain word, not a list or mapping",
+                    **_span_kwargs(key_node)))
+                continue
+            key = key_node.value  # keys keep their text: `on:` means "on", not True
+            if key in first_seen:
+                first = first_seen[key].start_mark.line + 1
+                self.findings.append(Finding(
+                    file=self.file, rule="yaml-duplicate-key", severity="error",
+                    path=pointer + "/" + escape_token(key),
+                    message=f"duplicate key `{key}` (first defined on line {first}); "
+                            "only the last one would be used",
+                    args=(("key", key), ("first_line", first)),
+                    **_span_kwargs(key_node)))
+            else:
+                first_seen[key] = key_node
+            out[key] = self.build(value_node, pointer + "/" + escape_token(key), depth + 1)
+        return out
+
+    def _merge(self, out: dict[str, Any], value_node: Any, pointer: str, depth: int) -> None:
+        sources = value_node.value if value_node.id == "sequence" else [value_node]
+        for src in sources:
+            if src.id != "mapping":
+                self.findings.append(Finding(
+                    file=self.file, rule="yaml-syntax", severity="error", path=pointer,
+                    message="a `<<` merge key must refer to a mapping", **_span_kwargs(src)))
+                continue
+            for key, value in self._mapping(src, pointer, depth).items():
+                out.setdefault(key, value)
+
+
+def _span_kwargs(node: Any) -> dict[str, int]:
+    s = _node_span(node)
+    return {"line": s.line, "column": s.column, "end_line": s.end_line, "end_column": s.end_column}
+
+
+def _position_of_offset(raw: bytes, offset: int) -> Span:
+    """1-based line/column of byte ``offset`` (column in characters of the valid prefix)."""
+    line_start = raw.rfind(b"\n", 0, offset) + 1
+    line = raw.count(b"\n", 0, offset) + 1
+    column = len(raw[line_start:offset].decode("utf-8", "replace")) + 1
+    return Span(line, column, line, column + 1)
+
+
+def decode(raw: bytes, file: str) -> tuple[str | None, Finding | None]:
+    """Bytes to text, or the finding that says why they are not a UTF-8 text file."""
+    nul = raw.find(b"\x00")
+    if nul != -1 and not raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return None, _input_error(file, "input-binary",
+                                  "this is a binary file, not a YAML text file (NUL byte found)",
+                                  _position_of_offset(raw, nul))
+    for bom, codec in ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16")):
+        if raw.startswith(bom):
+            try:
+                return raw.decode(codec), None
+            except UnicodeDecodeError as exc:
+                return None, _input_error(file, "input-encoding", f"not valid {codec.upper()}: {exc.reason}")
+    try:
+        return raw.decode("utf-8"), None
+    except UnicodeDecodeError as exc:
+        return None, _input_error(
+            file, "input-encoding",
+            f"not valid UTF-8 (byte 0x{raw[exc.start]:02x}); save the file as UTF-8",
+            _position_of_offset(raw, exc.start))
+
+
+# libyaml 0.2.5 recurses on the C stack once per nesting level and crashes the process
+# (a segmentation fault, not an exception) somewhere past 20,000 levels.  Every level
+# costs at least one character, and flow or compact nesting needs one of these
+# indicator characters per level, so their count bounds the depth.
+_C_SAFE_DEPTH = 10_000
+
+
+def _may_nest_deeper_than_c_can(text: str) -> bool:
+    if len(text) < _C_SAFE_DEPTH:
+        return False
+    indicators = sum(text.count(c) for c in "[{-?:")
+    widest_indent = max((len(ln) - len(ln.lstrip(" ")) for ln in text.splitlines()), default=0)
+    return indicators + widest_indent > _C_SAFE_DEPTH
+
+
+def compose(text: str, file: str) -> tuple[Any, Finding | None]:
+    """Parse one YAML document into its node tree, or the finding that says why not."""
+    # The pure-Python parser turns excessive depth into a catchable RecursionError.
+    loader = yaml.SafeLoader(text) if _may_nest_deeper_than_c_can(text) else _Loader(text)
+    try:
+        return loader.get_single_node(), None
+    except yaml.composer.ComposerError as exc:
+        if exc.problem and "another document" in exc.problem and exc.problem_mark is not None:
+            return None, _input_error(
+                file, "yaml-multiple-documents",
+                "the file holds several YAML documents (`---`); put each policy in its own file",
+                _mark_span(exc.problem_mark))
+        return None, _syntax_error(file, exc, text)
+    except yaml.YAMLError as exc:
+        return None, _syntax_error(file, exc, text)
+    except RecursionError:
+        # The pure-Python parser recurses per nesting level; libyaml stops at depth 1000 itself.
+        return None, _input_error(file, "yaml-too-deep", "values are nested too deeply to parse")
+    finally:
+        loader.dispose()
+
+
+def _syntax_error(file: str, exc: yaml.YAMLError, text: str) -> Finding:
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None)
+    context = getattr(exc, "context", None)
+    if problem:
+        message = f"YAML syntax error: {problem}" + (f" ({context})" if context else "")
+    else:
+        message = f"YAML syntax error: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
+    if "maximum nesting depth" in message:
+        return _input_error(file, "yaml-too-deep", "values are nested too deeply to parse",
+                            _mark_span(mark) if mark else FILE_START)
+    if mark is None and isinstance(exc, yaml.reader.ReaderError):
+        mark = _ReaderMark(exc, text)
+    return _input_error(file, "yaml-syntax", message, _mark_span(mark) if mark else FILE_START)
+
+
+class _ReaderMark:
+    """A mark for ReaderError, which reports only a character offset."""
+
+    def __init__(self, exc: Any, text: str) -> None:
+        offset = int(getattr(exc, "position", 0) or 0)
+        self.line = text.count("\n", 0, offset)
+        self.column = offset - (text.rfind("\n", 0, offset) + 1)
+
+
+def load_text(text: str, file: str = "<string>", limits: Limits = DEFAULT_LIMITS) -> LoadResult:
+    """Parse ``text`` into a :class:`Document` plus any problems found on the way."""
+    if not text.strip():
+        return LoadResult(None, [_input_error(file, "yaml-empty", "the file is empty")])
+    root, problem = compose(text, file)
+    if problem is not None:
+        return LoadResult(None, [problem])
+    if root is None:
+        return LoadResult(None, [_input_error(
+            file, "yaml-empty", "the file holds no YAML document (only comments)")])
+    if root.id != "mapping":
+        kind = {"sequence": "a list", "scalar": "a single value"}.get(root.id, root.id)
+        return LoadResult(None, [_input_error(
+            file, "yaml-not-mapping",
+            f"a policy document must be a mapping of keys (`policylint: 1`, `agency: ...`), not {kind}",
+            _node_span(root))])
+    builder = _Builder(file, limits)
+    try:
+        data = builder.build(root, "", 0)
+    except _LimitExceeded as exc:
+        return LoadResult(None, [*builder.findings,
+                                 _input_error(file, exc.rule, exc.message, _node_span(exc.node))])
+    except RecursionError:
+        return LoadResult(None, [_input_error(file, "yaml-too-deep", "values are nested too deeply")])
+    return LoadResult(Document(file=file, data=data, root=root, text=text), builder.findings)
+
+
+def load_bytes(raw: bytes, file: str, limits: Limits = DEFAULT_LIMITS) -> LoadResult:
+    """Decode and parse ``raw`` (the bytes of ``file``)."""
+    if len(raw) > limits.max_file_size:
+        return LoadResult(None, [_too_large(file, len(raw), limits)])
+    text, problem = decode(raw, file)
+    if problem is not None:
+        return LoadResult(None, [problem])
+    assert text is not None
+    return load_text(text, file, limits)
+
+
+def _too_large(file: str, size: int, limits: Limits) -> Finding:
+    return _input_error(
+        file, "input-too-large",
+        f"the file is {size:,} bytes, over the {limits.max_file_size:,}-byte limit "
+        "(raise it with --max-file-size if it is genuine)")
+
+
+def load_path(path: str, limits: Limits = DEFAULT_LIMITS, display: str | None = None) -> LoadResult:
+    """Read and parse the file at ``path``; never raises for a bad file."""
+    file = display or path
+    try:
+        with open(path, "rb") as fh:
+            size = os.fstat(fh.fileno()).st_size
+            if size > limits.max_file_size:
+                return LoadResult(None, [_too_large(file, size, limits)])
+            # Read one byte past the limit: files that grow or lie about their size still stop.
+            raw = fh.read(limits.max_file_size + 1)
+    except FileNotFoundError:
+        return LoadResult(None, [_input_error(file, "input-unreadable", "no such file")])
+    except IsADirectoryError:
+        return LoadResult(None, [_input_error(file, "input-unreadable", "is a directory")])
+    except PermissionError:
+        return LoadResult(None, [_input_error(file, "input-unreadable", "permission denied")])
+    except OSError as exc:
+        return LoadResult(None, [_input_error(file, "input-unreadable", exc.strerror or str(exc))])
+    return load_bytes(raw, file, limits)
