@@ -1,0 +1,212 @@
+"""Validate a document against the policy JSON Schema and explain each error to a policy drafter."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import Any, Iterable
+
+from policylint.document import Document, join, split
+from policylint.errors import did_you_mean
+from policylint.finding import Finding, Span
+
+# YAML 1.1 reads these plain words as booleans; a drafter meant the word.
+_YAML11_BOOLEANS = {"yes", "no", "on", "off", "y", "n", "true", "false"}
+_TYPE_NAMES = {"string": "text", "integer": "a whole number", "number": "a number",
+               "boolean": "true or false", "object": "a mapping of keys", "array": "a list",
+               "null": "null"}
+
+
+@lru_cache(maxsize=None)
+def policy_schema() -> dict[str, Any]:
+    """The policy-document schema shipped with the package."""
+    text = resources.files("policylint.schemas").joinpath("policy.schema.json").read_text("utf-8")
+    return json.loads(text)
+
+
+@lru_cache(maxsize=None)
+def _validator() -> Any:
+    # jsonschema costs ~50 ms to import: load it only when a document is validated.
+    from jsonschema import Draft202012Validator
+
+    schema = policy_schema()
+    return Draft202012Validator(schema)
+
+
+@dataclass(frozen=True, slots=True)
+class Validation:
+    """Schema findings for one document and the pointers whose values are invalid."""
+
+    findings: list[Finding]
+    invalid: frozenset[str]
+
+
+def validate(doc: Document) -> Validation:
+    """Validate ``doc``; every error becomes a finding at the offending value's position."""
+    validator = _validator()
+    errors = list(validator.iter_errors(doc.data))
+    if not errors:
+        return Validation([], frozenset())
+    findings: list[Finding] = []
+    invalid: set[str] = set()
+    for error in errors:
+        for pointer, rule, message, span in _explain(error, doc):
+            invalid.add(pointer)
+            findings.append(Finding(
+                file=doc.file, rule=rule, severity="error", message=message, path=pointer,
+                line=span.line, column=span.column, end_line=span.end_line,
+                end_column=span.end_column, snippet=doc.snippet(span)))
+    findings.sort(key=lambda f: (f.line, f.column, f.rule))
+    return Validation(findings, frozenset(invalid))
+
+
+def _pointer(path: Iterable[Any]) -> str:
+    return join("", *path)
+
+
+def _dotted(pointer: str) -> str:
+    tokens = split(pointer)
+    if not tokens:
+        return "the document"
+    out = tokens[0]
+    for t in tokens[1:]:
+        out += f"[{t}]" if t.isdigit() else f".{t}"
+    return out
+
+
+def _show(value: Any, limit: int = 60) -> str:
+    """A short rendering of a value for a message (never the whole instance)."""
+    if isinstance(value, bool):
+        text = "true" if value else "false"
+    elif value is None:
+        text = "null"
+    elif isinstance(value, (dict, list)):
+        text = "a mapping" if isinstance(value, dict) else "a list"
+        return text
+    else:
+        text = str(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, int):
+        return "a number"
+    if isinstance(value, float):
+        return "a number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return "null"
+
+
+def _best(error: Any) -> Any:
+    """Reduce a oneOf/anyOf error to its most relevant sub-error."""
+    from jsonschema.exceptions import best_match
+
+    while error.validator in ("oneOf", "anyOf") and error.context:
+        # Prefer the branch that matched the instance's type and got deepest.
+        error = best_match(error.context)
+    return error
+
+
+def _explain(error: Any, doc: Document) -> list[tuple[str, str, str, Span]]:
+    error = _best(error)
+    pointer = _pointer(error.absolute_path)
+    where = _dotted(pointer)
+    instance, schema, keyword = error.instance, error.schema, error.validator
+    if keyword == "additionalProperties" and isinstance(instance, dict):
+        known = set(schema.get("properties", {}))
+        patterns = list(schema.get("patternProperties", {}))
+        import re
+
+        extras = [k for k in instance if k not in known and not any(re.search(p, k) for p in patterns)]
+        out = []
+        for key in extras:
+            key_pointer = join(pointer, key)
+            out.append((key_pointer, "schema-unknown-key",
+                        f"unknown key `{key}` in `{where}`{did_you_mean(key, known)}",
+                        doc.key_span(key_pointer)))
+        return out
+    if keyword == "required":
+        missing = error.message.split("'")[1] if "'" in error.message else "?"
+        for name in schema.get("required", []):
+            if isinstance(instance, dict) and name not in instance:
+                missing = name
+                break
+        return [(join(pointer, missing), "schema-missing-key",
+                 f"`{where}` is missing the required key `{missing}`", _parent_span(doc, pointer))]
+    if keyword in ("enum", "const"):
+        allowed = schema.get("enum", [schema.get("const")])
+        words = [str(a) for a in allowed]
+        listing = ", ".join(words[:14]) + (", …" if len(words) > 14 else "")
+        hint = did_you_mean(str(instance), words) if isinstance(instance, str) else ""
+        return [(pointer, "schema-invalid-value",
+                 f"`{where}` is `{_show(instance)}`; expected one of: {listing}{hint}"
+                 + _yaml_hint(doc, pointer, instance), doc.span(pointer))]
+    if keyword == "type":
+        expected = schema.get("type")
+        names = [expected] if isinstance(expected, str) else list(expected or [])
+        wanted = " or ".join(_TYPE_NAMES.get(n, n) for n in names)
+        return [(pointer, "schema-wrong-type",
+                 f"`{where}` should be {wanted}, not {_kind(instance)}"
+                 + _yaml_hint(doc, pointer, instance), doc.span(pointer))]
+    if keyword in ("pattern", "format"):
+        described = schema.get("description", "")
+        expected = _expected_form(schema)
+        return [(pointer, "schema-invalid-format",
+                 f"`{where}` is `{_show(instance)}`; {expected}"
+                 + (f" ({described.rstrip('.')})" if described and len(described) < 100 else ""),
+                 doc.span(pointer))]
+    generic = {
+        "minItems": f"`{where}` needs at least {schema.get('minItems')} item(s)",
+        "maxItems": f"`{where}` allows at most {schema.get('maxItems')} item(s)",
+        "minLength": f"`{where}` must not be empty",
+        "maxLength": f"`{where}` is longer than {schema.get('maxLength')} characters",
+        "minimum": f"`{where}` must be at least {schema.get('minimum')}",
+        "maximum": f"`{where}` must be at most {schema.get('maximum')}",
+        "uniqueItems": f"`{where}` lists the same item twice",
+        "propertyNames": f"`{where}` has a key that is not allowed here",
+        "minProperties": f"`{where}` must not be empty",
+    }
+    message = generic.get(keyword) or f"`{where}` is not valid here ({keyword})"
+    return [(pointer, "schema-invalid", message, doc.span(pointer))]
+
+
+def _expected_form(schema: dict[str, Any]) -> str:
+    pattern = schema.get("pattern", "")
+    fmt = schema.get("format", "")
+    if fmt == "date" or pattern.startswith("^\\d{4}") or pattern.startswith("^[0-9]{4}"):
+        return "expected a date written YYYY-MM-DD (e.g. 2025-02-01)"
+    if fmt == "uri":
+        return "expected a web address (https://...)"
+    if pattern:
+        return f"expected text matching `{pattern}`"
+    return f"expected {fmt or 'a different form'}"
+
+
+def _yaml_hint(doc: Document, pointer: str, instance: Any) -> str:
+    """Explain YAML 1.1's surprises: `yes`/`no`/`on`/`off` are booleans, 1.33 is a number."""
+    if isinstance(instance, (dict, list)) or instance is None and not doc.exists(pointer):
+        return ""
+    raw = doc.snippet(doc.span(pointer), limit=40)
+    if isinstance(instance, bool) and raw.lower() in _YAML11_BOOLEANS:
+        return f" — YAML reads the bare word `{raw}` as true/false; write \"{raw}\" in quotes"
+    if isinstance(instance, (int, float)) and not isinstance(instance, bool) and raw:
+        return f" — YAML reads `{raw}` as a number; write \"{raw}\" in quotes if you meant text"
+    if instance is None and raw in ("", "~", "null", "Null", "NULL"):
+        return " — the value is empty"
+    return ""
+
+
+def _parent_span(doc: Document, pointer: str) -> Span:
+    """Where a missing key is reported: the key naming its parent mapping, or the file start."""
+    if pointer:
+        return doc.key_span(pointer)
+    return Span(1, 1, 1, 1)
