@@ -1,0 +1,88 @@
+"""``policylint check``: parse options into CheckSettings and run them."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from policylint.finding import SEVERITIES
+
+
+def _split(values: tuple[str, ...]) -> tuple[str, ...]:
+    """Repeatable options also accept comma-separated lists: --select a,b --select c."""
+    return tuple(v.strip() for value in values for v in value.split(",") if v.strip())
+
+
+@click.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("-f", "--format", "formats", multiple=True, metavar="FORMAT[:FILE]",
+              help="Output format, optionally written to FILE; repeat for several "
+                   "(text, concise, json, ...). Default: text.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False),
+              help="Write the (first) format to this file instead of standard output.")
+@click.option("--fail-on", type=click.Choice(SEVERITIES), default="error", show_default=True,
+              help="Exit 1 when a finding is at least this severe.")
+@click.option("--max-warnings", type=click.IntRange(min=0), default=None,
+              help="Also exit 1 when there are more warnings than this.")
+@click.option("--pack", "packs", multiple=True, metavar="ID",
+              help="Check against this pack (repeatable); replaces the default packs.")
+@click.option("--extend-pack", "extend_packs", multiple=True, metavar="ID",
+              help="Add a pack to the default ones (repeatable).")
+@click.option("--select", multiple=True, metavar="RULE", help="Only these rule ids or prefixes.")
+@click.option("--ignore", multiple=True, metavar="RULE", help="Skip these rule ids or prefixes.")
+@click.option("--stdin-filename", default="<stdin>", show_default=True,
+              help="The name to report for a document read from `-`.")
+@click.option("--max-file-size", type=click.IntRange(min=1), default=None, metavar="BYTES",
+              help="Largest file to read (default 2 MiB).")
+@click.option("--max-nodes", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Most values a document may expand to, aliases included (default 100,000).")
+@click.option("--max-depth", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Deepest nesting allowed (default 64).")
+@click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto",
+              show_default=True, help="Colour in text output (NO_COLOR is honoured).")
+@click.option("-q", "--quiet", is_flag=True, help="Show only errors.")
+@click.option("-v", "--verbose", count=True, help="Show more (links to the law).")
+@click.option("--statistics", is_flag=True, help="Count findings per rule.")
+def check(paths: tuple[str, ...], formats: tuple[str, ...], output: str | None, fail_on: str,
+          max_warnings: int | None, packs: tuple[str, ...], extend_packs: tuple[str, ...],
+          select: tuple[str, ...], ignore: tuple[str, ...], stdin_filename: str,
+          max_file_size: int | None, max_nodes: int | None, max_depth: int | None,
+          color: str, quiet: bool, verbose: int, statistics: bool) -> None:
+    """Check policy documents (files, directories, or - for standard input).
+
+    Exit codes: 0 no findings at or above --fail-on; 1 findings; 2 usage, configuration
+    or input error (a file that cannot be read or parsed).
+    """
+    from dataclasses import replace
+
+    from policylint.api import CheckSettings, run_check, use_color
+    from policylint.errors import PolicylintError
+    from policylint.formats import format_module, parse_output_spec
+    from policylint.loader import DEFAULT_LIMITS
+
+    if not paths:
+        raise click.UsageError("give at least one file or directory to check (or - for stdin)")
+    outputs = [parse_output_spec(spec) for spec in formats] or [("text", None)]
+    if output:
+        name, target = outputs[0]
+        outputs[0] = (name, target or output)
+    limits = DEFAULT_LIMITS
+    for field, value in (("max_file_size", max_file_size), ("max_nodes", max_nodes),
+                         ("max_depth", max_depth)):
+        if value is not None:
+            limits = replace(limits, **{field: value})
+    settings = CheckSettings(
+        paths=paths, stdin_filename=stdin_filename,
+        packs=_split(packs) or None, extend_packs=_split(extend_packs),
+        select=_split(select), ignore=_split(ignore), fail_on=fail_on,
+        max_warnings=max_warnings, limits=limits, outputs=tuple(outputs),
+        color=use_color(color), verbose=verbose, quiet=quiet, statistics=statistics)
+    try:
+        for name, _ in outputs:
+            format_module(name)
+        code = run_check(settings)
+    except PolicylintError as exc:
+        click.echo(f"policylint: error: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    sys.exit(code)

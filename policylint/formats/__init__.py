@@ -1,0 +1,129 @@
+"""Output formats: a registry of pure functions from results to text, and where they write."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import IO, Any
+
+from policylint.errors import UsageError, did_you_mean
+
+#: format name -> module.  A module either streams (``STREAM = True``: ``render_file(result,
+#: ctx)`` per file and ``render_summary(summary, ctx)`` at the end) or renders once at the end
+#: (``render(results, summary, ctx)``).  Every function is pure: data in, text out.
+FORMATS: dict[str, str] = {
+    "text": "policylint.formats.text",
+    "concise": "policylint.formats.concise",
+    "json": "policylint.formats.json",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class RenderContext:
+    """What formatters may know besides the findings."""
+
+    color: bool = False
+    verbose: int = 0
+    statistics: bool = False
+    tool_version: str = ""
+    root: str = field(default_factory=os.getcwd)  # paths in reports are relative to it
+    options: tuple[tuple[str, Any], ...] = ()
+
+
+def format_module(name: str) -> ModuleType:
+    """The module implementing format ``name`` (``UsageError`` with a hint if unknown)."""
+    target = FORMATS.get(name)
+    if target is None:
+        raise UsageError(f"unknown output format `{name}`{did_you_mean(name, FORMATS)}; "
+                         f"choose from: {', '.join(sorted(FORMATS))}")
+    return importlib.import_module(target)
+
+
+def parse_output_spec(spec: str) -> tuple[str, str | None]:
+    """``sarif:out.sarif`` -> ("sarif", "out.sarif"); ``text`` -> ("text", None)."""
+    name, sep, target = spec.partition(":")
+    if name == "template":  # template:PATH.j2[:OUT]
+        path, _, out = target.partition(":")
+        return f"template:{path}", out or None
+    return name, (target or None) if sep else None
+
+
+class AtomicWriter:
+    """Writes to a temporary file beside ``path`` and renames it on close.
+
+    An interrupted run then leaves the old report (or none), never half of a new one.
+    """
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        directory = os.path.dirname(os.path.abspath(path))
+        fd, self.tmp = tempfile.mkstemp(prefix=".policylint-", dir=directory)
+        self.fh: IO[str] = os.fdopen(fd, "w", encoding="utf-8", newline="")
+
+    def write(self, text: str) -> None:
+        self.fh.write(text)
+
+    def close(self) -> None:
+        self.fh.close()
+        os.replace(self.tmp, self.path)
+
+    def abort(self) -> None:
+        self.fh.close()
+        try:
+            os.unlink(self.tmp)
+        except OSError:
+            pass
+
+
+class _Stdout:
+    def write(self, text: str) -> None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+
+    def close(self) -> None:
+        pass
+
+    def abort(self) -> None:
+        pass
+
+
+class Reporter:
+    """One output of a run: a format and where it goes; streams when the format can."""
+
+    def __init__(self, name: str, target: str | None, ctx: RenderContext) -> None:
+        self.name, self.target, self.ctx = name, target, ctx
+        self.module = format_module(name)
+        self.stream = bool(getattr(self.module, "STREAM", False))
+        self.results: list[Any] = []
+        self.sink: Any = None
+
+    def _open(self) -> Any:
+        if self.sink is None:
+            self.sink = AtomicWriter(self.target) if self.target else _Stdout()
+        return self.sink
+
+    def add(self, result: Any) -> None:
+        if self.stream:
+            text = self.module.render_file(result, self.ctx)
+            if text:
+                self._open().write(text)
+        else:
+            self.results.append(result)
+
+    def close(self, summary: Any) -> None:
+        if self.stream:
+            text = self.module.render_summary(summary, self.ctx)
+        else:
+            text = self.module.render(self.results, summary, self.ctx)
+        sink = self._open()
+        if text:
+            sink.write(text)
+        sink.close()
+
+    def abort(self) -> None:
+        if self.sink is not None:
+            self.sink.abort()

@@ -1,0 +1,36 @@
+"""The default ``text`` format: findings grouped by file, citations beneath, a summary line."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from policylint.formats.templates import render_text
+
+STREAM = True
+
+_COLORS = {"error": "31", "warning": "33", "info": "36", "dim": "2", "bold": "1", "ok": "32", "file": "4"}
+
+
+def _style(ctx: Any) -> Any:
+    def style(text: Any, kind: str) -> str:
+        text = str(text)
+        if not ctx.color or kind not in _COLORS:
+            return text
+        return f"\x1b[{_COLORS[kind]}m{text}\x1b[0m"
+    return style
+
+
+def render_file(result: Any, ctx: Any) -> str:
+    findings = result.active
+    if not findings:
+        return ""
+    width = max(len(f"{f.line}:{f.column}") for f in findings)
+    return render_text("text.j2", file=result.file, findings=findings, width=width,
+                       style=_style(ctx), verbose=ctx.verbose)
+
+
+def render_summary(summary: Any, ctx: Any) -> str:
+    counts = [(n, s) for s, n in summary.by_severity.items() if n]
+    return render_text("text-summary.j2", summary=summary, counts=counts, style=_style(ctx),
+                       statistics=ctx.statistics,
+                       by_rule=sorted(summary.by_rule.items(), key=lambda kv: (-kv[1], kv[0])))

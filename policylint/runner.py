@@ -1,0 +1,168 @@
+"""Check files: discover them, load, validate, run the rules, and stream one result per file."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Iterator, Sequence
+
+from policylint.finding import SEVERITY_RANK, Finding
+from policylint.loader import DEFAULT_LIMITS, LoadResult, Limits, load_bytes, load_path
+
+YAML_SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass(slots=True)
+class FileResult:
+    """Everything found in one file, sorted by position."""
+
+    file: str
+    findings: list[Finding] = field(default_factory=list)
+    summary: dict[str, Any] | None = None  # compact provision summary, for compare
+
+    @property
+    def input_error(self) -> bool:
+        return any(f.input_error for f in self.findings)
+
+    @property
+    def active(self) -> list[Finding]:
+        """Findings not hidden by a suppression, waiver or baseline."""
+        return [f for f in self.findings if f.suppressed is None and f.baseline is None]
+
+
+@dataclass(slots=True)
+class Summary:
+    """Totals over a run, for summary lines, exit codes and reports."""
+
+    files: int = 0
+    files_with_findings: int = 0
+    input_errors: int = 0
+    by_severity: dict[str, int] = field(default_factory=lambda: {"error": 0, "warning": 0, "info": 0})
+    by_rule: dict[str, int] = field(default_factory=dict)
+    suppressed: int = 0
+    baselined: int = 0
+
+    def add(self, result: FileResult) -> None:
+        self.files += 1
+        active = result.active
+        if active:
+            self.files_with_findings += 1
+        if result.input_error:
+            self.input_errors += 1
+        for f in result.findings:
+            if f.suppressed is not None:
+                self.suppressed += 1
+            elif f.baseline is not None:
+                self.baselined += 1
+        for f in active:
+            self.by_severity[f.severity] += 1
+            self.by_rule[f.rule] = self.by_rule.get(f.rule, 0) + 1
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_severity.values())
+
+    def exit_code(self, fail_on: str = "error", max_warnings: int | None = None) -> int:
+        """0 clean, 1 findings at or above ``fail_on``, 2 an input could not be read."""
+        if self.input_errors:
+            return 2
+        threshold = SEVERITY_RANK[fail_on]
+        if any(n and SEVERITY_RANK[s] >= threshold for s, n in self.by_severity.items()):
+            return 1
+        if max_warnings is not None and self.by_severity["warning"] > max_warnings:
+            return 1
+        return 0
+
+
+@dataclass(frozen=True, slots=True)
+class CheckOptions:
+    """What a check run needs besides the files: limits and the rule selection."""
+
+    limits: Limits = DEFAULT_LIMITS
+    selection: Any = None  # policylint.engine.Selection; None = default packs
+    rule_dirs: tuple[str, ...] = ()
+    validate: bool = True
+
+
+def discover(paths: Sequence[str]) -> Iterator[tuple[str, Finding | None]]:
+    """Expand files and directories into YAML files (sorted; hidden directories skipped).
+
+    Yields ``(path, None)`` for each file to check and ``(path, finding)`` for a path that
+    cannot be walked, so one bad path never stops the others.
+    """
+    from policylint.loader import _input_error  # one constructor for input problems
+
+    for path in paths:
+        if os.path.isdir(path):
+            problems: list[OSError] = []
+            walk = os.walk(path, onerror=problems.append, followlinks=False)
+            for root, dirs, files in walk:
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                for name in sorted(files):
+                    if name.endswith(YAML_SUFFIXES) and not name.startswith("."):
+                        yield os.path.join(root, name), None
+            for err in problems:
+                where = err.filename or path
+                yield where, _input_error(where, "input-unreadable",
+                                          f"cannot read directory: {err.strerror or err}")
+        elif os.path.exists(path) or os.path.islink(path):
+            yield path, None
+        else:
+            yield path, _input_error(path, "input-unreadable", "no such file or directory")
+
+
+class Checker:
+    """Runs validation and the selected rule packs on loaded documents."""
+
+    def __init__(self, options: CheckOptions = CheckOptions()) -> None:
+        self.options = options
+        self._engine: Any = None
+
+    @property
+    def engine(self) -> Any:
+        if self._engine is None:
+            from policylint.engine import Engine
+            from policylint.registry import load_registry
+
+            registry = load_registry(extra_dirs=self.options.rule_dirs)
+            self._engine = Engine(registry, self.options.selection)
+        return self._engine
+
+    def check_loaded(self, loaded: LoadResult) -> FileResult:
+        """Validate and lint one loaded document; rules run even when the schema fails."""
+        doc = loaded.document
+        findings = list(loaded.findings)
+        if doc is None:
+            return FileResult(findings[0].file if findings else "<unknown>", findings)
+        invalid: frozenset[str] = frozenset()
+        if self.options.validate:
+            from policylint.validate import validate
+
+            validation = validate(doc)
+            findings.extend(validation.findings)
+            invalid = validation.invalid
+        findings.extend(self.engine.check(doc, invalid))
+        findings.sort(key=lambda f: (f.line, f.column, f.rule, f.path))
+        return FileResult(doc.file, findings)
+
+    def check_path(self, path: str, display: str | None = None) -> FileResult:
+        return self.check_loaded(load_path(path, self.options.limits, display))
+
+    def check_bytes(self, raw: bytes, file: str) -> FileResult:
+        return self.check_loaded(load_bytes(raw, file, self.options.limits))
+
+
+def check_paths(paths: Sequence[str], options: CheckOptions = CheckOptions(),
+                postprocess: Callable[[FileResult], FileResult] | None = None) -> Iterator[FileResult]:
+    """Check every file under ``paths`` in input order, one result per file, streamed."""
+    checker = Checker(options)
+    for path, problem in discover(paths):
+        result = FileResult(path, [problem]) if problem is not None else checker.check_path(path)
+        yield postprocess(result) if postprocess else result
+
+
+def summarise(results: Iterable[FileResult]) -> Summary:
+    summary = Summary()
+    for r in results:
+        summary.add(r)
+    return summary
