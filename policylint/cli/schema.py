@@ -1,0 +1,30 @@
+"""``policylint schema``: print the policy-document JSON Schema, or write it to a file."""
+
+from __future__ import annotations
+
+from importlib import resources
+
+import click
+
+
+def schema_text() -> str:
+    """The committed schema, read from the installed package (works from a wheel or zip)."""
+    return resources.files("policylint.schemas").joinpath("policy.schema.json").read_text(encoding="utf-8")
+
+
+@click.command()
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True, allow_dash=True),
+              default="-", show_default=True, help="Write the schema to FILE instead of stdout.")
+@click.pass_context
+def schema(ctx: click.Context, output: str) -> None:
+    """Print the JSON Schema (2020-12) of policy documents, for editors and other tools."""
+    text = schema_text()
+    if output == "-":
+        click.echo(text, nl=False)
+        return
+    try:
+        with open(output, "w", encoding="utf-8") as fh:
+            fh.write(text)
+    except OSError as exc:
+        click.echo(f"policylint: error: cannot write {output}: {exc.strerror or exc}", err=True)
+        ctx.exit(2)
