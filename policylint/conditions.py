@@ -1,0 +1,328 @@
+"""Compile the condition language of rule files into Python closures, once per run."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from typing import Any, Callable, Iterable
+
+from policylint.paths import MISSING, Path, PathError, compile_path
+
+#: Leaf operators that compare the value at ``path``/``topic``; exactly one per leaf.
+OPERATORS = ("equals", "in", "not_in", "exists", "matches", "contains", "contains_any",
+             "before", "after")
+COMBINATORS = ("all", "any", "not")
+TOPIC_PREDICATES = ("silent", "present")
+QUANTIFIERS = ("any", "all", "none")
+
+
+class ConditionError(ValueError):
+    """A condition that cannot be compiled; ``pointer`` is relative to the condition."""
+
+    def __init__(self, message: str, pointer: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.pointer = pointer
+
+
+class Env:
+    """Per-document evaluation state shared by every compiled condition.
+
+    ``args`` collects the message arguments named checks return for the current subject;
+    ``key`` is the mapping key of the current subject (set by the engine before each call).
+    """
+
+    __slots__ = ("root", "doc", "args", "key", "_lower")
+
+    def __init__(self, root: Any, doc: Any = None) -> None:
+        self.root = root
+        self.doc = doc
+        self.args: dict[str, Any] = {}
+        self.key: Any = None
+        self._lower: dict[int, str] = {}
+
+    def lower(self, text: str) -> str:
+        """``text.lower()``, computed once per string per document (regex rules share it)."""
+        got = self._lower.get(id(text))
+        if got is None:
+            got = self._lower[id(text)] = text.lower()
+        return got
+
+
+#: A compiled condition: ``(env, subject, key) -> bool``.
+Condition = Callable[[Env, Any, Any], bool]
+#: How a named check is looked up: name -> function, or ``None`` when unknown.
+CheckLookup = Callable[[str], Callable[..., Any] | None]
+
+
+def compile_condition(data: Any, checks: CheckLookup, pointer: str = "") -> Condition:
+    """Compile condition ``data``; raise :class:`ConditionError` on any mistake."""
+    if not isinstance(data, dict) or not data:
+        raise ConditionError("a condition must be a non-empty mapping", pointer)
+    keys = set(data)
+    if "each" in keys:
+        return _compile_each(data, checks, pointer)
+    if "check" in keys:
+        return _compile_check(data, checks, pointer)
+    if keys & set(TOPIC_PREDICATES):
+        return _compile_topic_predicate(data, pointer)
+    if "path" in keys or "topic" in keys:
+        return _compile_leaf(data, pointer)
+    if len(keys) != 1 or not keys <= set(COMBINATORS):
+        raise ConditionError(
+            f"cannot tell what the condition with keys {sorted(keys)} means: use one of "
+            "all/any/not, a path or topic predicate, silent/present, each or check", pointer)
+    op = next(iter(keys))
+    if op == "not":
+        inner = compile_condition(data["not"], checks, pointer + "/not")
+        return lambda env, s, k: not inner(env, s, k)
+    items = data[op]
+    if not isinstance(items, list) or not items:
+        raise ConditionError(f"`{op}` takes a non-empty list of conditions", pointer + "/" + op)
+    parts = tuple(compile_condition(c, checks, f"{pointer}/{op}/{n}") for n, c in enumerate(items))
+    if len(parts) == 1:
+        return parts[0]
+    if op == "all":
+        return lambda env, s, k: all(p(env, s, k) for p in parts)
+    return lambda env, s, k: any(p(env, s, k) for p in parts)
+
+
+def _extra(data: dict[str, Any], allowed: Iterable[str], pointer: str) -> None:
+    extra = sorted(set(data) - set(allowed))
+    if extra:
+        raise ConditionError(f"unexpected key `{extra[0]}` here", f"{pointer}/{extra[0]}")
+
+
+def _path(text: Any, pointer: str) -> Path:
+    try:
+        return compile_path(text)
+    except PathError as exc:
+        raise ConditionError(str(exc), pointer) from None
+
+
+def _values(path: Path) -> Callable[[Env, Any, Any], list[Any]]:
+    """A reader returning every value at ``path`` (one value, MISSING included, if no wildcard)."""
+    if not path.wildcard:
+        get = path.getter()
+        return lambda env, s, k: [get(env.root, s, k)]
+    return lambda env, s, k: [v for _, v, _ in path.select(env.root, s, "", k)]
+
+
+def _topic_value(topic: str) -> Callable[[Env, Any, Any], list[Any]]:
+    """``provisions.<topic>.value``; an absent topic or value reads as ``silent``."""
+
+    def read(env: Env, s: Any, k: Any) -> list[Any]:
+        provisions = env.root.get("provisions") if type(env.root) is dict else None
+        if type(provisions) is not dict:
+            return ["silent"]
+        prov = provisions.get(topic)
+        if prov is None:
+            return ["silent"]
+        if type(prov) is not dict:
+            return [MISSING]
+        value = prov.get("value")
+        return ["silent" if value is None else value]
+
+    return read
+
+
+def _compile_topic_predicate(data: dict[str, Any], pointer: str) -> Condition:
+    _extra(data, TOPIC_PREDICATES, pointer)
+    if len(data) != 1:
+        raise ConditionError("use `silent` or `present`, not both", pointer)
+    op, topic = next(iter(data.items()))
+    if not isinstance(topic, str) or not topic:
+        raise ConditionError(f"`{op}` takes a topic name", f"{pointer}/{op}")
+    read = _topic_value(topic)
+    want_silent = op == "silent"
+    return lambda env, s, k: (read(env, s, k)[0] == "silent") is want_silent
+
+
+def _compile_leaf(data: dict[str, Any], pointer: str) -> Condition:
+    if "path" in data and "topic" in data:
+        raise ConditionError("use either `path` or `topic`, not both", pointer)
+    source = "path" if "path" in data else "topic"
+    _extra(data, (source, *OPERATORS), pointer)
+    ops = [op for op in OPERATORS if op in data]
+    if len(ops) != 1:
+        raise ConditionError(
+            f"a `{source}` predicate needs exactly one of: {', '.join(OPERATORS)}", pointer)
+    op = ops[0]
+    if source == "path":
+        read = _values(_path(data["path"], pointer + "/path"))
+    else:
+        if not isinstance(data["topic"], str) or not data["topic"]:
+            raise ConditionError("`topic` takes a topic name", pointer + "/topic")
+        read = _topic_value(data["topic"])
+    test = _operator(op, data[op], f"{pointer}/{op}")
+    if op in ("not_in",) or (op == "exists" and data[op] is False):
+        # Negative tests hold only when *no* selected value has the property.
+        return lambda env, s, k: all(test(env, v) for v in read(env, s, k))
+    return lambda env, s, k: any(test(env, v) for v in read(env, s, k))
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equality that keeps ``true`` apart from ``1`` (YAML values are typed)."""
+    if type(a) is bool or type(b) is bool:
+        return a is b
+    return a == b
+
+
+def _nullify(v: Any) -> Any:
+    return None if v is MISSING else v
+
+
+def _operator(op: str, arg: Any, pointer: str) -> Callable[[Env, Any], bool]:
+    if op == "equals":
+        return lambda env, v: _same(_nullify(v), arg)
+    if op in ("in", "not_in"):
+        if not isinstance(arg, list):
+            raise ConditionError(f"`{op}` takes a list", pointer)
+        strings = frozenset(a for a in arg if isinstance(a, str))
+        others = tuple(a for a in arg if not isinstance(a, str))
+
+        def member(v: Any) -> bool:
+            v = _nullify(v)
+            if type(v) is str:
+                return v in strings
+            try:
+                return any(_same(v, a) for a in others)
+            except TypeError:
+                return False
+
+        if op == "in":
+            return lambda env, v: member(v)
+        return lambda env, v: not member(v)
+    if op == "exists":
+        if not isinstance(arg, bool):
+            raise ConditionError("`exists` takes true or false", pointer)
+        if arg:
+            return lambda env, v: _present(v)
+        return lambda env, v: not _present(v)
+    if op == "matches":
+        search = _regex(arg, pointer)
+
+        def matches(env: Env, v: Any) -> bool:
+            if type(v) is str:
+                return search(env, v)
+            if type(v) is list:
+                return any(type(x) is str and search(env, x) for x in v)
+            return False
+
+        return matches
+    if op == "contains":
+        return lambda env, v: type(v) is list and any(_same(x, arg) for x in v)
+    if op == "contains_any":
+        if not isinstance(arg, list):
+            raise ConditionError("`contains_any` takes a list", pointer)
+        return lambda env, v: type(v) is list and any(_same(x, a) for x in v for a in arg)
+    # before / after
+    when = as_date(arg)
+    if when is None:
+        raise ConditionError(f"`{op}` takes an ISO date (YYYY-MM-DD)", pointer)
+    if op == "before":
+        return lambda env, v: (d := as_date(v)) is not None and d < when
+    return lambda env, v: (d := as_date(v)) is not None and d > when
+
+
+def _present(v: Any) -> bool:
+    return v is not MISSING and v is not None and v != "" and v != [] and v != {}
+
+
+def as_date(v: Any) -> _dt.date | None:
+    """An ISO date (or the date part of an ISO timestamp), else ``None``."""
+    if isinstance(v, _dt.datetime):
+        return v.date()
+    if isinstance(v, _dt.date):
+        return v
+    if type(v) is str and len(v) >= 10:
+        try:
+            return _dt.date.fromisoformat(v[:10])
+        except ValueError:
+            return None
+    return None
+
+
+def _regex(pattern: Any, pointer: str) -> Callable[[Env, str], bool]:
+    """A case-insensitive search.  A pattern with no capital letter (so no ``\\S``/``\\D``
+    escapes either) runs case-sensitively on the lower-cased text, which the document
+    shares between rules; other patterns fall back to ``re.IGNORECASE``."""
+    if not isinstance(pattern, str) or not pattern:
+        raise ConditionError("`matches` takes a regular expression", pointer)
+    try:
+        if pattern == pattern.lower():
+            rx = re.compile(pattern)
+            return lambda env, text: rx.search(env.lower(text)) is not None
+        rx = re.compile(pattern, re.IGNORECASE)
+    except re.error as exc:
+        raise ConditionError(f"invalid regular expression: {exc}", pointer) from None
+    return lambda env, text: rx.search(text) is not None
+
+
+def _compile_each(data: dict[str, Any], checks: CheckLookup, pointer: str) -> Condition:
+    _extra(data, ("each", *QUANTIFIERS), pointer)
+    quants = [q for q in QUANTIFIERS if q in data]
+    if len(quants) != 1:
+        raise ConditionError("`each` needs exactly one of `any`, `all`, `none`", pointer)
+    q = quants[0]
+    path = _path(data["each"], pointer + "/each")
+    read = _values(path)
+    inner = compile_condition(data[q], checks, f"{pointer}/{q}")
+
+    def items(env: Env, s: Any, k: Any) -> list[tuple[Any, Any]] | None:
+        out: list[tuple[Any, Any]] = []
+        for coll in read(env, s, k):
+            if coll is MISSING or coll is None:
+                continue
+            if type(coll) is list:
+                out.extend((item, k) for item in coll)
+            elif type(coll) is dict:
+                out.extend((item, key) for key, item in coll.items())
+            else:
+                return None  # wrong type: the quantifier is false, whatever it is
+        return out
+
+    if q == "any":
+        def each_any(env: Env, s: Any, k: Any) -> bool:
+            got = items(env, s, k)
+            return bool(got) and any(inner(env, item, key) for item, key in got)
+        return each_any
+    if q == "all":
+        def each_all(env: Env, s: Any, k: Any) -> bool:
+            got = items(env, s, k)
+            return got is not None and all(inner(env, item, key) for item, key in got)
+        return each_all
+
+    def each_none(env: Env, s: Any, k: Any) -> bool:
+        got = items(env, s, k)
+        return got is not None and not any(inner(env, item, key) for item, key in got)
+    return each_none
+
+
+def _compile_check(data: dict[str, Any], checks: CheckLookup, pointer: str) -> Condition:
+    _extra(data, ("check", "args"), pointer)
+    name = data["check"]
+    func = checks(name) if isinstance(name, str) else None
+    if func is None:
+        raise ConditionError(f"no check function named `{name}`", pointer + "/check")
+    args = data.get("args") or {}
+    if not isinstance(args, dict):
+        raise ConditionError("`args` must be a mapping", pointer + "/args")
+    validate = getattr(func, "validate_args", None)
+    if validate is not None:
+        problem = validate(args)
+        if problem:
+            raise ConditionError(problem, pointer + "/args")
+
+    def call(env: Env, s: Any, k: Any) -> bool:
+        env.key = k
+        try:
+            result = func(env, None if s is MISSING else s, args)
+        except (TypeError, ValueError, KeyError, AttributeError, IndexError):
+            return False  # a value of the wrong type: the schema reports it, the rule does not
+        if isinstance(result, dict):
+            env.args.update(result)
+            return True
+        return bool(result)
+
+    return call

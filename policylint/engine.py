@@ -1,0 +1,277 @@
+"""Run the selected rules on a document and stamp each finding with its rule, severity and place."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Collection, Iterable, Literal
+
+from policylint.conditions import Env
+from policylint.errors import UsageError, did_you_mean
+from policylint.finding import SEVERITY_RANK, Finding, Span
+from policylint.paths import MISSING
+from policylint.registry import Registry
+from policylint.rule import CompiledRule
+from policylint.templating import render_message
+
+Outcome = Literal["pass", "fail", "not_applicable", "skipped"]
+
+
+@dataclass(frozen=True, slots=True)
+class Selection:
+    """Which rules run.
+
+    ``packs=None`` means the default packs of each document (binding packs of its state or
+    city, federal packs, ``drafting``); a tuple replaces them.  ``extend_packs`` adds packs.
+    ``select`` (when given) runs only the rules it names and ``ignore`` drops rules; both
+    take rule ids, aliases or id prefixes (``citation-``).
+    """
+
+    packs: tuple[str, ...] | None = None
+    extend_packs: tuple[str, ...] = ()
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+
+
+@dataclass(slots=True)
+class Evaluation:
+    """Findings of one document and what each selected rule concluded."""
+
+    findings: list[Finding]
+    outcomes: dict[str, Outcome] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedRule:
+    """A compiled rule with what the selected packs make of it."""
+
+    compiled: CompiledRule
+    severity: str
+    packs: tuple[str, ...]
+    citation: str | None
+    url: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """The rules of one pack selection, compiled once, also indexed by topic."""
+
+    packs: tuple[str, ...]
+    rules: tuple[PlannedRule, ...]
+    by_topic: dict[str, tuple[str, ...]]
+
+
+class Engine:
+    """Evaluates documents against a registry under a :class:`Selection`."""
+
+    def __init__(self, registry: Registry, selection: Selection | None = None) -> None:
+        self.registry = registry
+        self.selection = selection or Selection()
+        sel = self.selection
+        for pack in (*(sel.packs or ()), *sel.extend_packs):
+            if pack not in registry.packs:
+                raise UsageError(f"unknown pack `{pack}`{did_you_mean(pack, registry.packs)}")
+        self._select = self._resolve_patterns(sel.select, "--select") if sel.select else None
+        self._ignore = self._resolve_patterns(sel.ignore, "--ignore")
+        self._plans: dict[tuple[str, ...], Plan] = {}
+        self._defaults: dict[tuple[Any, Any], tuple[str, ...]] = {}
+
+    # -- selection ---------------------------------------------------------------------------
+
+    def _resolve_patterns(self, patterns: Iterable[str], option: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """Split ``patterns`` into exact canonical ids and id prefixes; unknown ones are errors."""
+        exact: list[str] = []
+        prefixes: list[str] = []
+        ids = self.registry.rules
+        for raw in patterns:
+            name = raw.strip()
+            canonical = self.registry.resolve(name)
+            if canonical is not None:
+                exact.append(canonical)
+            elif name and any(rid.startswith(name) for rid in ids):
+                prefixes.append(name)
+            else:
+                raise UsageError(f"unknown rule or rule prefix `{raw}` in {option}"
+                                 f"{did_you_mean(name, self.registry.known_ids())}")
+        return tuple(exact), tuple(prefixes)
+
+    @staticmethod
+    def _matches(rule_id: str, patterns: tuple[tuple[str, ...], tuple[str, ...]]) -> bool:
+        exact, prefixes = patterns
+        return rule_id in exact or any(rule_id.startswith(p) for p in prefixes)
+
+    def default_packs(self, state: Any, jurisdiction: Any) -> tuple[str, ...]:
+        """The default packs for an agency in ``state`` (and city ``jurisdiction``)."""
+        key = (state, jurisdiction)
+        got = self._defaults.get(key)
+        if got is None:
+            got = self._defaults[key] = tuple(
+                p.id for p in self.registry.packs.values() if p.default_for(state, jurisdiction))
+        return got
+
+    def packs_for(self, doc_data: Any) -> tuple[str, ...]:
+        """The packs selected for a document (its defaults unless packs were given)."""
+        sel = self.selection
+        if sel.packs is not None:
+            base = sel.packs
+        else:
+            agency = doc_data.get("agency") if isinstance(doc_data, dict) else None
+            agency = agency if isinstance(agency, dict) else {}
+            base = self.default_packs(agency.get("state"), agency.get("jurisdiction"))
+        extra = tuple(p for p in sel.extend_packs if p not in base)
+        return base + extra
+
+    def plan(self, packs: tuple[str, ...]) -> Plan:
+        """The compiled plan for ``packs`` (cached: most runs need one or a few)."""
+        got = self._plans.get(packs)
+        if got is None:
+            got = self._plans[packs] = self._build_plan(packs)
+        return got
+
+    def _build_plan(self, packs: tuple[str, ...]) -> Plan:
+        members: dict[str, list[tuple[str, Any]]] = {}
+        for pack_id in packs:
+            for entry in self.registry.packs[pack_id].rules:
+                members.setdefault(entry.rule, []).append((pack_id, entry))
+        if self._select is not None:
+            candidates = [rid for rid in self.registry.rules if self._matches(rid, self._select)]
+        else:
+            candidates = list(members)
+        planned: list[PlannedRule] = []
+        by_topic: dict[str, list[str]] = {}
+        for rid in candidates:
+            if self._matches(rid, self._ignore):
+                continue
+            compiled = self.registry.compiled[rid]
+            rule = compiled.rule
+            entries = members.get(rid, [])
+            if entries:
+                top = max(SEVERITY_RANK[e.severity] for _, e in entries)
+                best = next(e for _, e in entries if SEVERITY_RANK[e.severity] == top)
+                severity = best.severity
+                citation = best.citation or rule.law.get("citation")
+                url = best.url if (best.citation or best.url) else rule.law.get("url")
+            else:
+                severity, citation, url = rule.severity, rule.law.get("citation"), rule.law.get("url")
+            planned.append(PlannedRule(compiled, severity, tuple(p for p, _ in entries), citation, url))
+            for topic in rule.topics:
+                by_topic.setdefault(topic, []).append(rid)
+        return Plan(packs, tuple(planned), {t: tuple(r) for t, r in by_topic.items()})
+
+    # -- evaluation --------------------------------------------------------------------------
+
+    def check(self, doc: Any, invalid: Collection[str] = ()) -> list[Finding]:
+        """The findings of the selected rules on ``doc``, sorted by position and rule."""
+        return self.evaluate(doc, invalid).findings
+
+    def evaluate(self, doc: Any, invalid: Collection[str] = ()) -> Evaluation:
+        """Findings plus each rule's outcome; rules reading invalid values are skipped."""
+        plan = self.plan(self.packs_for(doc.data))
+        env = Env(doc.data, doc)
+        bad = tuple(invalid)
+        findings: list[Finding] = []
+        outcomes: dict[str, Outcome] = {}
+        for planned in plan.rules:
+            compiled = planned.compiled
+            rid = compiled.rule.id
+            if bad and _rule_blocked(compiled, bad):
+                outcomes[rid] = "skipped"
+                continue
+            outcome: Outcome = "not_applicable"
+            skipped = 0
+            if compiled.selector is None:
+                subjects: Iterable[tuple[str, Any, Any]] = (("", doc.data, None),)
+            else:
+                subjects = compiled.selector.select(doc.data)
+            when, fail = compiled.when, compiled.fail
+            for pointer, subject, key in subjects:
+                if bad and pointer and _overlaps(pointer, bad):
+                    skipped += 1
+                    continue
+                if subject is MISSING:
+                    subject = None
+                if env.args:
+                    env.args = {}
+                if when is not None and not when(env, subject, key):
+                    continue
+                if outcome == "not_applicable":
+                    outcome = "pass"
+                if fail(env, subject, key):
+                    outcome = "fail"
+                    findings.append(self._finding(doc, planned, pointer, subject, key, env.args))
+            if outcome == "not_applicable" and skipped:
+                outcome = "skipped"
+            outcomes[rid] = outcome
+        findings.sort(key=lambda f: (f.line, f.column, f.rule, f.path))
+        return Evaluation(findings, outcomes)
+
+    def _finding(self, doc: Any, planned: PlannedRule, base: str, subject: Any, key: Any,
+                 args: dict[str, Any]) -> Finding:
+        compiled = planned.compiled
+        rule = compiled.rule
+        pointer = compiled.at_pointer(base)
+        span = doc.span(pointer)
+        data = doc.data if isinstance(doc.data, dict) else {}
+        agency = data.get("agency")
+        value = subject.get("value") if isinstance(subject, dict) else subject
+        context = {
+            "agency": agency if isinstance(agency, dict) else {},
+            "doc": data,
+            "subject": subject,
+            "key": key,
+            "topic": rule.topics[0] if rule.topics else key,
+            "value": value,
+            "args": dict(args),
+            "rule": {"id": rule.id, "title": rule.title},
+        }
+        message = render_message(compiled.template, context, rule.title)
+        stamped = dict(args)
+        if value is not None and not isinstance(value, (dict, list)):
+            stamped.setdefault("value", value)
+        return Finding(
+            file=doc.file, rule=rule.id, severity=planned.severity,  # type: ignore[arg-type]
+            message=message, path=pointer, line=span.line, column=span.column,
+            end_line=span.end_line, end_column=span.end_column,
+            args=tuple((k, _frozen(v)) for k, v in sorted(stamped.items())),
+            packs=planned.packs, citation=planned.citation, url=planned.url,
+            snippet=_snippet(doc, span),
+        )
+
+
+def _snippet(doc: Any, span: Span, limit: int = 120) -> str | None:
+    """Short source text of the finding: the value when on one line, else its first line."""
+    if span.end_line == span.line:
+        text = doc.snippet(span, limit)
+    else:
+        text = doc.line_text(span.line).strip()
+        if len(text) > limit:
+            text = text[: limit - 1] + "…"
+    return text or None
+
+
+def _frozen(value: Any) -> Any:
+    if isinstance(value, list):
+        return tuple(_frozen(v) for v in value)
+    if isinstance(value, dict):
+        return tuple((k, _frozen(v)) for k, v in value.items())
+    return value
+
+
+def _overlaps(pointer: str, invalid: tuple[str, ...]) -> bool:
+    """Whether ``pointer`` is at, above or below any invalid pointer."""
+    for bad in invalid:
+        if (not bad or bad == pointer or bad.startswith(pointer + "/")
+                or pointer.startswith(bad + "/")):
+            return True
+    return False
+
+
+def _rule_blocked(compiled: CompiledRule, invalid: tuple[str, ...]) -> bool:
+    for pointer in compiled.reads:
+        if not pointer or _overlaps(pointer, invalid):
+            return True
+    under = compiled.subjects_under
+    if under is not None:
+        for bad in invalid:
+            if not bad or bad == under or under.startswith(bad + "/"):
+                return True
+    return False

@@ -1,0 +1,265 @@
+"""Load, validate and index every rule file and pack manifest, once per process."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from typing import Any, Iterable, Iterator
+
+from policylint.document import Document, join
+from policylint.errors import RuleFileError, did_you_mean
+from policylint.rule import CompiledRule, Pack, Rule, RuleCompileError, compile_rule
+
+#: Pack manifests live in a directory of this name; every other YAML file is a rule.
+PACK_DIR = "packs"
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One problem in a rule or pack file, with its ``file:line:col``."""
+
+    file: str
+    line: int
+    column: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}: {self.message}"
+
+
+@dataclass(slots=True)
+class Registry:
+    """Every known rule (compiled) and pack, with alias resolution."""
+
+    rules: dict[str, Rule] = field(default_factory=dict)
+    compiled: dict[str, CompiledRule] = field(default_factory=dict)
+    aliases: dict[str, str] = field(default_factory=dict)
+    packs: dict[str, Pack] = field(default_factory=dict)
+
+    def resolve(self, rule_id: str) -> str | None:
+        """The canonical id of ``rule_id`` (itself or an alias), or ``None``."""
+        if rule_id in self.rules:
+            return rule_id
+        return self.aliases.get(rule_id)
+
+    def rule(self, rule_id: str) -> Rule:
+        """The rule named ``rule_id`` (or one of its aliases); ``KeyError`` with a hint."""
+        canonical = self.resolve(rule_id)
+        if canonical is None:
+            raise KeyError(f"no rule `{rule_id}`{did_you_mean(rule_id, self.known_ids())}")
+        return self.rules[canonical]
+
+    def known_ids(self) -> set[str]:
+        return set(self.rules) | set(self.aliases)
+
+    def packs_using(self, rule_id: str) -> list[tuple[Pack, Any]]:
+        """Every pack that uses ``rule_id``, with its entry there, in pack order."""
+        out = []
+        for pack in self.packs.values():
+            for entry in pack.rules:
+                if entry.rule == rule_id:
+                    out.append((pack, entry))
+        return out
+
+
+# -- reading files ---------------------------------------------------------------------------
+
+
+def read_yaml(text: str, file: str) -> tuple[Document | None, list[Problem]]:
+    """Parse a rule/pack file with positions, through the same loader as policy documents."""
+    from policylint.loader import load_text
+
+    result = load_text(text, file)
+    problems = [Problem(file, f.line, f.column, f.message) for f in result.findings]
+    return result.document, problems
+
+
+def _package_files() -> Iterator[tuple[str, str, str]]:
+    """``(display name, category, text)`` of every YAML file under ``policylint/rules``."""
+    root = resources.files("policylint").joinpath("rules")
+
+    def walk(node: Any, parts: tuple[str, ...]) -> Iterator[tuple[str, str, str]]:
+        for child in sorted(node.iterdir(), key=lambda c: c.name):
+            if child.is_dir():
+                if not child.name.startswith(("_", ".")):
+                    yield from walk(child, (*parts, child.name))
+            elif parts and child.name.endswith((".yaml", ".yml")):
+                # Files directly under rules/ are data tables for check functions, not rules.
+                display = "/".join(("policylint", "rules", *parts, child.name))
+                yield display, parts[0] if parts else "", child.read_text("utf-8")
+
+    yield from walk(root, ())
+
+
+def _directory_files(path: str) -> Iterator[tuple[str, str, str]]:
+    if not os.path.isdir(path):
+        raise RuleFileError(f"rule directory not found: {path}")
+    for dirpath, dirs, files in os.walk(path):
+        dirs[:] = sorted(d for d in dirs if not d.startswith((".", "_")))
+        for name in sorted(files):
+            if name.endswith((".yaml", ".yml")):
+                full = os.path.join(dirpath, name)
+                rel = os.path.relpath(full, path).split(os.sep)
+                try:
+                    with open(full, encoding="utf-8") as fh:
+                        text = fh.read()
+                except (OSError, UnicodeDecodeError) as exc:
+                    raise RuleFileError(f"cannot read rule file: {exc}", location=full) from None
+                yield full, rel[0] if len(rel) > 1 else "", text
+
+
+# -- meta-schemas ----------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=None)
+def meta_schema(name: str) -> dict[str, Any]:
+    """``rule`` or ``pack``: the meta-schema shipped in ``policylint/schemas``."""
+    text = resources.files("policylint.schemas").joinpath(f"{name}.schema.json").read_text("utf-8")
+    return json.loads(text)
+
+
+@lru_cache(maxsize=None)
+def _validator(name: str) -> Any:
+    from jsonschema import Draft202012Validator
+
+    return Draft202012Validator(meta_schema(name))
+
+
+def _schema_problems(doc: Document, kind: str) -> list[Problem]:
+    out = []
+    for error in sorted(_validator(kind).iter_errors(doc.data), key=lambda e: list(map(str, e.absolute_path))):
+        pointer = join("", *error.absolute_path)
+        if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+            allowed = set((error.schema or {}).get("properties", {}))
+            for key in sorted(set(error.instance) - allowed):
+                span = doc.key_span(join(pointer, key))
+                out.append(Problem(doc.file, span.line, span.column,
+                                   f"unknown key `{key}`{did_you_mean(key, allowed)}"))
+            continue
+        span = doc.span(pointer)
+        where = f"`{pointer}`: " if pointer else ""
+        message = error.message if len(error.message) <= 160 else error.message[:157] + "..."
+        out.append(Problem(doc.file, span.line, span.column, f"{where}{message}"))
+    return out
+
+
+# -- loading ---------------------------------------------------------------------------------
+
+
+def _stem(file: str) -> str:
+    base = file.replace("\\", "/").rsplit("/", 1)[-1]
+    return base.rsplit(".", 1)[0]
+
+
+def load_rule_text(text: str, file: str, category: str = "") -> tuple[CompiledRule | None, list[Problem]]:
+    """Read, validate and compile one rule file; problems come back with positions."""
+    doc, problems = read_yaml(text, file)
+    if doc is None or problems:
+        return None, problems or [Problem(file, 1, 1, "cannot read the rule file")]
+    problems = _schema_problems(doc, "rule")
+    if problems:
+        return None, problems
+    data = doc.data
+    if data["id"] != _stem(file):
+        span = doc.span("/id")
+        problems.append(Problem(file, span.line, span.column,
+                                f"rule id `{data['id']}` must match the file name `{_stem(file)}`"))
+        return None, problems
+    rule = Rule.from_data(data, file=file, category=category)
+    try:
+        compiled = compile_rule(rule)
+    except RuleCompileError as exc:
+        span = doc.span(exc.pointer)
+        return None, [Problem(file, span.line, span.column, exc.message)]
+    return compiled, []
+
+
+def load_pack_text(text: str, file: str) -> tuple[Pack | None, Document | None, list[Problem]]:
+    """Read and validate one pack manifest (rule references are checked by the registry)."""
+    doc, problems = read_yaml(text, file)
+    if doc is None or problems:
+        return None, doc, problems or [Problem(file, 1, 1, "cannot read the pack file")]
+    problems = _schema_problems(doc, "pack")
+    if problems:
+        return None, doc, problems
+    if doc.data["id"] != _stem(file):
+        span = doc.span("/id")
+        return None, doc, [Problem(file, span.line, span.column,
+                                   f"pack id `{doc.data['id']}` must match the file name `{_stem(file)}`")]
+    return Pack.from_data(doc.data, file=file), doc, []
+
+
+def build_registry(files: Iterable[tuple[str, str, str]]) -> Registry:
+    """Build a registry from ``(file, category, text)`` triples; raise on any problem."""
+    registry = Registry()
+    problems: list[Problem] = []
+    owners: dict[str, str] = {}  # id or alias -> file that claims it
+    packs: list[tuple[Pack, Document]] = []
+    for file, category, text in files:
+        if category == PACK_DIR:
+            pack, doc, found = load_pack_text(text, file)
+            problems.extend(found)
+            if pack is not None and doc is not None:
+                if pack.id in registry.packs:
+                    problems.append(Problem(file, 1, 1, f"duplicate pack id `{pack.id}` "
+                                            f"(also in {registry.packs[pack.id].file})"))
+                else:
+                    registry.packs[pack.id] = pack
+                    packs.append((pack, doc))
+            continue
+        compiled, found = load_rule_text(text, file, category)
+        problems.extend(found)
+        if compiled is None:
+            continue
+        rule = compiled.rule
+        for name in (rule.id, *rule.aliases):
+            if name in owners:
+                problems.append(Problem(file, 1, 1, f"`{name}` is already defined in {owners[name]}"))
+                break
+        else:
+            owners.update({name: file for name in (rule.id, *rule.aliases)})
+            registry.rules[rule.id] = rule
+            registry.compiled[rule.id] = compiled
+            registry.aliases.update({a: rule.id for a in rule.aliases})
+    for pack, doc in packs:
+        seen: set[str] = set()
+        for n, entry in enumerate(pack.rules):
+            if entry.rule not in registry.rules:
+                span = doc.span(f"/rules/{n}/rule")
+                hint = (f" (it is an alias of `{registry.aliases[entry.rule]}`; use the rule id)"
+                        if entry.rule in registry.aliases else did_you_mean(entry.rule, registry.rules))
+                problems.append(Problem(pack.file, span.line, span.column,
+                                        f"pack `{pack.id}` uses unknown rule `{entry.rule}`{hint}"))
+            elif entry.rule in seen:
+                span = doc.span(f"/rules/{n}/rule")
+                problems.append(Problem(pack.file, span.line, span.column,
+                                        f"rule `{entry.rule}` is listed twice in pack `{pack.id}`"))
+            seen.add(entry.rule)
+    if problems:
+        raise rule_file_error(problems)
+    return registry
+
+
+def rule_file_error(problems: list[Problem]) -> RuleFileError:
+    """One error for all problems: the first with its location, the rest listed below it."""
+    first = problems[0]
+    message = first.message
+    if len(problems) > 1:
+        message += "".join(f"\n  {p}" for p in problems[1:])
+    error = RuleFileError(message, location=f"{first.file}:{first.line}:{first.column}")
+    error.problems = problems  # type: ignore[attr-defined]
+    return error
+
+
+@lru_cache(maxsize=8)
+def load_registry(extra_dirs: tuple[str, ...] = ()) -> Registry:
+    """The package's rules and packs plus those in ``extra_dirs`` (cached per process)."""
+    def files() -> Iterator[tuple[str, str, str]]:
+        yield from _package_files()
+        for path in extra_dirs:
+            yield from _directory_files(path)
+
+    return build_registry(files())

@@ -1,0 +1,206 @@
+"""Rules and packs as loaded values, and a rule compiled into closures ready to run."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import jinja2
+
+from policylint.checks import get as get_check
+from policylint.conditions import Condition, ConditionError, compile_condition
+from policylint.document import escape_token
+from policylint.paths import Path, PathError, compile_path, relative_pointer
+from policylint.templating import TemplateError, compile_message
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One rule file, as data (see docs/rule-format.md)."""
+
+    id: str
+    title: str
+    severity: str
+    message: str
+    topics: tuple[str, ...] = ()
+    reads: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()
+    given: str | None = None
+    at: str | None = None
+    rationale: str = ""
+    law: dict[str, Any] = field(default_factory=dict)
+    remediation: dict[str, Any] = field(default_factory=dict)
+    examples: dict[str, Any] = field(default_factory=dict)
+    category: str = ""
+    file: str = ""
+    data: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any], file: str = "", category: str = "") -> Rule:
+        return cls(
+            id=data["id"], title=data["title"], severity=data.get("severity", "warning"),
+            message=data["message"], topics=tuple(data.get("topics") or ()),
+            reads=tuple(data.get("reads") or ()), aliases=tuple(data.get("aliases") or ()),
+            given=data.get("given"), at=data.get("at"), rationale=data.get("rationale", ""),
+            law=dict(data.get("law") or {}), remediation=dict(data.get("remediation") or {}),
+            examples=dict(data.get("examples") or {}), category=category, file=file, data=data,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class PackRule:
+    """A rule as one pack uses it: its severity, citation and scorecard weight there."""
+
+    rule: str
+    severity: str
+    citation: str | None = None
+    url: str | None = None
+    weight: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Pack:
+    """A pack manifest: a standard (law, model policy, drafting guide) as a list of rules."""
+
+    id: str
+    title: str
+    jurisdiction: str
+    status: str
+    rules: tuple[PackRule, ...]
+    states: tuple[str, ...] = ()
+    jurisdictions: tuple[str, ...] = ()
+    effective_from: str | None = None
+    effective_to: str | None = None
+    description: str = ""
+    sources: tuple[dict[str, Any], ...] = ()
+    file: str = ""
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any], file: str = "") -> Pack:
+        return cls(
+            id=data["id"], title=data["title"], jurisdiction=data["jurisdiction"],
+            status=data["status"],
+            rules=tuple(PackRule(rule=r["rule"], severity=r["severity"], citation=r.get("citation"),
+                                 url=r.get("url"), weight=r.get("weight", 1))
+                        for r in data.get("rules") or ()),
+            states=tuple(data.get("states") or ()),
+            jurisdictions=tuple(data.get("jurisdictions") or ()),
+            effective_from=data.get("effective_from"), effective_to=data.get("effective_to"),
+            description=data.get("description", ""),
+            sources=tuple(data.get("sources") or ()), file=file,
+        )
+
+    def default_for(self, state: Any, jurisdiction: Any) -> bool:
+        """Whether this pack is a default pack for an agency in ``state``/``jurisdiction``."""
+        if self.status == "federal" or self.id == "drafting":
+            return True
+        if not isinstance(state, str):
+            return False
+        st = state.strip().upper()
+        if st in self.states:
+            return True
+        if isinstance(jurisdiction, str) and self.jurisdictions:
+            place = f"{jurisdiction.strip()}, {st}".casefold()
+            return any(place == j.casefold() for j in self.jurisdictions)
+        return False
+
+
+class RuleCompileError(ValueError):
+    """A part of a rule that does not compile; ``pointer`` says which part of the file."""
+
+    def __init__(self, message: str, pointer: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.pointer = pointer
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledRule:
+    """A rule ready to run: selector, conditions and message template, compiled once."""
+
+    rule: Rule
+    selector: Path | None
+    when: Condition | None
+    fail: Condition
+    template: jinja2.Template
+    at_pointer: Callable[[str], str]
+    #: Pointers the rule reads whatever the subject: a schema error under any of them
+    #: (or above them) skips the rule for that document.
+    reads: tuple[str, ...]
+    #: For a wildcard ``given``: the fixed part; only an error at or above it skips the rule
+    #: (errors deeper down skip just the subjects they touch).
+    subjects_under: str | None
+
+
+def compile_rule(rule: Rule) -> CompiledRule:
+    """Compile ``rule``; raise :class:`RuleCompileError` naming the part that is wrong."""
+    selector = None
+    if rule.given:
+        try:
+            selector = compile_path(rule.given)
+        except PathError as exc:
+            raise RuleCompileError(str(exc), "/given") from None
+        if selector.start != "root":
+            raise RuleCompileError("`given` starts at the document root (no `@`)", "/given")
+    conds: dict[str, Condition | None] = {}
+    for part in ("when", "fail"):
+        if rule.data.get(part) is None:
+            conds[part] = None
+            continue
+        try:
+            conds[part] = compile_condition(rule.data[part], get_check, "")
+        except ConditionError as exc:
+            raise RuleCompileError(exc.message, f"/{part}{exc.pointer}") from None
+    if conds["fail"] is None:
+        raise RuleCompileError("a rule needs a `fail` condition", "")
+    try:
+        template = compile_message(rule.message)
+    except TemplateError as exc:
+        raise RuleCompileError(str(exc), "/message") from None
+    at = rule.at
+    try:
+        relative_pointer("", at)
+    except PathError as exc:
+        raise RuleCompileError(str(exc), "/at") from None
+
+    reads = {f"/provisions/{escape_token(t)}" for t in rule.topics}
+    reads.update(r for r in rule.reads)
+    for part in ("when", "fail"):
+        if rule.data.get(part) is not None:
+            reads.update(_condition_reads(rule.data[part]))
+    subjects_under = None
+    if selector is not None:
+        if selector.wildcard:
+            subjects_under = selector.static_pointer
+        else:
+            reads.add(selector.static_pointer)
+    return CompiledRule(
+        rule=rule, selector=selector, when=conds["when"], fail=conds["fail"],  # type: ignore[arg-type]
+        template=template, at_pointer=lambda base: relative_pointer(base, at),
+        reads=tuple(sorted(reads)), subjects_under=subjects_under,
+    )
+
+
+def _condition_reads(data: Any) -> set[str]:
+    """The document pointers a condition reads independently of the subject."""
+    out: set[str] = set()
+    if isinstance(data, list):
+        for item in data:
+            out |= _condition_reads(item)
+        return out
+    if not isinstance(data, dict):
+        return out
+    for key in ("path", "each"):
+        text = data.get(key)
+        if isinstance(text, str) and not text.startswith("@"):
+            try:
+                out.add(compile_path(text).static_pointer)
+            except PathError:
+                pass
+    for key in ("topic", "silent", "present"):
+        if isinstance(data.get(key), str):
+            out.add(f"/provisions/{escape_token(data[key])}")
+    for key in ("all", "any", "not", "none"):
+        if key in data:
+            out |= _condition_reads(data[key])
+    return out

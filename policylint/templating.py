@@ -1,0 +1,63 @@
+"""One place that builds Jinja environments: sandboxed, plain-text or autoescaped."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+import jinja2
+from jinja2.sandbox import SandboxedEnvironment
+
+
+class TemplateError(ValueError):
+    """A template that does not compile (reported as a rule-file error at load time)."""
+
+
+def make_environment(*, autoescape: bool = False, loader: jinja2.BaseLoader | None = None,
+                     strict: bool = False) -> SandboxedEnvironment:
+    """A sandboxed environment.
+
+    ``autoescape`` is for HTML/XML output, where policy text is untrusted; plain-text
+    messages keep it off.  ``strict`` makes undefined names an error (our own report
+    templates); rule messages use chainable undefined values instead, because example and
+    draft documents often lack the keys a message mentions (``agency.name or ...``).
+    """
+    env = SandboxedEnvironment(
+        autoescape=autoescape,
+        loader=loader,
+        undefined=jinja2.StrictUndefined if strict else jinja2.ChainableUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    return env
+
+
+@lru_cache(maxsize=None)
+def message_environment() -> SandboxedEnvironment:
+    """The shared environment for rule message templates (plain text, sandboxed)."""
+    return make_environment()
+
+
+@lru_cache(maxsize=None)
+def package_environment(autoescape: bool = False) -> SandboxedEnvironment:
+    """The environment for the package's own templates in ``policylint/templates``."""
+    return make_environment(autoescape=autoescape, strict=True,
+                            loader=jinja2.PackageLoader("policylint", "templates"))
+
+
+def compile_message(source: str) -> jinja2.Template:
+    """Compile a rule's message template; raise :class:`TemplateError` if it is invalid."""
+    try:
+        return message_environment().from_string(source)
+    except jinja2.TemplateSyntaxError as exc:
+        raise TemplateError(f"message template: {exc.message} (template line {exc.lineno})") from None
+
+
+def render_message(template: jinja2.Template, context: dict[str, Any], fallback: str) -> str:
+    """Render a message; any error becomes ``fallback`` so a lint never stops on a template."""
+    try:
+        text = template.render(context)
+    except Exception:  # noqa: BLE001 - sandbox violations, bad filters, odd values
+        return fallback
+    return " ".join(text.split()) or fallback
