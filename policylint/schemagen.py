@@ -370,8 +370,9 @@ cooperation with federal immigration enforcement. policylint validates it agains
 `policylint/schemas/policy.schema.json` (print it with `policylint schema`) and then lints it.
 Topic keys and value words are a stable contract: they may be extended, never renamed.
 
-Put this first line in the file and editors that use the YAML language server will complete
-keys and values and show every description:
+Save the schema with `policylint schema -o policy.schema.json` (or point at a copy in your
+repository) and make this the first line of the file: editors that use the YAML language server
+then complete keys and values and show every description.
 
 ```yaml
 # yaml-language-server: $schema=<path or URL of policy.schema.json>
@@ -420,6 +421,15 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
+def _summary(prop: Schema) -> str:
+    """A property's first description line, with its enum words where it has a short enum."""
+    first = prop["description"].split("\n")[0]
+    words = [w for w in prop.get("enum", ()) if w is not None]
+    if words and len(words) <= 12:
+        return first.rstrip(":") + ": " + ", ".join(f"`{w}`" for w in words) + "."
+    return first
+
+
 def _field_doc(f: Field) -> str:
     if f.type == "enum":
         kind = "one of " + ", ".join(f"`{w}`" for w in f.words)
@@ -435,8 +445,7 @@ def _schema_table(schema: Schema) -> list[str]:
     required = set(schema.get("required", ()))
     for name, prop in schema["properties"].items():
         mark = " (required)" if name in required else ""
-        first = prop["description"].split("\n")[0]
-        rows.append(f"| `{name}`{mark} | {_cell(first)} |")
+        rows.append(f"| `{name}`{mark} | {_cell(_summary(prop))} |")
     return rows
 
 
@@ -459,7 +468,9 @@ def build_docs(tax: Taxonomy | None = None) -> str:
     common = props["provisions"]["properties"][tax.topics[0].key]["properties"]
     for name in ("value", "quote", "paraphrase", "section", "note", "form", "source", "exceptions",
                  "other_sections"):
-        out.append(f"| `{name}` | {_cell(common[name]['description'].split(chr(10))[0])} |")
+        text = "The coded value: a word of the topic's vocabulary, `silent` or `unclear`." \
+            if name == "value" else _summary(common[name])
+        out.append(f"| `{name}` | {_cell(text)} |")
     out.append("")
     for block, item in (("exceptions", schema["$defs"]["exception"]),
                         ("citations", props["citations"]["items"]),
@@ -479,8 +490,8 @@ def build_docs(tax: Taxonomy | None = None) -> str:
     out += _vocab("Defined terms (`definitions`; any snake_case term is accepted)", tax.definition_terms)
 
     out += ["## Topics", "",
-            "Values run from most to least restrictive (marked † where the research lists the least "
-            "restrictive first); `silent` and `unclear` apply to every topic.", "",
+            "Values run from most to least restrictive (marked †: from least to most); "
+            "`silent` and `unclear` apply to every topic.", "",
             "| # | key | title | values | own fields |", "|---|---|---|---|---|"]
     for t in tax.topics:
         mark = " †" if t.least_restrictive_first else ""

@@ -62,7 +62,7 @@ class Field:
 class Topic:
     """A provision topic: its key, number (T02..), vocabulary and own fields.
 
-    ``values`` is the topic's vocabulary in the research order (most to least restrictive,
+    ``values`` is the topic's vocabulary in its listed order (most to least restrictive,
     unless ``least_restrictive_first``), without ``silent``/``unclear``.
     """
 

@@ -19,8 +19,8 @@ from policylint.taxonomy import (
 
 REGENERATE = "regenerate with: python -m policylint.schemagen --docs"
 
-# research/domain.md PART A, T02-T37 without T01 (instrument), T29 and T32 (exceptions).
-PART_A: dict[str, tuple[str, list[str]]] = {
+# The provision topics, T02-T37 without T01 (the instrument), T29 and T32 (exceptions).
+TOPICS: dict[str, tuple[str, list[str]]] = {
     "civil_detainer_hold": ("T02", ["prohibited", "judicial_warrant_only", "restricted_to_listed_crimes", "allowed", "required"]),
     "admin_warrant_hold": ("T03", ["prohibited", "judicial_warrant_only", "restricted_to_listed_crimes", "allowed", "required"]),
     "judicial_warrant_definition": ("T04", ["criminal_judicial_defined", "any_judge_defined", "undefined"]),
@@ -247,8 +247,8 @@ def test_topics_have_titles(schema: dict[str, Any]) -> None:
 # --- the taxonomy -------------------------------------------------------------------------
 
 def test_all_34_topics_with_part_a_vocabularies() -> None:
-    assert list(topic_keys()) == list(PART_A)
-    for key, (number, words) in PART_A.items():
+    assert list(topic_keys()) == list(TOPICS)
+    for key, (number, words) in TOPICS.items():
         topic = get_topic(key)
         assert topic.number == number
         assert list(topic.words) == words, key
@@ -258,8 +258,8 @@ def test_all_34_topics_with_part_a_vocabularies() -> None:
 
 def test_schema_value_enums_follow_the_taxonomy(schema: dict[str, Any]) -> None:
     topics = schema["properties"]["provisions"]["properties"]
-    assert list(topics) == list(PART_A)
-    for key, (_, words) in PART_A.items():
+    assert list(topics) == list(TOPICS)
+    for key, (_, words) in TOPICS.items():
         assert topics[key]["properties"]["value"]["enum"] == [*words, "silent", "unclear"]
 
 
@@ -286,7 +286,7 @@ def test_trigger_vocabulary_is_part_a() -> None:
     assert trigger.words == ("none", "all_arrestees", "foreign_born", "suspected_noncitizen", "listed_offense")
 
 
-def test_document_level_vocabularies_are_design_section_3() -> None:
+def test_document_level_vocabularies() -> None:
     tax = load_taxonomy()
     assert [t.value for t in tax.exception_kinds][:9] == [
         "judicial_warrant", "required_by_law", "listed_serious_violent_crimes", "federal_felony_warrant",
@@ -308,7 +308,7 @@ def test_restrictiveness_order() -> None:
     detainer = get_topic("civil_detainer_hold")
     assert detainer.rank("prohibited") == 0 and detainer.rank("required") == 4
     assert detainer.rank("silent") is None and detainer.rank("nonsense") is None
-    history = get_topic("criminal_history_sharing")  # the research lists it least restrictive first
+    history = get_topic("criminal_history_sharing")  # listed least restrictive first
     assert history.by_restrictiveness == ("prohibited", "allowed_on_request")
     assert history.describe("silent") and history.describe("unclear")
 
