@@ -40,8 +40,6 @@ def _nullable(schema: Schema) -> Schema:
     out = dict(schema)
     kind = out.get("type")
     out["type"] = [kind, "null"] if isinstance(kind, str) else [*kind, "null"]
-    if "enum" in out:
-        out["enum"] = [*out["enum"], None]
     return out
 
 
@@ -51,13 +49,10 @@ def _string(description: str, *, nullable: bool = True, **extra: Any) -> Schema:
 
 
 def _enum(terms: tuple[Term, ...], description: str, *, nullable: bool = True) -> Schema:
+    # No `type` beside the enum: it would only repeat the enum's error for a wrong value.
     listing = "\n".join(f"- `{t.value}`: {t.description}" for t in terms)
-    schema: Schema = {
-        "type": "string",
-        "enum": [t.value for t in terms],
-        "description": f"{description}\n{listing}",
-    }
-    return _nullable(schema) if nullable else schema
+    words: list[str | None] = [t.value for t in terms]
+    return {"enum": [*words, None] if nullable else words, "description": f"{description}\n{listing}"}
 
 
 def _bool(description: str) -> Schema:
@@ -111,7 +106,7 @@ def _shared_defs(tax: Taxonomy) -> dict[str, Schema]:
         "note": note,
         "source": _object(
             {
-                "url": _string("Where the text was found.", pattern=URL_PATTERN),
+                "url": _string("Where the text was found.", pattern=URL_PATTERN, format="uri"),
                 "retrieved": _ref("date", "When the text was retrieved."),
                 "via": _enum(tax.source_via, "How the text was obtained:"),
                 "title": _string("Title of the source (document, article or filing)."),
@@ -148,7 +143,7 @@ def _field_schema(f: Field) -> Schema:
         return _enum(f.values, f.description)
     if f.type == "list":
         if f.items == "enum":
-            items: Schema = {"type": "string", "enum": list(f.words)}
+            items: Schema = {"enum": list(f.words)}
             listing = "\n".join(f"- `{t.value}`: {t.description}" for t in f.values)
             return {"type": "array", "items": items, "uniqueItems": True,
                     "description": f"{f.description}\n{listing}"}
@@ -286,7 +281,7 @@ def build_schema(tax: Taxonomy | None = None) -> Schema:
         "items": _object(
             {
                 "date": _ref("date", "When it happened."),
-                "topics": {"type": "array", "items": {"type": "string", "enum": list(tax.topic_keys)},
+                "topics": {"type": "array", "items": {"enum": list(tax.topic_keys)},
                            "uniqueItems": True, "description": "The provision topics it bears on."},
                 "summary": _string("What happened, in the coder's words.", nullable=False, pattern=NOT_BLANK),
                 "source": {"anyOf": [{"type": "string", "minLength": 1}, {"$ref": source_ref}],
