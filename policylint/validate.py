@@ -144,7 +144,7 @@ def _explain(error: Any, doc: Document) -> list[tuple[str, str, str, Span]]:
                  f"`{where}` is missing the required key `{missing}`", _parent_span(doc, pointer))]
     if keyword in ("enum", "const"):
         allowed = schema.get("enum", [schema.get("const")])
-        words = [str(a) for a in allowed]
+        words = [str(a) for a in allowed if a is not None]  # null: "not known", not a choice
         listing = ", ".join(words[:14]) + (", …" if len(words) > 14 else "")
         hint = did_you_mean(str(instance), words) if isinstance(instance, str) else ""
         return [(pointer, "schema-invalid-value",
