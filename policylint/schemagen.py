@@ -193,8 +193,8 @@ def _provision_schema(topic: Topic, tax: Taxonomy) -> Schema:
     }
     for f in topic.fields:
         properties[f.name] = _field_schema(f)
-    return _object(properties, f"{topic.number}. {topic.description}", required=("value",),
-                   title=topic.title)
+    return _object(properties, f"{topic.number}. {topic.title}: {topic.description}",
+                   required=("value",), title=topic.title)
 
 
 def build_schema(tax: Taxonomy | None = None) -> Schema:
@@ -250,8 +250,7 @@ def build_schema(tax: Taxonomy | None = None) -> Schema:
         required=("kind",),
     )
     provisions = _object(
-        {t.key: {**_provision_schema(t, tax), "description": f"{t.number}. {t.title}: {t.description}"}
-         for t in tax.topics},
+        {t.key: _provision_schema(t, tax) for t in tax.topics},
         "The provisions, keyed by topic; an absent topic means `silent`.",
     )
     definitions: Schema = {

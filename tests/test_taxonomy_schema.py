@@ -206,6 +206,20 @@ def test_check_mode_reports_fresh_files() -> None:
     assert schemagen.main(["--docs", "--check"]) == 0
 
 
+def test_check_mode_catches_stale_files_and_regeneration_fixes_them(
+        tmp_path: Any, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    schema_file, docs_file = tmp_path / "policy.schema.json", tmp_path / "format.md"
+    schema_file.write_text("{}\n", encoding="utf-8")
+    monkeypatch.setattr(schemagen, "SCHEMA_PATH", schema_file)
+    monkeypatch.setattr(schemagen, "DOCS_PATH", docs_file)
+    assert schemagen.main(["--docs", "--check"]) == 1
+    assert "python -m policylint.schemagen --docs" in capsys.readouterr().err
+    assert schema_file.read_text(encoding="utf-8") == "{}\n" and not docs_file.exists()  # --check writes nothing
+    assert schemagen.main(["--docs"]) == 0
+    assert schemagen.main(["--docs", "--check"]) == 0
+    assert docs_file.read_text(encoding="utf-8") == schemagen.build_docs()
+
+
 def _properties(node: Any, path: str = "#") -> Iterator[tuple[str, Any]]:
     """Every (path, subschema) named under a `properties` keyword, anywhere in the schema."""
     if isinstance(node, dict):
