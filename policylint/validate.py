@@ -14,6 +14,15 @@ from policylint.finding import Finding, Span
 
 # YAML 1.1 reads these plain words as booleans; a drafter meant the word.
 _YAML11_BOOLEANS = {"yes", "no", "on", "off", "y", "n", "true", "false"}
+# Words drafters write for a vocabulary word that spelling alone would not suggest.
+_SYNONYMS = {
+    "forbidden": "prohibited", "banned": "prohibited", "barred": "prohibited",
+    "disallowed": "prohibited", "not_allowed": "prohibited", "never": "prohibited",
+    "none": "prohibited", "permitted": "allowed", "always": "required",
+    "mandatory": "required", "must": "required", "warrant_only": "judicial_warrant_only",
+    "judicial_warrant": "judicial_warrant_only", "unknown": "unclear", "ambiguous": "unclear",
+    "not_addressed": "silent", "absent": "silent",
+}
 _TYPE_NAMES = {"string": "text", "integer": "a whole number", "number": "a number",
                "boolean": "true or false", "object": "a mapping of keys", "array": "a list",
                "null": "null"}
@@ -146,7 +155,7 @@ def _explain(error: Any, doc: Document) -> list[tuple[str, str, str, Span]]:
         allowed = schema.get("enum", [schema.get("const")])
         words = [str(a) for a in allowed if a is not None]  # null: "not known", not a choice
         listing = ", ".join(words[:14]) + (", …" if len(words) > 14 else "")
-        hint = did_you_mean(str(instance), words) if isinstance(instance, str) else ""
+        hint = _suggest(instance, words)
         return [(pointer, "schema-invalid-value",
                  f"`{where}` is `{_show(instance)}`; expected one of: {listing}{hint}"
                  + _yaml_hint(doc, pointer, instance), doc.span(pointer))]
@@ -177,6 +186,20 @@ def _explain(error: Any, doc: Document) -> list[tuple[str, str, str, Span]]:
     }
     message = generic.get(keyword) or f"`{where}` is not valid here ({keyword})"
     return [(pointer, "schema-invalid", message, doc.span(pointer))]
+
+
+def _suggest(instance: Any, words: list[str]) -> str:
+    """A did-you-mean by spelling, else by meaning (``forbidden`` -> ``prohibited``)."""
+    if not isinstance(instance, str):
+        return ""
+    hint = did_you_mean(instance, words)
+    if hint:
+        return hint
+    normal = instance.strip().lower().replace(" ", "_").replace("-", "_")
+    target = _SYNONYMS.get(normal)
+    if target in words:
+        return f" (did you mean `{target}`?)"
+    return did_you_mean(normal, words)
 
 
 def _expected_form(schema: dict[str, Any]) -> str:

@@ -14,6 +14,7 @@ from policylint import __version__
 #: ``policylint check one.yaml`` from paying for every other command's imports.
 COMMANDS: dict[str, str] = {
     "check": "policylint.cli.check:check",
+    "init": "policylint.cli.init:init",
     "schema": "policylint.cli.schema:schema",
 }
 

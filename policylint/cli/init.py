@@ -1,0 +1,55 @@
+"""``policylint init``: scaffold a new policy document (or one per row of a CSV)."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+
+@click.command()
+@click.argument("path", required=False, type=click.Path(dir_okay=False))
+@click.option("--agency", help="The agency's name, e.g. \"Quincy Police Department\".")
+@click.option("--state", help="Two-letter state code, e.g. MA.")
+@click.option("--kind", default="municipal_police", show_default=True, help="Agency kind.")
+@click.option("--jurisdiction", help="The city, town or county the agency serves.")
+@click.option("--county", help="County (optional).")
+@click.option("--from-csv", "from_csv", type=click.Path(exists=True, dir_okay=False),
+              help="Create one stub per row of a CSV with columns name,state,kind,jurisdiction.")
+@click.option("--output-dir", default=".", show_default=True, type=click.Path(file_okay=False),
+              help="Where --from-csv writes its stubs.")
+@click.option("--schema", "schema_ref", metavar="PATH_OR_URL",
+              help="Schema reference for the editor line (default: the installed schema).")
+@click.option("--force", is_flag=True, help="Overwrite existing files.")
+def init(path: str | None, agency: str | None, state: str | None, kind: str,
+         jurisdiction: str | None, county: str | None, from_csv: str | None, output_dir: str,
+         schema_ref: str | None, force: bool) -> None:
+    """Write a new, valid policy document listing every topic as `silent`.
+
+    Asks for the agency's name and state when they are not given. With --from-csv, writes
+    one document per row into --output-dir.
+    """
+    from policylint.errors import PolicylintError
+    from policylint.scaffold import Agency, agencies_from_csv, render_document, scaffold_many, slug, write_new
+
+    try:
+        if from_csv:
+            with open(from_csv, encoding="utf-8-sig") as fh:
+                agencies = agencies_from_csv(fh.read(), from_csv)
+            for written in scaffold_many(agencies, output_dir, force, schema_ref):
+                click.echo(f"wrote {written}")
+            return
+        name = agency or click.prompt("Agency name")
+        code = state or click.prompt("State (two letters)")
+        place = jurisdiction if jurisdiction is not None or agency else click.prompt(
+            "Jurisdiction (city, town or county)", default="", show_default=False)
+        record = Agency(name, code, kind, place, county).checked()
+        target = path or f"{slug(record.name)}.yaml"
+        write_new(target, render_document(record, schema_ref), force)
+        click.echo(f"wrote {target}")
+    except PolicylintError as exc:
+        click.echo(f"policylint: error: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    except OSError as exc:
+        click.echo(f"policylint: error: {exc.filename or ''}: {exc.strerror or exc}", err=True)
+        sys.exit(2)
