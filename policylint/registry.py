@@ -77,7 +77,7 @@ def read_yaml(text: str, file: str) -> tuple[Document | None, list[Problem]]:
     return result.document, problems
 
 
-def _package_files() -> Iterator[tuple[str, str, str]]:
+def package_files() -> Iterator[tuple[str, str, str]]:
     """``(display name, category, text)`` of every YAML file under ``policylint/rules``."""
     root = resources.files("policylint").joinpath("rules")
 
@@ -94,7 +94,7 @@ def _package_files() -> Iterator[tuple[str, str, str]]:
     yield from walk(root, ())
 
 
-def _directory_files(path: str) -> Iterator[tuple[str, str, str]]:
+def directory_files(path: str) -> Iterator[tuple[str, str, str]]:
     if not os.path.isdir(path):
         raise RuleFileError(f"rule directory not found: {path}")
     for dirpath, dirs, files in os.walk(path):
@@ -129,8 +129,13 @@ def _validator(name: str) -> Any:
 
 
 def _schema_problems(doc: Document, kind: str) -> list[Problem]:
+    from jsonschema.exceptions import best_match
+
     out = []
     for error in sorted(_validator(kind).iter_errors(doc.data), key=lambda e: list(map(str, e.absolute_path))):
+        while error.validator in ("anyOf", "oneOf") and error.context:
+            # A list or a single condition: report what is wrong inside, not "no schema matched".
+            error = best_match(error.context, key=lambda e: (len(e.absolute_path), e.validator != "type"))
         pointer = join("", *error.absolute_path)
         if error.validator == "additionalProperties" and isinstance(error.instance, dict):
             allowed = set((error.schema or {}).get("properties", {}))
@@ -143,7 +148,7 @@ def _schema_problems(doc: Document, kind: str) -> list[Problem]:
         where = f"`{pointer}`: " if pointer else ""
         message = error.message if len(error.message) <= 160 else error.message[:157] + "..."
         out.append(Problem(doc.file, span.line, span.column, f"{where}{message}"))
-    return out
+    return sorted(out, key=lambda p: (p.line, p.column))
 
 
 # -- loading ---------------------------------------------------------------------------------
@@ -258,8 +263,8 @@ def rule_file_error(problems: list[Problem]) -> RuleFileError:
 def load_registry(extra_dirs: tuple[str, ...] = ()) -> Registry:
     """The package's rules and packs plus those in ``extra_dirs`` (cached per process)."""
     def files() -> Iterator[tuple[str, str, str]]:
-        yield from _package_files()
+        yield from package_files()
         for path in extra_dirs:
-            yield from _directory_files(path)
+            yield from directory_files(path)
 
     return build_registry(files())

@@ -1,0 +1,173 @@
+"""Loading rule files and packs: meta-schema errors at file:line, ids, duplicates, references."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from policylint.errors import RuleFileError
+from policylint.registry import build_registry, directory_files, load_registry
+
+GOOD = textwrap.dedent("""\
+    id: {id}
+    title: A rule
+    topics: [civil_detainer_hold]
+    severity: error
+    given: provisions.civil_detainer_hold
+    fail: {{topic: civil_detainer_hold, in: [allowed]}}
+    at: value
+    message: "`{{{{ value }}}}`"
+    rationale: Why.
+    law: {{citation: "Some law"}}
+    remediation: {{text: Fix it.}}
+    examples:
+      pass:
+        - document: "provisions: {{}}"
+      fail:
+        - document: "provisions: {{civil_detainer_hold: {{value: allowed}}}}"
+          findings: [{{at: /provisions/civil_detainer_hold/value, line: 1}}]
+    """)
+
+
+def write(root: Path, rel: str, text: str) -> None:
+    path = root / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+def load(root: Path):  # noqa: ANN201
+    return build_registry(directory_files(str(root)))
+
+
+def problems(root: Path) -> list[str]:
+    with pytest.raises(RuleFileError) as info:
+        load(root)
+    return [str(p) for p in info.value.problems]  # type: ignore[attr-defined]
+
+
+def test_a_good_rule_and_pack_load(tmp_path: Path) -> None:
+    write(tmp_path, "holds/my-rule.yaml", GOOD.format(id="my-rule").replace(
+        "topics:", "aliases: [old-rule]\ntopics:"))
+    write(tmp_path, "packs/my-pack.yaml", textwrap.dedent("""\
+        id: my-pack
+        title: Mine
+        jurisdiction: MA
+        states: [MA]
+        status: binding
+        effective_from: 2017-07-24
+        description: Test.
+        sources: [{citation: "x", seen: true}]
+        rules: [{rule: my-rule, severity: warning, weight: 2}]
+        """))
+    reg = load(tmp_path)
+    assert reg.resolve("old-rule") == "my-rule"
+    assert reg.rule("old-rule").id == "my-rule"
+    assert reg.packs["my-pack"].effective_from == "2017-07-24"
+    assert [p.id for p, _ in reg.packs_using("my-rule")] == ["my-pack"]
+    with pytest.raises(KeyError, match="did you mean `my-rule`"):
+        reg.rule("my-rul")
+
+
+def test_unknown_key_is_reported_at_its_line(tmp_path: Path) -> None:
+    write(tmp_path, "x/my-rule.yaml", GOOD.format(id="my-rule").replace("at: value", "at: value\nseverty: error"))
+    assert problems(tmp_path) == [f"{tmp_path}/x/my-rule.yaml:8:1: unknown key `severty` (did you mean `severity`?)"]
+
+
+def test_unknown_key_in_a_nested_condition(tmp_path: Path) -> None:
+    write(tmp_path, "x/my-rule.yaml", GOOD.format(id="my-rule").replace(
+        "fail: {topic: civil_detainer_hold, in: [allowed]}",
+        "fail:\n  all:\n    - {topic: civil_detainer_hold, is_in: [allowed]}"))
+    (got,) = problems(tmp_path)
+    assert got.startswith(f"{tmp_path}/x/my-rule.yaml:8:36: unknown key `is_in`")
+
+
+def test_missing_required_key_and_wrong_type(tmp_path: Path) -> None:
+    text = GOOD.format(id="my-rule").replace("rationale: Why.\n", "").replace("severity: error", "severity: fatal")
+    write(tmp_path, "x/my-rule.yaml", text)
+    got = problems(tmp_path)
+    assert any(p.startswith(f"{tmp_path}/x/my-rule.yaml:1:1:") and "'rationale' is a required property" in p for p in got)
+    assert any(p.startswith(f"{tmp_path}/x/my-rule.yaml:4:11: `/severity`") for p in got)
+
+
+def test_id_must_match_file_name(tmp_path: Path) -> None:
+    write(tmp_path, "x/other-name.yaml", GOOD.format(id="my-rule"))
+    assert problems(tmp_path) == [
+        f"{tmp_path}/x/other-name.yaml:1:5: rule id `my-rule` must match the file name `other-name`"]
+
+
+def test_duplicate_ids_and_aliases(tmp_path: Path) -> None:
+    write(tmp_path, "a/my-rule.yaml", GOOD.format(id="my-rule"))
+    write(tmp_path, "b/my-rule.yaml", GOOD.format(id="my-rule"))
+    write(tmp_path, "c/two.yaml", GOOD.format(id="two").replace("topics:", "aliases: [my-rule]\ntopics:"))
+    got = problems(tmp_path)
+    assert len(got) == 2
+    assert all("`my-rule` is already defined in" in p for p in got)
+
+
+def test_condition_and_template_errors_point_into_the_file(tmp_path: Path) -> None:
+    write(tmp_path, "x/my-rule.yaml", GOOD.format(id="my-rule").replace(
+        "fail: {topic: civil_detainer_hold, in: [allowed]}",
+        "fail: {topic: civil_detainer_hold, in: [allowed], equals: x}"))
+    write(tmp_path, "x/two.yaml", GOOD.format(id="two").replace('message: "`{{ value }}`"', 'message: "{{ value "'))
+    write(tmp_path, "x/three.yaml", GOOD.format(id="three").replace("at: value", "at: exceptions[*]"))
+    got = problems(tmp_path)
+    assert got[0].startswith(f"{tmp_path}/x/my-rule.yaml:6:7: a `topic` predicate needs exactly one of")
+    assert got[1].startswith(f"{tmp_path}/x/three.yaml:7:5: `at: exceptions[*]` must be a fixed path")
+    assert got[2].startswith(f"{tmp_path}/x/two.yaml:8:10: message template:")
+
+
+def test_pack_references_are_checked(tmp_path: Path) -> None:
+    write(tmp_path, "x/my-rule.yaml", GOOD.format(id="my-rule").replace("topics:", "aliases: [old]\ntopics:"))
+    write(tmp_path, "packs/p.yaml", textwrap.dedent("""\
+        id: p
+        title: P
+        jurisdiction: US
+        status: federal
+        description: Test.
+        sources: [{citation: "x", seen: false}]
+        rules:
+          - {rule: my-rul, severity: error}
+          - {rule: old, severity: error}
+          - {rule: my-rule, severity: error}
+          - {rule: my-rule, severity: info}
+          - {rule: my-rule, severity: loud, colour: red}
+        """))
+    got = problems(tmp_path)
+    assert got == [
+        f"{tmp_path}/packs/p.yaml:12:31: `/rules/4/severity`: 'loud' is not one of ['error', 'warning', 'info']",
+        f"{tmp_path}/packs/p.yaml:12:37: unknown key `colour`",
+    ]
+    write(tmp_path, "packs/p.yaml", (tmp_path / "packs/p.yaml").read_text().rsplit("  - {rule: my-rule, severity: loud", 1)[0])
+    assert problems(tmp_path) == [
+        f"{tmp_path}/packs/p.yaml:8:12: pack `p` uses unknown rule `my-rul` (did you mean `my-rule`?)",
+        f"{tmp_path}/packs/p.yaml:9:12: pack `p` uses unknown rule `old` (it is an alias of `my-rule`; use the rule id)",
+        f"{tmp_path}/packs/p.yaml:11:12: rule `my-rule` is listed twice in pack `p`",
+    ]
+
+
+def test_unreadable_yaml_and_missing_directory(tmp_path: Path) -> None:
+    write(tmp_path, "x/my-rule.yaml", "id: [unclosed\n")
+    (got,) = problems(tmp_path)
+    assert got.startswith(f"{tmp_path}/x/my-rule.yaml:")
+    with pytest.raises(RuleFileError, match="rule directory not found"):
+        load(tmp_path / "nope")
+
+
+def test_error_message_lists_every_problem_with_the_first_as_location(tmp_path: Path) -> None:
+    write(tmp_path, "x/a.yaml", GOOD.format(id="b"))
+    write(tmp_path, "x/c.yaml", GOOD.format(id="d"))
+    with pytest.raises(RuleFileError) as info:
+        load(tmp_path)
+    text = str(info.value)
+    assert text.startswith(f"{tmp_path}/x/a.yaml:1:5: rule id `b` must match")
+    assert f"\n  {tmp_path}/x/c.yaml:1:5: rule id `d`" in text
+
+
+def test_extra_rule_directories_join_the_package_registry(tmp_path: Path) -> None:
+    write(tmp_path, "local/my-local-rule.yaml", GOOD.format(id="my-local-rule"))
+    reg = load_registry((str(tmp_path),))
+    assert "my-local-rule" in reg.rules
+    assert "incident-contradicts-policy" in reg.rules
+    assert load_registry((str(tmp_path),)) is reg  # cached per process
