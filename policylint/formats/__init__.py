@@ -8,7 +8,7 @@ import sys
 import tempfile
 from dataclasses import dataclass, field
 from types import ModuleType
-from typing import IO, Any
+from typing import IO, Any, Callable
 
 from policylint.errors import UsageError, did_you_mean
 
@@ -19,6 +19,11 @@ FORMATS: dict[str, str] = {
     "text": "policylint.formats.text",
     "concise": "policylint.formats.concise",
     "json": "policylint.formats.json",
+    "sarif": "policylint.formats.sarif",
+    "github": "policylint.formats.github",
+    "gitlab": "policylint.formats.gitlab",
+    "junit": "policylint.formats.junit",
+    "markdown": "policylint.formats.markdown",
 }
 
 
@@ -32,10 +37,31 @@ class RenderContext:
     tool_version: str = ""
     root: str = field(default_factory=os.getcwd)  # paths in reports are relative to it
     options: tuple[tuple[str, Any], ...] = ()
+    #: rule id -> ``policylint.core_rules.RuleInfo`` (titles, law, help), called lazily so
+    #: a run that needs no rule metadata never loads the registry.
+    rules: Callable[[str], Any] | None = None
+    started: str = ""  # ISO time the run started (JUnit timestamps), "" for "now"
+    step_summary: str | None = None  # $GITHUB_STEP_SUMMARY: the github format appends to it
+    baseline: str | None = None  # the baseline file in use, if any (SARIF baselineState)
+
+    def describe(self, rule_id: str) -> Any:
+        """The descriptor of ``rule_id`` (core ids and pack rules alike)."""
+        if self.rules is None:
+            from policylint.core_rules import describer
+
+            return describer()(rule_id)
+        return self.rules(rule_id)
 
 
-def format_module(name: str) -> ModuleType:
-    """The module implementing format ``name`` (``UsageError`` with a hint if unknown)."""
+def format_module(name: str) -> ModuleType | Any:
+    """The module implementing format ``name`` (``UsageError`` with a hint if unknown).
+
+    ``template:PATH`` gives a user's Jinja template, loaded (and syntax-checked) here.
+    """
+    if name.startswith("template:"):
+        from policylint.formats.template import load_template
+
+        return load_template(name[len("template:"):])
     target = FORMATS.get(name)
     if target is None:
         raise UsageError(f"unknown output format `{name}`{did_you_mean(name, FORMATS)}; "
@@ -123,6 +149,14 @@ class Reporter:
         if text:
             sink.write(text)
         sink.close()
+        appendix = getattr(self.module, "appendix", None)
+        if appendix is not None:
+            extra = appendix(self.results, summary, self.ctx)
+            if extra is not None:
+                path, more = extra
+                # Appended, not replaced: other steps of the job write the same file.
+                with open(path, "a", encoding="utf-8") as fh:
+                    fh.write(more)
 
     def abort(self) -> None:
         if self.sink is not None:

@@ -1,0 +1,68 @@
+"""The ``junit`` format: one testsuite per document, one testcase per document × rule."""
+
+from __future__ import annotations
+
+import platform
+import re
+from datetime import datetime
+from functools import lru_cache
+from typing import Any
+
+from policylint.baseline import report_path
+
+# XML 1.0 cannot carry most control characters even as references; policy text may.
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def xml_safe(value: Any) -> Any:
+    if isinstance(value, str):
+        return _NOT_XML.sub("\ufffd", value)
+    return "" if value is None else value
+
+
+@lru_cache(maxsize=None)
+def environment() -> Any:
+    """Autoescaping XML environment; every value is first cleared of non-XML characters."""
+    from jinja2 import Environment, PackageLoader, StrictUndefined
+
+    return Environment(loader=PackageLoader("policylint", "templates"), undefined=StrictUndefined,
+                       trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+                       autoescape=True, finalize=xml_safe)
+
+
+def _case(classname: str, rule: str, findings: list[Any]) -> dict[str, Any]:
+    case: dict[str, Any] = {"classname": classname, "name": rule, "kind": None}
+    if findings:
+        case["kind"] = "error" if any(f.input_error for f in findings) else "failure"
+        worst = findings[0]
+        case["type"] = worst.severity
+        case["message"] = worst.message if len(findings) == 1 else \
+            f"{len(findings)} findings; first: {worst.message}"
+        case["body"] = "\n".join(
+            f"{f.line}:{f.column} {f.path or '/'}: {f.severity}: {f.message}"
+            + (f" ({f.citation})" if f.citation else "") for f in findings)
+    return case
+
+
+def suite(result: Any, root: str) -> dict[str, Any]:
+    """Testcases of one document: failing rules, then rules that passed (when known)."""
+    classname = report_path(result.file, root)
+    by_rule: dict[str, list[Any]] = {}
+    for f in result.active:
+        by_rule.setdefault(f.rule, []).append(f)
+    names = list(by_rule)
+    outcomes = getattr(result, "outcomes", None) or {}
+    names += sorted(r for r, outcome in outcomes.items() if outcome in ("pass", "fail") and r not in by_rule)
+    if not names:
+        names = ["policylint"]  # a document with nothing to report still shows as a passed test
+    cases = [_case(classname, name, by_rule.get(name, [])) for name in names]
+    return {"name": classname, "cases": cases,
+            "failures": sum(c["kind"] == "failure" for c in cases),
+            "errors": sum(c["kind"] == "error" for c in cases)}
+
+
+def render(results: list[Any], summary: Any, ctx: Any) -> str:
+    timestamp = (ctx.started or datetime.now().isoformat())[:19]
+    return environment().get_template("junit.xml.j2").render(
+        suites=[suite(r, ctx.root) for r in results], timestamp=timestamp,
+        hostname=platform.node() or "localhost", version=ctx.tool_version)

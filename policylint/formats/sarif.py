@@ -1,0 +1,128 @@
+"""The ``sarif`` format: SARIF 2.1.0 for GitHub code scanning, built as data and dumped."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import quote
+
+from policylint import __version__
+from policylint.baseline import occurrence_fingerprints, report_path
+
+SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+LEVELS = {"error": "error", "warning": "warning", "info": "note"}
+#: GitHub shows this as the alert's severity for non-security results.
+_PROBLEM_SEVERITY = {"error": "error", "warning": "warning", "info": "recommendation"}
+_TEXT_LIMIT = 1024  # GitHub rejects longer shortDescription/fullDescription texts
+
+
+def _cut(text: str, limit: int = _TEXT_LIMIT) -> str:
+    text = " ".join(text.split()) or "-"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def rule_descriptor(info: Any) -> dict[str, Any]:
+    """One ``reportingDescriptor``: every field GitHub requires, never empty."""
+    descriptor: dict[str, Any] = {
+        "id": info.id,
+        "name": info.id,
+        "shortDescription": {"text": _cut(info.title)},
+        "fullDescription": {"text": _cut(info.description or info.title)},
+        "help": {"text": info.help_text or info.description or info.title,
+                 "markdown": info.help_markdown or info.help_text or info.title},
+        "defaultConfiguration": {"level": LEVELS.get(info.severity, "warning")},
+        "properties": {
+            "tags": ["policylint", *info.tags][:20],
+            "problem.severity": _PROBLEM_SEVERITY.get(info.severity, "warning"),
+        },
+    }
+    if info.help_uri:
+        descriptor["helpUri"] = info.help_uri
+    return descriptor
+
+
+def _region(f: Any) -> dict[str, Any]:
+    region: dict[str, Any] = {"startLine": max(1, f.line), "startColumn": max(1, f.column),
+                              "endLine": max(f.line, f.end_line, 1)}
+    end_column = f.end_column if f.end_line > f.line else max(f.end_column, f.column)
+    region["endColumn"] = max(1, end_column)
+    if f.snippet:
+        region["snippet"] = {"text": f.snippet}
+    return region
+
+
+def _suppressions(f: Any, baseline: str | None) -> list[dict[str, Any]]:
+    out = []
+    if f.suppressed is not None:
+        out.append({"kind": "inSource", "status": "accepted", "justification": f.suppressed})
+    if f.baseline is not None:
+        out.append({"kind": "external", "status": "accepted",
+                    "justification": f"recorded in the baseline {baseline or ''}".strip()})
+    return out
+
+
+def result(f: Any, rule_index: int, fingerprints: dict[str, str], ctx: Any) -> dict[str, Any]:
+    """One SARIF ``result`` for finding ``f`` (suppressed and baselined ones are marked)."""
+    text = f.message
+    if f.citation:
+        text += f"\n\nLaw: {f.citation}" + (f" <{f.url}>" if f.url else "")
+    location: dict[str, Any] = {
+        "physicalLocation": {
+            "artifactLocation": {"uri": quote(report_path(f.file, ctx.root), safe="/"),
+                                 "uriBaseId": "%SRCROOT%"},
+            "region": _region(f),
+        },
+    }
+    if f.path:
+        location["logicalLocations"] = [{"fullyQualifiedName": f.path, "kind": "element"}]
+    out: dict[str, Any] = {
+        "ruleId": f.rule,
+        "ruleIndex": rule_index,
+        "level": LEVELS.get(f.severity, "warning"),
+        "message": {"text": text},
+        "locations": [location],
+        "partialFingerprints": fingerprints,
+    }
+    suppressions = _suppressions(f, ctx.baseline)
+    if suppressions:
+        out["suppressions"] = suppressions
+    if ctx.baseline is not None:
+        out["baselineState"] = ("unchanged" if f.baseline is not None
+                                else "absent" if f.rule == "baseline-stale" else "new")
+    props = {k: v for k, v in (("pointer", f.path), ("packs", list(f.packs)),
+                               ("citation", f.citation), ("url", f.url)) if v}
+    if props:
+        out["properties"] = props
+    return out
+
+
+def report(results: list[Any], summary: Any, ctx: Any) -> dict[str, Any]:
+    """The whole SARIF log as data: one run, the rules used, one result per finding."""
+    findings = [f for r in results for f in r.findings]
+    rule_ids = sorted({f.rule for f in findings})
+    index = {rule_id: i for i, rule_id in enumerate(rule_ids)}
+    sarif_results = []
+    for r in results:
+        for f, prints in zip(r.findings, occurrence_fingerprints(r.findings)):
+            sarif_results.append(result(f, index[f.rule], {
+                "primaryLocationLineHash": prints[0], "policylint/v1": prints[1]}, ctx))
+    driver = {
+        "name": "policylint",
+        "version": ctx.tool_version or __version__,
+        "semanticVersion": ctx.tool_version or __version__,
+        "rules": [rule_descriptor(ctx.describe(rule_id)) for rule_id in rule_ids],
+    }
+    return {
+        "$schema": SCHEMA_URI,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": driver},
+            "columnKind": "unicodeCodePoints",
+            "invocations": [{"executionSuccessful": not summary.input_errors}],
+            "results": sarif_results,
+        }],
+    }
+
+
+def render(results: list[Any], summary: Any, ctx: Any) -> str:
+    return json.dumps(report(results, summary, ctx), indent=2, ensure_ascii=False) + "\n"
