@@ -24,8 +24,10 @@ _USC = r"u\.?\s?s\.?\s?c(?:ode)?\b\.?(?:\s?a\b\.?)?|united\s+states\s+code(?:\s+
 _CFR = r"c\.?\s?f\.?\s?r\b\.?|code\s+of\s+federal\s+regulations"
 _INA = r"\bina\b|\bi\.n\.a\.|immigration\s+(?:and|&)\s+nationality\s+act"
 _CODE = rf"(?P<code>{_USC}|{_CFR})"
-#: Further sections after the first: "§§ 1373 and 1644", "1357(g), 1226".
-_MORE = re.compile(rf"\s*(?:,|;|\band\b|\bor\b|&)\s*(?:{_SECWORD})?(?P<sec>{_SEC})(?!\w)(?!\.\d)",
+#: Further sections after the first: "§§ 1373 and 1644", "1357(g), 1226" (but not the title
+#: number of a following citation: "INA § 287(g), 8 U.S.C. § 1357(g)").
+_MORE = re.compile(rf"\s*(?:,|;|\band\b|\bor\b|&)\s*(?:{_SECWORD})?(?P<sec>{_SEC})(?!\w)(?!\.\d)"
+                   rf"(?!\s*(?:{_USC}|{_CFR}))",
                    re.IGNORECASE)
 
 _FORMS = [re.compile(form, re.IGNORECASE) for form in (
