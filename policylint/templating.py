@@ -39,11 +39,23 @@ def message_environment() -> SandboxedEnvironment:
     return make_environment()
 
 
+def markdown_cell(value: Any) -> str:
+    """Text safe inside a Markdown table cell: one line, pipes escaped."""
+    return " ".join(str(value).split()).replace("|", "\\|")
+
+
+def code_span(value: Any) -> str:
+    return f"`{value}`"
+
+
 @lru_cache(maxsize=None)
 def package_environment(autoescape: bool = False) -> SandboxedEnvironment:
     """The environment for the package's own templates in ``policylint/templates``."""
-    return make_environment(autoescape=autoescape, strict=True,
-                            loader=jinja2.PackageLoader("policylint", "templates"))
+    env = make_environment(autoescape=autoescape, strict=True,
+                           loader=jinja2.PackageLoader("policylint", "templates"))
+    env.filters["md"] = markdown_cell
+    env.filters["code"] = code_span
+    return env
 
 
 def compile_message(source: str) -> jinja2.Template:

@@ -14,7 +14,10 @@ from policylint import __version__
 #: ``policylint check one.yaml`` from paying for every other command's imports.
 COMMANDS: dict[str, str] = {
     "check": "policylint.cli.check:check",
+    "explain": "policylint.cli.explain:explain",
     "init": "policylint.cli.init:init",
+    "packs": "policylint.cli.packs:packs",
+    "rules": "policylint.cli.rules:rules",
     "schema": "policylint.cli.schema:schema",
 }
 

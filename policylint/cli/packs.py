@@ -1,0 +1,27 @@
+"""``policylint packs``: the rule packs with status, jurisdiction and dates."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from policylint.ruledocs import PACK_FORMATS
+
+
+@click.command()
+@click.option("-f", "--format", "fmt", type=click.Choice(PACK_FORMATS), default="text",
+              show_default=True)
+@click.option("--rules-dir", "rule_dirs", multiple=True, type=click.Path(file_okay=False),
+              help="Also load rules and packs from this directory (repeatable).")
+def packs(fmt: str, rule_dirs: tuple[str, ...]) -> None:
+    """List the rule packs: status, jurisdiction, which documents get them by default."""
+    from policylint.errors import PolicylintError
+    from policylint.registry import load_registry
+    from policylint.ruledocs import list_packs
+
+    try:
+        click.echo(list_packs(load_registry(tuple(rule_dirs)), fmt), nl=False)
+    except PolicylintError as exc:
+        click.echo(f"policylint: error: {exc}", err=True)
+        sys.exit(exc.exit_code)
