@@ -216,17 +216,42 @@ def _operator(op: str, arg: Any, pointer: str) -> Callable[[Env, Any], bool]:
         if not isinstance(arg, list):
             raise ConditionError("`contains_any` takes a list", pointer)
         return lambda env, v: type(v) is list and any(_same(x, a) for x in v for a in arg)
-    # before / after
-    when = as_date(arg)
-    if when is None:
+    # before / after: a partial date (2025, 2025-02) compares at its own precision, and a tie
+    # at that precision is unknown, so false.
+    when = partial_date(arg)
+    if when is None or len(when) != 3:
         raise ConditionError(f"`{op}` takes an ISO date (YYYY-MM-DD)", pointer)
     if op == "before":
-        return lambda env, v: (d := as_date(v)) is not None and d < when
-    return lambda env, v: (d := as_date(v)) is not None and d > when
+        return lambda env, v: (d := partial_date(v)) is not None and d < when[: len(d)]
+    return lambda env, v: (d := partial_date(v)) is not None and d > when[: len(d)]
 
 
 def _present(v: Any) -> bool:
     return v is not MISSING and v is not None and v != "" and v != [] and v != {}
+
+
+_PARTIAL_DATE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?(?:$|[T ])")
+
+
+def partial_date(v: Any) -> tuple[int, ...] | None:
+    """``(year,)``, ``(year, month)`` or ``(year, month, day)`` of an ISO date, else ``None``.
+
+    Sources often give only a month ("February 2025" is coded ``2025-02``); comparisons
+    then happen at that precision.
+    """
+    if isinstance(v, (_dt.date, _dt.datetime)):
+        return (v.year, v.month, v.day)
+    if type(v) is not str:
+        return None
+    m = _PARTIAL_DATE.match(v.strip())
+    if not m:
+        return None
+    parts = tuple(int(g) for g in m.groups() if g is not None)
+    if len(parts) == 3 and as_date(v) is None:
+        return None
+    if len(parts) >= 2 and not 1 <= parts[1] <= 12:
+        return None
+    return parts
 
 
 def as_date(v: Any) -> _dt.date | None:

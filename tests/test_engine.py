@@ -341,3 +341,36 @@ def test_incident_check_through_the_engine() -> None:
         ("/incidents/3", 9, "proactive_notification prohibited 2024-01-01"),
     ]
     assert dict(found[0].args)["topics"] == ("proactive_notification",)
+
+
+@pytest.mark.parametrize(("value", "cond", "expected"), [
+    ("2017-07", {"before": "2017-07-24"}, False),   # same month: unknown
+    ("2017-06", {"before": "2017-07-24"}, True),
+    ("2016", {"before": "2017-07-24"}, True),
+    ("2017", {"after": "2017-07-24"}, False),
+    ("2018-01", {"after": "2017-07-24"}, True),
+    ("2017-13", {"after": "2017-07-24"}, False),    # not a date
+    ("2017-02-30", {"before": "2017-07-24"}, False),
+    ("2017-07-23T10:00:00", {"before": "2017-07-24"}, True),
+])
+def test_partial_dates_compare_at_their_precision(value: str, cond: dict[str, str], expected: bool) -> None:
+    assert holds({"path": "d", **cond}, {"d": value}) is expected
+
+
+def test_incident_check_with_partial_dates() -> None:
+    from policylint.checks.incidents import incident_contradicts_policy as check
+
+    def run(incident: str | None, effective: str | None) -> Any:
+        root = {"instrument": {"effective_date": effective},
+                "provisions": {"t": {"value": "prohibited"}}}
+        return check(Env(root), {"date": incident, "topics": ["t"]}, {})
+
+    assert run("2025-11", "2025-12-01") is None
+    assert run("2025-11", "2025-11")["timing"] == "unknown"
+    assert run("2025-11-20", "2025-11-20") is None
+    assert run("2025-12", "2025-11-30")["timing"] == "after"
+    assert run("2025-11", "2025-11-20")["timing"] == "unknown"
+    assert run(None, "2025-11-20")["timing"] == "unknown"
+    assert run("2025-11-21", None) == {"topics": ["t"], "topic": "t", "policy_value": "prohibited",
+                                       "incident_date": "2025-11-21", "effective_date": None,
+                                       "timing": "unknown"}

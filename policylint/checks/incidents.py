@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from policylint.checks import register
-from policylint.conditions import as_date
+from policylint.conditions import partial_date
 
 #: Provision values under which an incident on the topic contradicts the written policy,
 #: unless a rule gives its own list in ``args.prohibiting``.
@@ -29,6 +29,9 @@ def incident_contradicts_policy(ctx: Any, subject: Any, args: dict[str, Any]) ->
 
     An incident is held against the policy unless both dates are known and the incident
     happened on or before ``instrument.effective_date`` (a policy may be the answer to it).
+    Dates may be partial (``2025-11``); an incident in the same month or year as the
+    effective date, at the precision both give, is held against it with ``timing: unknown``
+    (only an incident provably on or before the effective date is excused).
     """
     if not isinstance(subject, dict):
         return None
@@ -47,16 +50,28 @@ def incident_contradicts_policy(ctx: Any, subject: Any, args: dict[str, Any]) ->
         return None
     instrument = root.get("instrument")
     effective = instrument.get("effective_date") if isinstance(instrument, dict) else None
-    incident_day, effective_day = as_date(subject.get("date")), as_date(effective)
-    if incident_day is not None and effective_day is not None and incident_day <= effective_day:
-        return None
+    incident_day, effective_day = partial_date(subject.get("date")), partial_date(effective)
+    timing = "unknown"
+    if incident_day is not None and effective_day is not None:
+        n = min(len(incident_day), len(effective_day))
+        if incident_day[:n] < effective_day[:n] or (n == 3 and incident_day == effective_day):
+            return None
+        if incident_day[:n] > effective_day[:n]:
+            timing = "after"
     return {
         "topics": [t for t, _ in hits],
         "topic": hits[0][0],
         "policy_value": hits[0][1],
-        "incident_date": incident_day.isoformat() if incident_day else None,
-        "effective_date": effective_day.isoformat() if effective_day else None,
+        "incident_date": _iso(incident_day),
+        "effective_date": _iso(effective_day),
+        "timing": timing,
     }
+
+
+def _iso(parts: tuple[int, ...] | None) -> str | None:
+    if parts is None:
+        return None
+    return "-".join([f"{parts[0]:04d}", *(f"{p:02d}" for p in parts[1:])])
 
 
 incident_contradicts_policy.validate_args = _validate  # type: ignore[attr-defined]
