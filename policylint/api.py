@@ -31,21 +31,102 @@ class CheckSettings:
     quiet: bool = False
     statistics: bool = False
     rule_dirs: tuple[str, ...] = ()
+    severity: tuple[tuple[str, str], ...] = ()   # rule id -> error|warning|info|off
+    per_path: tuple[Any, ...] = ()               # policylint.config.PathOverride
+    exclude: tuple[tuple[str, str], ...] = ()    # (base folder, glob)
+    require_reason: bool = True
+    report_unused: bool = True
+    today: str = ""                              # waivers expire against it; "" = today
+    baseline: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+def _core_pattern(pattern: str) -> bool:
+    """Whether ``pattern`` names core rules (loader, schema, suppressions) rather than packs."""
+    from policylint.core_rules import CORE_RULES
+
+    return any(rule == pattern or rule.startswith(pattern) for rule in CORE_RULES)
+
+
 def selection(settings: CheckSettings) -> Any:
-    """The engine's rule selection for ``settings`` (validated: unknown ids are usage errors)."""
+    """The engine's rule selection for ``settings`` (validated: unknown ids are usage errors).
+
+    Patterns naming core rules (``schema-``, ``yaml-duplicate-key``) are applied after the
+    engine by :func:`overrides`; a ``--select`` of core rules only runs no pack rule.
+    """
     from policylint.engine import Selection
 
+    select = tuple(p for p in settings.select if not _core_pattern(p))
+    ignore = tuple(p for p in settings.ignore if not _core_pattern(p))
+    if settings.select and not select:
+        return Selection(packs=(), extend_packs=())
     return Selection(packs=settings.packs, extend_packs=settings.extend_packs,
-                     select=settings.select, ignore=settings.ignore)
+                     select=select, ignore=ignore)
+
+
+def overrides(settings: CheckSettings) -> Any:
+    """Severity overrides, per-path entries and core select/ignore, with ids made canonical.
+
+    Unknown rule ids are configuration errors that say where they were written.
+    """
+    from policylint.config import PathOverride, RuleOverrides
+    from policylint.core_rules import CORE_RULES
+
+    if not (settings.severity or settings.per_path or settings.select or settings.ignore):
+        return None
+    registry = None
+
+    def canonical(rule: str, where: str, prefix_ok: bool) -> str:
+        nonlocal registry
+        if rule in CORE_RULES or (prefix_ok and _core_pattern(rule)):
+            return rule
+        if registry is None:
+            from policylint.registry import load_registry
+
+            registry = load_registry(settings.rule_dirs)
+        got = registry.resolve(rule)
+        if got is not None:
+            return got
+        if prefix_ok and any(r.startswith(rule) for r in registry.rules):
+            return rule
+        from policylint.errors import ConfigError, did_you_mean
+
+        raise ConfigError(f"unknown rule `{rule}`"
+                          f"{did_you_mean(rule, registry.known_ids() | set(CORE_RULES))}",
+                          location=where or None)
+
+    severity = tuple((canonical(r, "", False), s) for r, s in settings.severity)
+    per_path = tuple(
+        PathOverride(base=p.base, files=p.files,
+                     select=None if p.select is None else tuple(canonical(r, p.source, True) for r in p.select),
+                     ignore=tuple(canonical(r, p.source, True) for r in p.ignore),
+                     severity=tuple((canonical(r, p.source, False), s) for r, s in p.severity),
+                     source=p.source)
+        for p in settings.per_path)
+    core_select = tuple(p for p in settings.select if _core_pattern(p))
+    return RuleOverrides(severity=severity, per_path=per_path,
+                         core_select=core_select if settings.select else None,
+                         core_ignore=tuple(p for p in settings.ignore if _core_pattern(p)),
+                         core_ids=frozenset(CORE_RULES))
+
+
+def check_options(settings: CheckSettings) -> CheckOptions:
+    """What the checker needs from ``settings`` (plain data, so it can cross processes)."""
+    import datetime
+
+    from policylint.suppress import SuppressSettings
+
+    return CheckOptions(
+        limits=settings.limits, selection=selection(settings), rule_dirs=settings.rule_dirs,
+        overrides=overrides(settings), exclude=settings.exclude,
+        suppress=SuppressSettings(require_reason=settings.require_reason,
+                                  report_unused=settings.report_unused,
+                                  today=settings.today or datetime.date.today().isoformat()))
 
 
 def iter_results(settings: CheckSettings) -> Iterator[FileResult]:
     """Check every input of ``settings``, one result per file, in input order."""
-    options = CheckOptions(limits=settings.limits, selection=selection(settings),
-                           rule_dirs=settings.rule_dirs)
+    options = check_options(settings)
     paths = [p for p in settings.paths if p != "-"]
     if "-" in settings.paths:
         checker = Checker(options)
@@ -56,16 +137,32 @@ def iter_results(settings: CheckSettings) -> Iterator[FileResult]:
 
 
 def run_check(settings: CheckSettings) -> int:
-    """Run a check, write every requested output, and return the exit code."""
+    """Run a check, write every requested output, and return the exit code.
+
+    The pipeline: load -> validate -> engine -> overrides -> suppressions and waivers (all
+    per file, in :class:`Checker`) -> baseline (here: it spans files) -> render.
+    """
+    import datetime
+
     from policylint import __version__
+    from policylint.baseline import Baseline
+    from policylint.core_rules import describer
     from policylint.formats import RenderContext, Reporter
 
+    baseline = Baseline.load(settings.baseline) if settings.baseline else None
     ctx = RenderContext(color=settings.color, verbose=settings.verbose,
-                        statistics=settings.statistics, tool_version=__version__)
+                        statistics=settings.statistics, tool_version=__version__,
+                        rules=describer(settings.rule_dirs),
+                        started=datetime.datetime.now().isoformat(timespec="seconds"),
+                        step_summary=os.environ.get("GITHUB_STEP_SUMMARY") or None,
+                        baseline=settings.baseline)
     reporters = [Reporter(name, target, ctx) for name, target in settings.outputs]
     summary = Summary()
     try:
         for result in iter_results(settings):
+            if baseline is not None:
+                result = FileResult(result.file, baseline.apply(result.file, result.findings),
+                                    result.summary, result.outcomes)
             summary.add(result)
             for reporter in reporters:
                 if settings.quiet and reporter.stream and reporter.target is None:
@@ -82,7 +179,7 @@ def run_check(settings: CheckSettings) -> int:
 
 def _errors_only(result: FileResult) -> FileResult:
     keep = [f for f in result.findings if SEVERITY_RANK[f.severity] >= SEVERITY_RANK["error"]]
-    return FileResult(result.file, keep, result.summary)
+    return FileResult(result.file, keep, result.summary, result.outcomes)
 
 
 def check(paths: Sequence[str], **kwargs: Any) -> list[FileResult]:
@@ -94,9 +191,7 @@ def check(paths: Sequence[str], **kwargs: Any) -> list[FileResult]:
 def check_text(text: str, file: str = "<string>", **kwargs: Any) -> FileResult:
     """Check one document given as text."""
     settings = CheckSettings(**kwargs)
-    options = CheckOptions(limits=settings.limits, selection=selection(settings),
-                           rule_dirs=settings.rule_dirs)
-    return Checker(options).check_bytes(text.encode("utf-8"), file)
+    return Checker(check_options(settings)).check_bytes(text.encode("utf-8"), file)
 
 
 def use_color(choice: str, stream: Any = None) -> bool:
@@ -109,3 +204,56 @@ def use_color(choice: str, stream: Any = None) -> bool:
         return True
     stream = stream or sys.stdout
     return bool(getattr(stream, "isatty", lambda: False)()) and os.environ.get("TERM") != "dumb"
+
+
+def default_outputs(environ: Any = None) -> tuple[tuple[str, str | None], ...]:
+    """``github`` inside GitHub Actions (annotations + job summary), else ``text``."""
+    environ = os.environ if environ is None else environ
+    return (("github", None),) if environ.get("GITHUB_ACTIONS") == "true" else (("text", None),)
+
+
+def build_settings(config: Any, **cli: Any) -> CheckSettings:
+    """Merge a :class:`policylint.config.Config` with command-line values (``None`` = not given).
+
+    Command-line values win; then the configuration; then the defaults.  Relative paths in
+    the configuration were already resolved against the file that set them.
+    """
+    from dataclasses import replace as _replace
+
+    from policylint.formats import parse_output_spec
+
+    def pick(name: str, key: str, default: Any) -> Any:
+        value = cli.get(name)
+        if value is not None and value != ():
+            return value
+        got = config.get(key)
+        return default if got is None else got
+
+    limits = DEFAULT_LIMITS
+    for key, value in (config.get("limits") or {}).items():
+        limits = _replace(limits, **{key.replace("-", "_"): value})
+    for name in ("max_file_size", "max_nodes", "max_depth"):
+        if cli.get(name) is not None:
+            limits = _replace(limits, **{name: cli[name]})
+    specs = cli.get("formats") or ()
+    outputs = tuple(parse_output_spec(s) for s in specs) if specs else \
+        tuple(parse_output_spec(s) for s in config.get("output") or ()) or default_outputs()
+    packs = pick("packs", "packs", None)
+    suppressions = config.get("suppressions") or {}
+    return CheckSettings(
+        paths=tuple(cli.get("paths") or ()), stdin_filename=cli.get("stdin_filename") or "<stdin>",
+        packs=tuple(packs) if packs is not None else None,
+        extend_packs=tuple(pick("extend_packs", "extend-packs", ())),
+        select=tuple(pick("select", "select", ())), ignore=tuple(pick("ignore", "ignore", ())),
+        fail_on=pick("fail_on", "fail-on", "error"),
+        max_warnings=pick("max_warnings", "max-warnings", None),
+        limits=limits, outputs=outputs,
+        color=bool(cli.get("color", False)), verbose=int(cli.get("verbose") or 0),
+        quiet=bool(cli.get("quiet")), statistics=bool(cli.get("statistics")),
+        rule_dirs=tuple(config.get("rule-dirs") or ()) + tuple(cli.get("rule_dirs") or ()),
+        severity=tuple((config.get("severity") or {}).items()),
+        per_path=tuple(config.per_path), exclude=tuple(config.exclude),
+        require_reason=bool(suppressions.get("require-reason", True)),
+        report_unused=bool(suppressions.get("report-unused", True)),
+        baseline=pick("baseline", "baseline", None),
+    )

@@ -195,3 +195,40 @@ class Baseline:
                 kept.counts[key] = n
                 kept.messages[key] = self.messages.get(key, "")
         return kept
+
+
+# -- the `baseline` command ------------------------------------------------------------------------
+
+
+def create(settings: Any, path: str) -> tuple[Baseline, int]:
+    """Check ``settings.paths`` and record every unsuppressed finding in a new baseline.
+
+    Returns the baseline (already written) and the number of input errors, which are never
+    recorded: an unreadable file must be fixed, not accepted.
+    """
+    from policylint.api import iter_results
+
+    baseline = Baseline(path)
+    errors = 0
+    for result in iter_results(settings):
+        errors += result.input_error
+        for f in result.findings:
+            if not f.input_error and f.suppressed is None and f.rule != "baseline-stale":
+                baseline.add(f)
+    baseline.write()
+    return baseline, errors
+
+
+def prune(settings: Any, path: str) -> tuple[Baseline, int]:
+    """Drop the entries of ``path`` that no finding matches any more; never add entries.
+
+    Returns the pruned baseline (already written) and how many findings were removed.
+    """
+    from policylint.api import iter_results
+
+    baseline = Baseline.load(path)
+    for result in iter_results(settings):
+        baseline.apply(result.file, result.findings)
+    kept = baseline.pruned()
+    kept.write()
+    return kept, sum(baseline.counts.values()) - sum(kept.counts.values())

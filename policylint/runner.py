@@ -19,6 +19,7 @@ class FileResult:
     file: str
     findings: list[Finding] = field(default_factory=list)
     summary: dict[str, Any] | None = None  # compact provision summary, for compare
+    outcomes: dict[str, str] | None = None  # rule id -> pass/fail/not_applicable/skipped
 
     @property
     def input_error(self) -> bool:
@@ -82,24 +83,41 @@ class CheckOptions:
     selection: Any = None  # policylint.engine.Selection; None = default packs
     rule_dirs: tuple[str, ...] = ()
     validate: bool = True
+    overrides: Any = None  # policylint.config.RuleOverrides: severities, per-path, core select
+    suppress: Any = None   # policylint.suppress.SuppressSettings (None: the defaults)
+    exclude: tuple[tuple[str, str], ...] = ()  # (base folder, glob) skipped in directory walks
 
 
-def discover(paths: Sequence[str]) -> Iterator[tuple[str, Finding | None]]:
+#: policylint's own configuration files are never policy documents.
+CONFIG_NAMES = frozenset({"policylint.yaml", ".policylint.yaml"})
+
+
+def discover(paths: Sequence[str], exclude: Sequence[tuple[str, str]] = ()) -> Iterator[tuple[str, Finding | None]]:
     """Expand files and directories into YAML files (sorted; hidden directories skipped).
 
     Yields ``(path, None)`` for each file to check and ``(path, finding)`` for a path that
-    cannot be walked, so one bad path never stops the others.
+    cannot be walked, so one bad path never stops the others.  ``exclude`` globs apply to
+    what a directory walk finds, not to files named explicitly.
     """
     from policylint.loader import _input_error  # one constructor for input problems
+
+    def excluded(path: str) -> bool:
+        if not exclude:
+            return False
+        from policylint.config import glob_match
+
+        return any(glob_match(pattern, path, base) for base, pattern in exclude)
 
     for path in paths:
         if os.path.isdir(path):
             problems: list[OSError] = []
             walk = os.walk(path, onerror=problems.append, followlinks=False)
             for root, dirs, files in walk:
-                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                dirs[:] = sorted(d for d in dirs if not d.startswith(".")
+                                 and not excluded(os.path.join(root, d)))
                 for name in sorted(files):
-                    if name.endswith(YAML_SUFFIXES) and not name.startswith("."):
+                    if name.endswith(YAML_SUFFIXES) and not name.startswith(".") \
+                            and name not in CONFIG_NAMES and not excluded(os.path.join(root, name)):
                         yield os.path.join(root, name), None
             for err in problems:
                 where = err.filename or path
@@ -141,9 +159,36 @@ class Checker:
             validation = validate(doc)
             findings.extend(validation.findings)
             invalid = validation.invalid
-        findings.extend(self.engine.check(doc, invalid))
+        evaluation = self.engine.evaluate(doc, invalid)
+        findings.extend(evaluation.findings)
+        findings = self.finish(doc, findings, evaluation.outcomes)
         findings.sort(key=lambda f: (f.line, f.column, f.rule, f.path))
-        return FileResult(doc.file, findings)
+        return FileResult(doc.file, findings, outcomes=evaluation.outcomes)
+
+    def finish(self, doc: Any, findings: list[Finding], outcomes: dict[str, str]) -> list[Finding]:
+        """Rule overrides, then suppressions and waivers, then each finding's value hash."""
+        from policylint import suppress
+        from policylint.baseline import stamp
+        from policylint.core_rules import CORE_RULES
+
+        overrides = self.options.overrides
+        if overrides is not None:
+            findings = overrides.apply(doc.file, findings)
+        registry = self.engine.registry
+
+        def resolve(rule_id: str) -> str | None:
+            return rule_id if rule_id in CORE_RULES else registry.resolve(rule_id)
+
+        def ran(rule_id: str) -> bool:
+            if overrides is not None and not overrides.keeps(doc.file, rule_id):
+                return False
+            return rule_id in CORE_RULES or outcomes.get(rule_id) in ("pass", "fail", "not_applicable")
+
+        count = len(findings)
+        findings = suppress.apply(doc, findings, resolve, ran, self.options.suppress or suppress.SuppressSettings())
+        if overrides is not None and len(findings) > count:  # findings about suppressions
+            findings = findings[:count] + overrides.apply(doc.file, findings[count:])
+        return stamp(doc, findings)
 
     def check_path(self, path: str, display: str | None = None) -> FileResult:
         return self.check_loaded(load_path(path, self.options.limits, display))
@@ -156,7 +201,7 @@ def check_paths(paths: Sequence[str], options: CheckOptions = CheckOptions(),
                 postprocess: Callable[[FileResult], FileResult] | None = None) -> Iterator[FileResult]:
     """Check every file under ``paths`` in input order, one result per file, streamed."""
     checker = Checker(options)
-    for path, problem in discover(paths):
+    for path, problem in discover(paths, options.exclude):
         result = FileResult(path, [problem]) if problem is not None else checker.check_path(path)
         yield postprocess(result) if postprocess else result
 

@@ -13,12 +13,14 @@ from policylint import __version__
 #: name -> "module:attribute" of each subcommand.  Importing lazily keeps
 #: ``policylint check one.yaml`` from paying for every other command's imports.
 COMMANDS: dict[str, str] = {
+    "baseline": "policylint.cli.baseline:baseline",
     "check": "policylint.cli.check:check",
     "explain": "policylint.cli.explain:explain",
     "init": "policylint.cli.init:init",
     "packs": "policylint.cli.packs:packs",
     "rules": "policylint.cli.rules:rules",
     "schema": "policylint.cli.schema:schema",
+    "show-config": "policylint.cli.show_config:show_config",
 }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 
 import click
 
@@ -21,8 +22,8 @@ def _split(values: tuple[str, ...]) -> tuple[str, ...]:
                    "(text, concise, json, ...). Default: text.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False),
               help="Write the (first) format to this file instead of standard output.")
-@click.option("--fail-on", type=click.Choice(SEVERITIES), default="error", show_default=True,
-              help="Exit 1 when a finding is at least this severe.")
+@click.option("--fail-on", type=click.Choice(SEVERITIES), default=None,
+              help="Exit 1 when a finding is at least this severe. Default: error.")
 @click.option("--max-warnings", type=click.IntRange(min=0), default=None,
               help="Also exit 1 when there are more warnings than this.")
 @click.option("--pack", "packs", multiple=True, metavar="ID",
@@ -44,40 +45,45 @@ def _split(values: tuple[str, ...]) -> tuple[str, ...]:
 @click.option("-q", "--quiet", is_flag=True, help="Show only errors.")
 @click.option("-v", "--verbose", count=True, help="Show more (links to the law).")
 @click.option("--statistics", is_flag=True, help="Count findings per rule.")
-def check(paths: tuple[str, ...], formats: tuple[str, ...], output: str | None, fail_on: str,
-          max_warnings: int | None, packs: tuple[str, ...], extend_packs: tuple[str, ...],
-          select: tuple[str, ...], ignore: tuple[str, ...], stdin_filename: str,
-          max_file_size: int | None, max_nodes: int | None, max_depth: int | None,
-          color: str, quiet: bool, verbose: int, statistics: bool) -> None:
+@click.option("--baseline", type=click.Path(dir_okay=False), default=None,
+              help="Hide the findings recorded in this baseline file; report stale entries.")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False), default=None,
+              help="Use this configuration file instead of searching for one.")
+@click.option("--isolated", is_flag=True, help="Ignore every configuration file.")
+def check(paths: tuple[str, ...], formats: tuple[str, ...], output: str | None,
+          fail_on: str | None, max_warnings: int | None, packs: tuple[str, ...],
+          extend_packs: tuple[str, ...], select: tuple[str, ...], ignore: tuple[str, ...],
+          stdin_filename: str, max_file_size: int | None, max_nodes: int | None,
+          max_depth: int | None, color: str, quiet: bool, verbose: int, statistics: bool,
+          baseline: str | None, config_file: str | None, isolated: bool) -> None:
     """Check policy documents (files, directories, or - for standard input).
 
     Exit codes: 0 no findings at or above --fail-on; 1 findings; 2 usage, configuration
     or input error (a file that cannot be read or parsed).
     """
-    from dataclasses import replace
-
-    from policylint.api import CheckSettings, run_check, use_color
+    from policylint import config as configuration
+    from policylint.api import build_settings, run_check, use_color
     from policylint.errors import PolicylintError
-    from policylint.formats import format_module, parse_output_spec
-    from policylint.loader import DEFAULT_LIMITS
+    from policylint.formats import format_module
 
     if not paths:
         raise click.UsageError("give at least one file or directory to check (or - for stdin)")
-    outputs = [parse_output_spec(spec) for spec in formats] or [("text", None)]
-    if output:
-        name, target = outputs[0]
-        outputs[0] = (name, target or output)
-    limits = DEFAULT_LIMITS
-    for field, value in (("max_file_size", max_file_size), ("max_nodes", max_nodes),
-                         ("max_depth", max_depth)):
-        if value is not None:
-            limits = replace(limits, **{field: value})
-    settings = CheckSettings(
-        paths=paths, stdin_filename=stdin_filename,
-        packs=_split(packs) or None, extend_packs=_split(extend_packs),
-        select=_split(select), ignore=_split(ignore), fail_on=fail_on,
-        max_warnings=max_warnings, limits=limits, outputs=tuple(outputs),
-        color=use_color(color), verbose=verbose, quiet=quiet, statistics=statistics)
+    try:
+        config = configuration.resolve(explicit=config_file, isolated=isolated)
+        settings = build_settings(
+            config, paths=paths, formats=formats, stdin_filename=stdin_filename,
+            packs=_split(packs) or None, extend_packs=_split(extend_packs),
+            select=_split(select), ignore=_split(ignore), fail_on=fail_on,
+            max_warnings=max_warnings, max_file_size=max_file_size, max_nodes=max_nodes,
+            max_depth=max_depth, color=use_color(color), verbose=verbose, quiet=quiet,
+            statistics=statistics, baseline=baseline)
+        if output:
+            (name, target), *rest = settings.outputs
+            settings = replace(settings, outputs=((name, target or output), *rest))
+    except PolicylintError as exc:
+        click.echo(f"policylint: error: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    outputs = settings.outputs
     try:
         for name, _ in outputs:
             format_module(name)
