@@ -18,10 +18,12 @@ def _mapping(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def _coded(provisions: dict[str, Any], topic: str) -> bool:
-    """The topic is coded with a value other than ``silent``."""
+def _coded(provisions: dict[str, Any], topic: str, values: Any = None) -> bool:
+    """The topic is coded with a value other than ``silent`` (and one of ``values``, if given)."""
     value = _mapping(provisions.get(topic)).get("value")
-    return isinstance(value, str) and value != SILENT
+    if not isinstance(value, str) or value == SILENT:
+        return False
+    return values is None or value in values
 
 
 def _validate_events(args: dict[str, Any]) -> str | None:
@@ -32,7 +34,7 @@ def _validate_events(args: dict[str, Any]) -> str | None:
         if not isinstance(event, dict) or as_date(event.get("date")) is None \
                 or not isinstance(event.get("event"), str):
             return f"event {n + 1} needs a `date` (YYYY-MM-DD) and an `event` text"
-        extra = set(event) - {"date", "event", "states", "topics"}
+        extra = set(event) - {"date", "event", "states", "topics", "values"}
         if extra:
             return f"event {n + 1} has an unknown key `{sorted(extra)[0]}`"
     return None
@@ -43,7 +45,8 @@ def predates_events(ctx: Any, subject: Any, args: dict[str, Any]) -> dict[str, A
     """The instrument took effect before events that changed the law, and no review since.
 
     Each event may be limited to agencies of some ``states`` or to instruments that code
-    one of some ``topics``.  A review date on or after an event counts as a review since.
+    one of some ``topics`` (with one of some ``values``, when given).  A review date on or
+    after an event counts as a review since.
     """
     root = _root(ctx)
     instrument = _mapping(root.get("instrument"))
@@ -58,7 +61,8 @@ def predates_events(ctx: Any, subject: Any, args: dict[str, Any]) -> dict[str, A
         day = as_date(event["date"])
         if event.get("states") and state not in event["states"]:
             continue
-        if event.get("topics") and not any(_coded(provisions, t) for t in event["topics"]):
+        if event.get("topics") and not any(_coded(provisions, t, event.get("values"))
+                                           for t in event["topics"]):
             continue
         if effective < day and (review is None or review < day):
             hits.append((day, event["event"]))
