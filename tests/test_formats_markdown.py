@@ -1,0 +1,81 @@
+"""Markdown for PR comments (policy text made inert) and ``-f template:PATH`` (sandboxed)."""
+
+from __future__ import annotations
+
+import pytest
+
+from policylint.errors import UsageError
+from policylint.finding import Finding
+from policylint.formats import RenderContext, format_module, parse_output_spec
+from policylint.formats.markdown import md_escape, render
+from policylint.formats.template import load_template
+from policylint.runner import FileResult, Summary
+
+
+def sample() -> tuple[list[FileResult], Summary]:
+    f = Finding(file="a.yaml", rule="r1", severity="error", message="x | y\n# h <img src=x> @chief **b**",
+                line=2, column=1, end_line=2, end_column=3, citation="Lunn v. Commonwealth, 477 Mass. 517 (2017)")
+    results = [FileResult("a.yaml", [f, f.with_(rule="r2", suppressed="why")]), FileResult("b.yaml", [])]
+    summary = Summary()
+    for r in results:
+        summary.add(r)
+    return results, summary
+
+
+def test_markdown_escapes_policy_text_into_one_table_cell():
+    results, summary = sample()
+    out = render(results, summary, RenderContext(root=".", statistics=True))
+    row = next(line for line in out.splitlines() if "r1 |" in line)
+    assert row.count(" | ") == 3  # the `|` in the message is escaped
+    assert "x \\| y<br>\\# h &lt;img src=x&gt; &#64;chief \\*\\*b\\*\\*" in row
+    assert "_Law: Lunn v. Commonwealth, 477 Mass. 517 \\(2017\\)_" in row
+    assert "r2" not in out.split("| Rule | Count |")[0]  # suppressed: only counted
+    assert "1 suppressed" in out
+
+
+def test_md_escape_neutralises_html_and_formatting():
+    assert md_escape("<script>&") == "&lt;script&gt;&amp;"
+    assert md_escape("[link](javascript:x)") == "\\[link\\]\\(javascript:x\\)"
+
+
+def test_template_format_renders_plain_data(tmp_path):
+    tpl = tmp_path / "out.txt.j2"
+    tpl.write_text("{% for f in active %}{{ f.path_in_repo }}:{{ f.line }} {{ f.rule }}\n{% endfor %}"
+                   "{{ summary.findings }}\n", encoding="utf-8")
+    results, summary = sample()
+    name, target = parse_output_spec(f"template:{tpl}")
+    assert target is None
+    out = format_module(name).render(results, summary, RenderContext(root="."))
+    assert out == "a.yaml:2 r1\n1\n"
+
+
+def test_html_templates_autoescape(tmp_path):
+    tpl = tmp_path / "r.html.j2"
+    tpl.write_text("{% for f in findings %}<p>{{ f.message }}</p>{% endfor %}", encoding="utf-8")
+    results, summary = sample()
+    out = load_template(str(tpl)).render(results, summary, RenderContext(root="."))
+    assert "&lt;img src=x&gt;" in out and "<img" not in out
+
+
+def test_template_is_sandboxed(tmp_path):
+    tpl = tmp_path / "evil.j2"
+    tpl.write_text("{{ ''.__class__.__mro__[1].__subclasses__() }}", encoding="utf-8")
+    results, summary = sample()
+    with pytest.raises(UsageError) as info:
+        load_template(str(tpl)).render(results, summary, RenderContext(root="."))
+    assert "evil.j2" in str(info.value)
+
+
+def test_template_syntax_error_names_file_and_line(tmp_path):
+    tpl = tmp_path / "bad.j2"
+    tpl.write_text("ok\n{% for x in %}\n", encoding="utf-8")
+    with pytest.raises(UsageError) as info:
+        load_template(str(tpl))
+    assert str(info.value).startswith(f"{tpl}:2: template syntax error")
+
+
+def test_missing_template_is_a_usage_error_exit_2(run_cli, write, tmp_path):
+    doc = write("d.yaml", "policylint: 1\n")
+    result = run_cli("check", "--isolated", str(doc), "-f", f"template:{tmp_path}/nope.j2")
+    assert result.exit_code == 2
+    assert "cannot read template" in result.output
