@@ -308,7 +308,7 @@ def test_document_level_vocabularies() -> None:
         "chief_discretion"]
     assert [t.value for t in tax.instrument_kinds] == [
         "ordinance", "bylaw", "general_order", "department_policy", "select_board_vote", "executive_order",
-        "state_directive_only", "unwritten_directive", "none", "draft"]
+        "agreement", "state_directive_only", "unwritten_directive", "none", "draft", "unknown"]
     assert [t.value for t in tax.public_values] == ["published", "on_request", "not_public"]
     assert [t.value for t in tax.source_via] == [
         "published", "public_records_request", "press_report", "court_record", "other"]
