@@ -125,3 +125,22 @@ def test_table_suggestions_are_known_citations() -> None:
             assert cite.code == "ina" or str(cite) in known, suggestion
     for pair in data["ina_usc"]:
         assert f"8 U.S.C. § {pair['usc']}" in known
+
+
+@pytest.mark.parametrize("text", [
+    "§" * 100_000 + "1", "8 U.S.C. § 1357(a)" * 20_000, "Section " * 20_000 + "287.7 of Title 8",
+    "8 USC " + "1" * 200_000, "commonwealth v. " * 30_000,
+])
+def test_hostile_citation_text_is_read_in_linear_time(text: str) -> None:
+    """Citation text is untrusted: long or repetitive input must not make a check crawl."""
+    import time
+
+    start = time.perf_counter()
+    cite = c.cite_text(text)
+    assert cite is not None
+    for check in (c.parse, c.nonexistent, c.ina_usc_mismatch, c.case_caption):
+        check(cite)
+    c.superseded(cite, None)
+    c.foreign_jurisdiction(cite, "MA")
+    c.lunn_scope({"cite": text, "quote": text}, {})
+    assert time.perf_counter() - start < 3.0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import datetime as _dt
 import re
 from dataclasses import dataclass
@@ -18,8 +19,8 @@ from policylint.conditions import as_date
 
 #: A section number with its subsections: 1357, 1252c, 287.7, 1101(a)(15)(U), 2000e-2.
 _SEC = r"\d+[a-z]?(?:\.\d+)?(?:-\d+)?(?:\s?\([a-z0-9]{1,5}\))*"
-#: What may stand before a section number: §, §§, Sec., Section(s), s.
-_SECWORD = r"(?:§+\s*|sec(?:tion|s)?\b\.?\s*|s\.\s*)"
+#: What may stand before a section number: §, §§ (folded to §), Sec., Section(s), s.
+_SECWORD = r"(?:§\s*|sec(?:tion|s)?\b\.?\s*|s\.\s*)"
 _USC = r"u\.?\s?s\.?\s?c(?:ode)?\b\.?(?:\s?a\b\.?)?|united\s+states\s+code(?:\s+annotated)?|u\.?\s?s\.?\s+code"
 _CFR = r"c\.?\s?f\.?\s?r\b\.?|code\s+of\s+federal\s+regulations"
 _INA = r"\bina\b|\bi\.n\.a\.|immigration\s+(?:and|&)\s+nationality\s+act"
@@ -81,23 +82,29 @@ def _clean_section(text: str) -> str:
 
 
 def _normalise(text: str) -> str:
-    """Fold the spellings real documents use: non-breaking spaces, dashes, doubled §."""
+    """Fold the spellings real documents use: non-breaking spaces, dashes, doubled §, runs of
+    white space."""
     text = text.replace("\u00a0", " ").replace("\u2011", "-").replace("\u2013", "-")
+    text = re.sub(r"§+", "§", text)  # §§ is only the plural; one § keeps the patterns linear
     return re.sub(r"\s+", " ", text)
+
+
+#: A citation is a line or two; longer text is read only this far (a guard against hostile input).
+MAX_TEXT = 10_000
 
 
 def parse(text: str) -> list[Cite]:
     """Every U.S.C., C.F.R. and INA citation in ``text``, in order, without duplicates."""
     if not isinstance(text, str):
         return []
-    text = _normalise(text)
+    text = _normalise(text[:MAX_TEXT])
     found: list[tuple[int, Cite]] = []
-    taken: list[tuple[int, int]] = []
+    taken: list[tuple[int, int]] = []  # sorted, non-overlapping spans already read
     for form in _FORMS:
         for m in form.finditer(text):
-            if any(s < m.end() and m.start() < e for s, e in taken):
+            at = bisect.bisect_right(taken, (m.start(), len(text) + 1))
+            if (at and taken[at - 1][1] > m.start()) or (at < len(taken) and taken[at][0] < m.end()):
                 continue  # an earlier, more specific form already read these words
-            taken.append((m.start(), m.end()))
             groups = m.groupdict()
             if groups.get("ina"):
                 code, title = "ina", None
@@ -108,10 +115,12 @@ def parse(text: str) -> list[Cite]:
             while (more := _MORE.match(text, pos)) is not None:
                 found.append((more.start(), Cite(code, title, _clean_section(more["sec"]))))
                 pos = more.end()
-            taken[-1] = (m.start(), pos)
+            bisect.insort(taken, (m.start(), pos))
+    seen: set[Cite] = set()
     out: list[Cite] = []
     for _, cite in sorted(found, key=lambda item: item[0]):
-        if cite not in out:
+        if cite not in seen:
+            seen.add(cite)
             out.append(cite)
     return out
 
@@ -162,7 +171,7 @@ def cite_text(subject: Any) -> str | None:
     """The citation text of a `citations` item (a mapping with `cite`, or a bare string)."""
     if isinstance(subject, dict):
         subject = subject.get("cite")
-    return subject if isinstance(subject, str) and subject.strip() else None
+    return subject[:MAX_TEXT] if isinstance(subject, str) and subject.strip() else None
 
 
 def nonexistent(text: str) -> dict[str, Any] | None:
@@ -276,7 +285,7 @@ def lunn_scope(item: Any, provisions: Any) -> dict[str, Any] | None:
     if not text or not _LUNN.search(text):
         return None
     item = item if isinstance(item, dict) else {}
-    words = item.get("quote") if isinstance(item.get("quote"), str) else ""
+    words = item["quote"][:MAX_TEXT] if isinstance(item.get("quote"), str) else ""
     if words and _TELLING.search(words):
         return {"problem": "overclaim", "topic": None}
     section = item.get("section")
