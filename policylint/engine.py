@@ -178,12 +178,8 @@ class Engine:
                 continue
             outcome: Outcome = "not_applicable"
             skipped = 0
-            if compiled.selector is None:
-                subjects: Iterable[tuple[str, Any, Any]] = (("", doc.data, None),)
-            else:
-                subjects = compiled.selector.select(doc.data)
             when, fail = compiled.when, compiled.fail
-            for pointer, subject, key in subjects:
+            for pointer, subject, key in compiled.subjects(doc.data):
                 if bad and pointer and _overlaps(pointer, bad):
                     skipped += 1
                     continue
@@ -193,11 +189,11 @@ class Engine:
                     env.args = {}
                 if when is not None and not when(env, subject, key):
                     continue
-                if outcome == "not_applicable":
-                    outcome = "pass"
                 if fail(env, subject, key):
                     outcome = "fail"
                     findings.append(self._finding(doc, planned, pointer, subject, key, env.args))
+                elif outcome == "not_applicable":
+                    outcome = "pass"
             if outcome == "not_applicable" and skipped:
                 outcome = "skipped"
             outcomes[rid] = outcome

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
 from policylint.document import escape_token
 
@@ -44,30 +44,44 @@ class Path:
         return out
 
     def select(self, root: Any, subject: Any = None, subject_pointer: str = "",
-               key: Any = None) -> Iterator[tuple[str, Any, Any]]:
-        """Yield ``(pointer, value, key)`` for every match; a missing value yields ``MISSING``.
+               key: Any = None) -> list[tuple[str, Any, Any]]:
+        """``(pointer, value, key)`` for every match; a missing value is ``MISSING``.
 
         Only wildcard steps can yield nothing: a fixed path always yields exactly one triple,
         so a rule about an absent topic still has a subject (and a pointer to report).
         """
         if self.start == "key":
-            yield subject_pointer, key, key
-            return
+            return [(subject_pointer, key, key)]
         if self.start == "subject":
-            yield from _walk(self.steps, 0, subject, subject_pointer, key)
-        else:
-            yield from _walk(self.steps, 0, root, "", None)
+            return _select(_tokens(self.steps), subject, subject_pointer, key)
+        return _select(_tokens(self.steps), root, "", None)
+
+    def selector(self) -> Callable[[Any], list[tuple[str, Any, Any]]]:
+        """A fast ``root -> [(pointer, value, key)]`` for a root path (rule subjects)."""
+        if self.start != "root":
+            raise PathError(f"`{self.text}` does not start at the root")
+        if self.wildcard:
+            tokens = _tokens(self.steps)
+            return lambda root: _select(tokens, root, "", None)
+        pointer = self.static_pointer
+        get = self.getter()
+        return lambda root: [(pointer, get(root, None, None), None)]
 
     def getter(self) -> Callable[[Any, Any, Any], Any]:
         """A fast ``(root, subject, key) -> value`` for a path without wildcards."""
         if self.wildcard:
-            raise PathError(f"`{self.text}` has a wildcard; use select()")
+            raise PathError(f"`{self.text}` has a wildcard; use values()")
         steps = self.steps
         start = self.start
+        if start == "key":
+            return lambda root, subject, key: key
+        if len(steps) == 1 and steps[0][0] == "key":
+            name = steps[0][1]
+            if start == "subject":
+                return lambda root, s, k: s.get(name, MISSING) if type(s) is dict else MISSING
+            return lambda root, s, k: root.get(name, MISSING) if type(root) is dict else MISSING
 
         def get(root: Any, subject: Any, key: Any) -> Any:
-            if start == "key":
-                return key
             cur = subject if start == "subject" else root
             for kind, arg in steps:
                 if kind == "key":
@@ -84,32 +98,81 @@ class Path:
 
         return get
 
+    def values(self) -> Callable[[Any, Any, Any], list[Any]]:
+        """A ``(root, subject, key) -> [values]`` for any path (no pointers are built)."""
+        if not self.wildcard:
+            get = self.getter()
+            return lambda root, s, k: [get(root, s, k)]
+        steps, start = self.steps, self.start
 
-def _walk(steps: tuple[Step, ...], i: int, cur: Any, pointer: str,
-          key: Any) -> Iterator[tuple[str, Any, Any]]:
-    while i < len(steps):
-        kind, arg = steps[i]
+        def read(root: Any, subject: Any, key: Any) -> list[Any]:
+            frontier = [subject if start == "subject" else root]
+            for kind, arg in steps:
+                nxt: list[Any] = []
+                if kind == "key":
+                    for v in frontier:
+                        nxt.append(v.get(arg, MISSING) if type(v) is dict else MISSING)
+                elif kind == "index":
+                    for v in frontier:
+                        nxt.append(v[arg] if type(v) is list and arg < len(v) else MISSING)
+                elif kind == "items":
+                    for v in frontier:
+                        if type(v) is list:
+                            nxt.extend(v)
+                else:
+                    for v in frontier:
+                        if type(v) is dict:
+                            nxt.extend(v.values())
+                        elif type(v) is list:
+                            nxt.extend(v)
+                frontier = nxt
+            return frontier
+
+        return read
+
+
+#: Steps with their escaped pointer suffix precomputed: (kind, arg, "/token").
+_TOKENS: dict[tuple[Step, ...], tuple[tuple[str, Any, str], ...]] = {}
+
+
+def _tokens(steps: tuple[Step, ...]) -> tuple[tuple[str, Any, str], ...]:
+    got = _TOKENS.get(steps)
+    if got is None:
+        got = _TOKENS[steps] = tuple(
+            (kind, arg, "/" + escape_token(arg) if kind in ("key", "index") else "")
+            for kind, arg in steps)
+    return got
+
+
+def _escape(key: Any) -> str:
+    if type(key) is str and "~" not in key and "/" not in key:
+        return key
+    return escape_token(key)
+
+
+def _select(steps: tuple[tuple[str, Any, str], ...], cur: Any, pointer: str,
+            key: Any) -> list[tuple[str, Any, Any]]:
+    frontier = [(pointer, cur, key)]
+    for kind, arg, token in steps:
+        nxt: list[tuple[str, Any, Any]] = []
         if kind == "key":
-            pointer += "/" + escape_token(arg)
-            cur = cur.get(arg, MISSING) if type(cur) is dict else MISSING
+            for p, v, k in frontier:
+                nxt.append((p + token, v.get(arg, MISSING) if type(v) is dict else MISSING, k))
         elif kind == "index":
-            pointer += f"/{arg}"
-            cur = cur[arg] if type(cur) is list and arg < len(cur) else MISSING
+            for p, v, k in frontier:
+                nxt.append((p + token, v[arg] if type(v) is list and arg < len(v) else MISSING, k))
         elif kind == "items":
-            if type(cur) is list:
-                for n, item in enumerate(cur):
-                    yield from _walk(steps, i + 1, item, f"{pointer}/{n}", key)
-            return
+            for p, v, k in frontier:
+                if type(v) is list:
+                    nxt.extend((f"{p}/{n}", item, k) for n, item in enumerate(v))
         else:  # values: a mapping's values, keyed; a list's items also qualify
-            if type(cur) is dict:
-                for k, item in cur.items():
-                    yield from _walk(steps, i + 1, item, pointer + "/" + escape_token(k), k)
-            elif type(cur) is list:
-                for n, item in enumerate(cur):
-                    yield from _walk(steps, i + 1, item, f"{pointer}/{n}", n)
-            return
-        i += 1
-    yield pointer, cur, key
+            for p, v, k in frontier:
+                if type(v) is dict:
+                    nxt.extend((f"{p}/{_escape(name)}", item, name) for name, item in v.items())
+                elif type(v) is list:
+                    nxt.extend((f"{p}/{n}", item, n) for n, item in enumerate(v))
+        frontier = nxt
+    return frontier
 
 
 def compile_path(text: str) -> Path:

@@ -120,6 +120,8 @@ class CompiledRule:
 
     rule: Rule
     selector: Path | None
+    #: ``root -> [(pointer, subject, key)]``: the rule's subjects in a document.
+    subjects: Callable[[Any], list[tuple[str, Any, Any]]]
     when: Condition | None
     fail: Condition
     template: jinja2.Template
@@ -159,9 +161,13 @@ def compile_rule(rule: Rule) -> CompiledRule:
         raise RuleCompileError(str(exc), "/message") from None
     at = rule.at
     try:
-        relative_pointer("", at)
+        suffix = relative_pointer("", at)
     except PathError as exc:
         raise RuleCompileError(str(exc), "/at") from None
+    if at and at.startswith("/"):
+        at_pointer: Callable[[str], str] = lambda base: suffix  # noqa: E731 - absolute
+    else:
+        at_pointer = lambda base: base + suffix  # noqa: E731
 
     reads = {f"/provisions/{escape_token(t)}" for t in rule.topics}
     reads.update(r for r in rule.reads)
@@ -175,8 +181,10 @@ def compile_rule(rule: Rule) -> CompiledRule:
         else:
             reads.add(selector.static_pointer)
     return CompiledRule(
-        rule=rule, selector=selector, when=conds["when"], fail=conds["fail"],  # type: ignore[arg-type]
-        template=template, at_pointer=lambda base: relative_pointer(base, at),
+        rule=rule, selector=selector,
+        subjects=selector.selector() if selector is not None else (lambda root: [("", root, None)]),
+        when=conds["when"], fail=conds["fail"],  # type: ignore[arg-type]
+        template=template, at_pointer=at_pointer,
         reads=tuple(sorted(reads)), subjects_under=subjects_under,
     )
 
