@@ -124,6 +124,30 @@ def check_options(settings: CheckSettings) -> CheckOptions:
                                   today=settings.today or datetime.date.today().isoformat()))
 
 
+def rules_that_ran(settings: CheckSettings, result: FileResult) -> Any:
+    """A predicate: was ``rule`` evaluated for ``result``'s document (and not filtered out)?
+
+    Baseline entries of rules that did not run are neither matched nor stale.
+    """
+    from policylint.core_rules import CORE_RULES
+
+    outcomes = result.outcomes or {}
+    core_select = tuple(p for p in settings.select if _core_pattern(p))
+    core_ignore = tuple(p for p in settings.ignore if _core_pattern(p))
+    severity = dict(settings.severity)
+
+    def ran(rule: str) -> bool:
+        if severity.get(rule) == "off":
+            return False
+        if rule in CORE_RULES:
+            if settings.select and not any(rule.startswith(p) for p in core_select):
+                return False
+            return not any(rule.startswith(p) for p in core_ignore)
+        return outcomes.get(rule) in ("pass", "fail", "not_applicable")
+
+    return ran
+
+
 def iter_results(settings: CheckSettings) -> Iterator[FileResult]:
     """Check every input of ``settings``, one result per file, in input order."""
     options = check_options(settings)
@@ -161,8 +185,8 @@ def run_check(settings: CheckSettings) -> int:
     try:
         for result in iter_results(settings):
             if baseline is not None:
-                result = FileResult(result.file, baseline.apply(result.file, result.findings),
-                                    result.summary, result.outcomes)
+                marked = baseline.apply(result.file, result.findings, rules_that_ran(settings, result))
+                result = FileResult(result.file, marked, result.summary, result.outcomes)
             summary.add(result)
             for reporter in reporters:
                 if settings.quiet and reporter.stream and reporter.target is None:

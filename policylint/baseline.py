@@ -12,7 +12,7 @@ import json
 import os
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from policylint.document import Document, resolve
 from policylint.errors import UsageError
@@ -85,6 +85,7 @@ class Baseline:
     messages: dict[Key, str] = field(default_factory=dict)
     matched: Counter[Key] = field(default_factory=Counter)
     checked: set[str] = field(default_factory=set)  # files seen by apply()
+    stale: Counter[Key] = field(default_factory=Counter)  # entries apply() found gone
 
     @property
     def root(self) -> str:
@@ -148,11 +149,12 @@ class Baseline:
 
     # -- matching ----------------------------------------------------------------------------
 
-    def apply(self, file: str, findings: list[Finding]) -> list[Finding]:
+    def apply(self, file: str, findings: list[Finding],
+              ran: Callable[[str], bool] | None = None) -> list[Finding]:
         """Mark known findings ``baseline="unchanged"``; add a finding per stale entry.
 
-        Stale entries are only those of ``file``: a baseline entry for a file not checked in
-        this run is neither matched nor stale.
+        Stale entries are only those of ``file`` whose rule ran (``ran``, default: all): an
+        entry for a file not checked, or for a rule not selected, is neither matched nor stale.
         """
         out = []
         rel = report_path(file, self.root)
@@ -170,9 +172,10 @@ class Baseline:
         if any(f.input_error for f in findings):
             return out  # an unreadable file says nothing about what was fixed
         for key, count in sorted(self.counts.items()):
-            if key[0] != rel or self.matched[key] >= count:
+            if key[0] != rel or self.matched[key] >= count or (ran is not None and not ran(key[1])):
                 continue
             _, rule, pointer, _ = key
+            self.stale[key] = count - self.matched[key]
             out.append(Finding(
                 file=file, rule="baseline-stale", severity="warning", path=pointer,
                 line=FILE_START.line, column=FILE_START.column, end_line=FILE_START.end_line,
@@ -183,12 +186,12 @@ class Baseline:
         return out
 
     def pruned(self) -> Baseline:
-        """A copy without stale entries: those of checked files that matched nothing, and
-        those of files that no longer exist.  Entries of files not checked are kept."""
+        """A copy without stale entries (found by :meth:`apply`) and without the entries of
+        files that no longer exist.  Entries of files or rules not checked are kept."""
         kept = Baseline(self.path)
         for key, count in self.counts.items():
             if key[0] in self.checked:
-                n = min(count, self.matched[key])
+                n = count - self.stale[key]
             else:
                 n = count if os.path.exists(os.path.join(self.root, key[0])) else 0
             if n:
@@ -226,9 +229,11 @@ def prune(settings: Any, path: str) -> tuple[Baseline, int]:
     """
     from policylint.api import iter_results
 
+    from policylint.api import rules_that_ran
+
     baseline = Baseline.load(path)
     for result in iter_results(settings):
-        baseline.apply(result.file, result.findings)
+        baseline.apply(result.file, result.findings, rules_that_ran(settings, result))
     kept = baseline.pruned()
     kept.write()
     return kept, sum(baseline.counts.values()) - sum(kept.counts.values())
