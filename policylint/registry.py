@@ -159,12 +159,17 @@ def _stem(file: str) -> str:
     return base.rsplit(".", 1)[0]
 
 
-def load_rule_text(text: str, file: str, category: str = "") -> tuple[CompiledRule | None, list[Problem]]:
-    """Read, validate and compile one rule file; problems come back with positions."""
+def load_rule_text(text: str, file: str, category: str = "",
+                   trusted: bool = False) -> tuple[CompiledRule | None, list[Problem]]:
+    """Read, validate and compile one rule file; problems come back with positions.
+
+    ``trusted``: this exact text was validated before (see :func:`load_registry`), so the
+    meta-schema is not run again and the message template compiles on first use.
+    """
     doc, problems = read_yaml(text, file)
     if doc is None or problems:
         return None, problems or [Problem(file, 1, 1, "cannot read the rule file")]
-    problems = _schema_problems(doc, "rule")
+    problems = [] if trusted else _schema_problems(doc, "rule")
     if problems:
         return None, problems
     data = doc.data
@@ -175,19 +180,20 @@ def load_rule_text(text: str, file: str, category: str = "") -> tuple[CompiledRu
         return None, problems
     rule = Rule.from_data(data, file=file, category=category)
     try:
-        compiled = compile_rule(rule)
+        compiled = compile_rule(rule, trusted)
     except RuleCompileError as exc:
         span = doc.span(exc.pointer)
         return None, [Problem(file, span.line, span.column, exc.message)]
     return compiled, []
 
 
-def load_pack_text(text: str, file: str) -> tuple[Pack | None, Document | None, list[Problem]]:
+def load_pack_text(text: str, file: str,
+                   trusted: bool = False) -> tuple[Pack | None, Document | None, list[Problem]]:
     """Read and validate one pack manifest (rule references are checked by the registry)."""
     doc, problems = read_yaml(text, file)
     if doc is None or problems:
         return None, doc, problems or [Problem(file, 1, 1, "cannot read the pack file")]
-    problems = _schema_problems(doc, "pack")
+    problems = [] if trusted else _schema_problems(doc, "pack")
     if problems:
         return None, doc, problems
     if doc.data["id"] != _stem(file):
@@ -197,7 +203,7 @@ def load_pack_text(text: str, file: str) -> tuple[Pack | None, Document | None, 
     return Pack.from_data(doc.data, file=file), doc, []
 
 
-def build_registry(files: Iterable[tuple[str, str, str]]) -> Registry:
+def build_registry(files: Iterable[tuple[str, str, str]], trusted: bool = False) -> Registry:
     """Build a registry from ``(file, category, text)`` triples; raise on any problem."""
     registry = Registry()
     problems: list[Problem] = []
@@ -205,7 +211,7 @@ def build_registry(files: Iterable[tuple[str, str, str]]) -> Registry:
     packs: list[tuple[Pack, Document]] = []
     for file, category, text in files:
         if category == PACK_DIR:
-            pack, doc, found = load_pack_text(text, file)
+            pack, doc, found = load_pack_text(text, file, trusted)
             problems.extend(found)
             if pack is not None and doc is not None:
                 if pack.id in registry.packs:
@@ -215,7 +221,7 @@ def build_registry(files: Iterable[tuple[str, str, str]]) -> Registry:
                     registry.packs[pack.id] = pack
                     packs.append((pack, doc))
             continue
-        compiled, found = load_rule_text(text, file, category)
+        compiled, found = load_rule_text(text, file, category, trusted)
         problems.extend(found)
         if compiled is None:
             continue
@@ -261,10 +267,49 @@ def rule_file_error(problems: list[Problem]) -> RuleFileError:
 
 @lru_cache(maxsize=8)
 def load_registry(extra_dirs: tuple[str, ...] = ()) -> Registry:
-    """The package's rules and packs plus those in ``extra_dirs`` (cached per process)."""
-    def files() -> Iterator[tuple[str, str, str]]:
-        yield from package_files()
-        for path in extra_dirs:
-            yield from directory_files(path)
+    """The package's rules and packs plus those in ``extra_dirs`` (cached per process).
 
-    return build_registry(files())
+    Validating every file against the meta-schemas and compiling every message template
+    costs more than linting a document, so a run that has validated this exact set of
+    texts leaves a stamp (a file named by their hash, in the user's cache directory);
+    later runs with the same texts skip that work.  Any change to any file, the schemas or
+    the version means a new hash and a full validation.
+    """
+    files = list(package_files())
+    for path in extra_dirs:
+        files.extend(directory_files(path))
+    stamp = _stamp_path(files)
+    trusted = stamp is not None and os.path.exists(stamp)
+    registry = build_registry(files, trusted=trusted)
+    if stamp is not None and not trusted:
+        try:
+            os.makedirs(os.path.dirname(stamp), exist_ok=True)
+            with open(stamp, "w", encoding="utf-8") as fh:
+                fh.write("validated\n")
+        except OSError:
+            pass  # a read-only home is fine: the next run validates again
+    return registry
+
+
+def _stamp_path(files: list[tuple[str, str, str]]) -> str | None:
+    """Where the stamp for ``files`` lives; ``None`` when caching is off."""
+    root = os.environ.get("POLICYLINT_CACHE_DIR")
+    if root is None:
+        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+        root = os.path.join(base, "policylint")
+    if not root:
+        return None  # POLICYLINT_CACHE_DIR="" turns the cache off
+    import hashlib
+
+    from policylint import __version__
+
+    digest = hashlib.sha256(__version__.encode())
+    for name in ("rule", "pack"):
+        digest.update(resources.files("policylint.schemas").joinpath(f"{name}.schema.json").read_bytes())
+    from policylint import checks
+
+    digest.update(" ".join(sorted(checks.CHECKS)).encode())
+    for file, category, text in files:
+        digest.update(f"\0{file}\0{category}\0".encode())
+        digest.update(text.encode())
+    return os.path.join(root, f"rules-{digest.hexdigest()[:32]}.ok")

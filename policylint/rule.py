@@ -11,7 +11,7 @@ from policylint.checks import get as get_check
 from policylint.conditions import Condition, ConditionError, compile_condition
 from policylint.document import escape_token
 from policylint.paths import Path, PathError, compile_path, relative_pointer
-from policylint.templating import TemplateError, compile_message
+from policylint.templating import LazyMessage, TemplateError, compile_message
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,7 +124,7 @@ class CompiledRule:
     subjects: Callable[[Any], list[tuple[str, Any, Any]]]
     when: Condition | None
     fail: Condition
-    template: jinja2.Template
+    template: jinja2.Template | LazyMessage
     at_pointer: Callable[[str], str]
     #: Pointers the rule reads whatever the subject: a schema error under any of them
     #: (or above them) skips the rule for that document.
@@ -134,8 +134,12 @@ class CompiledRule:
     subjects_under: str | None
 
 
-def compile_rule(rule: Rule) -> CompiledRule:
-    """Compile ``rule``; raise :class:`RuleCompileError` naming the part that is wrong."""
+def compile_rule(rule: Rule, trusted: bool = False) -> CompiledRule:
+    """Compile ``rule``; raise :class:`RuleCompileError` naming the part that is wrong.
+
+    ``trusted``: the file's exact text compiled before, so the message template is
+    compiled only when first rendered.
+    """
     selector = None
     if rule.given:
         try:
@@ -155,10 +159,14 @@ def compile_rule(rule: Rule) -> CompiledRule:
             raise RuleCompileError(exc.message, f"/{part}{exc.pointer}") from None
     if conds["fail"] is None:
         raise RuleCompileError("a rule needs a `fail` condition", "")
-    try:
-        template = compile_message(rule.message)
-    except TemplateError as exc:
-        raise RuleCompileError(str(exc), "/message") from None
+    template: jinja2.Template | LazyMessage
+    if trusted:
+        template = LazyMessage(rule.message)
+    else:
+        try:
+            template = compile_message(rule.message)
+        except TemplateError as exc:
+            raise RuleCompileError(str(exc), "/message") from None
     at = rule.at
     try:
         suffix = relative_pointer("", at)

@@ -171,3 +171,28 @@ def test_extra_rule_directories_join_the_package_registry(tmp_path: Path) -> Non
     assert "my-local-rule" in reg.rules
     assert "incident-contradicts-policy" in reg.rules
     assert load_registry((str(tmp_path),)) is reg  # cached per process
+
+
+def test_a_stamp_skips_revalidating_texts_already_validated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from policylint.templating import LazyMessage
+
+    monkeypatch.setenv("POLICYLINT_CACHE_DIR", str(tmp_path / "cache"))
+    write(tmp_path, "rules/x/my-rule.yaml", GOOD.format(id="my-rule"))
+    first = load_registry.__wrapped__((str(tmp_path / "rules"),))
+    assert not isinstance(first.compiled["my-rule"].template, LazyMessage)
+    (stamp,) = (tmp_path / "cache").iterdir()
+    second = load_registry.__wrapped__((str(tmp_path / "rules"),))
+    assert isinstance(second.compiled["my-rule"].template, LazyMessage)
+    # any change to any text is a new set of texts: validated in full again
+    write(tmp_path, "rules/x/my-rule.yaml", GOOD.format(id="my-rule").replace("severity: error", "severity: errr"))
+    with pytest.raises(RuleFileError, match="'errr' is not one of"):
+        load_registry.__wrapped__((str(tmp_path / "rules"),))
+    assert list((tmp_path / "cache").iterdir()) == [stamp]
+
+
+def test_the_stamp_can_be_turned_off(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("POLICYLINT_CACHE_DIR", "")
+    write(tmp_path, "rules/x/my-rule.yaml", GOOD.format(id="my-rule"))
+    for _ in range(2):
+        reg = load_registry.__wrapped__((str(tmp_path / "rules"),))
+        assert not hasattr(reg.compiled["my-rule"].template, "source")
