@@ -236,6 +236,11 @@ def build_schema(tax: Taxonomy | None = None) -> Schema:
                 + "; any other snake_case word is accepted.",
                 pattern=SNAKE_PATTERN,
             ) | {"examples": [[t.value for t in tax.units[:3]]]},
+            "state_filing": _enum(
+                tax.state_filing_values,
+                "Whether the instrument was adopted from, or filed with, a state body that publishes "
+                "model policies and collects agencies' own (Washington: RCW 43.10.310-.315); null "
+                "where unknown:"),
             "supersedes": {
                 "type": ["string", "array", "null"],
                 "items": {"type": "string"},
@@ -480,6 +485,7 @@ def build_docs(tax: Taxonomy | None = None) -> str:
     out += _vocab("Agency kinds (`agency.kind`)", tax.agency_kinds)
     out += _vocab("`source.via`", tax.source_via)
     out += _vocab("`survey.status`", tax.survey_statuses)
+    out += _vocab("`instrument.state_filing`", tax.state_filing_values)
     out += _vocab("`form`", tax.provision_forms)
     out += _vocab("Defined terms (`definitions`; any snake_case term is accepted)", tax.definition_terms)
 

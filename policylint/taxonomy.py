@@ -116,6 +116,7 @@ class Taxonomy:
     public_values: tuple[Term, ...]
     source_via: tuple[Term, ...]
     survey_statuses: tuple[Term, ...]
+    state_filing_values: tuple[Term, ...]
     provision_forms: tuple[Term, ...]
     exception_kinds: tuple[Term, ...]
     units: tuple[Term, ...]
@@ -215,8 +216,8 @@ def parse_taxonomy(raw: Any) -> Taxonomy:
     if not isinstance(raw, dict):
         raise TaxonomyError("taxonomy.yaml: expected a mapping")
     vocabularies = ("special_values", "agency_kinds", "instrument_kinds", "public_values",
-                    "source_via", "survey_statuses", "provision_forms", "exception_kinds",
-                    "units", "definition_terms")
+                    "source_via", "survey_statuses", "state_filing_values", "provision_forms",
+                    "exception_kinds", "units", "definition_terms")
     unknown = set(raw) - {"format_version", "topics", *vocabularies}
     if unknown:
         raise TaxonomyError(f"taxonomy.yaml: unknown keys {sorted(unknown)}")
