@@ -179,6 +179,7 @@ class Engine:
             outcome: Outcome = "not_applicable"
             skipped = 0
             when, fail = compiled.when, compiled.fail
+            reported: set[str] | None = None
             for pointer, subject, key in compiled.subjects(doc.data):
                 if bad and pointer and _overlaps(pointer, bad):
                     skipped += 1
@@ -191,7 +192,16 @@ class Engine:
                     continue
                 if fail(env, subject, key):
                     outcome = "fail"
-                    findings.append(self._finding(doc, planned, pointer, subject, key, env.args))
+                    finding = self._finding(doc, planned, pointer, subject, key, env.args)
+                    # One finding per (rule, place): subjects whose `at` is the same absolute
+                    # pointer report once.
+                    if reported is None:
+                        reported = {finding.path}
+                    elif finding.path in reported:
+                        continue
+                    else:
+                        reported.add(finding.path)
+                    findings.append(finding)
                 elif outcome == "not_applicable":
                     outcome = "pass"
             if outcome == "not_applicable" and skipped:

@@ -374,3 +374,10 @@ def test_incident_check_with_partial_dates() -> None:
     assert run("2025-11-21", None) == {"topics": ["t"], "topic": "t", "policy_value": "prohibited",
                                        "incident_date": "2025-11-21", "effective_date": None,
                                        "timing": "unknown"}
+
+
+def test_one_finding_per_rule_and_place_when_subjects_share_a_pointer() -> None:
+    rule = make_rule("defs-needed", given="provisions.*", fail={"path": "definitions", "exists": False},
+                     at="/definitions", message="define your terms")
+    found = Engine(make_registry(rule), Selection(packs=(), select=("defs-needed",))).check(doc())
+    assert [(f.rule, f.path) for f in found] == [("defs-needed", "/definitions")]
