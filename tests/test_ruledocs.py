@@ -151,3 +151,11 @@ def test_tewksbury_no_written_policy() -> None:
 def test_default_packs(state: str, jurisdiction: str | None, expected: set[str]) -> None:
     eng = Engine(load_registry())
     assert set(eng.packs_for({"agency": {"state": state, "jurisdiction": jurisdiction}})) == expected
+
+
+def test_explain_renders_every_rule() -> None:
+    reg = load_registry()
+    for rule_id in reg.rules:
+        text = explain(reg, rule_id)
+        assert text.startswith(rule_id + "\n") and "How to fix" in text
+        assert "-> line " in text, f"the failing example of `{rule_id}` shows no finding"
