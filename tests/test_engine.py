@@ -381,3 +381,35 @@ def test_one_finding_per_rule_and_place_when_subjects_share_a_pointer() -> None:
                      at="/definitions", message="define your terms")
     found = Engine(make_registry(rule), Selection(packs=(), select=("defs-needed",))).check(doc())
     assert [(f.rule, f.path) for f in found] == [("defs-needed", "/definitions")]
+
+
+def test_no_document_shape_makes_any_rule_raise() -> None:
+    """Every shipped rule on documents of the wrong shape: findings or not, never an error."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from policylint.document import Document
+    from policylint.registry import load_registry
+
+    registry = load_registry()
+    eng = Engine(registry, Selection(packs=tuple(registry.packs)))
+    words = st.sampled_from(["value", "quote", "exceptions", "kind", "bounded", "trigger", "date",
+                             "topics", "cite", "section", "prohibited", "allowed", "silent",
+                             "public_safety", "8 U.S.C. § 287.7", "2025-11", "MA", "form"])
+    scalars = st.one_of(st.none(), st.booleans(), st.integers(), words, st.text(max_size=8))
+    values = st.recursive(scalars, lambda inner: st.one_of(
+        st.lists(inner, max_size=3), st.dictionaries(words, inner, max_size=4)), max_leaves=12)
+    topics = st.sampled_from(["civil_detainer_hold", "status_database_query", "proactive_notification",
+                              "bias_based_policing", "joint_task_forces", "release_notification_requests"])
+    documents = st.fixed_dictionaries({}, optional={
+        "agency": st.one_of(values, st.fixed_dictionaries({"state": st.sampled_from(["MA", "CA", 5])})),
+        "instrument": values, "definitions": values, "citations": values, "incidents": values,
+        "provisions": st.one_of(values, st.dictionaries(topics, values, max_size=4)),
+    })
+
+    @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(documents)
+    def run(data: dict[str, Any]) -> None:
+        eng.evaluate(Document(file="fuzz.yaml", data=data, root=None, text=""))
+
+    run()
