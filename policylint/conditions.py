@@ -13,6 +13,8 @@ OPERATORS = ("equals", "in", "not_in", "exists", "matches", "contains", "contain
              "before", "after")
 COMBINATORS = ("all", "any", "not")
 TOPIC_PREDICATES = ("silent", "present")
+#: The predicate on the jurisdiction whose law is applied (see Env.standard).
+STANDARD = "standard"
 QUANTIFIERS = ("any", "all", "none")
 
 
@@ -32,17 +34,26 @@ class Env:
     ``key`` is the mapping key of the current subject (set by the engine before each call).
     """
 
-    __slots__ = ("root", "doc", "args", "key", "provisions", "_lower")
+    __slots__ = ("root", "doc", "args", "key", "provisions", "standard", "_lower")
 
     def __init__(self, root: Any, doc: Any = None) -> None:
         self.root = root
         self.doc = doc
+        #: Two-letter state whose law the running pack applies; ``None`` = the agency's own.
+        self.standard: str | None = None
         provisions = root.get("provisions") if type(root) is dict else None
         #: The provisions mapping, or ``None`` when absent or not a mapping (read per topic).
         self.provisions: dict[str, Any] | None = provisions if type(provisions) is dict else None
         self.args: dict[str, Any] = {}
         self.key: Any = None
         self._lower: dict[int, str] = {}
+
+    def standard_state(self) -> Any:
+        """The state whose law is applied: the pack's, else the agency's ``state``."""
+        if self.standard is not None:
+            return self.standard
+        agency = self.root.get("agency") if type(self.root) is dict else None
+        return agency.get("state") if type(agency) is dict else None
 
     def lower(self, text: str) -> str:
         """``text.lower()``, computed once per string per document (regex rules share it)."""
@@ -69,6 +80,8 @@ def compile_condition(data: Any, checks: CheckLookup, pointer: str = "") -> Cond
         return _compile_check(data, checks, pointer)
     if keys & set(TOPIC_PREDICATES):
         return _compile_topic_predicate(data, pointer)
+    if STANDARD in keys:
+        return _compile_standard(data, pointer)
     if "path" in keys or "topic" in keys:
         return _compile_leaf(data, pointer)
     if len(keys) != 1 or not keys <= set(COMBINATORS):
@@ -184,6 +197,25 @@ def _compile_topic_predicate(data: dict[str, Any], pointer: str) -> Condition:
     if op == "silent":
         return lambda env, s, k: read(env, s, k) == "silent"
     return lambda env, s, k: read(env, s, k) != "silent"
+
+
+def _compile_standard(data: dict[str, Any], pointer: str) -> Condition:
+    _extra(data, (STANDARD,), pointer)
+    states = data[STANDARD]
+    if not isinstance(states, list) or not states or not all(
+            isinstance(s, str) and len(s) == 2 and s.isupper() for s in states):
+        raise ConditionError("`standard` takes a list of two-letter state codes", f"{pointer}/{STANDARD}")
+    wanted = frozenset(states)
+    return lambda env, s, k: env.standard_state() in wanted
+
+
+def uses_standard(data: Any) -> bool:
+    """Whether condition ``data`` asks which state's law is applied."""
+    if isinstance(data, dict):
+        return STANDARD in data or any(uses_standard(v) for v in data.values())
+    if isinstance(data, list):
+        return any(uses_standard(v) for v in data)
+    return False
 
 
 def _compile_leaf(data: dict[str, Any], pointer: str) -> Condition:

@@ -14,6 +14,8 @@ from policylint.rule import CompiledRule
 from policylint.templating import render_message
 
 Outcome = Literal["pass", "fail", "not_applicable", "skipped"]
+#: When a rule runs under several states' laws, the strongest outcome is reported.
+_OUTCOME_RANK = {"not_applicable": 0, "skipped": 1, "pass": 2, "fail": 3}
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +51,8 @@ class PlannedRule:
     packs: tuple[str, ...]
     citation: str | None
     url: str | None
+    #: The state whose law the rule applies here (``None``: the agency's own state).
+    standard: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,15 +148,16 @@ class Engine:
             compiled = self.registry.compiled[rid]
             rule = compiled.rule
             entries = members.get(rid, [])
-            if entries:
-                top = max(SEVERITY_RANK[e.severity] for _, e in entries)
-                best = next(e for _, e in entries if SEVERITY_RANK[e.severity] == top)
-                severity = best.severity
-                citation = best.citation or rule.law.get("citation")
-                url = best.url if (best.citation or best.url) else rule.law.get("url")
+            if compiled.uses_standard and entries:
+                # A rule whose threshold differs by state runs once per state whose law a
+                # selecting pack applies: a Massachusetts town checked against California's
+                # pack is judged by California's threshold, not its own state's.
+                groups: dict[str | None, list[tuple[str, Any]]] = {}
+                for pack_id, entry in entries:
+                    groups.setdefault(self.registry.packs[pack_id].standard, []).append((pack_id, entry))
+                planned.extend(_planned(compiled, group, standard) for standard, group in groups.items())
             else:
-                severity, citation, url = rule.severity, rule.law.get("citation"), rule.law.get("url")
-            planned.append(PlannedRule(compiled, severity, tuple(p for p, _ in entries), citation, url))
+                planned.append(_planned(compiled, entries, None))
             for topic in rule.topics:
                 by_topic.setdefault(topic, []).append(rid)
         return Plan(packs, tuple(planned), {t: tuple(r) for t, r in by_topic.items()})
@@ -180,6 +185,10 @@ class Engine:
             skipped = 0
             when, fail = compiled.when, compiled.fail
             reported: set[str] | None = None
+            env.standard = planned.standard
+            if compiled.uses_standard and rid in outcomes:
+                # The same rule under another state's law: report each place once.
+                reported = {f.path for f in findings if f.rule == rid}
             for pointer, subject, key in compiled.subjects(doc.data):
                 if bad and pointer and _overlaps(pointer, bad):
                     skipped += 1
@@ -206,7 +215,9 @@ class Engine:
                     outcome = "pass"
             if outcome == "not_applicable" and skipped:
                 outcome = "skipped"
-            outcomes[rid] = outcome
+            previous = outcomes.get(rid)
+            if previous is None or _OUTCOME_RANK[outcome] > _OUTCOME_RANK[previous]:
+                outcomes[rid] = outcome
         findings.sort(key=lambda f: (f.line, f.column, f.rule, f.path))
         return Evaluation(findings, outcomes)
 
@@ -228,6 +239,7 @@ class Engine:
             "value": value,
             "args": dict(args),
             "rule": {"id": rule.id, "title": rule.title},
+            "standard": planned.standard or (agency.get("state") if isinstance(agency, dict) else None),
         }
         message = render_message(compiled.template, context, rule.title)
         stamped = dict(args)
@@ -241,6 +253,18 @@ class Engine:
             packs=planned.packs, citation=planned.citation, url=planned.url,
             snippet=_snippet(doc, span),
         )
+
+
+def _planned(compiled: CompiledRule, entries: list[tuple[str, Any]], standard: str | None) -> PlannedRule:
+    """The rule as the packs in ``entries`` select it: the most severe pack's severity and law."""
+    rule = compiled.rule
+    if not entries:
+        return PlannedRule(compiled, rule.severity, (), rule.law.get("citation"), rule.law.get("url"), standard)
+    top = max(SEVERITY_RANK[e.severity] for _, e in entries)
+    best = next(e for _, e in entries if SEVERITY_RANK[e.severity] == top)
+    citation = best.citation or rule.law.get("citation")
+    url = best.url if (best.citation or best.url) else rule.law.get("url")
+    return PlannedRule(compiled, best.severity, tuple(p for p, _ in entries), citation, url, standard)
 
 
 def _snippet(doc: Any, span: Span, limit: int = 120) -> str | None:

@@ -8,7 +8,7 @@ from typing import Any, Callable
 import jinja2
 
 from policylint.checks import get as get_check
-from policylint.conditions import Condition, ConditionError, compile_condition
+from policylint.conditions import Condition, ConditionError, compile_condition, uses_standard
 from policylint.document import escape_token
 from policylint.paths import Path, PathError, compile_path, relative_pointer
 from policylint.templating import LazyMessage, TemplateError, compile_message
@@ -90,6 +90,12 @@ class Pack:
             sources=tuple(data.get("sources") or ()), file=file,
         )
 
+    @property
+    def standard(self) -> str | None:
+        """The state whose law this pack applies ("Boston, MA" -> "MA"); None for US/any."""
+        tail = self.jurisdiction.rsplit(",", 1)[-1].strip()
+        return tail if len(tail) == 2 and tail.isalpha() and tail.isupper() and tail != "US" else None
+
     def default_for(self, state: Any, jurisdiction: Any) -> bool:
         """Whether this pack is a default pack for an agency in ``state``/``jurisdiction``."""
         if self.status == "federal" or self.id == "drafting":
@@ -132,6 +138,9 @@ class CompiledRule:
     #: For a wildcard ``given``: the fixed part; only an error at or above it skips the rule
     #: (errors deeper down skip just the subjects they touch).
     subjects_under: str | None
+    #: The conditions ask which state's law is applied (``standard``): the engine then runs
+    #: the rule once per distinct standard among the packs that select it.
+    uses_standard: bool = False
 
 
 def compile_rule(rule: Rule, trusted: bool = False) -> CompiledRule:
@@ -194,6 +203,7 @@ def compile_rule(rule: Rule, trusted: bool = False) -> CompiledRule:
         when=conds["when"], fail=conds["fail"],  # type: ignore[arg-type]
         template=template, at_pointer=at_pointer,
         reads=tuple(sorted(reads)), subjects_under=subjects_under,
+        uses_standard=uses_standard(rule.data.get("when")) or uses_standard(rule.data.get("fail")),
     )
 
 

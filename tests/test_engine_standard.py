@@ -1,0 +1,40 @@
+"""A rule whose threshold differs by state applies the law of the pack that runs it."""
+
+from __future__ import annotations
+
+from policylint.engine import Engine, Selection
+from policylint.loader import load_text
+from policylint.registry import load_registry
+
+DOC = """\
+agency: {name: Example Police Department, kind: municipal_police, state: MA}
+provisions:
+  status_inquiry:
+    value: required_by_law_only
+    quote: "Officers shall not ask about immigration status unless required by law."
+"""
+
+
+def rules(packs: tuple[str, ...]) -> list[tuple[str, str, tuple[str, ...]]]:
+    engine = Engine(load_registry(), Selection(packs=packs, select=("status-inquiry-restricted",)))
+    doc = load_text(DOC, "ex.yaml").document
+    return [(f.rule, f.severity, f.packs) for f in engine.check(doc)]
+
+
+def test_massachusetts_model_accepts_required_by_law_only():
+    assert rules(("ma-safe-communities-act",)) == []
+
+
+def test_the_same_town_against_california_law_fails():
+    assert rules(("ca-values-truth",)) == [("status-inquiry-restricted", "error", ("ca-values-truth",))]
+
+
+def test_several_standards_report_one_finding_from_the_failing_law():
+    found = rules(("ma-safe-communities-act", "ca-values-truth"))
+    assert found == [("status-inquiry-restricted", "error", ("ca-values-truth",))]
+
+
+def test_without_a_state_pack_the_agency_state_is_the_standard():
+    engine = Engine(load_registry(), Selection(packs=("drafting",), select=("status-inquiry-restricted",)))
+    ca_doc = load_text(DOC.replace("state: MA", "state: CA"), "ca.yaml").document
+    assert [f.rule for f in engine.check(ca_doc)] == ["status-inquiry-restricted"]
