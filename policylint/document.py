@@ -86,9 +86,17 @@ class Document:
         return node, key_node, True
 
     def span(self, pointer: str) -> Span:
-        """Span of the value at ``pointer``; a missing key points at its nearest parent."""
-        node, _, _ = self._walk(pointer)
-        return _node_span(node) if node is not None else FILE_START
+        """Span of the value at ``pointer``.
+
+        A missing key points at the key that names its nearest existing parent (the
+        `provisions:` line for a missing topic), or at the parent itself when that has no key.
+        """
+        node, key_node, complete = self._walk(pointer)
+        if node is None:
+            return FILE_START
+        if not complete and key_node is not None:
+            return _node_span(key_node)
+        return _node_span(node)
 
     def key_span(self, pointer: str) -> Span:
         """Span of the mapping key that names ``pointer`` (the value's span if it has none)."""

@@ -221,7 +221,8 @@ def test_stamping_rule_severity_position_snippet_message() -> None:
 
 def test_missing_key_points_at_nearest_parent() -> None:
     found = engine(Selection(packs=(), select=("needs-state",))).check(doc("agency:\n  name: X\n"))
-    assert [(f.path, f.line, f.column) for f in found] == [("/agency/state", 2, 3)]
+    # A missing key points at the key naming its parent (`agency:` on line 1).
+    assert [(f.path, f.line, f.column) for f in found] == [("/agency/state", 1, 1)]
 
 
 def test_findings_sorted_by_line_column_rule() -> None:
