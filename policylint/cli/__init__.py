@@ -15,6 +15,8 @@ from policylint import __version__
 COMMANDS: dict[str, str] = {
     "baseline": "policylint.cli.baseline:baseline",
     "check": "policylint.cli.check:check",
+    "compare": "policylint.cli.compare:compare",
+    "diff": "policylint.cli.diff:diff",
     "explain": "policylint.cli.explain:explain",
     "init": "policylint.cli.init:init",
     "packs": "policylint.cli.packs:packs",

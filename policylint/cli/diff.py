@@ -1,0 +1,45 @@
+"""``policylint diff``: parse options and write what changed between two versions of a policy."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from policylint.compare.run import DIFF_FORMATS
+
+
+@click.command()
+@click.argument("old")
+@click.argument("new")
+@click.option("-f", "--format", "fmt", type=click.Choice(DIFF_FORMATS), default=None,
+              help="Output format. Default: from the -o suffix, else markdown (for pull-request comments).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
+              help="Write to FILE (atomically) instead of standard output.")
+@click.option("--pack", "packs", multiple=True, metavar="ID",
+              help="Check both versions against this pack (repeatable); replaces the default packs.")
+@click.option("--extend-pack", "extend_packs", multiple=True, metavar="ID",
+              help="Add a pack to the default ones (repeatable).")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False), default=None,
+              help="Use this configuration file instead of searching for one.")
+@click.option("--isolated", is_flag=True, help="Ignore every configuration file.")
+def diff(old: str, new: str, fmt: str | None, output: str | None, packs: tuple[str, ...],
+         extend_packs: tuple[str, ...], config_file: str | None, isolated: bool) -> None:
+    """Show what changed between two versions of a policy document.
+
+    OLD and NEW are files, or git revisions of one (REV:path, as `git show` reads them, e.g.
+    HEAD~1:policies/lynn.yaml). Provisions are compared by topic (added, removed, value
+    changed, quote reworded) and findings by rule and place (new, fixed, unchanged).
+
+    Exit codes: 0 written; 2 usage error or a version that could not be read.
+    """
+    from policylint.compare.run import check_options, pick_format, run_diff
+    from policylint.errors import PolicylintError
+
+    try:
+        options = check_options(packs, extend_packs, config_file, isolated)
+        code = run_diff(old, new, pick_format(fmt, output, DIFF_FORMATS), output, options)
+    except PolicylintError as exc:
+        click.echo(f"policylint: error: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    sys.exit(code)

@@ -1,0 +1,1 @@
+"""Compare many policy documents side by side, and two versions of one."""

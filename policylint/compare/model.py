@@ -1,0 +1,327 @@
+"""The comparison as data: one row per agency with its topic cells, rule cells and scores."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Sequence
+
+from policylint.baseline import report_path
+from policylint.errors import UsageError, did_you_mean
+from policylint.registry import Registry
+from policylint.taxonomy import SILENT, UNCLEAR, Topic, load_taxonomy
+
+#: A topic cell of an agency whose policy nobody has seen (``instrument.kind: unknown``):
+#: its topics are not known, which is not the same as the policy being silent.
+NOT_KNOWN = "not_known"
+
+#: Rule cell states, in the order a legend lists them.
+#: Topic cell tones from most to least restrictive, then the cells that carry no value.
+TONES = ("t0", "t1", "t2", "t3", "t4", "other", "unclear", "silent", NOT_KNOWN)
+
+RULE_STATES = ("pass", "fail", "suppressed", "not_addressed", "not_applicable", "skipped",
+               "not_selected")
+
+SORT_KEYS = ("name", "county", "population", "score", "file")
+GROUP_KEYS = ("none", "county", "kind", "state", "instrument", "status")
+FILTER_KEYS = ("state", "kind", "county", "instrument", "survey", "status")
+
+
+@dataclass(frozen=True, slots=True)
+class TopicCell:
+    """What one agency's document says on one topic, with its evidence."""
+
+    value: str
+    tone: str            # t0 (most restrictive) .. t4 (least), silent, unclear, not_known, other
+    quote: str | None = None
+    paraphrase: str | None = None
+    section: str | None = None
+    form: str | None = None
+    source: dict[str, Any] = field(default_factory=dict)
+    exceptions: tuple[dict[str, Any], ...] = ()
+
+    @property
+    def coded(self) -> bool:
+        return self.value not in (SILENT, NOT_KNOWN)
+
+    @property
+    def order(self) -> int:
+        """Sort position: most restrictive first, cells without a value last."""
+        return TONES.index(self.tone) if self.tone in TONES else len(TONES)
+
+
+@dataclass(frozen=True, slots=True)
+class RuleCell:
+    """How one rule came out for one agency."""
+
+    state: str
+    severity: str | None = None
+    findings: int = 0
+    reasons: tuple[str, ...] = ()
+    message: str | None = None
+
+
+@dataclass(slots=True)
+class Row:
+    """One agency (one document) of the comparison."""
+
+    file: str
+    name: str
+    kind: str | None
+    state: str | None
+    county: str | None
+    jurisdiction: str | None
+    population: int | None
+    instrument: dict[str, Any]
+    survey: str | None
+    status: str
+    packs: tuple[str, ...]
+    schema_errors: int
+    topics: dict[str, TopicCell]
+    rules: dict[str, RuleCell]
+    scores: dict[str, Any] = field(default_factory=dict)   # pack id -> scores.Score
+    overall: float | None = None
+
+    @property
+    def scored(self) -> bool:
+        """A policy nobody has seen (``instrument.kind: unknown``) gets no score."""
+        return self.instrument.get("kind") != "unknown"
+
+    def attribute(self, key: str) -> str | None:
+        """The value ``--filter``/``--group-by`` key ``key`` reads."""
+        return {"state": self.state, "kind": self.kind, "county": self.county,
+                "instrument": self.instrument.get("kind"), "survey": self.survey,
+                "status": self.status}.get(key)
+
+
+@dataclass(frozen=True, slots=True)
+class RuleColumn:
+    id: str
+    title: str
+    topics: tuple[str, ...]
+    packs: tuple[str, ...]
+
+
+@dataclass(slots=True)
+class Comparison:
+    """Everything a renderer shows; built by :func:`build`, never holding a node tree."""
+
+    rows: list[Row]
+    groups: list[tuple[str | None, list[Row]]]
+    unreadable: list[tuple[str, str]]
+    topics: tuple[Topic, ...]
+    rules: tuple[RuleColumn, ...]
+    packs: tuple[Any, ...]             # scores.PackMethod, in reading order
+    coverage: Any                      # coverage.Coverage
+    options: dict[str, Any]
+    total: int                         # documents read, before filtering
+
+
+# -- statuses -------------------------------------------------------------------------------
+
+#: instrument kinds that are a written instrument of the agency or its government.
+WRITTEN_KINDS = frozenset({"ordinance", "bylaw", "general_order", "department_policy",
+                           "select_board_vote", "executive_order", "agreement"})
+
+#: What an advocate's table counts: where each agency stands, in reading order.
+POLICY_STATUSES = (
+    ("written", "written policy"),
+    ("unwritten", "unwritten directive only"),
+    ("state_directive_only", "state directive only"),
+    ("draft", "draft only"),
+    ("none", "no policy"),
+    ("pending", "request pending"),
+    ("denied", "request refused"),
+    ("no_response", "did not respond"),
+    ("unknown", "not known"),
+)
+
+
+def policy_status(instrument_kind: str | None, survey_status: str | None) -> str:
+    """One word for where an agency stands: the survey's answer first, then the instrument."""
+    if survey_status in ("no_response", "denied", "pending"):
+        return survey_status
+    if instrument_kind in WRITTEN_KINDS:
+        return "written"
+    return {"unwritten_directive": "unwritten", "none": "none", "draft": "draft",
+            "state_directive_only": "state_directive_only"}.get(instrument_kind or "", "unknown")
+
+
+# -- cells ----------------------------------------------------------------------------------
+
+
+def tone(topic: Topic, value: str) -> str:
+    """A colour class from the value's place in the topic's order (five steps)."""
+    if value in (SILENT, UNCLEAR, NOT_KNOWN):
+        return value
+    rank = topic.rank(value)
+    if rank is None:
+        return "other"
+    steps = len(topic.by_restrictiveness) - 1
+    return f"t{round(rank * 4 / steps) if steps else 0}"
+
+
+def topic_cell(topic: Topic, provision: dict[str, Any] | None, known: bool) -> TopicCell:
+    if provision is None:
+        value = SILENT if known else NOT_KNOWN
+        return TopicCell(value, tone(topic, value))
+    return TopicCell(provision["value"], tone(topic, provision["value"]), provision.get("quote"),
+                     provision.get("paraphrase"), provision.get("section"), provision.get("form"),
+                     provision.get("source") or {}, tuple(provision.get("exceptions") or ()))
+
+
+def rule_cell(rule_id: str, outcome: str | None, findings: list[Any], topics: tuple[str, ...],
+              provisions: dict[str, Any]) -> RuleCell:
+    """The state of one rule for one document, from its outcome and findings."""
+    if outcome is None:
+        return RuleCell("not_selected")
+    if outcome == "skipped":
+        return RuleCell("skipped")
+    active = [f for f in findings if f.suppressed is None and f.baseline is None]
+    if active:
+        worst = max(active, key=lambda f: f.rank)
+        return RuleCell("fail", worst.severity, len(active), message=active[0].message)
+    if findings:
+        reasons = tuple(dict.fromkeys(f.suppressed if f.suppressed is not None else "in the baseline"
+                                      for f in findings))
+        return RuleCell("suppressed", max(findings, key=lambda f: f.rank).severity, len(findings), reasons)
+    if outcome == "fail":  # every finding was turned off by configuration
+        return RuleCell("suppressed", reasons=("turned off in configuration",))
+    if outcome == "pass" and topics and all(
+            (provisions.get(t) or {}).get("value", SILENT) == SILENT for t in topics):
+        # A rule that passes only because the policy says nothing on its topics has not
+        # been met by anything the policy says.
+        return RuleCell("not_addressed")
+    return RuleCell(outcome)
+
+
+# -- building -------------------------------------------------------------------------------
+
+
+def parse_filters(specs: Iterable[str]) -> dict[str, frozenset[str]]:
+    """``county=Essex,Norfolk`` -> {"county": {"essex", "norfolk"}}; bad keys are usage errors."""
+    out: dict[str, set[str]] = {}
+    for spec in specs:
+        key, sep, values = spec.partition("=")
+        key = key.strip().lower()
+        if not sep or key not in FILTER_KEYS:
+            raise UsageError(f"--filter `{spec}`: use KEY=VALUE[,VALUE] with KEY one of "
+                             f"{', '.join(FILTER_KEYS)}{did_you_mean(key, FILTER_KEYS) if key else ''}")
+        words = {v.strip().casefold() for v in values.split(",") if v.strip()}
+        if not words:
+            raise UsageError(f"--filter `{spec}`: give at least one value")
+        out.setdefault(key, set()).update(words)
+    return {k: frozenset(v) for k, v in out.items()}
+
+
+def _keep(row: Row, filters: dict[str, frozenset[str]]) -> bool:
+    return all((row.attribute(k) or "").casefold() in words for k, words in filters.items())
+
+
+def _rule_columns(registry: Registry, rows: Sequence[Row], packs: Sequence[Any]) -> tuple[RuleColumn, ...]:
+    seen: dict[str, list[str]] = {}
+    for pack in packs:
+        for entry in pack.pack.rules:
+            seen.setdefault(entry.rule, []).append(pack.pack.id)
+    used = {rid for row in rows for rid, cell in row.rules.items() if cell.state != "not_selected"}
+    order = [rid for rid in seen if rid in used] + sorted(used - set(seen))
+    columns = []
+    for rid in order:
+        rule = registry.rules.get(rid)
+        columns.append(RuleColumn(rid, rule.title if rule else rid,
+                                  tuple(rule.topics) if rule else (), tuple(seen.get(rid, ()))))
+    return tuple(columns)
+
+
+def make_row(result: Any, registry: Registry, root: str) -> Row:
+    """A row from one checked document (its ``summary``, ``outcomes`` and findings)."""
+    summary = result.summary
+    agency, instrument = summary["agency"], summary["instrument"]
+    provisions = summary["provisions"]
+    survey = (summary.get("survey") or {}).get("status")
+    known = instrument.get("kind") != "unknown"
+    topics = {t.key: topic_cell(t, provisions.get(t.key), known) for t in load_taxonomy().topics}
+    by_rule: dict[str, list[Any]] = {}
+    for f in result.findings:
+        by_rule.setdefault(f.rule, []).append(f)
+    outcomes = result.outcomes or {}
+    rules = {}
+    for rid in set(outcomes) | {r for r in by_rule if r in registry.rules}:
+        rule = registry.rules.get(rid)
+        rules[rid] = rule_cell(rid, outcomes.get(rid, "fail" if rid in by_rule else None),
+                               by_rule.get(rid, []), tuple(rule.topics) if rule else (), provisions)
+    file = report_path(result.file, root)
+    return Row(
+        file=file, name=agency.get("name") or file.rsplit("/", 1)[-1], kind=agency.get("kind"),
+        state=agency.get("state"), county=agency.get("county"),
+        jurisdiction=agency.get("jurisdiction"), population=agency.get("population"),
+        instrument=instrument, survey=survey,
+        status=policy_status(instrument.get("kind"), survey), packs=tuple(summary.get("packs") or ()),
+        schema_errors=sum(1 for f in result.findings if f.rule.startswith("schema-")),
+        topics=topics, rules=rules)
+
+
+def _sort_key(key: str) -> Any:
+    name = lambda r: (r.name.casefold(), r.file)  # noqa: E731
+    if key == "county":
+        return lambda r: ((r.county or "\uffff").casefold(), *name(r))
+    if key == "population":
+        return lambda r: (r.population is None, -(r.population or 0), *name(r))
+    if key == "file":
+        return lambda r: r.file
+    if key.startswith("score"):
+        pack = key.partition(":")[2]
+
+        def by_score(r: Row) -> Any:
+            score = r.overall if not pack else (r.scores[pack].value if pack in r.scores else None)
+            return (score is None, -(score or 0.0), *name(r))
+        return by_score
+    return name
+
+
+def build(results: Iterable[Any], registry: Registry, *, root: str = ".",
+          filters: dict[str, frozenset[str]] | None = None, sort: str = "name",
+          group_by: str = "none", all_topics: bool = False) -> Comparison:
+    """The comparison of ``results`` (from :func:`policylint.compare.summary.collect`)."""
+    from policylint.compare import coverage, scores
+
+    if sort.partition(":")[0] not in SORT_KEYS:
+        raise UsageError(f"unknown sort key `{sort}`; choose from: {', '.join(SORT_KEYS)} (or score:PACK)")
+    if group_by not in GROUP_KEYS:
+        raise UsageError(f"unknown group key `{group_by}`; choose from: {', '.join(GROUP_KEYS)}")
+    pack_sort = sort.partition(":")[2]
+    if pack_sort and pack_sort not in registry.packs:
+        raise UsageError(f"unknown pack `{pack_sort}` in --sort{did_you_mean(pack_sort, registry.packs)}")
+    filters = filters or {}
+    rows: list[Row] = []
+    unreadable: list[tuple[str, str]] = []
+    total = 0
+    for result in results:
+        total += 1
+        if result.summary is None:
+            problem = next((f.message for f in result.findings if f.input_error), "could not be read")
+            unreadable.append((report_path(result.file, root), problem))
+            continue
+        row = make_row(result, registry, root)
+        if _keep(row, filters):
+            rows.append(row)
+    packs = scores.pack_methods(registry, rows)
+    for row in rows:
+        scores.score_row(row, packs)
+    rows.sort(key=_sort_key(sort))
+    taxonomy = load_taxonomy()
+    topics = taxonomy.topics if all_topics else tuple(
+        t for t in taxonomy.topics if any(r.topics[t.key].coded for r in rows))
+    groups: list[tuple[str | None, list[Row]]]
+    if group_by == "none":
+        groups = [(None, rows)]
+    else:
+        grouped: dict[str, list[Row]] = {}
+        for row in rows:
+            grouped.setdefault(row.attribute(group_by) or f"(no {group_by})", []).append(row)
+        groups = sorted(grouped.items(), key=lambda kv: (kv[0].startswith("("), kv[0].casefold()))
+    return Comparison(
+        rows=rows, groups=groups, unreadable=unreadable, topics=topics,
+        rules=_rule_columns(registry, rows, packs), packs=packs,
+        coverage=coverage.count(rows, topics), total=total,
+        options={"sort": sort, "group_by": group_by,
+                 "filters": {k: sorted(v) for k, v in filters.items()}})

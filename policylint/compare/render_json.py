@@ -1,0 +1,89 @@
+"""The comparison as versioned JSON (shape documented in docs/compare.md), built as data."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from policylint import __version__
+
+#: Bumped only on an incompatible change of shape; additions keep the version.
+COMPARE_FORMAT_VERSION = 1
+
+
+def _score(score: Any) -> dict[str, Any]:
+    return {"score": score.value, "earned": score.earned, "possible": score.possible,
+            "lost_to_silence": score.silent,
+            "lost": [{"rule": r, "weight": w, "state": s} for r, w, s in score.lost],
+            "unscored": [{"rule": r, "state": s} for r, s in score.unscored]}
+
+
+def _topic(cell: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {"value": cell.value}
+    if cell.coded:
+        out.update(quote=cell.quote, paraphrase=cell.paraphrase, section=cell.section, form=cell.form,
+                   source=cell.source, exceptions=list(cell.exceptions))
+    return out
+
+
+def _rule(cell: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {"state": cell.state}
+    if cell.severity:
+        out["severity"] = cell.severity
+    if cell.findings:
+        out["findings"] = cell.findings
+    if cell.reasons:
+        out["reasons"] = list(cell.reasons)
+    if cell.message:
+        out["message"] = cell.message
+    return out
+
+
+def report(comparison: Any) -> dict[str, Any]:
+    """The comparison as plain data."""
+    from policylint.compare.scores import METHOD
+
+    cov = comparison.coverage
+    return {
+        "version": COMPARE_FORMAT_VERSION,
+        "kind": "policylint-compare",
+        "tool": {"name": "policylint", "version": __version__},
+        "options": comparison.options,
+        "documents": comparison.total,
+        "methodology": METHOD,
+        "packs": [{"id": m.pack.id, "title": m.pack.title, "status": m.pack.status,
+                   "jurisdiction": m.pack.jurisdiction, "points": m.total,
+                   "rules": [{"rule": r.rule, "title": r.title, "weight": r.weight,
+                              "severity": r.severity, "citation": r.citation} for r in m.rules]}
+                  for m in comparison.packs],
+        "topics": [{"key": t.key, "number": t.number, "title": t.title,
+                    "values": list(t.by_restrictiveness)} for t in comparison.topics],
+        "rules": [{"id": r.id, "title": r.title, "topics": list(r.topics), "packs": list(r.packs)}
+                  for r in comparison.rules],
+        "coverage": {
+            "agencies": cov.agencies,
+            "headline": list(cov.headline),
+            "status": {w: n for w, _, n in cov.status},
+            "instrument_kind": {w: n for w, _, n in cov.instrument_kind},
+            "survey_status": {w: n for w, _, n in cov.survey_status},
+            "agency_kind": {w: n for w, _, n in cov.agency_kind},
+            "topics": {key: {v: n for v, _, n in counts} for key, counts in cov.topics},
+        },
+        "agencies": [{
+            "file": r.file, "name": r.name, "kind": r.kind, "state": r.state, "county": r.county,
+            "jurisdiction": r.jurisdiction, "population": r.population,
+            "instrument": {k: r.instrument.get(k) for k in ("kind", "title", "number", "effective_date")},
+            "survey": r.survey, "status": r.status, "packs": list(r.packs),
+            "schema_errors": r.schema_errors,
+            "group": r.attribute(comparison.options["group_by"]) if comparison.options["group_by"] != "none" else None,
+            "topics": {t.key: _topic(r.topics[t.key]) for t in comparison.topics},
+            "rules": {c.id: _rule(r.rules[c.id]) for c in comparison.rules if c.id in r.rules},
+            "scores": {pid: _score(s) for pid, s in r.scores.items()},
+            "overall": r.overall,
+        } for r in comparison.rows],
+        "unreadable": [{"file": f, "problem": p} for f, p in comparison.unreadable],
+    }
+
+
+def render(comparison: Any) -> str:
+    return json.dumps(report(comparison), indent=2, ensure_ascii=False) + "\n"
