@@ -38,6 +38,7 @@ class CheckSettings:
     report_unused: bool = True
     today: str = ""                              # waivers expire against it; "" = today
     baseline: str | None = None
+    fingerprints: bool | None = None             # value hashes on findings; None = if needed
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -110,15 +111,22 @@ def overrides(settings: CheckSettings) -> Any:
                          core_ids=frozenset(CORE_RULES))
 
 
+#: Formats whose output identifies findings by their value hash (see policylint.baseline).
+FINGERPRINTED = frozenset({"sarif", "gitlab"})
+
+
 def check_options(settings: CheckSettings) -> CheckOptions:
     """What the checker needs from ``settings`` (plain data, so it can cross processes)."""
     import datetime
 
     from policylint.suppress import SuppressSettings
 
+    fingerprints = settings.fingerprints
+    if fingerprints is None:  # hashing every finding costs more than the rest of finishing it
+        fingerprints = bool(settings.baseline) or any(name in FINGERPRINTED for name, _ in settings.outputs)
     return CheckOptions(
         limits=settings.limits, selection=selection(settings), rule_dirs=settings.rule_dirs,
-        overrides=overrides(settings), exclude=settings.exclude,
+        overrides=overrides(settings), exclude=settings.exclude, fingerprints=fingerprints,
         suppress=SuppressSettings(require_reason=settings.require_reason,
                                   report_unused=settings.report_unused,
                                   today=settings.today or datetime.date.today().isoformat()))

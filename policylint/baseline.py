@@ -209,8 +209,11 @@ def create(settings: Any, path: str) -> tuple[Baseline, int]:
     Returns the baseline (already written) and the number of input errors, which are never
     recorded: an unreadable file must be fixed, not accepted.
     """
+    from dataclasses import replace
+
     from policylint.api import iter_results
 
+    settings = replace(settings, fingerprints=True)
     baseline = Baseline(path)
     errors = 0
     for result in iter_results(settings):
@@ -227,10 +230,11 @@ def prune(settings: Any, path: str) -> tuple[Baseline, int]:
 
     Returns the pruned baseline (already written) and how many findings were removed.
     """
-    from policylint.api import iter_results
+    from dataclasses import replace
 
-    from policylint.api import rules_that_ran
+    from policylint.api import iter_results, rules_that_ran
 
+    settings = replace(settings, fingerprints=True)
     baseline = Baseline.load(path)
     for result in iter_results(settings):
         baseline.apply(result.file, result.findings, rules_that_ran(settings, result))

@@ -86,6 +86,7 @@ class CheckOptions:
     overrides: Any = None  # policylint.config.RuleOverrides: severities, per-path, core select
     suppress: Any = None   # policylint.suppress.SuppressSettings (None: the defaults)
     exclude: tuple[tuple[str, str], ...] = ()  # (base folder, glob) skipped in directory walks
+    fingerprints: bool = True  # stamp each finding's value hash (baseline, SARIF, GitLab)
 
 
 #: policylint's own configuration files are never policy documents.
@@ -188,7 +189,7 @@ class Checker:
         findings = suppress.apply(doc, findings, resolve, ran, self.options.suppress or suppress.SuppressSettings())
         if overrides is not None and len(findings) > count:  # findings about suppressions
             findings = findings[:count] + overrides.apply(doc.file, findings[count:])
-        return stamp(doc, findings)
+        return stamp(doc, findings) if self.options.fingerprints else findings
 
     def check_path(self, path: str, display: str | None = None) -> FileResult:
         return self.check_loaded(load_path(path, self.options.limits, display))
