@@ -77,8 +77,8 @@ def validate_schema(log: dict) -> None:
 def test_synthetic_log_is_valid_and_meets_github_requirements():
     items, summary = results()
     log = report(items, summary, RenderContext(root=".", baseline="base.json"))
-    validate_schema(log)
     github_requirements(log)
+    validate_schema(log)  # skips when the shared schema is absent
 
 
 def test_suppressed_and_baselined_results_are_marked_not_dropped():
@@ -121,8 +121,9 @@ def test_examples_log_is_valid_and_fingerprints_survive_ten_blank_lines(run_cli,
     result = run_cli("check", "--isolated", str(examples), "-f", f"sarif:{out}")
     assert result.exit_code in (0, 1), result.output
     log = json.loads(out.read_text("utf-8"))
-    validate_schema(log)
     github_requirements(log)
+    if SCHEMA.is_file():
+        validate_schema(log)
     rules = {r["id"]: r for r in log["runs"][0]["tool"]["driver"]["rules"]}
     pack_rules = [r for r in rules.values() if "policylint" in r["properties"]["tags"]
                   and r["id"].split("-")[0] not in ("schema", "yaml", "input")]
