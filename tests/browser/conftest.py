@@ -182,10 +182,13 @@ class Browser:
     def type_text(self, text: str) -> None:
         self.send("Input.insertText", {"text": text})
 
-    def key(self, key: str, code: str, keycode: int) -> None:
+    def key(self, key: str, code: str, keycode: int, text: str = "") -> None:
+        """Press and release a key; ``text`` is what it types (``"\r"`` for Enter)."""
         for kind in ("keyDown", "keyUp"):
-            self.send("Input.dispatchKeyEvent", {"type": kind, "key": key, "code": code,
-                                                 "windowsVirtualKeyCode": keycode})
+            event = {"type": kind, "key": key, "code": code, "windowsVirtualKeyCode": keycode}
+            if text and kind == "keyDown":
+                event["text"] = text
+            self.send("Input.dispatchKeyEvent", event)
 
     def screenshot(self, path: Path, full_page: bool = False) -> None:
         import base64
