@@ -171,6 +171,10 @@ class Engine:
     def evaluate(self, doc: Any, invalid: Collection[str] = ()) -> Evaluation:
         """Findings plus each rule's outcome; rules reading invalid values are skipped."""
         plan = self.plan(self.packs_for(doc.data))
+        if _instrument_unknown(doc.data):
+            # Nobody knows what the policy says (a survey without an answer): every rule is
+            # not applicable, rather than reading the unknown as silence.
+            return Evaluation([], {p.compiled.rule.id: "not_applicable" for p in plan.rules})
         env = Env(doc.data, doc)
         bad = tuple(invalid)
         findings: list[Finding] = []
@@ -253,6 +257,11 @@ class Engine:
             packs=planned.packs, citation=planned.citation, url=planned.url,
             snippet=_snippet(doc, span),
         )
+
+
+def _instrument_unknown(data: Any) -> bool:
+    instrument = data.get("instrument") if isinstance(data, dict) else None
+    return isinstance(instrument, dict) and instrument.get("kind") == "unknown"
 
 
 def _planned(compiled: CompiledRule, entries: list[tuple[str, Any]], standard: str | None) -> PlannedRule:

@@ -38,3 +38,12 @@ def test_without_a_state_pack_the_agency_state_is_the_standard():
     engine = Engine(load_registry(), Selection(packs=("drafting",), select=("status-inquiry-restricted",)))
     ca_doc = load_text(DOC.replace("state: MA", "state: CA"), "ca.yaml").document
     assert [f.rule for f in engine.check(ca_doc)] == ["status-inquiry-restricted"]
+
+
+def test_an_unknown_instrument_is_not_read_as_silence():
+    engine = Engine(load_registry(), Selection())
+    doc = load_text("agency: {name: Town A Police Department, state: MA}\n"
+                    "instrument: {kind: unknown}\nsurvey: {status: no_response}\n", "a.yaml").document
+    evaluation = engine.evaluate(doc)
+    assert evaluation.findings == []
+    assert set(evaluation.outcomes.values()) == {"not_applicable"}
