@@ -42,10 +42,12 @@ def test_positions_of_mappings_sequences_and_scalars():
     assert (k.line, k.column) == (4, 3)
 
 
-def test_missing_key_points_at_its_parent():
+def test_missing_key_points_at_the_key_naming_its_parent():
     doc = load_text(DOC, "q.yaml").document
-    assert doc.span("/agency/jurisdiction") == doc.span("/agency")
-    assert doc.span("/provisions/status_database_query/trigger").line == 7
+    assert doc.span("/agency/jurisdiction") == doc.key_span("/agency")
+    assert (doc.span("/agency/jurisdiction").line, doc.span("/agency/jurisdiction").column) == (2, 1)
+    assert doc.span("/provisions/status_database_query/trigger").line == 6
+    assert doc.span("/provisions/juveniles").line == 5
     assert not doc.exists("/agency/jurisdiction")
 
 
