@@ -80,6 +80,7 @@ class Row:
     rules: dict[str, RuleCell]
     scores: dict[str, Any] = field(default_factory=dict)   # pack id -> scores.Score
     overall: float | None = None
+    index: int = 0       # position in the sorted comparison: ties a row across tables
 
     @property
     def scored(self) -> bool:
@@ -308,6 +309,8 @@ def build(results: Iterable[Any], registry: Registry, *, root: str = ".",
     for row in rows:
         scores.score_row(row, packs)
     rows.sort(key=_sort_key(sort))
+    for i, row in enumerate(rows):
+        row.index = i
     taxonomy = load_taxonomy()
     topics = taxonomy.topics if all_topics else tuple(
         t for t in taxonomy.topics if any(r.topics[t.key].coded for r in rows))

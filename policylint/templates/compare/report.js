@@ -46,20 +46,21 @@
   var rows = document.querySelectorAll("tr[data-agency]");
   var counted = document.querySelectorAll("#t-scores tr[data-agency]");
 
+  // Only the scores table carries the attributes filters read; every other table follows it.
   function apply() {
-    var text = query.value.trim().toLowerCase(), want = [];
+    var text = query.value.trim().toLowerCase(), want = [], hidden = {}, shown = 0;
     each(selects, function (s) { if (s.value) want.push([s.getAttribute("data-filter"), s.value]); });
-    each(rows, function (tr) {
+    each(counted, function (tr) {
       var ok = !text || tr.getAttribute("data-q").indexOf(text) >= 0;
       want.forEach(function (w) { if (tr.getAttribute("data-" + w[0]) !== w[1]) ok = false; });
-      tr.hidden = !ok;
+      hidden[tr.getAttribute("data-agency")] = !ok;
+      if (ok) shown += 1;
     });
+    each(rows, function (tr) { tr.hidden = hidden[tr.getAttribute("data-agency")] === true; });
     each(document.querySelectorAll("tbody"), function (tbody) {
       var group = tbody.querySelector("tr.group");
       if (group) group.hidden = !tbody.querySelector("tr[data-agency]:not([hidden])");
     });
-    var shown = 0;
-    each(counted, function (tr) { if (!tr.hidden) shown += 1; });
     out.textContent = "Showing " + shown + " of " + counted.length + " agencies";
   }
 
