@@ -13,7 +13,8 @@ import pytest
 import yaml
 
 from policylint.compare import render_csv, render_html, render_json, render_markdown
-from policylint.compare.model import RuleCell, build, parse_filters, rule_cell
+from policylint.compare.model import RuleCell, build, rule_cell
+from policylint.compare.order import parse_filters
 from policylint.compare.scores import PackMethod, WeightedRule, score
 from policylint.compare.summary import collect, safe_url, summarise
 from policylint.errors import UsageError

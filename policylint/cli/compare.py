@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from policylint.compare.model import FILTER_KEYS, GROUP_KEYS, SORT_KEYS
+from policylint.compare.order import FILTER_KEYS, GROUP_KEYS, SORT_KEYS
 from policylint.compare.run import COMPARE_FORMATS
 
 

@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Sequence
 
 from policylint.baseline import report_path
-from policylint.errors import UsageError, did_you_mean
 from policylint.registry import Registry
 from policylint.taxonomy import SILENT, UNCLEAR, Topic, load_taxonomy
 
@@ -21,9 +20,6 @@ TONES = ("t0", "t1", "t2", "t3", "t4", "other", "unclear", "silent", NOT_KNOWN)
 RULE_STATES = ("pass", "fail", "suppressed", "not_addressed", "not_applicable", "skipped",
                "not_selected")
 
-SORT_KEYS = ("name", "county", "population", "score", "file")
-GROUP_KEYS = ("none", "county", "kind", "state", "instrument", "status")
-FILTER_KEYS = ("state", "kind", "county", "instrument", "survey", "status")
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,26 +194,6 @@ def rule_cell(rule_id: str, outcome: str | None, findings: list[Any], topics: tu
 # -- building -------------------------------------------------------------------------------
 
 
-def parse_filters(specs: Iterable[str]) -> dict[str, frozenset[str]]:
-    """``county=Essex,Norfolk`` -> {"county": {"essex", "norfolk"}}; bad keys are usage errors."""
-    out: dict[str, set[str]] = {}
-    for spec in specs:
-        key, sep, values = spec.partition("=")
-        key = key.strip().lower()
-        if not sep or key not in FILTER_KEYS:
-            raise UsageError(f"--filter `{spec}`: use KEY=VALUE[,VALUE] with KEY one of "
-                             f"{', '.join(FILTER_KEYS)}{did_you_mean(key, FILTER_KEYS) if key else ''}")
-        words = {v.strip().casefold() for v in values.split(",") if v.strip()}
-        if not words:
-            raise UsageError(f"--filter `{spec}`: give at least one value")
-        out.setdefault(key, set()).update(words)
-    return {k: frozenset(v) for k, v in out.items()}
-
-
-def _keep(row: Row, filters: dict[str, frozenset[str]]) -> bool:
-    return all((row.attribute(k) or "").casefold() in words for k, words in filters.items())
-
-
 def _rule_columns(registry: Registry, rows: Sequence[Row], packs: Sequence[Any]) -> tuple[RuleColumn, ...]:
     seen: dict[str, list[str]] = {}
     for pack in packs:
@@ -261,37 +237,13 @@ def make_row(result: Any, registry: Registry, root: str) -> Row:
         topics=topics, rules=rules)
 
 
-def _sort_key(key: str) -> Any:
-    name = lambda r: (r.name.casefold(), r.file)  # noqa: E731
-    if key == "county":
-        return lambda r: ((r.county or "\uffff").casefold(), *name(r))
-    if key == "population":
-        return lambda r: (r.population is None, -(r.population or 0), *name(r))
-    if key == "file":
-        return lambda r: r.file
-    if key.startswith("score"):
-        pack = key.partition(":")[2]
-
-        def by_score(r: Row) -> Any:
-            score = r.overall if not pack else (r.scores[pack].value if pack in r.scores else None)
-            return (score is None, -(score or 0.0), *name(r))
-        return by_score
-    return name
-
-
 def build(results: Iterable[Any], registry: Registry, *, root: str = ".",
           filters: dict[str, frozenset[str]] | None = None, sort: str = "name",
           group_by: str = "none", all_topics: bool = False) -> Comparison:
     """The comparison of ``results`` (from :func:`policylint.compare.summary.collect`)."""
-    from policylint.compare import coverage, scores
+    from policylint.compare import coverage, order, scores
 
-    if sort.partition(":")[0] not in SORT_KEYS:
-        raise UsageError(f"unknown sort key `{sort}`; choose from: {', '.join(SORT_KEYS)} (or score:PACK)")
-    if group_by not in GROUP_KEYS:
-        raise UsageError(f"unknown group key `{group_by}`; choose from: {', '.join(GROUP_KEYS)}")
-    pack_sort = sort.partition(":")[2]
-    if pack_sort and pack_sort not in registry.packs:
-        raise UsageError(f"unknown pack `{pack_sort}` in --sort{did_you_mean(pack_sort, registry.packs)}")
+    order.check(sort, group_by, registry)
     filters = filters or {}
     rows: list[Row] = []
     unreadable: list[tuple[str, str]] = []
@@ -303,25 +255,18 @@ def build(results: Iterable[Any], registry: Registry, *, root: str = ".",
             unreadable.append((report_path(result.file, root), problem))
             continue
         row = make_row(result, registry, root)
-        if _keep(row, filters):
+        if order.keep(row, filters):
             rows.append(row)
     packs = scores.pack_methods(registry, rows)
     for row in rows:
         scores.score_row(row, packs)
-    rows.sort(key=_sort_key(sort))
+    rows.sort(key=order.sort_key(sort))
     for i, row in enumerate(rows):
         row.index = i
     taxonomy = load_taxonomy()
     topics = taxonomy.topics if all_topics else tuple(
         t for t in taxonomy.topics if any(r.topics[t.key].coded for r in rows))
-    groups: list[tuple[str | None, list[Row]]]
-    if group_by == "none":
-        groups = [(None, rows)]
-    else:
-        grouped: dict[str, list[Row]] = {}
-        for row in rows:
-            grouped.setdefault(row.attribute(group_by) or f"(no {group_by})", []).append(row)
-        groups = sorted(grouped.items(), key=lambda kv: (kv[0].startswith("("), kv[0].casefold()))
+    groups = order.group(rows, group_by)
     return Comparison(
         rows=rows, groups=groups, unreadable=unreadable, topics=topics,
         rules=_rule_columns(registry, rows, packs), packs=packs,

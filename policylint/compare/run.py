@@ -52,7 +52,8 @@ class CompareSettings:
 
 
 def build_comparison(settings: CompareSettings, options: Any) -> Any:
-    from policylint.compare.model import build, parse_filters
+    from policylint.compare.model import build
+    from policylint.compare.order import parse_filters
     from policylint.compare.summary import collect
     from policylint.registry import load_registry
 
