@@ -121,8 +121,10 @@ def test_hostile_policy_text_executes_nothing(browser: Any, reports: dict[str, s
     assert browser.requests() == [reports["hostile"]]
 
 
-def test_screenshots_read_at_a_glance_on_a_desktop_and_a_phone(browser: Any, reports: dict[str, str]) -> None:
-    out = Path(os.environ.get("POLICYLINT_SCREENSHOTS") or tempfile.mkdtemp(prefix="policylint-shots-"))
+def test_screenshots_read_at_a_glance_on_a_desktop_and_a_phone(browser: Any, reports: dict[str, str],
+                                                                tmp_path_factory: Any) -> None:
+    # pytest keeps the last few temporary folders, so the pictures can be looked at after a run.
+    out = Path(os.environ.get("POLICYLINT_SCREENSHOTS") or tmp_path_factory.mktemp("screenshots"))
     out.mkdir(parents=True, exist_ok=True)
     browser.goto(reports["ma"])
     browser.screenshot(out / "report-desktop.png")
