@@ -95,6 +95,10 @@ class AtomicWriter:
 
     def close(self) -> None:
         self.fh.close()
+        # mkstemp creates the file private (0600); a report gets the mode any new file would.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(self.tmp, 0o666 & ~umask)
         os.replace(self.tmp, self.path)
 
     def abort(self) -> None:
