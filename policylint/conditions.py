@@ -6,6 +6,7 @@ import datetime as _dt
 import re
 from typing import Any, Callable, Iterable
 
+from policylint import regexguard
 from policylint.paths import MISSING, Path, PathError, compile_path
 
 #: Leaf operators that compare the value at ``path``/``topic``; exactly one per leaf.
@@ -385,6 +386,9 @@ def _regex(pattern: Any, pointer: str) -> Callable[[Env, str], bool]:
     shares between rules; other patterns fall back to ``re.IGNORECASE``."""
     if not isinstance(pattern, str) or not pattern:
         raise ConditionError("`matches` takes a regular expression", pointer)
+    unsafe = regexguard.problem(pattern)  # packs may come from third parties
+    if unsafe is not None:
+        raise ConditionError(f"unsafe regular expression: {unsafe}", pointer)
     try:
         if pattern == pattern.lower():
             rx = re.compile(pattern)

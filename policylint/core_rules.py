@@ -47,6 +47,11 @@ CORE_RULES: dict[str, tuple[str, str, str]] = {
     "yaml-duplicate-key": ("error", "Duplicate key",
                            "A key appears twice in one mapping; YAML would silently keep only "
                            "the last one."),
+    "rule-timeout": ("error", "A rule was stopped by the time limit",
+                     "A rule ran longer than the time limit on this document (1 s by default, "
+                     "`limits.max-rule-seconds`), so it was stopped and its findings are "
+                     "missing; a slow pattern or message template in a third-party pack is "
+                     "the usual cause."),
     # The policy-document schema.
     "schema-unknown-key": ("error", "Unknown key",
                            "The key is not part of the policy document format (a typo?)."),

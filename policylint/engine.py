@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Collection, Iterable, Literal
 
+from policylint import deadline
 from policylint.conditions import Env
 from policylint.errors import UsageError, did_you_mean
 from policylint.finding import SEVERITY_RANK, Finding, Span
@@ -193,30 +194,35 @@ class Engine:
             if compiled.uses_standard and rid in outcomes:
                 # The same rule under another state's law: report each place once.
                 reported = {f.path for f in findings if f.rule == rid}
-            for pointer, subject, key in compiled.subjects(doc.data):
-                if bad and pointer and _overlaps(pointer, bad):
-                    skipped += 1
-                    continue
-                if subject is MISSING:
-                    subject = None
-                if env.args:
-                    env.args = {}
-                if when is not None and not when(env, subject, key):
-                    continue
-                if fail(env, subject, key):
-                    outcome = "fail"
-                    finding = self._finding(doc, planned, pointer, subject, key, env.args)
-                    # One finding per (rule, place): subjects whose `at` is the same absolute
-                    # pointer report once.
-                    if reported is None:
-                        reported = {finding.path}
-                    elif finding.path in reported:
+            try:
+                for pointer, subject, key in compiled.subjects(doc.data):
+                    if bad and pointer and _overlaps(pointer, bad):
+                        skipped += 1
                         continue
-                    else:
-                        reported.add(finding.path)
-                    findings.append(finding)
-                elif outcome == "not_applicable":
-                    outcome = "pass"
+                    if subject is MISSING:
+                        subject = None
+                    if env.args:
+                        env.args = {}
+                    if when is not None and not when(env, subject, key):
+                        continue
+                    if fail(env, subject, key):
+                        outcome = "fail"
+                        finding = self._finding(doc, planned, pointer, subject, key, env.args)
+                        # One finding per (rule, place): subjects whose `at` is the same absolute
+                        # pointer report once.
+                        if reported is None:
+                            reported = {finding.path}
+                        elif finding.path in reported:
+                            continue
+                        else:
+                            reported.add(finding.path)
+                        findings.append(finding)
+                    elif outcome == "not_applicable":
+                        outcome = "pass"
+            except deadline.Expired as exc:
+                findings.append(timeout_finding(doc, rid, exc))
+                deadline.restart()  # the rules after it get a fresh budget
+                outcome = "skipped"
             if outcome == "not_applicable" and skipped:
                 outcome = "skipped"
             previous = outcomes.get(rid)
@@ -314,3 +320,12 @@ def _rule_blocked(compiled: CompiledRule, invalid: tuple[str, ...]) -> bool:
             if not bad or bad == under or under.startswith(bad + "/"):
                 return True
     return False
+
+
+def timeout_finding(doc: Any, rule_id: str | None, exc: Any) -> Finding:
+    """The finding for a rule stopped by the time budget (see policylint.deadline)."""
+    what, whose = (f"rule `{rule_id}` was", "its") if rule_id else ("the rules were", "their")
+    return Finding(file=doc.file, rule="rule-timeout", severity="error",
+                   message=f"{what} stopped after running {exc.seconds:g} s on this document "
+                           f"(a slow pattern or message template in a pack?); {whose} findings "
+                           "here are missing", args=(("rule", rule_id or ""),))

@@ -33,6 +33,8 @@ class Limits:
     max_nodes: int = 100_000               # values after alias expansion (alias bombs)
     max_depth: int = 64                    # nesting; real documents are about 6 deep
     max_string: int = 100_000              # characters in one scalar (bounds regex work)
+    max_documents: int = 100_000           # files one run checks (the US has ~18,000 agencies)
+    max_rule_seconds: float = 1.0          # rules on one document; a slower rule is stopped
 
 
 DEFAULT_LIMITS = Limits()

@@ -6,6 +6,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
+from policylint import deadline
 from policylint.finding import SEVERITY_RANK, Finding
 from policylint.loader import DEFAULT_LIMITS, LoadResult, Limits, load_bytes, load_path
 
@@ -160,7 +161,13 @@ class Checker:
             validation = validate(doc)
             findings.extend(validation.findings)
             invalid = validation.invalid
-        evaluation = self.engine.evaluate(doc, invalid)
+        try:
+            with deadline.budget(self.options.limits.max_rule_seconds):
+                evaluation = self.engine.evaluate(doc, invalid)
+        except deadline.Expired as exc:  # the engine stops slow rules; this is between rules
+            from policylint.engine import Evaluation, timeout_finding
+
+            evaluation = Evaluation([timeout_finding(doc, None, exc)], {})
         findings.extend(evaluation.findings)
         findings = self.finish(doc, findings, evaluation.outcomes)
         findings.sort(key=lambda f: (f.line, f.column, f.rule, f.path))

@@ -14,7 +14,8 @@ class TemplateError(ValueError):
 
 
 def make_environment(*, autoescape: bool = False, loader: jinja2.BaseLoader | None = None,
-                     strict: bool = False) -> SandboxedEnvironment:
+                     strict: bool = False,
+                     cls: type[SandboxedEnvironment] = SandboxedEnvironment) -> SandboxedEnvironment:
     """A sandboxed environment.
 
     ``autoescape`` is for HTML/XML output, where policy text is untrusted; plain-text
@@ -22,7 +23,7 @@ def make_environment(*, autoescape: bool = False, loader: jinja2.BaseLoader | No
     templates); rule messages use chainable undefined values instead, because example and
     draft documents often lack the keys a message mentions (``agency.name or ...``).
     """
-    env = SandboxedEnvironment(
+    env = cls(
         autoescape=autoescape,
         loader=loader,
         undefined=jinja2.StrictUndefined if strict else jinja2.ChainableUndefined,
@@ -36,7 +37,9 @@ def make_environment(*, autoescape: bool = False, loader: jinja2.BaseLoader | No
 @lru_cache(maxsize=None)
 def message_environment() -> SandboxedEnvironment:
     """The shared environment for rule message templates (plain text, sandboxed)."""
-    return make_environment()
+    from policylint.templateguard import GuardedSandbox  # packs may come from third parties
+
+    return make_environment(cls=GuardedSandbox)
 
 
 def markdown_cell(value: Any) -> str:
@@ -60,10 +63,16 @@ def package_environment(autoescape: bool = False) -> SandboxedEnvironment:
 
 def compile_message(source: str) -> jinja2.Template:
     """Compile a rule's message template; raise :class:`TemplateError` if it is invalid."""
+    from policylint.templateguard import UnsafeTemplate, check
+
+    env = message_environment()
     try:
-        return message_environment().from_string(source)
+        check(env.parse(source))
+        return env.from_string(source)
     except jinja2.TemplateSyntaxError as exc:
         raise TemplateError(f"message template: {exc.message} (template line {exc.lineno})") from None
+    except UnsafeTemplate as exc:
+        raise TemplateError(f"message template: {exc}") from None
 
 
 class LazyMessage:

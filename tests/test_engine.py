@@ -14,7 +14,7 @@ from policylint.errors import UsageError
 from policylint.loader import load_text
 from policylint.paths import MISSING, PathError, compile_path
 from policylint.registry import Registry
-from policylint.rule import Pack, PackRule, Rule, compile_rule
+from policylint.rule import Pack, PackRule, Rule, RuleCompileError, compile_rule
 
 # -- paths -----------------------------------------------------------------------------------
 
@@ -311,12 +311,16 @@ def test_condition_paths_count_as_reads() -> None:
 
 def test_message_errors_fall_back_to_title_and_the_sandbox_holds() -> None:
     crash = make_rule("crash-msg", fail={"path": "a", "exists": True}, message="{{ value // 0 }}")
+    # `value.__class__` is refused when the rule loads; reaching it by a filter is held at run time.
     probe = make_rule("probe-msg", fail={"path": "a", "exists": True},
-                      message="[{{ value.__class__.__mro__ }}]")
+                      message="[{{ value|attr('__class__') }}]")
     eng = Engine(make_registry(crash, probe), Selection(packs=(), select=("crash-msg", "probe-msg")))
     found = {f.rule: f.message for f in eng.check(doc("a: 1\n"))}
     assert found["crash-msg"] == "crash-msg title"
-    assert "object" not in found["probe-msg"]
+    assert "int" not in found["probe-msg"]
+    with pytest.raises(RuleCompileError, match="`__mro__` is not available"):
+        compile_rule(make_rule("dunder-msg", fail={"path": "a", "exists": True},
+                               message="[{{ value.__class__.__mro__ }}]"))
 
 
 def test_incident_check_through_the_engine() -> None:

@@ -1,0 +1,75 @@
+"""A wall-clock budget for running rules on one document (SIGALRM, on the main thread only)."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from contextlib import contextmanager
+from typing import Any, Iterator
+
+#: Seconds the rules of one document may run before the rule running is stopped.
+DEFAULT_SECONDS = 2.0
+
+
+class Expired(BaseException):
+    """The budget ran out.
+
+    A ``BaseException`` (like ``KeyboardInterrupt``) so that no ``except Exception`` in a
+    check, a template or a library swallows it on the way to the engine, which reports it.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"ran longer than {seconds:g} s")
+        self.seconds = seconds
+
+
+class _State:
+    armed = False          # our timer is running and its signal must raise
+    seconds = 0.0          # the budget of the enclosing ``budget()`` block, 0 when none
+
+
+_state = _State()
+
+
+def _on_alarm(signum: int, frame: Any) -> None:
+    if _state.armed:
+        _state.armed = False
+        raise Expired(_state.seconds)
+
+
+def _usable() -> bool:
+    """Timers only interrupt the main thread, and only where SIGALRM exists (not Windows)."""
+    return (hasattr(signal, "setitimer") and hasattr(signal, "SIGALRM")
+            and threading.current_thread() is threading.main_thread())
+
+
+@contextmanager
+def budget(seconds: float | None) -> Iterator[bool]:
+    """Raise :class:`Expired` inside the block once it has run ``seconds``.
+
+    Yields whether the budget is enforced: not off the main thread, without SIGALRM, when
+    another timer of the process is running (it is left alone), inside another budget, or
+    when ``seconds`` is falsy.  Hostile rule constructs are refused when packs load
+    (:mod:`policylint.regexguard`, :mod:`policylint.templateguard`); this is the backstop.
+    """
+    if not seconds or seconds <= 0 or _state.seconds or not _usable() \
+            or signal.getitimer(signal.ITIMER_REAL)[0] > 0:
+        yield False
+        return
+    previous = signal.signal(signal.SIGALRM, _on_alarm)
+    _state.seconds = seconds
+    try:
+        restart()
+        yield True
+    finally:
+        _state.armed = False
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        _state.seconds = 0.0
+        signal.signal(signal.SIGALRM, previous)
+
+
+def restart() -> None:
+    """Give the rest of the work a fresh budget (after a rule was stopped); no-op outside one."""
+    if _state.seconds:
+        _state.armed = True
+        signal.setitimer(signal.ITIMER_REAL, _state.seconds)
