@@ -264,7 +264,8 @@ def build_settings(config: Any, **cli: Any) -> CheckSettings:
     limits = DEFAULT_LIMITS
     for key, value in (config.get("limits") or {}).items():
         limits = _replace(limits, **{key.replace("-", "_"): value})
-    for name in ("max_file_size", "max_nodes", "max_depth"):
+    for name in ("max_file_size", "max_nodes", "max_depth", "max_string", "max_documents",
+                 "max_rule_seconds"):
         if cli.get(name) is not None:
             limits = _replace(limits, **{name: cli[name]})
     specs = cli.get("formats") or ()

@@ -23,6 +23,10 @@ CORE_RULES: dict[str, tuple[str, str, str]] = {
     "input-too-large": ("error", "The file is larger than the size limit",
                         "The file exceeds the size limit (2 MiB by default). Raise it with "
                         "--max-file-size or `limits.max-file-size` if the file is genuine."),
+    "input-too-many-files": ("error", "The run reached its document limit",
+                             "A run checks at most 100,000 documents by default; the rest were "
+                             "not checked. Raise it with --max-documents or "
+                             "`limits.max-documents`."),
     "yaml-syntax": ("error", "YAML syntax error",
                     "The file is not valid YAML; the position shows where the parser stopped."),
     "yaml-empty": ("error", "The file holds no document",

@@ -61,6 +61,9 @@ class Document:
     root: Any = None
     text: str = ""
     lines: list[str] | None = field(default=None, repr=False)
+    #: id of a mapping node -> its keys, built on first use: a document with many findings in
+    #: one wide mapping would otherwise rescan the mapping for each (quadratic time).
+    keys: dict[int, dict[str, tuple[Any, Any]]] = field(default_factory=dict, repr=False)
 
     def _walk(self, pointer: str) -> tuple[Any, Any, bool]:
         """Follow ``pointer`` through the node tree.
@@ -75,9 +78,12 @@ class Document:
             child = None
             child_key = None
             if node.id == "mapping":
-                for k, v in _mapping_pairs(node):
-                    if getattr(k, "value", None) == token:
-                        child_key, child = k, v  # keep the last: duplicates resolve to it
+                index = self.keys.get(id(node))
+                if index is None:
+                    # The last wins: duplicates resolve to it, own keys override merged ones.
+                    index = self.keys[id(node)] = {
+                        k.value: (k, v) for k, v in _mapping_pairs(node) if k.id == "scalar"}
+                child_key, child = index.get(token, (None, None))
             elif node.id == "sequence" and token.isdigit() and int(token) < len(node.value):
                 child = node.value[int(token)]
             if child is None:

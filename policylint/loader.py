@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import gc
 import os
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Iterator
 
 import yaml
 
@@ -217,10 +219,45 @@ def _may_nest_deeper_than_c_can(text: str) -> bool:
     return indicators + widest_indent > _C_SAFE_DEPTH
 
 
-def compose(text: str, file: str) -> tuple[Any, Finding | None]:
+def _too_deep(text: str, file: str, max_depth: int) -> Finding | None:
+    """Walk libyaml's events (a loop, no recursion) and stop where nesting passes the limit.
+
+    Only the composer recurses per level, so this is safe at any depth and much cheaper
+    than the pure-Python parser; the composer then runs only on text known to be shallow.
+    """
+    parser = _Loader(text)
+    depth = 0
+    try:
+        while True:
+            event = parser.get_event()
+            if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                depth += 1
+                if depth > max_depth + 1:  # the root collection is level 0 for the builder
+                    return _input_error(
+                        file, "yaml-too-deep",
+                        f"values are nested more than {max_depth} levels deep",
+                        _mark_span(event.start_mark))
+            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                depth -= 1
+            elif event is None or isinstance(event, yaml.StreamEndEvent):
+                return None
+    except yaml.YAMLError:
+        return None  # the composer reports the same error with its position
+    finally:
+        parser.dispose()
+
+
+def compose(text: str, file: str, max_depth: int = 64) -> tuple[Any, Finding | None]:
     """Parse one YAML document into its node tree, or the finding that says why not."""
-    # The pure-Python parser turns excessive depth into a catchable RecursionError.
-    loader = yaml.SafeLoader(text) if _may_nest_deeper_than_c_can(text) else _Loader(text)
+    loader: Any = None
+    if _may_nest_deeper_than_c_can(text):
+        if max_depth < _C_SAFE_DEPTH and HAVE_LIBYAML:
+            problem = _too_deep(text, file, max_depth)
+            if problem is not None:
+                return None, problem
+        else:  # the pure-Python parser turns excessive depth into a catchable RecursionError
+            loader = yaml.SafeLoader(text)
+    loader = loader or _Loader(text)
     try:
         return loader.get_single_node(), None
     except yaml.composer.ComposerError as exc:
@@ -268,7 +305,28 @@ def load_text(text: str, file: str = "<string>", limits: Limits = DEFAULT_LIMITS
     """Parse ``text`` into a :class:`Document` plus any problems found on the way."""
     if not text.strip():
         return LoadResult(None, [_input_error(file, "yaml-empty", "the file is empty")])
-    root, problem = compose(text, file)
+    with _collector_paused():
+        return _load_text(text, file, limits)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a document is built.
+
+    A node tree holds no reference cycles, yet each collection pass walks every node built
+    so far: on a 1 MB file with 100,000 values they made loading six times slower.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _load_text(text: str, file: str, limits: Limits) -> LoadResult:
+    root, problem = compose(text, file, limits.max_depth)
     if problem is not None:
         return LoadResult(None, [problem])
     if root is None:

@@ -120,7 +120,8 @@ def discover(paths: Sequence[str], exclude: Sequence[tuple[str, str]] = ()) -> I
                 for name in sorted(files):
                     if name.endswith(YAML_SUFFIXES) and not name.startswith(".") \
                             and name not in CONFIG_NAMES and not excluded(os.path.join(root, name)):
-                        yield os.path.join(root, name), None
+                        full = os.path.join(root, name)
+                        yield full, _not_a_file(full)
             for err in problems:
                 where = err.filename or path
                 yield where, _input_error(where, "input-unreadable",
@@ -129,6 +130,25 @@ def discover(paths: Sequence[str], exclude: Sequence[tuple[str, str]] = ()) -> I
             yield path, None
         else:
             yield path, _input_error(path, "input-unreadable", "no such file or directory")
+
+
+def _not_a_file(path: str) -> Finding | None:
+    """Why a walked entry cannot be read as a file, or ``None`` (the loader reports the rest).
+
+    Reading a FIFO or a device found in a directory would block or never end; a path given
+    explicitly is read whatever it is (``policylint check <(generate)`` is a pipe).
+    """
+    import stat
+
+    from policylint.loader import _input_error
+
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return None  # broken links, link loops, permissions: load_path names the cause
+    if stat.S_ISREG(mode):
+        return None
+    return _input_error(path, "input-unreadable", "not a regular file (a pipe, socket or device); skipped")
 
 
 class Checker:
@@ -209,9 +229,23 @@ def check_paths(paths: Sequence[str], options: CheckOptions = CheckOptions(),
                 postprocess: Callable[[FileResult], FileResult] | None = None) -> Iterator[FileResult]:
     """Check every file under ``paths`` in input order, one result per file, streamed."""
     checker = Checker(options)
-    for path, problem in discover(paths, options.exclude):
+    limit = options.limits.max_documents
+    for count, (path, problem) in enumerate(discover(paths, options.exclude)):
+        if count == limit:
+            yield _stopped(path, limit)
+            return
         result = FileResult(path, [problem]) if problem is not None else checker.check_path(path)
         yield postprocess(result) if postprocess else result
+
+
+def _stopped(path: str, limit: int) -> FileResult:
+    """The result that ends a run at its document limit (an input error: exit code 2)."""
+    from policylint.loader import _input_error
+
+    return FileResult(path, [_input_error(
+        path, "input-too-many-files",
+        f"the run reached its limit of {limit:,} documents; this file and the rest were not "
+        "checked (raise the limit with --max-documents or `limits.max-documents`)")])
 
 
 def summarise(results: Iterable[FileResult]) -> Summary:

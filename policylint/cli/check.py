@@ -40,6 +40,13 @@ def _split(values: tuple[str, ...]) -> tuple[str, ...]:
               help="Most values a document may expand to, aliases included (default 100,000).")
 @click.option("--max-depth", type=click.IntRange(min=1), default=None, metavar="N",
               help="Deepest nesting allowed (default 64).")
+@click.option("--max-string", type=click.IntRange(min=1), default=None, metavar="CHARS",
+              help="Longest text value (default 100,000).")
+@click.option("--max-documents", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Most documents one run checks (default 100,000).")
+@click.option("--max-rule-seconds", type=click.FloatRange(min=0, min_open=True), default=None,
+              metavar="S", help="Stop a rule still running after S seconds on one document "
+                                "(default 1).")
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto",
               show_default=True, help="Colour in text output (NO_COLOR is honoured).")
 @click.option("-q", "--quiet", is_flag=True, help="Show only errors.")
@@ -54,7 +61,8 @@ def check(paths: tuple[str, ...], formats: tuple[str, ...], output: str | None,
           fail_on: str | None, max_warnings: int | None, packs: tuple[str, ...],
           extend_packs: tuple[str, ...], select: tuple[str, ...], ignore: tuple[str, ...],
           stdin_filename: str, max_file_size: int | None, max_nodes: int | None,
-          max_depth: int | None, color: str, quiet: bool, verbose: int, statistics: bool,
+          max_depth: int | None, max_string: int | None, max_documents: int | None,
+          max_rule_seconds: float | None, color: str, quiet: bool, verbose: int, statistics: bool,
           baseline: str | None, config_file: str | None, isolated: bool) -> None:
     """Check policy documents (files, directories, or - for standard input).
 
@@ -75,7 +83,8 @@ def check(paths: tuple[str, ...], formats: tuple[str, ...], output: str | None,
             packs=_split(packs) or None, extend_packs=_split(extend_packs),
             select=_split(select), ignore=_split(ignore), fail_on=fail_on,
             max_warnings=max_warnings, max_file_size=max_file_size, max_nodes=max_nodes,
-            max_depth=max_depth, color=use_color(color), verbose=verbose, quiet=quiet,
+            max_depth=max_depth, max_string=max_string, max_documents=max_documents,
+            max_rule_seconds=max_rule_seconds, color=use_color(color), verbose=verbose, quiet=quiet,
             statistics=statistics, baseline=baseline)
         if output:
             (name, target), *rest = settings.outputs

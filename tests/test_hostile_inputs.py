@@ -1,0 +1,387 @@
+"""Every kind of bad input in DESIGN §6 gets a clear message with its position, exit code 2 (or
+a finding), bounded time and memory, and never stops the other files of the run.
+
+Run this file as a script to print the table of worst time and peak memory per class that
+docs/security.md shows: ``python tests/test_hostile_inputs.py``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+from typing import Callable
+
+import pytest
+
+from policylint.api import check
+from policylint.document import Document
+from policylint.loader import Limits, load_bytes, load_text
+
+VALID = textwrap.dedent("""\
+    policylint: 1
+    agency: {name: Test PD, kind: municipal_police, state: MA}
+    instrument: {kind: department_policy, title: T, effective_date: 2024-01-01}
+    provisions:
+      civil_detainer_hold: {value: prohibited, quote: "No holds."}
+    """)
+
+
+def billion_laughs(levels: int = 9) -> str:
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    lines += [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]" for i in range(1, levels + 1)]
+    return "\n".join(lines) + "\n"
+
+
+# name -> how to make the input under a directory (returns the path to check, or "-" + bytes).
+CASES: dict[str, Callable[[Path], Path]] = {}
+
+
+def case(name: str) -> Callable[[Callable[[Path], Path]], Callable[[Path], Path]]:
+    def register(make: Callable[[Path], Path]) -> Callable[[Path], Path]:
+        CASES[name] = make
+        return make
+    return register
+
+
+def _file(root: Path, name: str, content: str | bytes) -> Path:
+    path = root / name
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content, encoding="utf-8")
+    return path
+
+
+@case("malformed YAML")
+def _malformed(root: Path) -> Path:
+    return _file(root, "malformed.yaml", "agency: {name: x\n  kind: [\n")
+
+
+@case("wrong types")
+def _wrong_types(root: Path) -> Path:
+    return _file(root, "types.yaml", VALID.replace("{name: Test PD, kind: municipal_police, state: MA}",
+                                                   "[1, 2]").replace("value: prohibited", "value: 7"))
+
+
+@case("unknown keys (60,000 in one mapping)")
+def _unknown(root: Path) -> Path:
+    return _file(root, "unknown.yaml", VALID + "".join(f"k{i}: 1\n" for i in range(60_000)))
+
+
+@case("duplicate keys (20,000)")
+def _duplicates(root: Path) -> Path:
+    return _file(root, "dup.yaml", VALID + "k: 1\n" * 20_000)
+
+
+@case("billion laughs (10^9 values)")
+def _bomb(root: Path) -> Path:
+    return _file(root, "bomb.yaml", billion_laughs())
+
+
+@case("10,000-deep flow nesting")
+def _deep_flow(root: Path) -> Path:
+    return _file(root, "deep.yaml", "a: " + "[" * 10_000 + "]" * 10_000 + "\n")
+
+
+@case("400,000-deep nesting (2 MB)")
+def _deeper(root: Path) -> Path:
+    return _file(root, "deeper.yaml", "a: " + "{a: " * 400_000 + "}" * 400_000 + "\n")
+
+
+@case("100 MB file")
+def _huge(root: Path) -> Path:
+    path = root / "huge.yaml"
+    line = "note: " + "x" * 94 + "\n"
+    with open(path, "w", encoding="utf-8") as fh:
+        for _ in range(100 * 1024 * 1024 // len(line) // 1000 + 1):
+            fh.write(line * 1000)
+    return path
+
+
+@case("100 MB on standard input")
+def _huge_stdin(root: Path) -> Path:
+    return _huge(root)  # piped into `check -` by run_case
+
+
+@case("2 MB of one long value")
+def _long_value(root: Path) -> Path:
+    return _file(root, "long.yaml", VALID + "note: '" + "a" * (2 * 1024 * 1024 - 300) + "'\n")
+
+
+@case("2 MB of valid-looking provisions")
+def _big_valid(root: Path) -> Path:
+    body = "".join(f"  topic_{i}: {{value: allowed, quote: \"q {i}\"}}\n" for i in range(45_000))
+    return _file(root, "big.yaml", VALID.replace("provisions:\n", "provisions:\n" + body))
+
+
+@case("binary bytes")
+def _binary(root: Path) -> Path:
+    return _file(root, "binary.yaml", bytes(range(256)) * 100)
+
+
+@case("non-UTF-8 bytes")
+def _latin1(root: Path) -> Path:
+    return _file(root, "latin1.yaml", VALID.replace("Test PD", "Caf\xe9 PD").encode("latin-1"))
+
+
+@case("empty file")
+def _empty(root: Path) -> Path:
+    return _file(root, "empty.yaml", "")
+
+
+@case("several documents in one file")
+def _multi(root: Path) -> Path:
+    return _file(root, "multi.yaml", VALID + "---\n" + VALID)
+
+
+@case("Python object tags")
+def _tags(root: Path) -> Path:
+    return _file(root, "tags.yaml", VALID + "x: !!python/object/apply:os.system ['touch PWNED']\n"
+                 "y: !!python/name:os.system\n")
+
+
+@case("missing file")
+def _missing(root: Path) -> Path:
+    return root / "no-such-file.yaml"
+
+
+@case("directory of 2,000 files")
+def _many(root: Path) -> Path:
+    folder = root / "many"
+    folder.mkdir()
+    for i in range(2_000):
+        (folder / f"p{i:04}.yaml").write_text(VALID.replace("Test PD", f"PD {i}"), encoding="utf-8")
+    return folder
+
+
+# -- in-process: the message, the position and the exit code of each class -----------------------
+
+def rules_of(path: Path, **kwargs: object) -> list[tuple[str, int, int]]:
+    [result] = check([str(path)], **kwargs)
+    return [(f.rule, f.line, f.column) for f in result.findings if f.input_error
+            or f.rule.startswith(("yaml-", "schema-"))]
+
+
+def test_malformed_yaml_points_at_the_problem(tmp_path: Path) -> None:
+    assert rules_of(_malformed(tmp_path)) == [("yaml-syntax", 2, 7)]
+
+
+def test_wrong_types_are_schema_findings_at_their_values(tmp_path: Path) -> None:
+    got = rules_of(_wrong_types(tmp_path))
+    assert got == [("schema-wrong-type", 2, 9), ("schema-invalid-value", 5, 32)]
+
+
+def test_tens_of_thousands_of_unknown_keys_stay_linear(tmp_path: Path) -> None:
+    start = time.perf_counter()
+    got = rules_of(_unknown(tmp_path))
+    assert time.perf_counter() - start < 20  # was quadratic: minutes
+    assert got.count(("schema-unknown-key", 7, 1)) == 1 and len(got) == 60_000
+
+
+def test_wide_mappings_resolve_positions_in_constant_time() -> None:
+    text = "m:\n" + "".join(f"  k{i}: {i}\n" for i in range(20_000))
+    doc = load_text(text).document
+    assert isinstance(doc, Document)
+    start = time.perf_counter()
+    spans = [doc.key_span(f"/m/k{i}").line for i in range(20_000)]
+    assert spans == list(range(2, 20_002))
+    assert time.perf_counter() - start < 5
+
+
+def test_duplicate_keys_are_reported_each(tmp_path: Path) -> None:
+    got = rules_of(_duplicates(tmp_path))
+    assert got.count(("yaml-duplicate-key", 7, 1)) == 1
+    assert len([g for g in got if g[0] == "yaml-duplicate-key"]) == 19_999
+
+
+def test_alias_bomb(tmp_path: Path) -> None:
+    assert rules_of(_bomb(tmp_path)) == [("yaml-too-many-nodes", 1, 37)]
+
+
+def test_deep_nesting_stops_at_the_level_that_passes_the_limit(tmp_path: Path) -> None:
+    assert rules_of(_deep_flow(tmp_path)) == [("yaml-too-deep", 1, 68)]
+    assert rules_of(_deeper(tmp_path)) == [("yaml-too-deep", 1, 260)]
+
+
+def test_a_depth_limit_above_what_libyaml_survives_uses_the_pure_parser() -> None:
+    # libyaml's composer recurses in C and crashes the process past ~20,000 levels.
+    result = load_text("a: " + "[" * 30_000 + "]" * 30_000, limits=Limits(max_depth=50_000))
+    assert [f.rule for f in result.findings] == ["yaml-too-deep"]
+
+
+def test_oversized_files_are_refused_before_reading(tmp_path: Path) -> None:
+    path = tmp_path / "sparse.yaml"
+    with open(path, "wb") as fh:
+        fh.truncate(100 * 1024 * 1024)  # a sparse file: 100 MB that cost nothing to make
+    [(rule, line, column)] = rules_of(path)
+    assert (rule, line, column) == ("input-too-large", 1, 1)
+
+
+def test_long_values_are_refused_with_their_position(tmp_path: Path) -> None:
+    assert rules_of(_long_value(tmp_path)) == [("yaml-string-too-long", 6, 7)]
+
+
+def test_binary_and_encodings(tmp_path: Path) -> None:
+    assert rules_of(_binary(tmp_path)) == [("input-binary", 1, 1)]
+    assert rules_of(_latin1(tmp_path)) == [("input-encoding", 2, 19)]
+    assert [f.rule for f in load_bytes(b"\xff\xfe\x00", "odd.yaml").findings] == ["input-encoding"]
+
+
+def test_empty_multiple_tags_missing(tmp_path: Path) -> None:
+    assert rules_of(_empty(tmp_path)) == [("yaml-empty", 1, 1)]
+    assert rules_of(_multi(tmp_path)) == [("yaml-multiple-documents", 6, 1)]
+    got = rules_of(_tags(tmp_path))
+    assert ("yaml-tag", 6, 4) in got and ("yaml-tag", 7, 4) in got
+    assert not (Path.cwd() / "PWNED").exists()
+    assert rules_of(_missing(tmp_path)) == [("input-unreadable", 1, 1)]
+
+
+def test_a_bad_file_never_stops_the_others(tmp_path: Path) -> None:
+    good = _file(tmp_path, "good.yaml", VALID)
+    paths = [_bomb(tmp_path), _binary(tmp_path), _missing(tmp_path), good, _deep_flow(tmp_path)]
+    results = check([str(p) for p in paths])
+    assert [r.file for r in results] == [str(p) for p in paths]
+    assert [r.input_error for r in results] == [True, True, True, False, True]
+
+
+def test_directory_walk_reports_link_loops_pipes_and_broken_links(tmp_path: Path) -> None:
+    folder = tmp_path / "policies"
+    folder.mkdir()
+    _file(folder, "a-good.yaml", VALID)
+    os.symlink("b-loop.yaml", folder / "b-loop.yaml")
+    os.symlink("nowhere.yaml", folder / "c-broken.yaml")
+    os.mkfifo(folder / "d-pipe.yaml")
+    os.symlink(".", folder / "e-dir-loop")  # a directory link: not followed, so no loop
+    _file(folder, "f-good.yaml", VALID)
+    start = time.perf_counter()
+    results = check([str(folder)])
+    assert time.perf_counter() - start < 10  # reading the pipe would block forever
+    got = {Path(r.file).name: (r.findings[0].message if r.input_error else "ok") for r in results}
+    assert got == {
+        "a-good.yaml": "ok",
+        "b-loop.yaml": "Too many levels of symbolic links",
+        "c-broken.yaml": "no such file",
+        "d-pipe.yaml": "not a regular file (a pipe, socket or device); skipped",
+        "f-good.yaml": "ok",
+    }
+
+
+def test_unreadable_files_and_folders_are_reported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import builtins
+
+    folder = tmp_path / "policies"
+    (folder / "locked").mkdir(parents=True)
+    _file(folder, "secret.yaml", VALID)
+    _file(folder, "open.yaml", VALID)
+    real_open, real_scandir = builtins.open, os.scandir
+
+    def fake_open(path, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if str(path).endswith("secret.yaml"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_open(path, *args, **kwargs)
+
+    def fake_scandir(path=".", *args, **kwargs):  # type: ignore[no-untyped-def]
+        if str(path).endswith("locked"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", fake_open)
+    monkeypatch.setattr(os, "scandir", fake_scandir)
+    got = {Path(r.file).name: [f.message for f in r.findings if f.input_error] for r in check([str(folder)])}
+    assert got["secret.yaml"] == ["permission denied"]
+    assert got["open.yaml"] == []
+    assert got["locked"] == ["cannot read directory: Permission denied"]
+
+
+def test_the_document_limit_ends_the_run_with_an_input_error(tmp_path: Path) -> None:
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for i in range(5):
+        _file(folder, f"p{i}.yaml", VALID)
+    results = check([str(folder)], limits=Limits(max_documents=3))
+    assert len(results) == 4 and not any(r.input_error for r in results[:3])
+    assert results[3].findings[0].rule == "input-too-many-files"
+    assert "limit of 3 documents" in results[3].findings[0].message
+
+
+def test_inputs_are_never_modified(tmp_path: Path) -> None:
+    paths = [_tags(tmp_path), _bomb(tmp_path), _file(tmp_path, "good.yaml", VALID)]
+    before = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in paths}
+    check([str(p) for p in paths])
+    assert {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in paths} == before
+
+
+# -- in a real process: time, memory, exit code and no traceback for every class ------------------
+
+_MEASURE = textwrap.dedent("""\
+    import json, resource, sys, time
+    start = time.perf_counter()
+    from policylint.cli import main
+    try:
+        main(sys.argv[1:])
+        code = 0
+    except SystemExit as exc:
+        code = exc.code
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    print(json.dumps({"wall": time.perf_counter() - start, "cpu": usage.ru_utime + usage.ru_stime,
+                      "rss_mb": usage.ru_maxrss / 1024, "code": code}), file=sys.stderr)
+    """)
+
+
+def run_case(name: str, root: Path) -> dict[str, object]:
+    """Check one class's input with ``policylint check`` in a fresh interpreter; measure it."""
+    target = CASES[name](root)
+    stdin = name.endswith("standard input")
+    args = ["check", "-f", "concise", "-" if stdin else str(target)]
+    with open(target if stdin else os.devnull, "rb") as feed:
+        proc = subprocess.run([sys.executable, "-c", _MEASURE, *args], stdin=feed,
+                              capture_output=True, text=True, timeout=120,
+                              env={**os.environ, "POLICYLINT_CACHE_DIR": str(root / "cache")})
+    *_, last = proc.stderr.strip().splitlines() or ["{}"]
+    out: dict[str, object] = json.loads(last) if last.startswith("{") else {"code": proc.returncode}
+    out["traceback"] = "Traceback" in proc.stderr or "Traceback" in proc.stdout
+    out["first"] = (proc.stdout.splitlines() or [""])[0]
+    return out
+
+
+BOUNDED = ["billion laughs (10^9 values)", "10,000-deep flow nesting", "100 MB file",
+           "100 MB on standard input"]
+
+
+@pytest.mark.parametrize("name", BOUNDED)
+def test_the_three_classic_attacks_end_in_under_2_s_and_200_mb(name: str, tmp_path: Path) -> None:
+    got = run_case(name, tmp_path)
+    assert got["code"] == 2 and not got["traceback"]
+    assert got["cpu"] < 2.0, got  # CPU, not wall: the machine is shared
+    assert got["rss_mb"] < 200, got
+
+
+@pytest.mark.parametrize("name", [n for n in CASES if n not in BOUNDED])
+def test_every_class_ends_cleanly_in_a_real_process(name: str, tmp_path: Path) -> None:
+    got = run_case(name, tmp_path)
+    assert got["code"] in (0, 1, 2) and not got["traceback"], got
+    assert got["rss_mb"] < 400, got
+
+
+def main() -> None:  # pragma: no cover - prints the table for docs/security.md
+    import tempfile
+
+    print("| input | exit | worst wall s | worst CPU s | peak RSS MB | first line of output |")
+    print("|---|---|---|---|---|---|")
+    for name in CASES:
+        runs = []
+        for _ in range(3):
+            with tempfile.TemporaryDirectory() as tmp:
+                runs.append(run_case(name, Path(tmp)))
+        first = str(runs[0]["first"]).split(": ", 1)[-1][:70].replace("|", "\\|")
+        print(f"| {name} | {runs[0]['code']} | {max(r['wall'] for r in runs):.2f} | "
+              f"{max(r['cpu'] for r in runs):.2f} | {max(r['rss_mb'] for r in runs):.0f} | {first} |")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
