@@ -121,7 +121,10 @@ class Engine:
         else:
             agency = doc_data.get("agency") if isinstance(doc_data, dict) else None
             agency = agency if isinstance(agency, dict) else {}
-            base = self.default_packs(agency.get("state"), agency.get("jurisdiction"))
+            # Only text can name a state or city (and a list would not do as a cache key).
+            state, place = (v if isinstance(v, str) else None
+                            for v in (agency.get("state"), agency.get("jurisdiction")))
+            base = self.default_packs(state, place)
         extra = tuple(p for p in sel.extend_packs if p not in base)
         return base + extra
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import os
+import re
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Iterator
@@ -110,6 +111,7 @@ class _Builder:
             raise _LimitExceeded(
                 "yaml-string-too-long",
                 f"a value is {len(value):,} characters long (limit {self.limits.max_string:,})", node)
+        _encodable(value, node)
         if tag == _STR or tag == _TIMESTAMP:  # dates stay ISO text: JSON-compatible, schema-checked
             return value
         if tag == _NULL:
@@ -142,7 +144,7 @@ class _Builder:
                     message="a mapping key must be a plain word, not a list or mapping",
                     **_span_kwargs(key_node)))
                 continue
-            key = key_node.value  # keys keep their text: `on:` means "on", not True
+            key = _encodable(key_node.value, key_node)  # keys keep their text: `on:` is "on"
             if key in first_seen:
                 first = first_seen[key].start_mark.line + 1
                 self.findings.append(Finding(
@@ -167,6 +169,18 @@ class _Builder:
                 continue
             for key, value in self._mapping(src, pointer, depth).items():
                 out.setdefault(key, value)
+
+
+def _encodable(text: str, node: Any) -> str:
+    """``text``, unless it holds a lone surrogate (``"\\ud800"``): libyaml refuses that escape,
+    the pure-Python parser lets it through, and no output could encode it."""
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            raise _LimitExceeded("yaml-syntax", "YAML syntax error: found invalid Unicode "
+                                 "character escape code (a lone surrogate)", node) from None
+    return text
 
 
 def _span_kwargs(node: Any) -> dict[str, int]:
@@ -297,8 +311,15 @@ class _ReaderMark:
 
     def __init__(self, exc: Any, text: str) -> None:
         offset = int(getattr(exc, "position", 0) or 0)
-        self.line = text.count("\n", 0, offset)
-        self.column = offset - (text.rfind("\n", 0, offset) + 1)
+        if getattr(exc, "encoding", None) != "unicode":  # libyaml counts UTF-8 bytes
+            offset = len(text.encode("utf-8", "surrogatepass")[:offset].decode("utf-8", "ignore"))
+        # Lines end where YAML's do (as in every other mark): \r\n, \r, \n, NEL, LS, PS.
+        breaks = list(_YAML_BREAK.finditer(text, 0, offset))
+        self.line = len(breaks)
+        self.column = offset - (breaks[-1].end() if breaks else 0)
+
+
+_YAML_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
 
 
 def load_text(text: str, file: str = "<string>", limits: Limits = DEFAULT_LIMITS) -> LoadResult:

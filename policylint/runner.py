@@ -231,11 +231,25 @@ def check_paths(paths: Sequence[str], options: CheckOptions = CheckOptions(),
     checker = Checker(options)
     limit = options.limits.max_documents
     for count, (path, problem) in enumerate(discover(paths, options.exclude)):
+        shown = display_name(path)
         if count == limit:
-            yield _stopped(path, limit)
+            yield _stopped(shown, limit)
             return
-        result = FileResult(path, [problem]) if problem is not None else checker.check_path(path)
+        if problem is not None:
+            result = FileResult(shown, [problem.with_(file=shown)])
+        else:
+            result = checker.check_path(path, shown if shown != path else None)
         yield postprocess(result) if postprocess else result
+
+
+def display_name(path: str) -> str:
+    """``path`` as reports show it: a name that is not UTF-8 (``caf\\xe9.yaml``, read by
+    Python as lone surrogates) gets its odd bytes escaped, since no output can encode them."""
+    try:
+        path.encode("utf-8")
+        return path
+    except UnicodeEncodeError:
+        return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def _stopped(path: str, limit: int) -> FileResult:

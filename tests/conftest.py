@@ -7,6 +7,7 @@ from typing import Callable
 
 import pytest
 from click.testing import CliRunner
+from hypothesis_profiles import pytest_configure  # noqa: F401 - Hypothesis: ci unless --hypothesis-profile
 
 REPO = Path(__file__).resolve().parents[1]
 #: The shared research folder beside the repository, when present (formats, facts).

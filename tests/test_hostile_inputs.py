@@ -176,6 +176,16 @@ def test_wrong_types_are_schema_findings_at_their_values(tmp_path: Path) -> None
     assert got == [("schema-wrong-type", 2, 9), ("schema-invalid-value", 5, 32)]
 
 
+def test_a_state_or_city_of_the_wrong_type_is_a_schema_finding_not_a_crash() -> None:
+    # Found by fuzzing: a list as agency.state reached a cache key and stopped the run.
+    from policylint.api import check_text
+
+    for bad in ("[MA]", "{a: b}", "7", "null"):
+        text = VALID.replace("state: MA}", f"state: {bad}, jurisdiction: [Quincy]}}")
+        result = check_text(text, "bad-state.yaml")
+        assert not result.input_error and result.outcomes  # the rules ran
+
+
 def test_tens_of_thousands_of_unknown_keys_stay_linear(tmp_path: Path) -> None:
     start = time.perf_counter()
     got = rules_of(_unknown(tmp_path))
@@ -212,6 +222,27 @@ def test_a_depth_limit_above_what_libyaml_survives_uses_the_pure_parser() -> Non
     # libyaml's composer recurses in C and crashes the process past ~20,000 levels.
     result = load_text("a: " + "[" * 30_000 + "]" * 30_000, limits=Limits(max_depth=50_000))
     assert [f.rule for f in result.findings] == ["yaml-too-deep"]
+
+
+def test_reader_errors_point_at_the_character_after_wide_characters_and_line_separators() -> None:
+    # Found by fuzzing: libyaml reports a bad character's offset in UTF-8 bytes, and YAML
+    # (like every other position) counts NEL, LS and PS as line ends.
+    assert [(f.line, f.column) for f in load_text("\U00010000\x1f").findings] == [(1, 2)]
+    assert [(f.line, f.column) for f in load_text("a: 1\u2028b: \x00").findings] == [(2, 4)]
+
+
+def test_a_lone_surrogate_escape_is_a_syntax_error_on_either_parser() -> None:
+    # libyaml refuses "\ud800"; the pure-Python parser (used past libyaml's depth) let it
+    # through, and no output could encode it.
+    text = '"\\ud800": 1\nb: "x\\udc00"\n'
+    long_list = "c:\n" + "  - x\n" * 11_000  # enough indicators to look deep: the pure parser
+    for limits in (Limits(), Limits(max_depth=20_000, max_nodes=10**6)):
+        result = load_text(text + long_list, limits=limits)
+        assert result.document is None
+        assert [(f.rule, f.line) for f in result.findings] == [("yaml-syntax", 1)]
+    import yaml
+
+    assert yaml.SafeLoader(text).get_single_node().value[0][0].value == "\ud800"
 
 
 def test_oversized_files_are_refused_before_reading(tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ from typing import Any
 
 from policylint.baseline import report_path
 from policylint.finding import SEVERITY_RANK
+from policylint.formats.templates import control_safe
 
 #: GitHub keeps 10 annotations of each type per step; more are dropped silently.
 MAX_PER_TYPE = 10
@@ -31,14 +32,15 @@ def command(name: str, properties: dict[str, Any], message: str) -> str:
 
 
 def annotation(f: Any, root: str) -> str:
-    props: dict[str, Any] = {"file": report_path(f.file, root), "line": f.line}
+    props: dict[str, Any] = {"file": control_safe(report_path(f.file, root)), "line": f.line}
     if f.end_line > f.line:
         props["endLine"] = f.end_line
     else:  # GitHub takes columns only for a single-line annotation
         props["col"] = f.column
         props["endColumn"] = max(f.end_column, f.column)
     props["title"] = f"policylint [{f.rule}]"
-    message = f.message + (f"\n\nLaw: {f.citation}" if f.citation else "")
+    # The log shows the message: no live terminal control sequences from policy text.
+    message = control_safe(f.message) + (f"\n\nLaw: {control_safe(f.citation)}" if f.citation else "")
     return command(COMMANDS.get(f.severity, "warning"), props, message)
 
 

@@ -7,14 +7,31 @@ from functools import lru_cache
 from typing import Any
 
 # C0/C1 control characters (ANSI escapes start with ESC) in policy text must not reach a
-# terminal or a CI log as live control sequences; tabs and newlines are kept.
+# terminal or a CI log as live control sequences.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# In the human formats line breaks inside a value are escaped too (templates make the
+# lines), and so is a value that starts a line with `::`: in a GitHub Actions log either
+# would let a file name or key written as "\n::error::..." or "::stop-commands::..." run as
+# a workflow command.  Tabs are kept.
+_LOG = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]|^(?=\s*::)\s*:")
+
+
+def _escape(match: re.Match[str]) -> str:
+    text = match.group()
+    return text[:-1] + "\\x3a" if text.endswith(":") else f"\\x{ord(text):02x}"
+
+
+def control_safe(value: Any) -> Any:
+    """Neutralise control characters (line breaks and tabs kept) as ``\\xNN``."""
+    if isinstance(value, str):
+        return _CONTROL.sub(_escape, value)
+    return "" if value is None else value
 
 
 def terminal_safe(value: Any) -> Any:
-    """Neutralise control characters in text bound for a terminal or log."""
+    """Neutralise control characters, line breaks and workflow-command lookalikes in a value."""
     if isinstance(value, str):
-        return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", value)
+        return _LOG.sub(_escape, value)
     return "" if value is None else value
 
 
