@@ -168,6 +168,25 @@ def iter_results(settings: CheckSettings) -> Iterator[FileResult]:
         yield from check_paths(paths, options)
 
 
+def refuse_writing_inputs(settings: CheckSettings) -> None:
+    """A usage error when an output file is one of the inputs (or a YAML file in an input
+    folder, which the walk reads): policylint never writes to what it checks."""
+    from policylint.errors import UsageError
+    from policylint.runner import YAML_SUFFIXES
+
+    inputs = [os.path.realpath(p) for p in settings.paths if p != "-"]
+    for _, target in settings.outputs:
+        if not target:
+            continue
+        out = os.path.realpath(target)
+        for path in inputs:
+            inside = os.path.isdir(path) and out.startswith(path.rstrip(os.sep) + os.sep) \
+                and out.endswith(YAML_SUFFIXES)
+            if out == path or inside:
+                raise UsageError(f"the output file {target} is also an input; policylint never "
+                                 "writes to the files it checks")
+
+
 def run_check(settings: CheckSettings) -> int:
     """Run a check, write every requested output, and return the exit code.
 
@@ -188,6 +207,7 @@ def run_check(settings: CheckSettings) -> int:
                         started=datetime.datetime.now().isoformat(timespec="seconds"),
                         step_summary=os.environ.get("GITHUB_STEP_SUMMARY") or None,
                         baseline=settings.baseline)
+    refuse_writing_inputs(settings)
     reporters = [Reporter(name, target, ctx) for name, target in settings.outputs]
     summary = Summary()
     try:

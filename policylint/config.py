@@ -215,6 +215,22 @@ def _absolute(value: str, base: str) -> str:
     return value if os.path.isabs(value) else os.path.normpath(os.path.join(base, value))
 
 
+def _confined(path: str, root: str | None, what: str, where: str) -> None:
+    """A configuration error when ``path`` lies outside ``root`` (no check without a root)."""
+    if root is None or not path:
+        return
+    real = os.path.realpath(path)
+    if real != root and not real.startswith(root.rstrip(os.sep) + os.sep):
+        raise ConfigError(f"{what} {path}, outside the project ({root}); name the configuration "
+                          "with --config to allow it", location=where)
+
+
+def _target(spec: str) -> str:
+    from policylint.formats import parse_output_spec
+
+    return parse_output_spec(spec)[1] or ""
+
+
 def _output_spec(spec: str, base: str) -> str:
     """``sarif:out.sarif`` -> ``sarif:/abs/out.sarif`` (targets are relative to the file)."""
     from policylint.formats import parse_output_spec
@@ -225,8 +241,14 @@ def _output_spec(spec: str, base: str) -> str:
     return f"{name}:{_absolute(target, base)}" if target else name
 
 
-def load(path: str, config: Config | None = None, chain: tuple[str, ...] = ()) -> Config:
-    """Read ``path`` and everything it ``extends`` (first) into ``config``."""
+def load(path: str, config: Config | None = None, chain: tuple[str, ...] = (),
+         root: str | None = None) -> Config:
+    """Read ``path`` and everything it ``extends`` (first) into ``config``.
+
+    ``root``: the project folder of a configuration found by searching (not named with
+    ``--config``).  Such a file comes with the repository being checked, perhaps from a
+    stranger's pull request, so its ``extends`` and output files must stay inside it.
+    """
     config = config if config is not None else Config()
     real = os.path.realpath(path)
     if real in chain:
@@ -238,7 +260,8 @@ def load(path: str, config: Config | None = None, chain: tuple[str, ...] = ()) -
     base = os.path.dirname(os.path.abspath(path))
     parents = data.get("extends", [])
     for parent in [parents] if isinstance(parents, str) else parents:
-        load(_absolute(parent, base), config, (*chain, real))
+        _confined(_absolute(parent, base), root, "`extends` reads", where("extends"))
+        load(_absolute(parent, base), config, (*chain, real), root)
     config.files.append(path)
     for key, value in data.items():
         if key == "extends":
@@ -248,6 +271,8 @@ def load(path: str, config: Config | None = None, chain: tuple[str, ...] = ()) -
             value = [_absolute(v, base) for v in value] if isinstance(value, list) else _absolute(value, base)
         elif key == "output":
             value = [_output_spec(v, base) for v in value]
+            for spec in value:
+                _confined(_target(spec), root, "`output` writes", source)
         if key in _MERGED:
             merged = dict(config.values.get(key, {}))
             for sub, subvalue in value.items():
@@ -298,7 +323,9 @@ def resolve(cwd: str | None = None, explicit: str | None = None, isolated: bool 
     if isolated:
         return Config()
     path = explicit or find(cwd or os.getcwd())
-    return load(path) if path else Config()
+    if not path:
+        return Config()
+    return load(path, root=None if explicit else os.path.dirname(os.path.realpath(path)))
 
 
 # -- applying rule overrides -------------------------------------------------------------------------

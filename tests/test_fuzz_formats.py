@@ -212,3 +212,23 @@ def test_user_html_and_xml_templates_autoescape(results: list[FileResult], name:
     if name.endswith(".xml.j2") and not any(_XML_NORMAL.search(f.message + f.file) for f in
                                             (f for r in results for f in r.findings)):
         ET.fromstring(out.encode("utf-8"))
+
+
+@given(st.lists(NASTY_TEXT | st.none() | st.integers(), min_size=1, max_size=6))
+def test_csv_cells_never_start_a_formula_and_read_back(values: list[Any]) -> None:
+    from policylint.compare.render_csv import _FORMULA_START, cell
+
+    cells = [cell(v) for v in values]
+    assert not any(c.startswith(_FORMULA_START) for c in cells)
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerow(cells)
+    assert next(csv.reader(io.StringIO(buffer.getvalue(), newline=""))) == cells
+
+
+@given(NASTY_TEXT | st.sampled_from(["javascript:alert(1)", " JaVaScRiPt:x", "data:text/html,x",
+                                     "vbscript:x", "https://ok.example/a", "//evil.example"]))
+def test_report_links_are_only_ever_web_addresses(value: str) -> None:
+    from policylint.compare.summary import safe_url
+
+    url = safe_url(value)
+    assert url is None or re.match(r"https?://", url, re.IGNORECASE)

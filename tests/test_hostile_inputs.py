@@ -340,6 +340,70 @@ def test_the_document_limit_ends_the_run_with_an_input_error(tmp_path: Path) -> 
     assert "limit of 3 documents" in results[3].findings[0].message
 
 
+def test_an_output_that_is_an_input_is_refused(tmp_path: Path) -> None:
+    from policylint.api import CheckSettings, run_check
+    from policylint.errors import UsageError
+
+    policy = _file(tmp_path, "p.yaml", VALID)
+    for paths, target in (((str(policy),), str(policy)), ((str(tmp_path),), str(tmp_path / "new.yaml"))):
+        with pytest.raises(UsageError, match="also an input"):
+            run_check(CheckSettings(paths=paths, outputs=(("json", target),)))
+    assert policy.read_text(encoding="utf-8") == VALID and not (tmp_path / "new.yaml").exists()
+
+
+def test_an_interrupted_run_leaves_the_old_report_and_no_half_written_one(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from policylint import api
+
+    report = _file(tmp_path, "report.json", "old report\n")
+    paths = [str(_file(tmp_path, f"p{i}.yaml", VALID)) for i in range(3)]
+    real = api.iter_results
+
+    def interrupted(settings):  # type: ignore[no-untyped-def]
+        for n, result in enumerate(real(settings)):
+            if n == 2:
+                raise KeyboardInterrupt
+            yield result
+
+    monkeypatch.setattr(api, "iter_results", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        api.run_check(api.CheckSettings(paths=tuple(paths), outputs=(("json", str(report)),
+                                                                      ("concise", str(tmp_path / "c.txt")))))
+    assert report.read_text(encoding="utf-8") == "old report\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["p0.yaml", "p1.yaml", "p2.yaml", "report.json"]
+
+
+@pytest.mark.parametrize(("line", "message"), [
+    ("extends: ../../etc/passwd", "`extends` reads"),
+    ("extends: [base.yaml, /etc/hostname]", "`extends` reads"),
+    ('output: ["json:../outside.json"]', "`output` writes"),
+    ('output: ["sarif:/tmp/elsewhere.sarif"]', "`output` writes"),
+])
+def test_a_found_configuration_cannot_reach_outside_its_project(tmp_path: Path, line: str, message: str) -> None:
+    # A repository's own configuration may come from a stranger's pull request.
+    from policylint import config
+    from policylint.errors import ConfigError
+
+    project = tmp_path / "repo"
+    project.mkdir()
+    _file(project, "base.yaml", "fail-on: warning\n")
+    _file(project, ".policylint.yaml", line + "\n")
+    with pytest.raises(ConfigError, match=message):
+        config.resolve(cwd=str(project))
+    # Named on the command line, the same file is the user's own choice.
+    if "hostname" not in line and "passwd" not in line:
+        config.resolve(explicit=str(project / ".policylint.yaml"))
+
+
+def test_a_found_configuration_may_use_its_own_folder(tmp_path: Path) -> None:
+    from policylint import config
+
+    _file(tmp_path, "base.yaml", "fail-on: warning\n")
+    (tmp_path / "reports").mkdir()
+    _file(tmp_path, ".policylint.yaml", 'extends: base.yaml\noutput: ["json:reports/r.json"]\n')
+    assert config.resolve(cwd=str(tmp_path)).get("fail-on") == "warning"
+
+
 def test_inputs_are_never_modified(tmp_path: Path) -> None:
     paths = [_tags(tmp_path), _bomb(tmp_path), _file(tmp_path, "good.yaml", VALID)]
     before = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in paths}
