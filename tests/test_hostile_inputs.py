@@ -14,7 +14,7 @@ import sys
 import textwrap
 import time
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 import pytest
 
@@ -37,12 +37,12 @@ def billion_laughs(levels: int = 9) -> str:
     return "\n".join(lines) + "\n"
 
 
-# name -> how to make the input under a directory (returns the path to check, or "-" + bytes).
-CASES: dict[str, Callable[[Path], Path]] = {}
+# name -> how to make the input under a folder: the path to check, or the `check` arguments.
+CASES: dict[str, Callable[[Path], Any]] = {}
 
 
-def case(name: str) -> Callable[[Callable[[Path], Path]], Callable[[Path], Path]]:
-    def register(make: Callable[[Path], Path]) -> Callable[[Path], Path]:
+def case(name: str) -> Callable[[Callable[[Path], Any]], Callable[[Path], Any]]:
+    def register(make: Callable[[Path], Any]) -> Callable[[Path], Any]:
         CASES[name] = make
         return make
     return register
@@ -157,6 +157,64 @@ def _many(root: Path) -> Path:
     for i in range(2_000):
         (folder / f"p{i:04}.yaml").write_text(VALID.replace("Test PD", f"PD {i}"), encoding="utf-8")
     return folder
+
+
+PACK_RULE = textwrap.dedent("""\
+    id: {id}
+    title: {id}
+    topics: [civil_detainer_hold]
+    severity: error
+    given: provisions.civil_detainer_hold
+    fail: {{path: "@.quote", matches: '{pattern}'}}
+    at: quote
+    message: "{message}"
+    rationale: Why.
+    law: {{citation: "Some law"}}
+    remediation: {{text: Fix it.}}
+    examples:
+      pass: [{{document: "provisions: {{civil_detainer_hold: {{quote: b}}}}"}}]
+      fail:
+        - document: "provisions: {{civil_detainer_hold: {{quote: a}}}}"
+          findings: [{{at: /provisions/civil_detainer_hold/quote, line: 1}}]
+    """)
+
+
+def _pack(root: Path, pattern: str, message: str = "found") -> list[str]:
+    """A third-party rule folder (one rule and its pack) and the arguments that use it."""
+    rules = root / "rules"
+    (rules / "third").mkdir(parents=True)
+    (rules / "packs").mkdir()
+    _file(rules / "third", "third-rule.yaml", PACK_RULE.format(id="third-rule", pattern=pattern,
+                                                              message=message))
+    _file(rules / "packs", "third-pack.yaml", "id: third-pack\ntitle: T\njurisdiction: any\n"
+          "status: advisory\ndescription: T.\nsources: [{citation: x, seen: false}]\n"
+          "rules: [{rule: third-rule, severity: error}]\n")
+    config = _file(root, "policylint.yaml", f"rule-dirs: [{str(rules)!r}]\n")
+    return ["--config", str(config), "--pack", "third-pack"]
+
+
+@case("hostile pack: catastrophic pattern")
+def _pack_regex(root: Path) -> list[str]:
+    return [*_pack(root, r"(a+)+$"), str(_file(root, "p.yaml", VALID))]
+
+
+@case("hostile pack: template reaching Python internals")
+def _pack_template(root: Path) -> list[str]:
+    return [*_pack(root, "a", "{{ ''.__class__.__mro__[1].__subclasses__() }}"),
+            str(_file(root, "p.yaml", VALID))]
+
+
+@case("hostile pack: slow pattern on a 99,000-character quote")
+def _pack_slow(root: Path) -> list[str]:
+    policy = VALID.replace('"No holds."', '"' + "a" * 99_000 + '"')
+    return [*_pack(root, ".*x"), str(_file(root, "p.yaml", policy))]
+
+
+@case("hostile output template")
+def _output_template(root: Path) -> list[str]:
+    template = _file(root, "evil.html.j2", "{{ ''.__class__.__mro__[1].__subclasses__() }}"
+                     "{% for i in range(10**9) %}x{% endfor %}")
+    return ["-f", f"template:{template}", str(_file(root, "p.yaml", VALID))]
 
 
 # -- in-process: the message, the position and the exit code of each class -----------------------
@@ -432,7 +490,11 @@ def run_case(name: str, root: Path) -> dict[str, object]:
     """Check one class's input with ``policylint check`` in a fresh interpreter; measure it."""
     target = CASES[name](root)
     stdin = name.endswith("standard input")
-    args = ["check", "-f", "concise", "-" if stdin else str(target)]
+    if isinstance(target, list):
+        args = ["check", *target] if "-f" in target else ["check", "-f", "concise", *target]
+        target = Path(os.devnull)
+    else:
+        args = ["check", "-f", "concise", "-" if stdin else str(target)]
     with open(target if stdin else os.devnull, "rb") as feed:
         proc = subprocess.run([sys.executable, "-c", _MEASURE, *args], stdin=feed,
                               capture_output=True, text=True, timeout=120,
@@ -440,8 +502,22 @@ def run_case(name: str, root: Path) -> dict[str, object]:
     *_, last = proc.stderr.strip().splitlines() or ["{}"]
     out: dict[str, object] = json.loads(last) if last.startswith("{") else {"code": proc.returncode}
     out["traceback"] = "Traceback" in proc.stderr or "Traceback" in proc.stdout
-    out["first"] = (proc.stdout.splitlines() or [""])[0]
+    out["first"] = (proc.stdout.splitlines() or proc.stderr.splitlines() or [""])[0]
+    out["output"] = proc.stdout + proc.stderr
     return out
+
+
+@pytest.mark.parametrize(("name", "code", "says"), [
+    ("hostile pack: catastrophic pattern", 2, "unsafe regular expression"),
+    ("hostile pack: template reaching Python internals", 2, "`__subclasses__` is not available"),
+    ("hostile pack: slow pattern on a 99,000-character quote", 1, "[rule-timeout] rule `third-rule` was stopped"),
+    ("hostile output template", 2, "template failed"),
+])
+def test_hostile_packs_and_templates_are_refused_or_contained(name: str, code: int, says: str,
+                                                              tmp_path: Path) -> None:
+    got = run_case(name, tmp_path)
+    assert got["code"] == code and says in str(got["output"]), got
+    assert got["cpu"] < 5 and not got["traceback"], got
 
 
 BOUNDED = ["billion laughs (10^9 values)", "10,000-deep flow nesting", "100 MB file",
