@@ -218,9 +218,10 @@ def test_a_slow_rule_is_stopped_reported_and_the_rest_of_the_run_goes_on(tmp_pat
                            selection=_selection("third-party"), validate=False)
     start = time.perf_counter()
     first, second = check_paths([str(long), str(short)], options)
-    assert time.perf_counter() - start < 3
+    took = time.perf_counter() - start
     rules = {f.rule: f for f in first.findings}
-    assert "rule-timeout" in rules and "quick-rule" in rules
+    assert "rule-timeout" in rules and "quick-rule" in rules, (took, sorted(rules))
+    assert took < 10  # unbounded, `.*x` alone takes several seconds here
     assert "`slow-rule` was stopped after running 0.3 s" in rules["rule-timeout"].message
     assert {"slow-rule", "quick-rule"} <= {f.rule for f in second.findings}
 
