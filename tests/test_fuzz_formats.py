@@ -58,11 +58,11 @@ def runs(draw: Any) -> list[FileResult]:
     return [FileResult(name, draw(st.lists(findings(name), max_size=5))) for name in names]
 
 
-def render(name: str, results: list[FileResult], tmp: Path) -> str:
+def render(name: str, results: list[FileResult], tmp: Path, color: bool = False) -> str:
     summary = Summary()
     for r in results:
         summary.add(r)
-    ctx = RenderContext(color=False, tool_version="1.0.0", root=str(tmp), started="2026-01-01T00:00:00")
+    ctx = RenderContext(color=color, tool_version="1.0.0", root=str(tmp), started="2026-01-01T00:00:00")
     module = format_module(name)
     if getattr(module, "STREAM", False):
         return "".join(module.render_file(r, ctx) for r in results) + module.render_summary(summary, ctx)
@@ -94,6 +94,9 @@ def test_every_format_is_fuzzed() -> None:
 def test_text_and_concise_are_inert_in_a_terminal_and_a_ci_log(results: list[FileResult]) -> None:
     for name in ("text", "concise"):
         check_no_commands(render(name, results, Path("/nonexistent")))
+    # In colour, the only escape sequences are our own SGR codes around whole values.
+    coloured = render("text", results, Path("/nonexistent"), color=True)
+    check_no_commands(re.sub(r"\x1b\[[0-9;]*m", "", coloured))
 
 
 @share(1.5)

@@ -61,3 +61,12 @@ def test_file_names_that_are_not_utf8_are_shown_escaped_in_every_format(tmp_path
                               capture_output=True, timeout=60, env=env)
         assert proc.returncode == 1, (fmt, proc.stderr[-300:])
         assert b"xe9.yaml" in proc.stdout, fmt  # `\xe9` (JSON: `\\xe9`, SARIF URI: `%5Cxe9`)
+
+
+def test_colour_codes_survive_and_policy_text_inside_them_is_still_escaped() -> None:
+    # Colour output used to escape its own codes (`\x1b[4m` shown literally).
+    f = Finding(file="\x1b[31mred.yaml", rule="r", severity="error", message="m")
+    summary = Summary()
+    summary.add(FileResult(f.file, [f]))
+    text = format_module("text").render_file(FileResult(f.file, [f]), RenderContext(color=True))
+    assert text.startswith("\x1b[4m\\x1b[31mred.yaml\x1b[0m")

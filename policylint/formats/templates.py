@@ -28,8 +28,14 @@ def control_safe(value: Any) -> Any:
     return "" if value is None else value
 
 
+class Styled(str):
+    """Text already made safe, wrapped in our own colour codes: passed through as it is."""
+
+
 def terminal_safe(value: Any) -> Any:
     """Neutralise control characters, line breaks and workflow-command lookalikes in a value."""
+    if isinstance(value, Styled):
+        return value
     if isinstance(value, str):
         return _LOG.sub(_escape, value)
     return "" if value is None else value

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from policylint.formats.templates import render_text
+from policylint.formats.templates import Styled, render_text, terminal_safe
 
 STREAM = True
 
@@ -16,7 +16,8 @@ def _style(ctx: Any) -> Any:
         text = str(text)
         if not ctx.color or kind not in _COLORS:
             return text
-        return f"\x1b[{_COLORS[kind]}m{text}\x1b[0m"
+        # Our colour codes survive the template's escaping; the text inside them does not.
+        return Styled(f"\x1b[{_COLORS[kind]}m{terminal_safe(text)}\x1b[0m")
     return style
 
 
