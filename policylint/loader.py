@@ -79,6 +79,7 @@ class _Builder:
         self.file = file
         self.limits = limits
         self.nodes = 0
+        self.chars = 0  # characters of every value built, aliases expanded
         self.findings: list[Finding] = []
 
     def build(self, node: Any, pointer: str, depth: int) -> Any:
@@ -111,7 +112,7 @@ class _Builder:
             raise _LimitExceeded(
                 "yaml-string-too-long",
                 f"a value is {len(value):,} characters long (limit {self.limits.max_string:,})", node)
-        _encodable(value, node)
+        self._count_text(value, node)
         if tag == _STR or tag == _TIMESTAMP:  # dates stay ISO text: JSON-compatible, schema-checked
             return value
         if tag == _NULL:
@@ -123,6 +124,17 @@ class _Builder:
         if tag == _FLOAT:
             return _SCALARS.construct_yaml_float(node)
         return value
+
+    def _count_text(self, value: str, node: Any) -> None:
+        _encodable(value, node)
+        # Aliases can repeat a long value thousands of times within the node limit; the text
+        # they expand to may not exceed what the file itself could hold.
+        self.chars += len(value)
+        if self.chars > self.limits.max_file_size:
+            raise _LimitExceeded(
+                "yaml-too-many-nodes",
+                f"the document's aliases expand it to more than {self.limits.max_file_size:,} "
+                "characters of text (an alias bomb?)", node)
 
     def build_untagged(self, node: Any, pointer: str, depth: int) -> Any:
         if node.id == "mapping":
@@ -144,7 +156,13 @@ class _Builder:
                     message="a mapping key must be a plain word, not a list or mapping",
                     **_span_kwargs(key_node)))
                 continue
-            key = _encodable(key_node.value, key_node)  # keys keep their text: `on:` is "on"
+            key = key_node.value  # keys keep their text: `on:` means "on", not True
+            if len(key) > self.limits.max_string:
+                raise _LimitExceeded(
+                    "yaml-string-too-long",
+                    f"a key is {len(key):,} characters long (limit {self.limits.max_string:,})",
+                    key_node)
+            self._count_text(key, key_node)
             if key in first_seen:
                 first = first_seen[key].start_mark.line + 1
                 self.findings.append(Finding(

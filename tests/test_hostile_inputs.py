@@ -271,6 +271,24 @@ def test_alias_bomb(tmp_path: Path) -> None:
     assert rules_of(_bomb(tmp_path)) == [("yaml-too-many-nodes", 1, 37)]
 
 
+def test_aliases_repeating_a_long_value_are_refused_like_a_bomb() -> None:
+    # 110 KB of YAML once expanded to 450 MB of text: 5,000 aliases of a 90,000-character
+    # quote, each quoted back in a message (6 s, 740 MB, 240 MB of output).
+    quote = "public safety " * 6_400
+    text = (f'x: &e {{kind: public_safety, quote: "{quote}"}}\n'
+            "exceptions: [" + ", ".join(["*e"] * 5_000) + "]\n")
+    start = time.perf_counter()
+    result = load_text(text, "laughs.yaml")
+    assert time.perf_counter() - start < 2
+    assert [(f.rule, f.line, f.column) for f in result.findings] == [("yaml-too-many-nodes", 1, 36)]
+    assert "expand it to more than 2,097,152 characters" in result.findings[0].message
+    key = "k" * 90_000
+    keyed = f"a: &m\n  ? {key}\n  : 1\nb: [" + ", ".join(["*m"] * 50) + "]\n"
+    assert [f.rule for f in load_text(keyed).findings] == ["yaml-too-many-nodes"]
+    assert [f.rule for f in load_text(f"? {key}\n: 1\n", limits=Limits(max_string=1_000)).findings] == [
+        "yaml-string-too-long"]
+
+
 def test_deep_nesting_stops_at_the_level_that_passes_the_limit(tmp_path: Path) -> None:
     assert rules_of(_deep_flow(tmp_path)) == [("yaml-too-deep", 1, 68)]
     assert rules_of(_deeper(tmp_path)) == [("yaml-too-deep", 1, 260)]
