@@ -51,6 +51,10 @@ CORE_RULES: dict[str, tuple[str, str, str]] = {
     "yaml-duplicate-key": ("error", "Duplicate key",
                            "A key appears twice in one mapping; YAML would silently keep only "
                            "the last one."),
+    "findings-capped": ("info", "More findings of one rule than a report lists",
+                        "One rule found more than 1,000 problems in one document (60,000 "
+                        "unknown keys, say); the first 1,000 are reported and this finding "
+                        "counts the rest."),
     "rule-timeout": ("error", "A rule was stopped by the time limit",
                      "A rule ran longer than the time limit on this document (1 s by default, "
                      "`limits.max-rule-seconds`), so it was stopped and its findings are "

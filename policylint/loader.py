@@ -38,6 +38,7 @@ class Limits:
     max_string: int = 100_000              # characters in one scalar (bounds regex work)
     max_documents: int = 100_000           # files one run checks (the US has ~18,000 agencies)
     max_rule_seconds: float = 1.0          # rules on one document; a slower rule is stopped
+    max_findings_per_rule: int = 1_000     # in one document; the rest are counted, not listed
 
 
 DEFAULT_LIMITS = Limits()

@@ -191,6 +191,7 @@ class Checker:
         findings.extend(evaluation.findings)
         findings = self.finish(doc, findings, evaluation.outcomes)
         findings.sort(key=lambda f: (f.line, f.column, f.rule, f.path))
+        findings = cap_findings(findings, self.options.limits.max_findings_per_rule)
         return FileResult(doc.file, findings, outcomes=evaluation.outcomes)
 
     def finish(self, doc: Any, findings: list[Finding], outcomes: dict[str, str]) -> list[Finding]:
@@ -223,6 +224,33 @@ class Checker:
 
     def check_bytes(self, raw: bytes, file: str) -> FileResult:
         return self.check_loaded(load_bytes(raw, file, self.options.limits))
+
+
+def cap_findings(findings: list[Finding], limit: int) -> list[Finding]:
+    """At most ``limit`` findings of one rule in one document, then one that counts the rest.
+
+    A 2 MB document can hold 45,000 unknown keys; reported one by one they cost half a
+    gigabyte of SARIF.  Suppressed and baselined findings count too, since reports carry them.
+    """
+    counts: dict[str, int] = {}
+    for f in findings:
+        counts[f.rule] = counts.get(f.rule, 0) + 1
+    if all(n <= limit for n in counts.values()):
+        return findings
+    kept: list[Finding] = []
+    seen: dict[str, int] = {}
+    for f in findings:
+        seen[f.rule] = seen.get(f.rule, 0) + 1
+        if seen[f.rule] <= limit:
+            kept.append(f)
+        elif seen[f.rule] == limit + 1:
+            kept.append(Finding(
+                file=f.file, rule="findings-capped", severity="info",
+                message=f"`{f.rule}` found {counts[f.rule]:,} problems in this document; only the "
+                        f"first {limit:,} are reported", path=f.path, line=f.line, column=f.column,
+                end_line=f.end_line, end_column=f.end_column,
+                args=(("rule", f.rule), ("total", counts[f.rule]))))
+    return kept
 
 
 def check_paths(paths: Sequence[str], options: CheckOptions = CheckOptions(),
