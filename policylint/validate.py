@@ -52,8 +52,24 @@ class Validation:
     invalid: frozenset[str]
 
 
+@lru_cache(maxsize=None)
+def _fast_check() -> Any:
+    """The compiled valid/invalid check, or None when the schema needs jsonschema alone."""
+    from policylint.fastvalidate import UnsupportedSchema, shipped
+
+    try:
+        return shipped("policy")
+    except UnsupportedSchema:  # a test fails on this; users still get every error, slower
+        return None
+
+
 def validate(doc: Document) -> Validation:
     """Validate ``doc``; every error becomes a finding at the offending value's position."""
+    # Most documents are valid: the compiled check proves it without jsonschema, which
+    # is imported and run only to explain an invalid document's errors.
+    fast = _fast_check()
+    if fast is not None and fast(doc.data):
+        return Validation([], frozenset())
     validator = _validator()
     errors = list(validator.iter_errors(doc.data))
     if not errors:
