@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterator
 
 import yaml
+from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from policylint.document import Document, escape_token
 from policylint.finding import FILE_START, Finding, Span
@@ -74,120 +75,240 @@ def _input_error(file: str, rule: str, message: str, span: Span = FILE_START) ->
 
 
 class _Builder:
-    """Turns a composed node tree into JSON-compatible data, within the limits."""
+    """Turns a composed node tree into JSON-compatible data, within the limits.
+
+    This runs on every value of every document, so the common case is inlined: plain
+    string keys and values are built in the loop of their mapping or list, limits are
+    counted per collection, and a finding's JSON Pointer is worked out only when there is
+    a finding (by finding its node in the tree), never built for every value.
+    """
 
     def __init__(self, file: str, limits: Limits) -> None:
         self.file = file
         self.limits = limits
-        self.nodes = 0
+        self.nodes = 1  # the root
         self.chars = 0  # characters of every value built, aliases expanded
         self.findings: list[Finding] = []
+        self.root: Any = None
+        self.tagged: set[int] = set()
 
-    def build(self, node: Any, pointer: str, depth: int) -> Any:
-        self.nodes += 1
-        if self.nodes > self.limits.max_nodes:
-            raise _LimitExceeded(
-                "yaml-too-many-nodes",
-                f"the document expands to more than {self.limits.max_nodes:,} values "
-                "(an alias bomb?); raise the limit with --max-nodes if it is genuine", node)
-        if depth > self.limits.max_depth:
-            raise _LimitExceeded(
-                "yaml-too-deep",
-                f"values are nested more than {self.limits.max_depth} levels deep", node)
+    def build(self, node: Any, depth: int = 0) -> Any:
+        if self.root is None:
+            self.root = node
+        cls = node.__class__
         tag = node.tag
+        if cls is ScalarNode:
+            return self._scalar(node, tag)
         if tag not in _STANDARD_TAGS:
-            self.findings.append(Finding(
-                file=self.file, rule="yaml-tag", severity="error", path=pointer,
-                message=f"unsupported YAML tag `{tag}`: policy documents use plain values "
-                        "(the tag is ignored, never executed)",
-                **_span_kwargs(node)))
-            tag = {"mapping": _MAP, "sequence": _SEQ}.get(node.id, _STR)
-        if tag == _MAP:
-            return self._mapping(node, pointer, depth)
-        if tag == _SEQ:
-            return [self.build(child, f"{pointer}/{i}", depth + 1) for i, child in enumerate(node.value)]
-        if node.id != "scalar":  # a mapping or sequence carrying a scalar tag such as !!str
-            return self.build_untagged(node, pointer, depth)
-        value = node.value
+            self._tag_finding(node, f"unsupported YAML tag `{tag}`: policy documents use plain "
+                                    "values (the tag is ignored, never executed)")
+        elif tag != (_MAP if cls is MappingNode else _SEQ):
+            self._tag_finding(node, f"the tag `{_short(tag)}` does not fit "
+                                    f"{'a mapping' if cls is MappingNode else 'a list'}; it is ignored")
+        if cls is MappingNode:
+            return self._mapping(node, depth)
+        return self._sequence(node, depth)
+
+    def _too_many(self, node: Any) -> _LimitExceeded:
+        return _LimitExceeded(
+            "yaml-too-many-nodes",
+            f"the document expands to more than {self.limits.max_nodes:,} values "
+            "(an alias bomb?); raise the limit with --max-nodes if it is genuine", node)
+
+    def _too_much_text(self, node: Any) -> _LimitExceeded:
+        # Aliases can repeat a long value thousands of times within the node limit; the text
+        # they expand to may not exceed what the file itself could hold.
+        return _LimitExceeded(
+            "yaml-too-many-nodes",
+            f"the document's aliases expand it to more than {self.limits.max_file_size:,} "
+            "characters of text (an alias bomb?)", node)
+
+    def _too_deep(self, node: Any) -> _LimitExceeded:
+        return _LimitExceeded(
+            "yaml-too-deep", f"values are nested more than {self.limits.max_depth} levels deep", node)
+
+    def _text(self, value: str, node: Any, what: str = "value") -> str:
+        """Check one string (a value or a key) against the per-string limits."""
         if len(value) > self.limits.max_string:
             raise _LimitExceeded(
                 "yaml-string-too-long",
-                f"a value is {len(value):,} characters long (limit {self.limits.max_string:,})", node)
-        self._count_text(value, node)
+                f"a {what} is {len(value):,} characters long (limit {self.limits.max_string:,})", node)
+        if not value.isascii():
+            _encodable(value, node)
+        return value
+
+    def _scalar(self, node: Any, tag: str) -> Any:
+        value = self._text(node.value, node)
+        self.chars += len(value)
+        if self.chars > self.limits.max_file_size:
+            raise self._too_much_text(node)
         if tag == _STR or tag == _TIMESTAMP:  # dates stay ISO text: JSON-compatible, schema-checked
             return value
         if tag == _NULL:
             return None
-        if tag == _BOOL:
-            return _SCALARS.construct_yaml_bool(node)
-        if tag == _INT:
-            return _SCALARS.construct_yaml_int(node)
-        if tag == _FLOAT:
-            return _SCALARS.construct_yaml_float(node)
-        return value
+        if tag not in _STANDARD_TAGS:
+            self._tag_finding(node, f"unsupported YAML tag `{tag}`: policy documents use plain "
+                                    "values (the tag is ignored, never executed)")
+            return value
+        convert = _CONVERT.get(tag)
+        if convert is None:  # !!map, !!seq or !!merge on a plain value
+            self._tag_finding(node, f"the tag `{_short(tag)}` does not fit a plain value; "
+                                    "it is read as text")
+            return value
+        try:
+            return convert(node)
+        except (ValueError, KeyError, TypeError):  # `!!int abc`: only an explicit tag gets here
+            self._tag_finding(node, f"`{value[:40]}` is not a valid `{_short(tag)}`; it is read as text")
+            return value
 
-    def _count_text(self, value: str, node: Any) -> None:
-        _encodable(value, node)
-        # Aliases can repeat a long value thousands of times within the node limit; the text
-        # they expand to may not exceed what the file itself could hold.
-        self.chars += len(value)
-        if self.chars > self.limits.max_file_size:
-            raise _LimitExceeded(
-                "yaml-too-many-nodes",
-                f"the document's aliases expand it to more than {self.limits.max_file_size:,} "
-                "characters of text (an alias bomb?)", node)
+    # Both loops keep the counts in locals and hand them back to ``self`` around each
+    # nested collection, so every value is counted in document order at the cost of an
+    # addition: a limit is reported at the very value that passes it.
 
-    def build_untagged(self, node: Any, pointer: str, depth: int) -> Any:
-        if node.id == "mapping":
-            return self._mapping(node, pointer, depth)
-        return [self.build(child, f"{pointer}/{i}", depth + 1) for i, child in enumerate(node.value)]
-
-    def _mapping(self, node: Any, pointer: str, depth: int) -> dict[str, Any]:
-        if node.id != "mapping":
-            return self.build_untagged(node, pointer, depth)
-        out: dict[str, Any] = {}
-        first_seen: dict[str, Any] = {}
-        for key_node, value_node in node.value:
-            if key_node.tag == _MERGE:
-                self._merge(out, value_node, pointer, depth)
-                continue
-            if key_node.id != "scalar":
-                self.findings.append(Finding(
-                    file=self.file, rule="yaml-complex-key", severity="error", path=pointer,
-                    message="a mapping key must be a plain word, not a list or mapping",
-                    **_span_kwargs(key_node)))
-                continue
-            key = key_node.value  # keys keep their text: `on:` means "on", not True
-            if len(key) > self.limits.max_string:
-                raise _LimitExceeded(
-                    "yaml-string-too-long",
-                    f"a key is {len(key):,} characters long (limit {self.limits.max_string:,})",
-                    key_node)
-            self._count_text(key, key_node)
-            if key in first_seen:
-                first = first_seen[key].start_mark.line + 1
-                self.findings.append(Finding(
-                    file=self.file, rule="yaml-duplicate-key", severity="error",
-                    path=pointer + "/" + escape_token(key),
-                    message=f"duplicate key `{key}` (first defined on line {first}); "
-                            "only the last one would be used",
-                    args=(("key", key), ("first_line", first)),
-                    **_span_kwargs(key_node)))
+    def _sequence(self, node: Any, depth: int) -> list[Any]:
+        limits = self.limits
+        max_string, max_nodes, max_chars = limits.max_string, limits.max_nodes, limits.max_file_size
+        if node.value and depth >= limits.max_depth:
+            raise self._too_deep(node.value[0])
+        out: list[Any] = []
+        count, chars = self.nodes, self.chars
+        scalar, text_tag = ScalarNode, _STR
+        for child in node.value:
+            count += 1
+            if count > max_nodes:
+                raise self._too_many(child)
+            if child.__class__ is scalar and child.tag == text_tag:
+                value = child.value
+                size = len(value)
+                if size > max_string or not value.isascii():
+                    self._text(value, child)
+                chars += size
+                if chars > max_chars:
+                    raise self._too_much_text(child)
+                out.append(value)
             else:
-                first_seen[key] = key_node
-            out[key] = self.build(value_node, pointer + "/" + escape_token(key), depth + 1)
+                self.nodes, self.chars = count, chars
+                out.append(self.build(child, depth + 1))
+                count, chars = self.nodes, self.chars
+        self.nodes, self.chars = count, chars
         return out
 
-    def _merge(self, out: dict[str, Any], value_node: Any, pointer: str, depth: int) -> None:
-        sources = value_node.value if value_node.id == "sequence" else [value_node]
-        for src in sources:
-            if src.id != "mapping":
-                self.findings.append(Finding(
-                    file=self.file, rule="yaml-syntax", severity="error", path=pointer,
-                    message="a `<<` merge key must refer to a mapping", **_span_kwargs(src)))
+    def _mapping(self, node: Any, depth: int) -> dict[str, Any]:
+        limits = self.limits
+        max_string, max_nodes, max_chars = limits.max_string, limits.max_nodes, limits.max_file_size
+        if node.value and depth >= limits.max_depth:
+            raise self._too_deep(node.value[0][1])
+        out: dict[str, Any] = {}
+        count, chars = self.nodes, self.chars
+        scalar, text_tag = ScalarNode, _STR
+        for key_node, value_node in node.value:
+            if key_node.__class__ is not scalar:
+                self._finding(key_node, "yaml-complex-key",
+                              "a mapping key must be a plain word, not a list or mapping",
+                              self._pointer(node))
                 continue
-            for key, value in self._mapping(src, pointer, depth).items():
+            if key_node.tag == _MERGE:
+                self.nodes, self.chars = count, chars
+                self._merge(node, out, value_node, depth)
+                count, chars = self.nodes, self.chars
+                continue
+            key = key_node.value  # keys keep their text: `on:` means "on", not True
+            size = len(key)
+            if size > max_string or not key.isascii():
+                self._text(key, key_node, "key")
+            chars += size
+            if chars > max_chars:
+                raise self._too_much_text(key_node)
+            if key in out:
+                self._duplicate(node, key_node, key)
+            count += 1
+            if count > max_nodes:
+                raise self._too_many(value_node)
+            if value_node.__class__ is scalar and value_node.tag == text_tag:
+                value = value_node.value
+                size = len(value)
+                if size > max_string or not value.isascii():
+                    self._text(value, value_node)
+                chars += size
+                if chars > max_chars:
+                    raise self._too_much_text(value_node)
+                out[key] = value
+            else:
+                self.nodes, self.chars = count, chars
+                out[key] = self.build(value_node, depth + 1)
+                count, chars = self.nodes, self.chars
+        self.nodes, self.chars = count, chars
+        return out
+
+    def _merge(self, node: Any, out: dict[str, Any], value_node: Any, depth: int) -> None:
+        sources = value_node.value if value_node.__class__ is SequenceNode else [value_node]
+        for src in sources:
+            if src.__class__ is not MappingNode:
+                self._finding(src, "yaml-syntax", "a `<<` merge key must refer to a mapping",
+                              self._pointer(node))
+                continue
+            for key, value in self._mapping(src, depth).items():
                 out.setdefault(key, value)
+
+    def _duplicate(self, node: Any, key_node: Any, key: str) -> None:
+        # The key may also have come from a `<<` merge, which an explicit key overrides.
+        first = next((k for k, _ in node.value if k is not key_node and k.__class__ is ScalarNode
+                      and k.tag != _MERGE and k.value == key), None)
+        if first is None or first.start_mark.index > key_node.start_mark.index:
+            return
+        line = first.start_mark.line + 1
+        self._finding(key_node, "yaml-duplicate-key",
+                      f"duplicate key `{key}` (first defined on line {line}); "
+                      "only the last one would be used",
+                      self._pointer(node) + "/" + escape_token(key),
+                      args=(("key", key), ("first_line", line)))
+
+    def _tag_finding(self, node: Any, message: str) -> None:
+        if id(node) in self.tagged:
+            return  # the same node again, through an alias
+        self.tagged.add(id(node))
+        self._finding(node, "yaml-tag", message, self._pointer(node))
+
+    def _finding(self, node: Any, rule: str, message: str, path: str, **extra: Any) -> None:
+        self.findings.append(Finding(file=self.file, rule=rule, severity="error", path=path,
+                                     message=message, **_span_kwargs(node), **extra))
+
+    def _pointer(self, target: Any) -> str:
+        """The JSON Pointer of ``target``: a search of the tree, done only for findings.
+
+        Each node is visited once, so a tree of shared aliases costs its size, not its
+        expansion.
+        """
+        stack: list[tuple[Any, str]] = [(self.root, "")]
+        seen: set[int] = set()
+        while stack:
+            node, pointer = stack.pop()
+            if node is target:
+                return pointer
+            if id(node) in seen:
+                continue
+            seen.add(id(node))
+            if node.__class__ is MappingNode:
+                for key_node, value_node in reversed(node.value):
+                    if key_node.__class__ is ScalarNode and key_node.tag == _MERGE:
+                        stack.append((value_node, pointer))
+                        for src in (value_node.value if value_node.__class__ is SequenceNode else ()):
+                            stack.append((src, pointer))
+                    elif key_node.__class__ is ScalarNode:
+                        stack.append((value_node, pointer + "/" + escape_token(key_node.value)))
+            elif node.__class__ is SequenceNode:
+                for n in range(len(node.value) - 1, -1, -1):
+                    stack.append((node.value[n], f"{pointer}/{n}"))
+        return ""
+
+
+# Conversions for explicitly or implicitly tagged scalars (``1_000``, ``0x1F``, ``.inf``).
+_CONVERT = {_BOOL: _SCALARS.construct_yaml_bool, _INT: _SCALARS.construct_yaml_int,
+            _FLOAT: _SCALARS.construct_yaml_float}
+
+
+def _short(tag: str) -> str:
+    return "!!" + tag[len(_TAG):] if tag.startswith(_TAG) else tag
 
 
 def _encodable(text: str, node: Any) -> str:
@@ -380,7 +501,7 @@ def _load_text(text: str, file: str, limits: Limits) -> LoadResult:
             _node_span(root))])
     builder = _Builder(file, limits)
     try:
-        data = builder.build(root, "", 0)
+        data = builder.build(root)
     except _LimitExceeded as exc:
         return LoadResult(None, [*builder.findings,
                                  _input_error(file, exc.rule, exc.message, _node_span(exc.node))])

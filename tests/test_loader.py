@@ -145,3 +145,25 @@ def test_complex_keys_are_findings():
     result = load_text("? [a, b]\n: 1\nc: 2\n")
     assert [f.rule for f in result.findings] == ["yaml-complex-key"]
     assert result.document.data == {"c": 2}
+
+
+@pytest.mark.parametrize("text, value, words", [
+    ("a: !!int abc\n", "abc", "not a valid `!!int`"),
+    ("a: !!float x\n", "x", "not a valid `!!float`"),
+    ("a: !!bool maybe\n", "maybe", "not a valid `!!bool`"),
+    ("a: !!map text\n", "text", "does not fit a plain value"),
+    ("a: !!seq {b: 1}\n", {"b": 1}, "does not fit a mapping"),
+    ("a: !!str [1]\n", [1], "does not fit a list"),
+])
+def test_a_standard_tag_that_does_not_fit_its_value_is_a_finding_not_a_crash(text, value, words):
+    result = load_text(text, "t.yaml")
+    assert result.document.data == {"a": value}
+    assert [(f.rule, f.line, f.column, f.path) for f in result.findings] == [("yaml-tag", 1, 4, "/a")]
+    assert words in result.findings[0].message
+
+
+def test_finding_paths_are_found_in_the_tree_only_when_needed():
+    text = "a:\n  - x\n  - {b: 1, b: 2}\nc: &s {d: !foo y}\ne: [*s]\n"
+    result = load_text(text, "p.yaml")
+    assert [(f.rule, f.path) for f in result.findings] == [
+        ("yaml-duplicate-key", "/a/1/b"), ("yaml-tag", "/c/d")]
