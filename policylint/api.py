@@ -39,6 +39,8 @@ class CheckSettings:
     today: str = ""                              # waivers expire against it; "" = today
     baseline: str | None = None
     fingerprints: bool | None = None             # value hashes on findings; None = if needed
+    jobs: int | None = None                      # processes; None = one per processor
+    cache_dir: str | None = None                 # results cache; None = none (the CLI sets one)
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -127,6 +129,7 @@ def check_options(settings: CheckSettings) -> CheckOptions:
     return CheckOptions(
         limits=settings.limits, selection=selection(settings), rule_dirs=settings.rule_dirs,
         overrides=overrides(settings), exclude=settings.exclude, fingerprints=fingerprints,
+        jobs=settings.jobs if settings.jobs is not None else 0, cache_dir=settings.cache_dir,
         suppress=SuppressSettings(require_reason=settings.require_reason,
                                   report_unused=settings.report_unused,
                                   today=settings.today or datetime.date.today().isoformat()))
@@ -309,4 +312,16 @@ def build_settings(config: Any, **cli: Any) -> CheckSettings:
         require_reason=bool(suppressions.get("require-reason", True)),
         report_unused=bool(suppressions.get("report-unused", True)),
         baseline=pick("baseline", "baseline", None),
+        jobs=cli.get("jobs"), cache_dir=_cache_dir(cli),
     )
+
+
+def _cache_dir(cli: dict[str, Any]) -> str | None:
+    """``--no-cache``: none; ``--cache-dir``: that one; else the default (see policylint.cache)."""
+    if cli.get("no_cache"):
+        return None
+    if cli.get("cache_dir"):
+        return str(cli["cache_dir"])
+    from policylint.cache import default_dir
+
+    return default_dir()

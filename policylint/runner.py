@@ -88,6 +88,8 @@ class CheckOptions:
     suppress: Any = None   # policylint.suppress.SuppressSettings (None: the defaults)
     exclude: tuple[tuple[str, str], ...] = ()  # (base folder, glob) skipped in directory walks
     fingerprints: bool = True  # stamp each finding's value hash (baseline, SARIF, GitLab)
+    jobs: int = 1  # processes (policylint.parallel); 0 = one per processor
+    cache_dir: str | None = None  # results cache (policylint.cache); None = no cache
 
 
 #: policylint's own configuration files are never policy documents.
@@ -256,7 +258,14 @@ def cap_findings(findings: list[Finding], limit: int) -> list[Finding]:
 def check_paths(paths: Sequence[str], options: CheckOptions = CheckOptions(),
                 postprocess: Callable[[FileResult], FileResult] | None = None) -> Iterator[FileResult]:
     """Check every file under ``paths`` in input order, one result per file, streamed."""
-    checker = Checker(options)
+    from policylint.parallel import check_files
+
+    for result in check_files(_items(paths, options), options, _cache(options)):
+        yield postprocess(result) if postprocess else result
+
+
+def _items(paths: Sequence[str], options: CheckOptions) -> Iterator[Any]:
+    """What to check, in order: ``(path, name to report)``, or a result decided already."""
     limit = options.limits.max_documents
     for count, (path, problem) in enumerate(discover(paths, options.exclude)):
         shown = display_name(path)
@@ -264,10 +273,19 @@ def check_paths(paths: Sequence[str], options: CheckOptions = CheckOptions(),
             yield _stopped(shown, limit)
             return
         if problem is not None:
-            result = FileResult(shown, [problem.with_(file=shown)])
+            yield FileResult(shown, [problem.with_(file=shown)])
         else:
-            result = checker.check_path(path, shown if shown != path else None)
-        yield postprocess(result) if postprocess else result
+            yield path, shown if shown != path else None
+
+
+def _cache(options: CheckOptions) -> Any:
+    if options.cache_dir is None:
+        return None
+    from policylint.cache import Cache, run_digest
+
+    # Neither how many processes run nor where the cache lives changes a result; the day
+    # does only for documents whose waivers expire, and those entries record it.
+    return Cache(options.cache_dir, run_digest(options, ignore=("jobs", "cache_dir", "suppress.today")))
 
 
 def display_name(path: str) -> str:

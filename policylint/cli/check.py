@@ -57,13 +57,21 @@ def _split(values: tuple[str, ...]) -> tuple[str, ...]:
 @click.option("--config", "config_file", type=click.Path(dir_okay=False), default=None,
               help="Use this configuration file instead of searching for one.")
 @click.option("--isolated", is_flag=True, help="Ignore every configuration file.")
+@click.option("-j", "--jobs", type=click.IntRange(min=0), default=None, metavar="N",
+              help="Processes to check with (default, or 0: one per processor; 1: this "
+                   "process only). A pool starts only for 50 files or more.")
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the results cache.")
+@click.option("--cache-dir", type=click.Path(file_okay=False), default=None,
+              help="Where to cache results (default: $POLICYLINT_CACHE_DIR, else the user "
+                   "cache directory, e.g. ~/.cache/policylint).")
 def check(paths: tuple[str, ...], formats: tuple[str, ...], output: str | None,
           fail_on: str | None, max_warnings: int | None, packs: tuple[str, ...],
           extend_packs: tuple[str, ...], select: tuple[str, ...], ignore: tuple[str, ...],
           stdin_filename: str, max_file_size: int | None, max_nodes: int | None,
           max_depth: int | None, max_string: int | None, max_documents: int | None,
           max_rule_seconds: float | None, color: str, quiet: bool, verbose: int, statistics: bool,
-          baseline: str | None, config_file: str | None, isolated: bool) -> None:
+          baseline: str | None, config_file: str | None, isolated: bool, jobs: int | None,
+          no_cache: bool, cache_dir: str | None) -> None:
     """Check policy documents (files, directories, or - for standard input).
 
     Exit codes: 0 no findings at or above --fail-on; 1 findings; 2 usage, configuration
@@ -85,7 +93,8 @@ def check(paths: tuple[str, ...], formats: tuple[str, ...], output: str | None,
             max_warnings=max_warnings, max_file_size=max_file_size, max_nodes=max_nodes,
             max_depth=max_depth, max_string=max_string, max_documents=max_documents,
             max_rule_seconds=max_rule_seconds, color=use_color(color), verbose=verbose, quiet=quiet,
-            statistics=statistics, baseline=baseline)
+            statistics=statistics, baseline=baseline, jobs=jobs, no_cache=no_cache,
+            cache_dir=cache_dir)
         if output:
             (name, target), *rest = settings.outputs
             settings = replace(settings, outputs=((name, target or output), *rest))

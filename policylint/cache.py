@@ -1,0 +1,287 @@
+"""A cache of check results keyed by file content, rules, options and tool version."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import sys
+import tempfile
+import time
+import zlib
+from typing import Any, Iterator
+
+from policylint.finding import Finding
+
+#: Bumped when the layout or the entry format changes; old caches are then ignored.
+FORMAT = 1
+#: Run directories (one per combination of rules, options and version) unused this long
+#: are deleted when a run writes the cache.
+STALE_SECONDS = 30 * 24 * 3600
+_TAG = ("Signature: 8a477f597d28d172789f06886806bc55\n"
+        "# This directory is a cache made by policylint (https://bford.info/cachedir/).\n")
+
+
+def default_dir() -> str:
+    """``$POLICYLINT_CACHE_DIR``, else the platform's per-user cache directory.
+
+    Not a folder in the working directory: a repository is untrusted input, and a cache
+    committed with it could make a changed document look already checked.
+    """
+    env = os.environ.get("POLICYLINT_CACHE_DIR")
+    if env:
+        return env
+    if sys.platform == "win32":
+        base = os.environ.get("LOCALAPPDATA") or os.path.expanduser(r"~\AppData\Local")
+        return os.path.join(base, "policylint", "Cache")
+    if sys.platform == "darwin":
+        return os.path.expanduser("~/Library/Caches/policylint")
+    return os.path.join(os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "policylint")
+
+
+# -- what a result depends on --------------------------------------------------------------
+
+
+def _tree_digest(h: Any, root: str, suffixes: tuple[str, ...]) -> None:
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if d != "__pycache__" and not d.startswith("."))
+        for name in sorted(files):
+            if name.endswith(suffixes):
+                path = os.path.join(folder, name)
+                h.update(os.path.relpath(path, root).encode("utf-8", "surrogateescape") + b"\0")
+                try:
+                    with open(path, "rb") as fh:
+                        h.update(fh.read())
+                except OSError:
+                    h.update(b"?")
+
+
+def _canonical(value: Any) -> Any:
+    """Options as JSON-ready data whose text does not depend on hash seeds or ids."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _canonical(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, (set, frozenset)):
+        return sorted((_canonical(v) for v in value), key=repr)
+    if isinstance(value, (list, tuple)):
+        return [_canonical(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _canonical(v) for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))}
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return repr(value)
+
+
+def run_digest(options: Any, ignore: tuple[str, ...] = ()) -> str:
+    """A digest of everything besides a file's bytes that its result depends on.
+
+    The package's own files (code, rules, packs, schemas, templates) rather than its
+    version number, so an edited rule is never answered from the cache; the extra rule
+    folders; the options (minus the dotted names in ``ignore``); and the working directory, which per-path
+    settings and the file names in results are relative to.
+    """
+    from policylint import __version__
+
+    h = hashlib.blake2b(digest_size=16)
+    h.update(f"policylint {__version__} cache {FORMAT} {sys.version}".encode())
+    _tree_digest(h, os.path.dirname(os.path.abspath(__file__)),
+                 (".py", ".yaml", ".yml", ".json", ".j2", ".csv", ".md"))
+    for folder in getattr(options, "rule_dirs", ()) or ():
+        h.update(b"\0rules\0" + os.path.abspath(folder).encode("utf-8", "surrogateescape"))
+        _tree_digest(h, folder, (".yaml", ".yml"))
+    data = _canonical(options)
+    for dotted in ignore:  # e.g. "suppress.today"
+        *parents, name = dotted.split(".")
+        node = data
+        for part in parents:
+            node = node.get(part) if isinstance(node, dict) else None
+        if isinstance(node, dict):
+            node.pop(name, None)
+    h.update(json.dumps(data, sort_keys=True, default=repr).encode())
+    h.update(os.getcwd().encode("utf-8", "surrogateescape"))
+    return h.hexdigest()
+
+
+def content_hash(raw: bytes) -> str:
+    return hashlib.blake2b(raw, digest_size=16).hexdigest()
+
+
+# -- findings as JSON ------------------------------------------------------------------------
+
+_DEFAULTS = {f.name: f.default for f in dataclasses.fields(Finding)
+             if f.default is not dataclasses.MISSING}
+_TUPLE_FIELDS = ("args", "packs", "meta")
+
+
+def _tuples(value: Any) -> Any:
+    return tuple(_tuples(v) for v in value) if isinstance(value, list) else value
+
+
+def encode_finding(f: Finding) -> dict[str, Any]:
+    """The finding's fields that differ from their defaults; ``file`` is restored on reading."""
+    out: dict[str, Any] = {}
+    for name in Finding.__slots__:  # type: ignore[attr-defined]
+        if name == "file":
+            continue
+        value = getattr(f, name)
+        if name not in _DEFAULTS or value != _DEFAULTS[name]:
+            out[name] = value
+    return out
+
+
+def decode_finding(data: dict[str, Any], file: str) -> Finding:
+    values = {k: _tuples(v) if k in _TUPLE_FIELDS else v for k, v in data.items()}
+    return Finding(file=file, **values)
+
+
+def _same(a: list[Finding], b: list[Finding]) -> bool:
+    # ``meta`` (value hashes for baselines) is left out of Finding equality; compare it too.
+    return a == b and all(x.meta == y.meta for x, y in zip(a, b))
+
+
+# -- the cache -----------------------------------------------------------------------------
+
+
+class Cache:
+    """Results of one kind of run (one digest), one file of entries per input folder.
+
+    A folder's entries are read once per process when a file of it is looked up; the
+    process that renders the results writes them back, merged, when the walk leaves the
+    folder, so workers never write and memory holds one folder's entries at a time.
+    Every problem with the cache (unwritable, corrupt, half-written) just means a miss.
+    """
+
+    def __init__(self, root: str, digest: str) -> None:
+        self.root = root
+        self.digest = digest
+        self.folder = os.path.join(root, f"v{FORMAT}", digest)
+        self._shards: dict[str, dict[str, Any]] = {}
+        self._pending: dict[str, list[Any]] = {}
+        self._pending_shard: str | None = None
+        self.writable = True
+
+    # reading (any process)
+
+    def _shard_name(self, display: str) -> str:
+        where = os.path.dirname(display) or "."
+        return hashlib.blake2b(where.encode("utf-8", "surrogateescape"), digest_size=12).hexdigest()
+
+    def _load(self, shard: str) -> dict[str, Any]:
+        got = self._shards.get(shard)
+        if got is None:
+            got = {}
+            try:
+                with open(os.path.join(self.folder, shard), "rb") as fh:
+                    data = json.loads(zlib.decompress(fh.read()))
+                if isinstance(data, dict) and data.get("format") == FORMAT:
+                    got = data.get("entries") or {}
+            except (OSError, ValueError, zlib.error):
+                got = {}
+            self._shards = {shard: got}  # one folder at a time: files arrive folder by folder
+        return got
+
+    def lookup(self, display: str, digest: str, today: str) -> tuple[list[Finding], dict[str, str]] | None:
+        """The findings and rule outcomes cached for ``display`` with content ``digest``."""
+        entry = self._load(self._shard_name(display)).get(display)
+        if not isinstance(entry, list) or len(entry) != 4 or entry[0] != digest:
+            return None
+        if entry[1] is not None and entry[1] != today:  # it has a waiver that can expire
+            return None
+        try:
+            findings = [decode_finding(f, display) for f in entry[2]]
+        except (TypeError, ValueError):
+            return None
+        outcomes = entry[3]
+        return findings, outcomes if isinstance(outcomes, dict) else {}
+
+    # writing (the process that renders)
+
+    def record(self, display: str, digest: str, today: str | None, findings: list[Finding],
+               outcomes: dict[str, str] | None) -> None:
+        """Keep one result for the folder's entry file (written when the folder is done)."""
+        if not self.writable:
+            return
+        try:
+            encoded = [encode_finding(f) for f in findings]
+            text = json.dumps(encoded)
+            if not _same([decode_finding(f, display) for f in json.loads(text)], findings):
+                return  # something in it does not survive JSON: check it again next time
+        except (TypeError, ValueError):
+            return
+        shard = self._shard_name(display)
+        if shard != self._pending_shard:
+            self.flush()
+            self._pending_shard = shard
+        self._pending[display] = [digest, today, encoded, outcomes or {}]
+
+    def flush(self) -> None:
+        """Write the pending folder's entries, merged with what the file already held."""
+        shard, pending = self._pending_shard, self._pending
+        self._pending, self._pending_shard = {}, None
+        if not pending or shard is None or not self.writable:
+            return
+        entries = dict(self._load(shard))
+        # Entries of files this run did not see are kept while the file exists.
+        for name in [n for n in entries if n not in pending]:
+            if not os.path.exists(name):
+                del entries[name]
+        entries.update(pending)
+        self._shards = {shard: entries}
+        data = zlib.compress(json.dumps({"format": FORMAT, "entries": entries},
+                                        separators=(",", ":")).encode("utf-8", "surrogateescape"), 1)
+        try:
+            self._prepare()
+            fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".tmp-")
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            os.replace(tmp, os.path.join(self.folder, shard))
+        except OSError:
+            self.writable = False  # a read-only home or a full disk: run on without it
+
+    def _prepare(self) -> None:
+        if os.path.isdir(self.folder):
+            return
+        os.makedirs(self.folder, exist_ok=True)
+        tag = os.path.join(self.root, "CACHEDIR.TAG")
+        if not os.path.exists(tag):
+            with open(tag, "w", encoding="ascii") as fh:
+                fh.write(_TAG)
+            # Never committed by accident when someone points --cache-dir into a repository.
+            with open(os.path.join(self.root, ".gitignore"), "w", encoding="ascii") as fh:
+                fh.write("*\n")
+        self._prune()
+
+    def _prune(self) -> None:
+        """Delete run folders nobody has written for a month (old rules, old options)."""
+        parent = os.path.dirname(self.folder)
+        now = time.time()
+        for name in _listdir(parent):
+            path = os.path.join(parent, name)
+            if path != self.folder and now - _mtime(path) > STALE_SECONDS:
+                for shard in _listdir(path):
+                    _unlink(os.path.join(path, shard))
+                try:
+                    os.rmdir(path)
+                except OSError:
+                    pass
+
+
+def _listdir(path: str) -> Iterator[str]:
+    try:
+        yield from os.listdir(path)
+    except OSError:
+        return
+
+
+def _mtime(path: str) -> float:
+    try:
+        return os.stat(path).st_mtime
+    except OSError:
+        return time.time()
+
+
+def _unlink(path: str) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
