@@ -71,6 +71,8 @@ class Pack:
     jurisdictions: tuple[str, ...] = ()
     effective_from: str | None = None
     effective_to: str | None = None
+    #: Scorecards: silence on a rule's topics complies with this standard (earns its weight).
+    silence_complies: bool = False
     description: str = ""
     sources: tuple[dict[str, Any], ...] = ()
     file: str = ""
@@ -86,6 +88,7 @@ class Pack:
             states=tuple(data.get("states") or ()),
             jurisdictions=tuple(data.get("jurisdictions") or ()),
             effective_from=data.get("effective_from"), effective_to=data.get("effective_to"),
+            silence_complies=bool(data.get("silence_complies", False)),
             description=data.get("description", ""),
             sources=tuple(data.get("sources") or ()), file=file,
         )

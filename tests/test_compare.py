@@ -374,3 +374,12 @@ def test_cli_reports_unreadable_documents_and_exits_2(run_cli: Any, tmp_path: Pa
 def test_cli_usage_errors_exit_2(run_cli: Any, args: list[str]) -> None:
     result = run_cli("compare", str(MA / "quincy.yaml"), "--isolated", *args)
     assert result.exit_code == 2
+
+
+def test_silence_earns_the_weight_where_the_standard_says_silence_complies() -> None:
+    pack = load_registry().packs["us-1373"]
+    assert pack.silence_complies
+    method = PackMethod(pack, (WeightedRule("a", "A", 2, "warning", None), WeightedRule("b", "B", 1, "warning", None)))
+    s = score(_Row({"a": RuleCell("not_addressed"), "b": RuleCell("fail", "warning", 1)}), method)
+    assert (s.earned, s.possible, s.silent) == (2, 3, 0)
+    assert s.lost == (("b", 1, "fail"),)

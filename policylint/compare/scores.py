@@ -25,7 +25,9 @@ METHOD = (
     "rule that passes earns its weight. A rule that fails, or whose finding is suppressed or "
     "waived, earns nothing; so does a rule the policy does not address (it says nothing on "
     "the rule's topics), even where the rule itself reports no finding for silence: a score "
-    "counts what the text does. Points lost to silence are shown apart. A rule that does not "
+    "counts what the text does. Points lost to silence are shown apart. A pack whose standard "
+    "limits what a policy may say (8 U.S.C. § 1373) declares that silence complies, and there "
+    "silence earns the weight. A rule that does not "
     "apply to the policy, or could not be checked because of an error in the document, is "
     "left out of both sides. The score is 10 × points earned ÷ points possible, to one "
     "decimal. The overall score is the mean of the agency's pack scores, each standard "
@@ -91,7 +93,7 @@ def score(row: Any, method: PackMethod) -> Score:
     for rule in method.rules:
         cell = row.rules.get(rule.rule)
         state = cell.state if cell is not None else "not_selected"
-        if state in EARNS:
+        if state in EARNS or (state == "not_addressed" and method.pack.silence_complies):
             earned += rule.weight
             possible += rule.weight
         elif state in LOSES:
