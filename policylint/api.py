@@ -324,4 +324,4 @@ def _cache_dir(cli: dict[str, Any]) -> str | None:
         return str(cli["cache_dir"])
     from policylint.cache import default_dir
 
-    return default_dir()
+    return default_dir() or None

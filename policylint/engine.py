@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import dataclass, field
-from typing import Any, Collection, Iterable, Literal
+from typing import TYPE_CHECKING, Any, Collection, Iterable, Literal
 
 from policylint import deadline
-from policylint.conditions import Env
 from policylint.errors import UsageError, did_you_mean
 from policylint.finding import SEVERITY_RANK, Finding, Span
-from policylint.paths import MISSING
-from policylint.registry import Registry
-from policylint.rule import CompiledRule
-from policylint.templating import render_message
+
+if TYPE_CHECKING:  # the rule machinery (Jinja included) loads when rules first run:
+    # a run answered from the results cache needs only `Selection` from here.
+    from policylint.registry import Registry
+    from policylint.rule import CompiledRule
 
 Outcome = Literal["pass", "fail", "not_applicable", "skipped"]
 #: When a rule runs under several states' laws, the strongest outcome is reported.
@@ -180,6 +180,9 @@ class Engine:
             # Nobody knows what the policy says (a survey without an answer): every rule is
             # not applicable, rather than reading the unknown as silence.
             return Evaluation([], {p.compiled.rule.id: "not_applicable" for p in plan.rules})
+        from policylint.conditions import Env
+        from policylint.paths import MISSING
+
         env = Env(doc.data, doc)
         bad = _Invalid(invalid)
         findings: list[Finding] = []
@@ -255,6 +258,8 @@ class Engine:
             "rule": {"id": rule.id, "title": rule.title},
             "standard": planned.standard or (agency.get("state") if isinstance(agency, dict) else None),
         }
+        from policylint.templating import render_message
+
         message = render_message(compiled.template, context, rule.title)
         stamped = dict(args)
         if value is not None and not isinstance(value, (dict, list)):

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import gc
-import multiprocessing
 import os
-import signal
 from collections import deque
 from itertools import chain, islice
 from typing import Any, Iterable, Iterator, Union
@@ -124,6 +122,8 @@ _worker: Worker | None = None
 
 def _start(worker: Worker | None, options: CheckOptions, cache: Any) -> None:
     """In each worker: the parent's warmed Worker when forked, else a new one."""
+    import signal
+
     global _worker
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     _worker = worker if worker is not None else Worker(options, cache)
@@ -147,6 +147,8 @@ def _chunks(items: Iterator[Item], size: int) -> Iterator[list[Item]]:
 
 
 def _pooled(worker: Worker, items: Iterator[Item], jobs: int, cache: Any) -> Iterator[FileResult]:
+    import multiprocessing  # 3 ms: only runs with a pool pay for it
+
     methods = multiprocessing.get_all_start_methods()
     forked = "fork" in methods
     context = multiprocessing.get_context("fork" if forked else None)

@@ -46,8 +46,11 @@ def text_environment() -> Any:
     """Environment for plain-text templates: every ``{{ }}`` passes through terminal_safe."""
     from jinja2 import Environment, PackageLoader, StrictUndefined
 
+    from policylint.cache import template_cache
+
     env = Environment(
         loader=PackageLoader("policylint", "templates"),
+        bytecode_cache=template_cache(),
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
