@@ -262,3 +262,16 @@ def test_a_hostile_pack_ends_cleanly_in_a_real_process(tmp_path: Path) -> None:
     assert "Traceback" not in proc.stderr
     assert f"{tmp_path / 'rules' / 'third' / 'nested-rule.yaml'}:6:" in proc.stderr
     assert "unsafe regular expression" in proc.stderr
+
+
+def test_a_stopped_rule_is_not_remembered_by_the_results_cache(tmp_path: Path) -> None:
+    # Whether a rule runs out of time depends on how busy the machine is.
+    write_pack(tmp_path / "rules", {"slow-rule": (".*x", "slow")})
+    long = tmp_path / "long.yaml"
+    long.write_text(POLICY.format(quote="a" * 99_000), encoding="utf-8")
+    cache = tmp_path / "cache"
+    options = CheckOptions(limits=Limits(max_rule_seconds=0.2), rule_dirs=(str(tmp_path / "rules"),),
+                           selection=_selection("third-party"), validate=False, cache_dir=str(cache))
+    [first] = check_paths([str(long)], options)
+    assert any(f.rule == "rule-timeout" for f in first.findings)
+    assert not [p for p in cache.rglob("*") if p.is_file() and p.stat().st_size > 0]
