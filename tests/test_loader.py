@@ -167,3 +167,23 @@ def test_finding_paths_are_found_in_the_tree_only_when_needed():
     result = load_text(text, "p.yaml")
     assert [(f.rule, f.path) for f in result.findings] == [
         ("yaml-duplicate-key", "/a/1/b"), ("yaml-tag", "/c/d")]
+
+
+def test_the_fast_tag_resolver_answers_as_pyyaml_does():
+    import yaml
+
+    from policylint.loader import _COMPOSER, _Loader
+
+    words = ["", "~", "null", "Null", "NULL", "yes", "No", "on", "OFF", "y", "n", "true", "False",
+             "=", "<<", "0x1F", "0o17", "017", "1_000", "-1", "+1", ".5", "-.inf", ".NaN", "1e3",
+             "1:30", "2025-02-01", "2025-02-01T10:00:00Z", "2025-2-1", "12345678901234567890",
+             "-", "+", ".", "0", "text", "Yesterday", "nully", "'quoted'", '"1"', "'yes'"]
+    text = "a:\n" + "".join(f"  - {w}\n" for w in words) + "b: {c: [1, {d: e}]}\n? f\n"
+
+    def tags(node):
+        yield node.tag
+        for child in node.value if node.id != "scalar" else ():
+            yield from (t for part in (child if isinstance(child, tuple) else (child,)) for t in tags(part))
+
+    assert list(tags(_COMPOSER(text).get_single_node())) == list(tags(_Loader(text).get_single_node()))
+    assert list(tags(_COMPOSER(text).get_single_node())) == list(tags(yaml.compose(text, Loader=yaml.SafeLoader)))
