@@ -1,0 +1,269 @@
+"""Time `policylint check` on 1, 350 and 18,000 documents beside the parse floor and peers."""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from typing import Sequence
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(HERE)
+SIZES = (1, 350, 18_000)
+
+
+@dataclass
+class Row:
+    """One measured command."""
+
+    label: str
+    docs: int
+    seconds: float
+    peak_mib: float | None = None
+    note: str = ""
+
+    def cells(self, floor: float | None) -> list[str]:
+        per_doc = self.seconds / self.docs * 1e6 if self.docs else 0.0
+        ratio = f"{self.seconds / floor:.2f}" if floor else "–"
+        peak = f"{self.peak_mib:.0f}" if self.peak_mib is not None else "–"
+        rate = f"{self.docs / self.seconds:,.0f}" if self.seconds else "–"
+        return [self.label, f"{self.seconds:.3f}", rate, f"{per_doc:,.0f}", ratio, peak, self.note]
+
+
+# -- measuring --------------------------------------------------------------------------------
+
+
+def _tree_memory_kib(root: int) -> int:
+    """Memory of ``root`` and every process below it (Linux /proc), in KiB.
+
+    Proportional set size where the kernel reports it: forked workers share the pages
+    they inherited, and summing their resident sizes would count those pages once per
+    worker.  Resident size otherwise.
+    """
+    children: dict[int, list[int]] = {}
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat", "rb") as fh:
+                parent = int(fh.read().rsplit(b")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        children.setdefault(parent, []).append(int(name))
+    total, stack = 0, [root]
+    while stack:
+        pid = stack.pop()
+        total += _memory_kib(pid)
+        stack.extend(children.get(pid, ()))
+    return total
+
+
+def _memory_kib(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", "rb") as fh:
+            for line in fh:
+                if line.startswith(b"Pss:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    try:
+        with open(f"/proc/{pid}/statm", "rb") as fh:
+            return int(fh.read().split()[1]) * (os.sysconf("SC_PAGE_SIZE") // 1024)
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
+def timed(command: Sequence[str], env: dict[str, str] | None = None,
+          cwd: str | None = None) -> tuple[float, float | None, int]:
+    """Wall seconds, peak memory (MiB, whole process tree, sampled every 20 ms), exit code."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(list(command), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            env=env, cwd=cwd)
+    peak = 0
+    sampling = os.path.isdir("/proc")
+    while proc.poll() is None:
+        if sampling:
+            peak = max(peak, _tree_memory_kib(proc.pid))
+        time.sleep(0.02)
+    seconds = time.perf_counter() - start
+    stderr = proc.stderr.read().decode("utf-8", "replace") if proc.stderr else ""
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"{' '.join(command)} failed ({proc.returncode}):\n{stderr[-2000:]}")
+    return seconds, (peak / 1024 if sampling else None), proc.returncode
+
+
+def median_of(runs: int, command: Sequence[str], env: dict[str, str] | None = None) -> float:
+    """Median wall time of ``runs`` runs (no memory sampling: it would add to short runs)."""
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run(list(command), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def compose_floor(files: list[str], passes: int) -> float:
+    """Seconds to read and compose every file with PyYAML's C loader (marks), one process.
+
+    The floor the issue names: any linter that reports positions from PyYAML pays at
+    least this.  Best of ``passes`` passes, collector off as in a tuned linter.
+    """
+    import yaml
+
+    loader = yaml.CSafeLoader
+    best = float("inf")
+    for _ in range(passes):
+        gc.collect()
+        gc.disable()
+        start = time.perf_counter()
+        for path in files:
+            with open(path, "rb") as fh:
+                node = loader(fh.read().decode("utf-8"))
+            node.get_single_node()
+            node.dispose()
+        best = min(best, time.perf_counter() - start)
+        gc.enable()
+    return best
+
+
+def corpus_files(root: str) -> list[str]:
+    out = []
+    for folder, dirs, files in os.walk(root):
+        dirs.sort()
+        out.extend(os.path.join(folder, f) for f in sorted(files) if f.endswith(".yaml"))
+    return out
+
+
+def ensure_corpus(root: str, size: int, seed: int) -> str:
+    """The corpus of ``size`` documents (Massachusetts for 350, the whole US otherwise)."""
+    target = os.path.join(root, f"n{size}")
+    if len(corpus_files(target)) != size:
+        shutil.rmtree(target, ignore_errors=True)
+        sys.path.insert(0, HERE)
+        from gen_corpus import write_corpus
+
+        write_corpus(size, target, seed=seed, state="MA" if size == 350 else None)
+    return target
+
+
+# -- the report -------------------------------------------------------------------------------
+
+
+def table(title: str, rows: list[Row], floor: float | None) -> str:
+    head = ["command", "wall s", "docs/s", "µs/doc", "× floor", "peak MiB (PSS)", "note"]
+    lines = [f"### {title}", "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    lines += ["| " + " | ".join(r.cells(floor)) + " |" for r in rows]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--sizes", default=",".join(map(str, SIZES)),
+                        help="corpus sizes to run (default 1,350,18000)")
+    parser.add_argument("--corpus", default=os.path.join(HERE, "corpus"),
+                        help="where generated corpora live (made when missing)")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--policylint", default=f"{sys.executable} -m policylint",
+                        help="the command to time (default: this Python's -m policylint)")
+    parser.add_argument("--jobs", default="1,0", help="--jobs values to time (0 = one per processor)")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per command below 18,000 docs")
+    parser.add_argument("--single-runs", type=int, default=21, help="runs for the one-file timings")
+    parser.add_argument("--yamllint", default=shutil.which("yamllint"), help="yamllint command, if any")
+    parser.add_argument("--spectral", default=None,
+                        help="spectral command (e.g. /tmp/spectral/node_modules/.bin/spectral)")
+    parser.add_argument("--markdown", default=None, help="also write the tables to this file")
+    args = parser.parse_args(argv)
+
+    policylint = args.policylint.split()
+    env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # as installed: byte-compiled modules
+    env["PYTHONPATH"] = REPO + os.pathsep + env.get("PYTHONPATH", "")
+    cache_root = tempfile.mkdtemp(prefix="policylint-bench-cache-")
+    env["POLICYLINT_CACHE_DIR"] = cache_root  # every run starts from this empty cache
+    out: list[str] = [
+        f"Machine: {os.cpu_count()} processors, load average {os.getloadavg()[0]:.2f} at start; "
+        f"Python {sys.version.split()[0]}; `{' '.join(policylint)}`.\n"]
+    print(out[0])
+    sizes = [int(s) for s in args.sizes.split(",") if s]
+    jobs = [j for j in args.jobs.split(",") if j]
+    spectral_rules = os.path.join(HERE, "spectral", "policylint.spectral.yaml")
+    try:
+        for size in sizes:
+            # One document: the first of the Massachusetts corpus.
+            root = ensure_corpus(args.corpus, 350 if size == 1 else size, args.seed)
+            files = corpus_files(root)
+            if size == 1:
+                out.append(single_file(files[0], policylint, env, args))
+                print(out[-1])
+                continue
+            floor = compose_floor(files, 1 if size >= 10_000 else args.repeat)
+            rows = [Row("C-loader compose floor (1 process, in-process)", size, floor)]
+            for j in jobs:
+                rows.append(run_best(f"policylint check --no-cache -j {j}", size, args.repeat,
+                                     [*policylint, "check", root, "--no-cache", "-j", j], env))
+            shutil.rmtree(os.path.join(cache_root, "v1"), ignore_errors=True)
+            rows.append(measure("policylint check (empty cache: checks and writes it)", size,
+                                [*policylint, "check", root], env))
+            rows.append(measure("policylint check (again: unchanged files from the cache)", size,
+                                [*policylint, "check", root], env))
+            if args.spectral:
+                spectral = [*args.spectral.split(), "lint", "-q", "-f", "json", "-r", spectral_rules,
+                            os.path.join(root, "**", "*.yaml")]
+                rows.append(measure("Spectral, 10 equivalent rules", size, spectral, env,
+                                    note="`spectral lint -r benchmarks/spectral/...`"))
+            out.append(table(f"{size:,} documents ({sum(os.path.getsize(f) for f in files) / size:,.0f} "
+                             "bytes each)", rows, floor))
+            print(out[-1])
+    finally:
+        shutil.rmtree(cache_root, ignore_errors=True)
+    if args.markdown:
+        with open(args.markdown, "w", encoding="utf-8") as fh:
+            fh.write("\n".join(out))
+    return 0
+
+
+def measure(label: str, docs: int, command: list[str], env: dict[str, str], note: str = "") -> Row:
+    seconds, peak, _ = timed(command, env)
+    return Row(label, docs, seconds, peak, note)
+
+
+def run_best(label: str, docs: int, repeat: int, command: list[str], env: dict[str, str]) -> Row:
+    """The fastest of ``repeat`` runs (one run at 18,000 documents)."""
+    runs = [measure(label, docs, command, env) for _ in range(1 if docs >= 10_000 else repeat)]
+    best = min(runs, key=lambda r: r.seconds)
+    best.peak_mib = max(r.peak_mib or 0 for r in runs) or None
+    return best
+
+
+def single_file(path: str, policylint: list[str], env: dict[str, str], args: argparse.Namespace) -> str:
+    """Whole-process times for one document: a pre-commit hook's view."""
+    runs = args.single_runs
+    rows = [("python -c pass", median_of(runs, [sys.executable, "-c", "pass"], env))]
+    if args.yamllint:
+        rows.append(("yamllint (default config)", median_of(runs, [*args.yamllint.split(), path], env)))
+    subprocess.run([*policylint, "check", path], env=env, stdout=subprocess.DEVNULL)  # byte-compile, fill caches
+    rows.append(("policylint check (file unchanged since the last run: cache hit)",
+                 median_of(runs, [*policylint, "check", path], env)))
+    rows.append(("policylint check --no-cache (a changed file)",
+                 median_of(runs, [*policylint, "check", "--no-cache", path], env)))
+    if args.spectral:
+        spectral = os.path.join(HERE, "spectral", "policylint.spectral.yaml")
+        rows.append(("Spectral, 10 equivalent rules", median_of(
+            max(3, runs // 4), [*args.spectral.split(), "lint", "-q", "-r", spectral, path], env)))
+    base = dict(rows).get("yamllint (default config)")
+    lines = [f"### One document ({os.path.getsize(path):,} bytes), median of {runs} runs", "",
+             "| command | ms | × yamllint |", "|---|---|---|"]
+    lines += [f"| {label} | {1000 * s:.1f} | {s / base:.2f} |" if base else f"| {label} | {1000 * s:.1f} | – |"
+              for label, s in rows]
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    sys.exit(main())
