@@ -401,6 +401,9 @@ def _may_nest_deeper_than_c_can(text: str) -> bool:
     if len(text) < _C_SAFE_DEPTH:
         return False
     indicators = sum(text.count(c) for c in "[{-?:")
+    need = _C_SAFE_DEPTH - indicators + 1  # spaces of indent that would pass the bound
+    if need > 0 and " " * need not in text:
+        return False  # one substring search instead of measuring every line's indent
     widest_indent = max((len(ln) - len(ln.lstrip(" ")) for ln in text.splitlines()), default=0)
     return indicators + widest_indent > _C_SAFE_DEPTH
 
