@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterator, Sequence
 
 from policylint.finding import SEVERITY_RANK
-from policylint.loader import DEFAULT_LIMITS, Limits
+from policylint.limits import DEFAULT_LIMITS, Limits
 from policylint.runner import CheckOptions, Checker, FileResult, Summary, check_paths
 
 

@@ -15,6 +15,7 @@ from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from policylint.document import Document, escape_token
 from policylint.finding import FILE_START, Finding, Span
+from policylint.limits import DEFAULT_LIMITS, Limits  # noqa: F401 - re-exported
 
 # libyaml is 10x faster than the pure-Python parser; the fallback is correct, only slower.
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -59,22 +60,6 @@ _COMPOSER: Any = _Composer if (None not in _Loader.yaml_implicit_resolvers
 # Borrowed only for its scalar conversions (ints like 0x1F or 1_000, floats like .inf);
 # it never builds Python objects from tags because we call it for standard tags only.
 _SCALARS = yaml.constructor.SafeConstructor()
-
-
-@dataclass(frozen=True, slots=True)
-class Limits:
-    """Bounds that keep a hostile file from costing unbounded time or memory."""
-
-    max_file_size: int = 2 * 1024 * 1024   # bytes; real policies are well under 200 KB
-    max_nodes: int = 100_000               # values after alias expansion (alias bombs)
-    max_depth: int = 64                    # nesting; real documents are about 6 deep
-    max_string: int = 100_000              # characters in one scalar (bounds regex work)
-    max_documents: int = 100_000           # files one run checks (the US has ~18,000 agencies)
-    max_rule_seconds: float = 1.0          # rules on one document; a slower rule is stopped
-    max_findings_per_rule: int = 1_000     # in one document; the rest are counted, not listed
-
-
-DEFAULT_LIMITS = Limits()
 
 
 @dataclass(slots=True)

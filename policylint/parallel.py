@@ -56,7 +56,6 @@ class Worker:
         if self.cache is None:
             return self.checker.check_path(path, display), None, None
         from policylint.cache import content_hash
-        from policylint.loader import load_bytes
 
         name = display or path
         raw = _read(path, self.limits.max_file_size)
@@ -67,6 +66,8 @@ class Worker:
         if hit is not None:
             findings, outcomes = hit
             return FileResult(name, findings, outcomes=outcomes), None, None
+        from policylint.loader import load_bytes  # after the lookup: a hit needs no parser
+
         loaded = load_bytes(raw, name, self.limits)
         result = self.checker.check_loaded(loaded)
         if any(f.rule == "rule-timeout" for f in result.findings):

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence
 
 from policylint import deadline
 from policylint.finding import SEVERITY_RANK, Finding
-from policylint.loader import DEFAULT_LIMITS, LoadResult, Limits, load_bytes, load_path
+from policylint.limits import DEFAULT_LIMITS, Limits
+
+if TYPE_CHECKING:  # the loader (and the YAML parser) loads when a file is first read:
+    # a run answered from the results cache never needs it
+    from policylint.loader import LoadResult
 
 YAML_SUFFIXES = (".yaml", ".yml")
 
@@ -103,8 +107,6 @@ def discover(paths: Sequence[str], exclude: Sequence[tuple[str, str]] = ()) -> I
     cannot be walked, so one bad path never stops the others.  ``exclude`` globs apply to
     what a directory walk finds, not to files named explicitly.
     """
-    from policylint.loader import _input_error  # one constructor for input problems
-
     def excluded(path: str) -> bool:
         if not exclude:
             return False
@@ -142,8 +144,6 @@ def _not_a_file(path: str) -> Finding | None:
     """
     import stat
 
-    from policylint.loader import _input_error
-
     try:
         mode = os.stat(path).st_mode
     except OSError:
@@ -151,6 +151,13 @@ def _not_a_file(path: str) -> Finding | None:
     if stat.S_ISREG(mode):
         return None
     return _input_error(path, "input-unreadable", "not a regular file (a pipe, socket or device); skipped")
+
+
+def _input_error(*args: Any, **kwargs: Any) -> Finding:
+    """The loader's one constructor for input problems (imported only when one occurs)."""
+    from policylint.loader import _input_error as make
+
+    return make(*args, **kwargs)
 
 
 class Checker:
@@ -222,9 +229,13 @@ class Checker:
         return stamp(doc, findings) if self.options.fingerprints else findings
 
     def check_path(self, path: str, display: str | None = None) -> FileResult:
+        from policylint.loader import load_path
+
         return self.check_loaded(load_path(path, self.options.limits, display))
 
     def check_bytes(self, raw: bytes, file: str) -> FileResult:
+        from policylint.loader import load_bytes
+
         return self.check_loaded(load_bytes(raw, file, self.options.limits))
 
 
