@@ -159,14 +159,15 @@ def _stem(file: str) -> str:
     return base.rsplit(".", 1)[0]
 
 
-def load_rule_text(text: str, file: str, category: str = "",
-                   trusted: bool = False) -> tuple[CompiledRule | None, list[Problem]]:
+def load_rule_text(text: str, file: str, category: str = "", trusted: bool = False,
+                   data: Any = None) -> tuple[CompiledRule | None, list[Problem]]:
     """Read, validate and compile one rule file; problems come back with positions.
 
     ``trusted``: this exact text was validated before (see :func:`load_registry`), so the
     meta-schema is not run again and the message template compiles on first use.
+    ``data``: that text as already parsed (from the snapshot beside the stamp).
     """
-    doc, problems = read_yaml(text, file)
+    doc, problems = _parsed(text, file, data)
     if doc is None or problems:
         return None, problems or [Problem(file, 1, 1, "cannot read the rule file")]
     problems = [] if trusted else _schema_problems(doc, "rule")
@@ -187,10 +188,10 @@ def load_rule_text(text: str, file: str, category: str = "",
     return compiled, []
 
 
-def load_pack_text(text: str, file: str,
-                   trusted: bool = False) -> tuple[Pack | None, Document | None, list[Problem]]:
+def load_pack_text(text: str, file: str, trusted: bool = False,
+                   data: Any = None) -> tuple[Pack | None, Document | None, list[Problem]]:
     """Read and validate one pack manifest (rule references are checked by the registry)."""
-    doc, problems = read_yaml(text, file)
+    doc, problems = _parsed(text, file, data)
     if doc is None or problems:
         return None, doc, problems or [Problem(file, 1, 1, "cannot read the pack file")]
     problems = [] if trusted else _schema_problems(doc, "pack")
@@ -203,16 +204,31 @@ def load_pack_text(text: str, file: str,
     return Pack.from_data(doc.data, file=file), doc, []
 
 
-def build_registry(files: Iterable[tuple[str, str, str]], trusted: bool = False) -> Registry:
-    """Build a registry from ``(file, category, text)`` triples; raise on any problem."""
+def _parsed(text: str, file: str, data: Any) -> tuple[Document | None, list[Problem]]:
+    if data is None:
+        return read_yaml(text, file)
+    return Document(file=file, data=data, text=text), []  # positions: only problems need them
+
+
+def build_registry(files: Iterable[tuple[str, str, str]], trusted: bool = False,
+                   parsed: dict[str, Any] | None = None,
+                   record: dict[str, Any] | None = None) -> Registry:
+    """Build a registry from ``(file, category, text)`` triples; raise on any problem.
+
+    ``parsed`` gives files' data already parsed (trusted runs only); ``record`` collects
+    the data of every file read, for the next run's snapshot.
+    """
+    parsed = parsed or {}
     registry = Registry()
     problems: list[Problem] = []
     owners: dict[str, str] = {}  # id or alias -> file that claims it
     packs: list[tuple[Pack, Document]] = []
     for file, category, text in files:
         if category == PACK_DIR:
-            pack, doc, found = load_pack_text(text, file, trusted)
+            pack, doc, found = load_pack_text(text, file, trusted, parsed.get(file))
             problems.extend(found)
+            if record is not None and doc is not None:
+                record[file] = doc.data
             if pack is not None and doc is not None:
                 if pack.id in registry.packs:
                     problems.append(Problem(file, 1, 1, f"duplicate pack id `{pack.id}` "
@@ -221,10 +237,12 @@ def build_registry(files: Iterable[tuple[str, str, str]], trusted: bool = False)
                     registry.packs[pack.id] = pack
                     packs.append((pack, doc))
             continue
-        compiled, found = load_rule_text(text, file, category, trusted)
+        compiled, found = load_rule_text(text, file, category, trusted, parsed.get(file))
         problems.extend(found)
         if compiled is None:
             continue
+        if record is not None:
+            record[file] = compiled.rule.data
         rule = compiled.rule
         for name in (rule.id, *rule.aliases):
             if name in owners:
@@ -280,7 +298,11 @@ def load_registry(extra_dirs: tuple[str, ...] = ()) -> Registry:
         files.extend(directory_files(path))
     stamp = _stamp_path(files)
     trusted = stamp is not None and os.path.exists(stamp)
-    registry = build_registry(files, trusted=trusted)
+    # Beside the stamp, the texts as parsed: parsing them is most of what is left to do.
+    snapshot = stamp[: -len(".ok")] + ".json" if stamp is not None else None
+    parsed = _read_snapshot(snapshot) if trusted and snapshot else None
+    record: dict[str, Any] | None = {} if snapshot and not parsed else None
+    registry = build_registry(files, trusted=trusted, parsed=parsed, record=record)
     if stamp is not None and not trusted:
         try:
             os.makedirs(os.path.dirname(stamp), exist_ok=True)
@@ -288,7 +310,41 @@ def load_registry(extra_dirs: tuple[str, ...] = ()) -> Registry:
                 fh.write("validated\n")
         except OSError:
             pass  # a read-only home is fine: the next run validates again
+    if snapshot and record:
+        _write_snapshot(snapshot, record)
     return registry
+
+
+def _parser_version() -> str:
+    """The loader that parsed a snapshot's texts (its data depends on it, not only on them)."""
+    from policylint import loader
+
+    st = os.stat(loader.__file__)
+    return f"{st.st_size}:{st.st_mtime_ns}"
+
+
+def _read_snapshot(path: str) -> dict[str, Any] | None:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            data = json.load(fh)
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or data.get("parser") != _parser_version():
+        return None
+    files = data.get("files")
+    return files if isinstance(files, dict) else None
+
+
+def _write_snapshot(path: str, record: dict[str, Any]) -> None:
+    import tempfile
+
+    try:
+        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".rules-")
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump({"parser": _parser_version(), "files": record}, fh)
+        os.replace(tmp, path)  # whole or not at all: a reader never sees half of it
+    except (OSError, TypeError, ValueError):
+        pass
 
 
 def _stamp_path(files: list[tuple[str, str, str]]) -> str | None:
