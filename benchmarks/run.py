@@ -170,12 +170,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--corpus", default=os.path.join(HERE, "corpus"),
                         help="where generated corpora live (made when missing)")
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--policylint", default=f"{sys.executable} -m policylint",
-                        help="the command to time (default: this Python's -m policylint)")
+    installed = os.path.join(os.path.dirname(sys.executable), "policylint")
+    parser.add_argument("--policylint",
+                        default=installed if os.path.exists(installed) else f"{sys.executable} -m policylint",
+                        help="the command to time (default: the `policylint` installed beside this "
+                             "Python, else its -m policylint); it runs this checkout's code")
     parser.add_argument("--jobs", default="1,0", help="--jobs values to time (0 = one per processor)")
     parser.add_argument("--repeat", type=int, default=3, help="runs per command below 18,000 docs")
     parser.add_argument("--single-runs", type=int, default=21, help="runs for the one-file timings")
-    parser.add_argument("--yamllint", default=shutil.which("yamllint"), help="yamllint command, if any")
+    beside = os.path.join(os.path.dirname(sys.executable), "yamllint")
+    parser.add_argument("--yamllint", default=beside if os.path.exists(beside) else shutil.which("yamllint"),
+                        help="yamllint command, if any")
     parser.add_argument("--spectral", default=None,
                         help="spectral command (e.g. /tmp/spectral/node_modules/.bin/spectral)")
     parser.add_argument("--markdown", default=None, help="also write the tables to this file")
