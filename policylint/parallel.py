@@ -152,7 +152,7 @@ def _pooled(worker: Worker, items: Iterator[Item], jobs: int, cache: Any) -> Ite
 
     methods = multiprocessing.get_all_start_methods()
     forked = "fork" in methods
-    context = multiprocessing.get_context("fork" if forked else None)
+    context = multiprocessing.get_context("fork" if forked else "spawn")
     if forked:
         worker.warm()  # once here, instead of once per worker
         gc.freeze()    # the children share these pages; keep the collector from writing them

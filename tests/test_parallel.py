@@ -99,3 +99,14 @@ def test_the_command_line_output_is_the_same_with_any_number_of_jobs(files, run_
 
 def test_default_jobs_is_at_least_one():
     assert parallel.default_jobs() >= 1
+
+
+def test_without_fork_the_workers_build_their_own_checker(files, monkeypatch):
+    # Windows (and macOS by default) start workers with spawn: nothing is inherited.
+    import multiprocessing
+
+    monkeypatch.setattr(multiprocessing, "get_all_start_methods", lambda: ["spawn"])
+    few = sorted(str(p) for p in (files / "a").glob("doc-*.yaml"))[:60]
+    alone = list(check_paths(few, CheckOptions(jobs=1)))
+    spawned = list(check_paths(few, CheckOptions(jobs=2)))
+    assert snapshot(spawned) == snapshot(alone)
