@@ -210,3 +210,22 @@ def test_findings_survive_the_cache(rule, message, line, args, packs, citation, 
                 meta=tuple(meta), suppressed=suppressed, input_error=input_error)
     back = decode_finding(json.loads(json.dumps(encode_finding(f))), "x.yaml")
     assert back == f and back.meta == f.meta
+
+
+def test_a_pipe_named_on_the_command_line_is_read_once_and_not_cached(repo, tmp_path):
+    import threading
+
+    fifo = tmp_path / "draft.yaml"
+    os.mkfifo(fifo)
+    text = Path("policies/ma/town-1.yaml").read_text()
+
+    def writer():
+        with open(fifo, "w") as fh:
+            fh.write(text)
+
+    thread = threading.Thread(target=writer, daemon=True)
+    thread.start()
+    (result,) = check_paths([str(fifo)], options(repo))
+    thread.join(timeout=5)
+    expected = {f.rule for f in next(r for r in check_paths(["policies/ma/town-1.yaml"], options(repo))).findings}
+    assert {f.rule for f in result.findings} == expected
