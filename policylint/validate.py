@@ -116,18 +116,12 @@ def _show(value: Any, limit: int = 60) -> str:
 
 
 def _kind(value: Any) -> str:
-    if isinstance(value, bool):
+    """What a drafter would call the type of ``value`` (YAML reads `yes` as true/false)."""
+    if isinstance(value, bool):  # before int: bool is an int in Python
         return "true/false"
-    if isinstance(value, int):
-        return "a number"
-    if isinstance(value, float):
-        return "a number"
-    if isinstance(value, str):
-        return "text"
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
+    for types, name in (((int, float), "a number"), (str, "text"), (dict, "a mapping"), (list, "a list")):
+        if isinstance(value, types):
+            return name
     return "null"
 
 
