@@ -14,6 +14,9 @@ except ImportError:  # pragma: no cover - only before 3.11
     import sre_constants as _c  # type: ignore[no-redef]
     import sre_parse as _sre  # type: ignore[no-redef]
 
+# Atomic groups and possessive repeats exist from Python 3.11 on.
+_ATOMIC_GROUP = getattr(_c, "ATOMIC_GROUP", None)
+
 #: Longest pattern a rule may use; the longest shipped pattern is about 150 characters.
 MAX_PATTERN_LENGTH = 1000
 #: Largest ``{m,n}`` count: bigger counts only make slow, huge programs.
@@ -235,7 +238,7 @@ class _Analysis:
             return _EMPTY
         if op is _c.SUBPATTERN:
             return self.sequence(av[-1])
-        if op is _c.ATOMIC_GROUP:
+        if op is _ATOMIC_GROUP:
             inner = self.sequence(av)
             # It matches one way from a given start, so for backtracking it is one fixed step.
             return _Info(inner.nullable, inner.first, inner.last, inner.chars,
@@ -355,7 +358,7 @@ def _show_one(op: Any, av: Any) -> str:
                 "AT_NON_BOUNDARY": r"\B"}.get(str(av), "")
     if op is _c.SUBPATTERN:
         return "(" + _show(av[-1], 10_000) + ")"
-    if op is _c.ATOMIC_GROUP:
+    if op is _ATOMIC_GROUP:
         return "(?>" + _show(av, 10_000) + ")"
     if op is _c.BRANCH:
         return "|".join(_show(alt, 10_000) for alt in av[1])

@@ -15,7 +15,9 @@ def cell(value: Any) -> str:
     """A value as a spreadsheet cell that can never run as a formula."""
     if value is None:
         return ""
-    text = str(value)
+    # NUL (YAML's "\0") cannot be written by Python 3.10's csv module, nor read by most
+    # spreadsheets: it becomes U+FFFD, the replacement character.
+    text = str(value).replace("\x00", "\ufffd")
     if text.startswith(_FORMULA_START):
         # A leading apostrophe makes spreadsheets read the cell as text (and hide the mark).
         return "'" + text
