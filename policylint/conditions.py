@@ -380,12 +380,44 @@ def as_date(v: Any) -> _dt.date | None:
     return None
 
 
+#: Set while compiling rules whose exact texts compiled and passed the guard before (the
+#: registry's validation stamp): their patterns are compiled on first use, since a one-file
+#: run would otherwise spend a third of its time compiling patterns it never reaches.
+_TRUSTED = False
+
+
+class trusted_patterns:
+    """Context manager: compile the patterns of already-validated rule texts lazily."""
+
+    def __enter__(self) -> None:
+        global _TRUSTED
+        self._saved, _TRUSTED = _TRUSTED, True
+
+    def __exit__(self, *exc: Any) -> None:
+        global _TRUSTED
+        _TRUSTED = self._saved
+
+
+def _lazy_regex(pattern: str) -> Callable[[Env, str], bool]:
+    lower = pattern == pattern.lower()
+    box: list[Any] = []
+
+    def search(env: Env, text: str) -> bool:
+        if not box:
+            box.append(re.compile(pattern) if lower else re.compile(pattern, re.IGNORECASE))
+        return box[0].search(env.lower(text) if lower else text) is not None
+
+    return search
+
+
 def _regex(pattern: Any, pointer: str) -> Callable[[Env, str], bool]:
     """A case-insensitive search.  A pattern with no capital letter (so no ``\\S``/``\\D``
     escapes either) runs case-sensitively on the lower-cased text, which the document
     shares between rules; other patterns fall back to ``re.IGNORECASE``."""
     if not isinstance(pattern, str) or not pattern:
         raise ConditionError("`matches` takes a regular expression", pointer)
+    if _TRUSTED:
+        return _lazy_regex(pattern)
     unsafe = regexguard.problem(pattern)  # packs may come from third parties
     if unsafe is not None:
         raise ConditionError(f"unsafe regular expression: {unsafe}", pointer)

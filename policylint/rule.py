@@ -8,7 +8,8 @@ from typing import Any, Callable
 import jinja2
 
 from policylint.checks import get as get_check
-from policylint.conditions import Condition, ConditionError, compile_condition, uses_standard
+from policylint.conditions import (Condition, ConditionError, compile_condition, trusted_patterns,
+                                   uses_standard)
 from policylint.document import escape_token
 from policylint.paths import Path, PathError, compile_path, relative_pointer
 from policylint.templating import LazyMessage, TemplateError, compile_message
@@ -166,7 +167,11 @@ def compile_rule(rule: Rule, trusted: bool = False) -> CompiledRule:
             conds[part] = None
             continue
         try:
-            conds[part] = compile_condition(rule.data[part], get_check, "")
+            if trusted:
+                with trusted_patterns():
+                    conds[part] = compile_condition(rule.data[part], get_check, "")
+            else:
+                conds[part] = compile_condition(rule.data[part], get_check, "")
         except ConditionError as exc:
             raise RuleCompileError(exc.message, f"/{part}{exc.pointer}") from None
     if conds["fail"] is None:

@@ -90,8 +90,35 @@ class LazyMessage:
 
     def render(self, context: dict[str, Any]) -> str:
         if self._template is None:
-            self._template = message_environment().from_string(self.source)
+            self._template = _cached_template(self.source)
         return self._template.render(context)
+
+
+@lru_cache(maxsize=None)
+def _code_cache() -> Any:
+    from policylint.cache import template_cache
+
+    return template_cache()
+
+
+def _cached_template(source: str) -> jinja2.Template:
+    """A message template from Jinja's compiled code kept in the cache folder.
+
+    Compiling a template costs ~2 ms; a one-file run renders about ten of them, which was
+    a fifth of its time.  The bucket is checked against the source, as for file templates.
+    """
+    env = message_environment()
+    cache = _code_cache()
+    if cache is None:
+        return env.from_string(source)
+    import hashlib
+
+    name = f"message:{type(env).__name__}:{hashlib.sha256(source.encode()).hexdigest()}"
+    bucket = cache.get_bucket(env, name, None, source)
+    if bucket.code is None:
+        bucket.code = env.compile(source, name)
+        cache.set_bucket(bucket)
+    return env.template_class.from_code(env, bucket.code, env.make_globals(None))
 
 
 def render_message(template: Any, context: dict[str, Any], fallback: str) -> str:
