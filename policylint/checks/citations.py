@@ -27,11 +27,10 @@ _INA = r"\bina\b|\bi\.n\.a\.|immigration\s+(?:and|&)\s+nationality\s+act"
 _CODE = rf"(?P<code>{_USC}|{_CFR})"
 #: Further sections after the first: "§§ 1373 and 1644", "1357(g), 1226" (but not the title
 #: number of a following citation: "INA § 287(g), 8 U.S.C. § 1357(g)").
-_MORE = re.compile(rf"\s*(?:,|;|\band\b|\bor\b|&)\s*(?:{_SECWORD})?(?P<sec>{_SEC})(?!\w)(?!\.\d)"
-                   rf"(?!\s*(?:{_USC}|{_CFR}))",
-                   re.IGNORECASE)
+_MORE_PATTERN = (rf"\s*(?:,|;|\band\b|\bor\b|&)\s*(?:{_SECWORD})?(?P<sec>{_SEC})(?!\w)(?!\.\d)"
+                 rf"(?!\s*(?:{_USC}|{_CFR}))")
 
-_FORMS = [re.compile(form, re.IGNORECASE) for form in (
+_FORM_PATTERNS = (
     # 8 U.S.C. § 1357(g) / 8 USC 287.7 / 8 C.F.R. sec. 287.7
     rf"\b(?P<title>\d+)\s*{_CODE}\s*,?\s*(?:{_SECWORD})?(?P<sec>{_SEC})(?!\w)(?!\.\d)",
     # Section 287.7 of Title 8 of the United States Code
@@ -47,7 +46,14 @@ _FORMS = [re.compile(form, re.IGNORECASE) for form in (
     rf"(?P<ina>{_INA})\s*,?\s*(?:{_SECWORD})?(?P<sec>{_SEC})(?!\w)(?!\.\d)",
     # Section 287(g) of the Immigration and Nationality Act
     rf"{_SECWORD}(?P<sec>{_SEC})\s*,?\s*of\s+(?:the\s+)?(?P<ina>{_INA})",
-)]
+)
+
+
+@lru_cache(maxsize=None)
+def _patterns() -> tuple[re.Pattern[str], tuple[re.Pattern[str], ...]]:
+    """The citation patterns, compiled on first use (most documents cite nothing)."""
+    return (re.compile(_MORE_PATTERN, re.IGNORECASE),
+            tuple(re.compile(form, re.IGNORECASE) for form in _FORM_PATTERNS))
 
 
 @dataclass(frozen=True)
@@ -100,7 +106,8 @@ def parse(text: str) -> list[Cite]:
     text = _normalise(text[:MAX_TEXT])
     found: list[tuple[int, Cite]] = []
     taken: list[tuple[int, int]] = []  # sorted, non-overlapping spans already read
-    for form in _FORMS:
+    more_re, forms = _patterns()
+    for form in forms:
         for m in form.finditer(text):
             at = bisect.bisect_right(taken, (m.start(), len(text) + 1))
             if (at and taken[at - 1][1] > m.start()) or (at < len(taken) and taken[at][0] < m.end()):
@@ -112,7 +119,7 @@ def parse(text: str) -> list[Cite]:
                 code, title = _code_of(groups["code"]), groups["title"]
             found.append((m.start(), Cite(code, title, _clean_section(groups["sec"]))))
             pos = m.end()
-            while (more := _MORE.match(text, pos)) is not None:
+            while (more := more_re.match(text, pos)) is not None:
                 found.append((more.start(), Cite(code, title, _clean_section(more["sec"]))))
                 pos = more.end()
             bisect.insort(taken, (m.start(), pos))
