@@ -220,15 +220,21 @@ def run_check(settings: CheckSettings) -> int:
                 result = FileResult(result.file, marked, result.summary, result.outcomes)
             summary.add(result)
             for reporter in reporters:
+                # -q trims only what the terminal shows; files still get every finding.
+                shown = result
                 if settings.quiet and reporter.stream and reporter.target is None:
-                    result = _errors_only(result)
-                reporter.add(result)
+                    shown = _errors_only(result)
+                reporter.add(shown)
     except BaseException:
         for reporter in reporters:
             reporter.abort()
         raise
     for reporter in reporters:
         reporter.close(summary)
+    if summary.files == 0 and settings.paths:
+        # Like a linter finding no source files: say so rather than report a silent success.
+        print(f"policylint: warning: no YAML files found in {', '.join(settings.paths)}",
+              file=sys.stderr)
     return summary.exit_code(settings.fail_on, settings.max_warnings)
 
 

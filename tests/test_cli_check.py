@@ -121,3 +121,20 @@ def test_hostile_inputs_end_cleanly_in_a_real_process(tmp_path):
     assert "[yaml-too-many-nodes]" in proc.stdout
     assert "[yaml-too-deep]" in proc.stdout
     assert "[input-binary]" in proc.stdout
+
+
+def test_quiet_trims_the_terminal_not_the_report_files(run_cli, write, tmp_path):
+    path = write("warn.yaml", VALID.replace("  effective_date: 2024-01-01\n", ""))
+    out = tmp_path / "all.json"
+    result = run_cli("check", "-q", "-f", "concise", "-f", f"json:{out}", str(path))
+    assert "warning" not in result.output
+    severities = {f["severity"] for f in json.loads(out.read_text())["files"][0]["findings"]}
+    assert "warning" in severities
+
+
+def test_a_directory_without_yaml_files_is_said(tmp_path):
+    (tmp_path / "empty").mkdir()
+    proc = subprocess.run([sys.executable, "-m", "policylint", "check", str(tmp_path / "empty")],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0
+    assert "no YAML files found" in proc.stderr
