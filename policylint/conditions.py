@@ -210,6 +210,20 @@ def _compile_standard(data: dict[str, Any], pointer: str) -> Condition:
     return lambda env, s, k: env.standard_state() in wanted
 
 
+def reads_subject(data: Any) -> bool:
+    """Whether condition ``data`` may depend on the subject (``@`` paths or a named check)."""
+    if isinstance(data, dict):
+        if "check" in data:
+            return True
+        for key in ("path", "each"):
+            if isinstance(data.get(key), str) and data[key].startswith("@"):
+                return True
+        return any(reads_subject(v) for v in data.values())
+    if isinstance(data, list):
+        return any(reads_subject(v) for v in data)
+    return False
+
+
 def uses_standard(data: Any) -> bool:
     """Whether condition ``data`` asks which state's law is applied."""
     if isinstance(data, dict):

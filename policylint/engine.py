@@ -198,6 +198,13 @@ class Engine:
             when, fail = compiled.when, compiled.fail
             reported: set[str] | None = None
             env.standard = planned.standard
+            if when is not None and compiled.when_per_document:
+                if env.args:
+                    env.args = {}
+                if not when(env, None, None):
+                    outcomes.setdefault(rid, "not_applicable")
+                    continue
+                when = None
             if compiled.uses_standard and rid in outcomes:
                 # The same rule under another state's law: report each place once.
                 reported = {f.path for f in findings if f.rule == rid}

@@ -8,8 +8,8 @@ from typing import Any, Callable
 import jinja2
 
 from policylint.checks import get as get_check
-from policylint.conditions import (Condition, ConditionError, compile_condition, trusted_patterns,
-                                   uses_standard)
+from policylint.conditions import (Condition, ConditionError, compile_condition, reads_subject,
+                                   trusted_patterns, uses_standard)
 from policylint.document import escape_token
 from policylint.paths import Path, PathError, compile_path, relative_pointer
 from policylint.templating import LazyMessage, TemplateError, compile_message
@@ -145,6 +145,9 @@ class CompiledRule:
     #: The conditions ask which state's law is applied (``standard``): the engine then runs
     #: the rule once per distinct standard among the packs that select it.
     uses_standard: bool = False
+    #: ``when`` reads only the document (not the subject): it is evaluated once per document
+    #: instead of once per subject of a wildcard ``given``.
+    when_per_document: bool = False
 
 
 def compile_rule(rule: Rule, trusted: bool = False) -> CompiledRule:
@@ -212,6 +215,7 @@ def compile_rule(rule: Rule, trusted: bool = False) -> CompiledRule:
         template=template, at_pointer=at_pointer,
         reads=tuple(sorted(reads)), subjects_under=subjects_under,
         uses_standard=uses_standard(rule.data.get("when")) or uses_standard(rule.data.get("fail")),
+        when_per_document=rule.data.get("when") is not None and not reads_subject(rule.data["when"]),
     )
 
 

@@ -47,3 +47,16 @@ def test_an_unknown_instrument_is_not_read_as_silence():
     evaluation = engine.evaluate(doc)
     assert evaluation.findings == []
     assert set(evaluation.outcomes.values()) == {"not_applicable"}
+
+
+def test_a_when_that_reads_only_the_document_is_evaluated_once_per_document():
+    from policylint.conditions import reads_subject
+
+    assert not reads_subject({"any": [{"topic": "civil_detainer_hold", "in": ["prohibited"]},
+                                      {"silent": "transfer_to_ice"}]})
+    assert reads_subject({"path": "@.value", "exists": True})
+    assert reads_subject({"each": "@.exceptions", "any": {"path": "@.kind", "equals": "x"}})
+    assert reads_subject({"check": "citation-nonexistent"})
+    compiled = load_registry().compiled["savings-clause-overbroad"]
+    assert compiled.when_per_document
+    assert not load_registry().compiled["value-without-quote"].when_per_document
