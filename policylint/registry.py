@@ -356,10 +356,9 @@ def _write_snapshot(path: str, record: dict[str, Any]) -> None:
 
 def _stamp_path(files: list[tuple[str, str, str]]) -> str | None:
     """Where the stamp for ``files`` lives; ``None`` when caching is off."""
-    root = os.environ.get("POLICYLINT_CACHE_DIR")
-    if root is None:
-        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-        root = os.path.join(base, "policylint")
+    from policylint.cache import default_dir
+
+    root = default_dir()
     if not root:
         return None  # POLICYLINT_CACHE_DIR="" turns the cache off
     import hashlib
