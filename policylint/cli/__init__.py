@@ -26,6 +26,12 @@ COMMANDS: dict[str, str] = {
 }
 
 
+def split_ids(ctx: click.Context | None, param: click.Parameter | None,
+              values: tuple[str, ...]) -> tuple[str, ...]:
+    """Click callback: repeatable id options also take comma lists (--pack a,b --pack c)."""
+    return tuple(v.strip() for value in values or () for v in value.split(",") if v.strip())
+
+
 class LazyGroup(click.Group):
     """A click group that imports a subcommand's module only when it is used."""
 

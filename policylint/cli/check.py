@@ -7,12 +7,8 @@ from dataclasses import replace
 
 import click
 
+from policylint.cli import split_ids
 from policylint.finding import SEVERITIES
-
-
-def _split(values: tuple[str, ...]) -> tuple[str, ...]:
-    """Repeatable options also accept comma-separated lists: --select a,b --select c."""
-    return tuple(v.strip() for value in values for v in value.split(",") if v.strip())
 
 
 @click.command()
@@ -26,12 +22,12 @@ def _split(values: tuple[str, ...]) -> tuple[str, ...]:
               help="Exit 1 when a finding is at least this severe. Default: error.")
 @click.option("--max-warnings", type=click.IntRange(min=0), default=None,
               help="Also exit 1 when there are more warnings than this.")
-@click.option("--pack", "packs", multiple=True, metavar="ID",
+@click.option("--pack", "packs", multiple=True, callback=split_ids, metavar="ID",
               help="Check against this pack (repeatable); replaces the default packs.")
-@click.option("--extend-pack", "extend_packs", multiple=True, metavar="ID",
+@click.option("--extend-pack", "extend_packs", multiple=True, callback=split_ids, metavar="ID",
               help="Add a pack to the default ones (repeatable).")
-@click.option("--select", multiple=True, metavar="RULE", help="Only these rule ids or prefixes.")
-@click.option("--ignore", multiple=True, metavar="RULE", help="Skip these rule ids or prefixes.")
+@click.option("--select", multiple=True, callback=split_ids, metavar="RULE", help="Only these rule ids or prefixes.")
+@click.option("--ignore", multiple=True, callback=split_ids, metavar="RULE", help="Skip these rule ids or prefixes.")
 @click.option("--stdin-filename", default="<stdin>", show_default=True,
               help="The name to report for a document read from `-`.")
 @click.option("--max-file-size", type=click.IntRange(min=1), default=None, metavar="BYTES",
@@ -88,8 +84,8 @@ def check(paths: tuple[str, ...], formats: tuple[str, ...], output: str | None,
         config = configuration.resolve(explicit=config_file, isolated=isolated)
         settings = build_settings(
             config, paths=paths, formats=formats, stdin_filename=stdin_filename,
-            packs=_split(packs) or None, extend_packs=_split(extend_packs),
-            select=_split(select), ignore=_split(ignore), fail_on=fail_on,
+            packs=packs or None, extend_packs=extend_packs,
+            select=select, ignore=ignore, fail_on=fail_on,
             max_warnings=max_warnings, max_file_size=max_file_size, max_nodes=max_nodes,
             max_depth=max_depth, max_string=max_string, max_documents=max_documents,
             max_rule_seconds=max_rule_seconds, color=use_color(color), verbose=verbose, quiet=quiet,

@@ -6,6 +6,8 @@ import sys
 
 import click
 
+from policylint.cli import split_ids
+
 from policylint.compare.order import FILTER_KEYS, GROUP_KEYS, SORT_KEYS
 from policylint.compare.run import COMPARE_FORMATS
 
@@ -16,9 +18,9 @@ from policylint.compare.run import COMPARE_FORMATS
               help="Report format. Default: from the -o suffix, else markdown.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
               help="Write the report to FILE (atomically) instead of standard output.")
-@click.option("--pack", "packs", multiple=True, metavar="ID",
+@click.option("--pack", "packs", multiple=True, callback=split_ids, metavar="ID",
               help="Compare against this pack (repeatable); replaces each document's default packs.")
-@click.option("--extend-pack", "extend_packs", multiple=True, metavar="ID",
+@click.option("--extend-pack", "extend_packs", multiple=True, callback=split_ids, metavar="ID",
               help="Add a pack to the default ones (repeatable).")
 @click.option("--filter", "filters", multiple=True, metavar="KEY=VALUE[,VALUE]",
               help=f"Keep agencies whose KEY is one of the values; KEY: {', '.join(FILTER_KEYS)}. "

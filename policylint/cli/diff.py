@@ -6,6 +6,8 @@ import sys
 
 import click
 
+from policylint.cli import split_ids
+
 from policylint.compare.run import DIFF_FORMATS
 
 
@@ -16,9 +18,9 @@ from policylint.compare.run import DIFF_FORMATS
               help="Output format. Default: from the -o suffix, else markdown (for pull-request comments).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
               help="Write to FILE (atomically) instead of standard output.")
-@click.option("--pack", "packs", multiple=True, metavar="ID",
+@click.option("--pack", "packs", multiple=True, callback=split_ids, metavar="ID",
               help="Check both versions against this pack (repeatable); replaces the default packs.")
-@click.option("--extend-pack", "extend_packs", multiple=True, metavar="ID",
+@click.option("--extend-pack", "extend_packs", multiple=True, callback=split_ids, metavar="ID",
               help="Add a pack to the default ones (repeatable).")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False), default=None,
               help="Use this configuration file instead of searching for one.")
