@@ -28,10 +28,9 @@ _PATH_KEYS = ("rule-dirs", "baseline")
 
 @lru_cache(maxsize=None)
 def config_schema() -> dict[str, Any]:
-    from importlib import resources  # 5 ms to import: only when there is a file to validate
+    from policylint import shipped
 
-    text = resources.files("policylint.schemas").joinpath("config.schema.json").read_text("utf-8")
-    return json.loads(text)
+    return json.loads(shipped.read_text("schemas", "config.schema.json"))
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,8 +6,9 @@ import json
 import numbers
 import re
 from functools import lru_cache
-from importlib import resources
 from typing import Any, Callable
+
+from policylint.shipped import read_text
 
 #: A compiled schema: True when the instance is valid.
 Check = Callable[[Any], bool]
@@ -45,7 +46,7 @@ def compile_schema(schema: Any) -> Check:
 @lru_cache(maxsize=None)
 def shipped(name: str) -> Check:
     """The compiled check of ``policylint/schemas/<name>.schema.json`` (once per process)."""
-    text = resources.files("policylint.schemas").joinpath(f"{name}.schema.json").read_text("utf-8")
+    text = read_text("schemas", f"{name}.schema.json")
     return compile_schema(json.loads(text))
 
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from typing import Any
 
 import yaml
+
+from policylint import shipped
 
 #: Added to every topic's vocabulary; not listed per topic in taxonomy.yaml.
 SILENT = "silent"
@@ -244,7 +245,7 @@ def parse_taxonomy(raw: Any) -> Taxonomy:
 @cache
 def load_taxonomy() -> Taxonomy:
     """The taxonomy shipped with the package (parsed once per process)."""
-    text = resources.files("policylint").joinpath("taxonomy.yaml").read_text(encoding="utf-8")
+    text = shipped.read_text("taxonomy.yaml")
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     return parse_taxonomy(yaml.load(text, Loader=loader))  # noqa: S506 - a safe loader
 

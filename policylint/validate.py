@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 from typing import Any, Iterable
 
+from policylint import shipped
 from policylint.document import Document, join, split
 from policylint.errors import did_you_mean
 from policylint.finding import Finding, Span
@@ -31,7 +31,7 @@ _TYPE_NAMES = {"string": "text", "integer": "a whole number", "number": "a numbe
 @lru_cache(maxsize=None)
 def policy_schema() -> dict[str, Any]:
     """The policy-document schema shipped with the package."""
-    text = resources.files("policylint.schemas").joinpath("policy.schema.json").read_text("utf-8")
+    text = shipped.read_text("schemas", "policy.schema.json")
     return json.loads(text)
 
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from importlib import resources
-
 import click
+
+from policylint import shipped
 
 
 def schema_text() -> str:
     """The committed schema, read from the installed package (works from a wheel or zip)."""
-    return resources.files("policylint.schemas").joinpath("policy.schema.json").read_text(encoding="utf-8")
+    return shipped.read_text("schemas", "policy.schema.json")
 
 
 @click.command()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import importlib
 import os
 import sys
-import tempfile
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import IO, Any, Callable
@@ -86,6 +85,8 @@ class AtomicWriter:
 
     def __init__(self, path: str) -> None:
         self.path = path
+        import tempfile  # only runs that write a report file need it (3 ms to import)
+
         directory = os.path.dirname(os.path.abspath(path))
         fd, self.tmp = tempfile.mkstemp(prefix=".policylint-", dir=directory)
         self.fh: IO[str] = os.fdopen(fd, "w", encoding="utf-8", newline="")
