@@ -1,0 +1,119 @@
+"""The engine's shortcuts (pattern prefilters, shared per-document work) never change a result."""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from policylint.conditions import Env, _lower_search
+from policylint.loader import load_text
+from policylint.registry import load_registry
+from policylint.regexliterals import required_literals
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "benchmarks"))
+
+from gen_corpus import document  # noqa: E402
+
+
+def _walk_patterns(data: Any) -> Iterator[str]:
+    if isinstance(data, dict):
+        for key, value in data.items():
+            if key == "matches" and isinstance(value, str):
+                yield value
+            else:
+                yield from _walk_patterns(value)
+    elif isinstance(data, list):
+        for item in data:
+            yield from _walk_patterns(item)
+
+
+#: Every pattern of the shipped rules.
+PATTERNS = sorted({p for rule in load_registry().rules.values()
+                   for part in ("when", "fail") for p in _walk_patterns(rule.data.get(part))})
+
+
+def _strings(data: Any) -> Iterator[str]:
+    if isinstance(data, str):
+        yield data
+    elif isinstance(data, dict):
+        for value in data.values():
+            yield from _strings(value)
+    elif isinstance(data, list):
+        for item in data:
+            yield from _strings(item)
+
+
+def _documents(n: int = 120) -> list[Any]:
+    """Generated documents, most of them written to break rules, plus the examples."""
+    docs = [load_text(document(23, serial, "MA" if serial % 3 == 0 else None, 0.1, 0.7), "g.yaml").document
+            for serial in range(1, n + 1)]
+    docs += [load_text(path.read_text("utf-8"), str(path)).document
+             for path in sorted((REPO / "examples").rglob("*.yaml"))]
+    return [d for d in docs if d is not None]
+
+
+# -- which literals a pattern requires -------------------------------------------------------
+
+@pytest.mark.parametrize("pattern, expected", [
+    ("warrant", {"warrant"}),
+    (r"\bwarrants?\b", {"warrant"}),
+    ("bail|bond|recogni[sz]ance", {"bail", "bond", "recogni"}),
+    # the longest shortest literal wins: the alternation, not "by"
+    (r"\b(required|mandated|compelled)\s+by\s+law", {"required", "mandated", "compelled"}),
+    (r"\bany (other )?(information|data)\b", {"any "}),          # an optional group proves nothing
+    (r"x{0,3}abc", {"abc"}),
+    (r"(?:abc){1,3}", {"abc"}),
+    (r"(?>abc)d", {"abc"}),
+    (r"ab(?=cdef)", {"ab"}),                                      # lookarounds contribute nothing
+    (r"\d+|word", None),                                          # one branch without a literal
+    (r"(a|)bc", {"bc"}),
+    (r"(a|)", None),
+    (r"[a-z]+\s\d", None),
+    (r"(?i)abc", None),                                           # case-insensitive: never
+    (r"x(?i:abc)", None),
+    (r"(", None),                                                 # not a pattern: no literals
+])
+def test_required_literals(pattern: str, expected: set[str] | None) -> None:
+    got = required_literals(pattern)
+    assert (set(got) if got is not None else None) == expected
+
+
+def test_every_shipped_pattern_gets_its_literal_test_where_one_exists() -> None:
+    with_literals = [p for p in PATTERNS if required_literals(p)]
+    assert len(with_literals) >= len(PATTERNS) - 2  # rule patterns are words and alternations
+
+
+def _fragments(pattern: str) -> list[str]:
+    """Pieces of text likely to make ``pattern`` match, or almost match."""
+    words = re.findall(r"[a-z0-9]+", pattern)
+    return words + [w[:-1] for w in words if len(w) > 2] + [" ", "-", "(", ")", ".", "/", "s"]
+
+
+@pytest.mark.parametrize("pattern", PATTERNS)
+@given(data=st.data())
+def test_a_text_without_the_literals_never_matches(pattern: str, data: st.DataObject) -> None:
+    literals = required_literals(pattern)
+    pieces = st.one_of(st.sampled_from(_fragments(pattern)), st.text(max_size=4))
+    text = "".join(data.draw(st.lists(pieces, max_size=30))).lower()
+    if re.search(pattern, text):
+        assert literals is None or any(word in text for word in literals)
+
+
+def test_prefiltered_searches_agree_with_plain_ones_on_generated_documents() -> None:
+    texts = {s.lower() for doc in _documents() for s in _strings(doc.data)}
+    matched = 0
+    for pattern in PATTERNS:
+        rx = re.compile(pattern)
+        quick = _lower_search(rx, required_literals(pattern))
+        for text in texts:
+            want = rx.search(text) is not None
+            assert quick(Env({}), text) == want, (pattern, text)
+            matched += want
+    assert matched > 100  # the corpus exercises the patterns, not only their misses
