@@ -199,11 +199,14 @@ def run_check(settings: CheckSettings) -> int:
     import datetime
 
     from policylint import __version__
-    from policylint.baseline import Baseline
     from policylint.core_rules import describer
     from policylint.formats import RenderContext, Reporter
 
-    baseline = Baseline.load(settings.baseline) if settings.baseline else None
+    baseline = None
+    if settings.baseline:
+        from policylint.baseline import Baseline  # hashing: only runs with a baseline
+
+        baseline = Baseline.load(settings.baseline)
     ctx = RenderContext(color=settings.color, verbose=settings.verbose,
                         statistics=settings.statistics, tool_version=__version__,
                         rules=describer(settings.rule_dirs),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import os
 import sys
@@ -12,6 +11,7 @@ import zlib
 from typing import Any, Iterator
 
 from policylint.finding import Finding
+from policylint.hashing import blake2b
 
 #: Bumped when the layout or the entry format changes; old caches are then ignored.
 FORMAT = 1
@@ -117,7 +117,7 @@ def run_digest(options: Any, ignore: tuple[str, ...] = ()) -> str:
     """
     from policylint import __version__
 
-    h = hashlib.blake2b(digest_size=16)
+    h = blake2b(digest_size=16)
     h.update(f"policylint {__version__} cache {FORMAT} {sys.version}".encode())
     _tree_digest(h, os.path.dirname(os.path.abspath(__file__)),
                  (".py", ".yaml", ".yml", ".json", ".j2", ".csv", ".md"), contents=False)
@@ -138,7 +138,7 @@ def run_digest(options: Any, ignore: tuple[str, ...] = ()) -> str:
 
 
 def content_hash(raw: bytes) -> str:
-    return hashlib.blake2b(raw, digest_size=16).hexdigest()
+    return blake2b(raw, digest_size=16).hexdigest()
 
 
 # -- findings as JSON ------------------------------------------------------------------------
@@ -199,7 +199,7 @@ class Cache:
 
     def _shard_name(self, display: str) -> str:
         where = os.path.dirname(display) or "."
-        return hashlib.blake2b(where.encode("utf-8", "surrogateescape"), digest_size=12).hexdigest()
+        return blake2b(where.encode("utf-8", "surrogateescape"), digest_size=12).hexdigest()
 
     def _load(self, shard: str) -> dict[str, Any]:
         got = self._shards.get(shard)

@@ -387,11 +387,10 @@ def _stamp_path(files: list[tuple[str, str, str]]) -> str | None:
     root = default_dir()
     if not root:
         return None  # POLICYLINT_CACHE_DIR="" turns the cache off
-    import hashlib
-
     from policylint import __version__
+    from policylint.hashing import blake2b
 
-    digest = hashlib.sha256(__version__.encode())
+    digest = blake2b(__version__.encode())
     for name in ("rule", "pack"):
         digest.update(shipped.read_bytes("schemas", f"{name}.schema.json"))
     from policylint import checks

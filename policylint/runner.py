@@ -206,7 +206,6 @@ class Checker:
     def finish(self, doc: Any, findings: list[Finding], outcomes: dict[str, str]) -> list[Finding]:
         """Rule overrides, then suppressions and waivers, then each finding's value hash."""
         from policylint import suppress
-        from policylint.baseline import stamp
         from policylint.core_rules import CORE_RULES
 
         overrides = self.options.overrides
@@ -226,7 +225,11 @@ class Checker:
         findings = suppress.apply(doc, findings, resolve, ran, self.options.suppress or suppress.SuppressSettings())
         if overrides is not None and len(findings) > count:  # findings about suppressions
             findings = findings[:count] + overrides.apply(doc.file, findings[count:])
-        return stamp(doc, findings) if self.options.fingerprints else findings
+        if not self.options.fingerprints:
+            return findings
+        from policylint.baseline import stamp  # hashes each finding: only reports that need it
+
+        return stamp(doc, findings)
 
     def check_path(self, path: str, display: str | None = None) -> FileResult:
         from policylint.loader import load_path
