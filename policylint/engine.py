@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Collection, Iterable, Literal
+from typing import TYPE_CHECKING, Any, Callable, Collection, Iterable, Literal
 
 from policylint import deadline
 from policylint.errors import UsageError, did_you_mean
@@ -12,6 +12,7 @@ from policylint.finding import SEVERITY_RANK, Finding, Span
 
 if TYPE_CHECKING:  # the rule machinery (Jinja included) loads when rules first run:
     # a run answered from the results cache needs only `Selection` from here.
+    from policylint.conditions import Condition
     from policylint.registry import Registry
     from policylint.rule import CompiledRule
 
@@ -64,6 +65,54 @@ class Plan:
     packs: tuple[str, ...]
     rules: tuple[PlannedRule, ...]
     by_topic: dict[str, tuple[str, ...]]
+    #: What evaluation reads of each planned rule, looked up once here (same order as rules).
+    steps: tuple[_Step, ...] = ()
+    #: How many distinct wildcard subject paths several rules share (see `_Step.shared`).
+    shared: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class _Step:
+    """One planned rule as :meth:`Engine.evaluate` runs it: its attributes looked up once
+    per plan rather than once per document."""
+
+    planned: PlannedRule
+    compiled: CompiledRule
+    rule_id: str
+    subjects: Callable[[Any], list[tuple[str, Any, Any]]]
+    #: Index of the rule's subjects in the per-document list of shared selections, or -1.
+    #: Rules with the same wildcard `given` (`provisions.*`, `citations[*]`) select the same
+    #: subjects: the document is walked once for all of them.
+    shared: int
+    #: ``when`` split by what it reads: the document only (run once per document) or the subject.
+    document_when: Condition | None
+    subject_when: Condition | None
+    fail: Condition
+    uses_standard: bool
+    standard: str | None
+
+
+def _steps(rules: tuple[PlannedRule, ...]) -> tuple[tuple[_Step, ...], int]:
+    """The evaluation steps of ``rules`` and the number of shared subject selections."""
+    users: dict[tuple[Any, ...], int] = {}
+    for planned in rules:
+        selector = planned.compiled.selector
+        if selector is not None and selector.wildcard:
+            users[selector.steps] = users.get(selector.steps, 0) + 1
+    slots: dict[tuple[Any, ...], int] = {}
+    steps: list[_Step] = []
+    for planned in rules:
+        compiled = planned.compiled
+        selector = compiled.selector
+        shared = -1
+        if selector is not None and selector.wildcard and users[selector.steps] > 1:
+            shared = slots.setdefault(selector.steps, len(slots))
+        per_document = compiled.when is not None and compiled.when_per_document
+        steps.append(_Step(
+            planned, compiled, compiled.rule.id, compiled.subjects, shared,
+            compiled.when if per_document else None, None if per_document else compiled.when,
+            compiled.fail, compiled.uses_standard, planned.standard))
+    return tuple(steps), len(slots)
 
 
 class Engine:
@@ -165,7 +214,9 @@ class Engine:
                 planned.append(_planned(compiled, entries, None))
             for topic in rule.topics:
                 by_topic.setdefault(topic, []).append(rid)
-        return Plan(packs, tuple(planned), {t: tuple(r) for t, r in by_topic.items()})
+        rules = tuple(planned)
+        steps, shared = _steps(rules)
+        return Plan(packs, rules, {t: tuple(r) for t, r in by_topic.items()}, steps, shared)
 
     # -- evaluation --------------------------------------------------------------------------
 
@@ -183,34 +234,40 @@ class Engine:
         from policylint.conditions import Env
         from policylint.paths import MISSING
 
-        env = Env(doc.data, doc)
-        bad = _Invalid(invalid)
+        root = doc.data
+        env = Env(root, doc)
+        bad = _Invalid(invalid) if invalid else None
         findings: list[Finding] = []
         outcomes: dict[str, Outcome] = {}
-        for planned in plan.rules:
-            compiled = planned.compiled
-            rid = compiled.rule.id
-            if bad and _rule_blocked(compiled, bad):
+        selections: list[Any] = [None] * plan.shared
+        for step in plan.steps:
+            rid = step.rule_id
+            if bad is not None and _rule_blocked(step.compiled, bad):
                 outcomes[rid] = "skipped"
                 continue
             outcome: Outcome = "not_applicable"
             skipped = 0
-            when, fail = compiled.when, compiled.fail
+            when, fail = step.subject_when, step.fail
             reported: set[str] | None = None
-            env.standard = planned.standard
-            if when is not None and compiled.when_per_document:
+            env.standard = step.standard
+            if step.document_when is not None:
                 if env.args:
                     env.args = {}
-                if not when(env, None, None):
+                if not step.document_when(env, None, None):
                     outcomes.setdefault(rid, "not_applicable")
                     continue
-                when = None
-            if compiled.uses_standard and rid in outcomes:
+            if step.uses_standard and rid in outcomes:
                 # The same rule under another state's law: report each place once.
                 reported = {f.path for f in findings if f.rule == rid}
             try:
-                for pointer, subject, key in compiled.subjects(doc.data):
-                    if bad and pointer and _overlaps(pointer, bad):
+                if step.shared < 0:
+                    subjects = step.subjects(root)
+                else:
+                    subjects = selections[step.shared]
+                    if subjects is None:
+                        subjects = selections[step.shared] = step.subjects(root)
+                for pointer, subject, key in subjects:
+                    if bad is not None and pointer and bad.overlaps(pointer):
                         skipped += 1
                         continue
                     if subject is MISSING:
@@ -221,7 +278,7 @@ class Engine:
                         continue
                     if fail(env, subject, key):
                         outcome = "fail"
-                        finding = self._finding(doc, planned, pointer, subject, key, env.args)
+                        finding = self._finding(doc, step.planned, pointer, subject, key, env.args)
                         # One finding per (rule, place): subjects whose `at` is the same absolute
                         # pointer report once.
                         if reported is None:

@@ -12,9 +12,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from policylint.conditions import Env, _lower_search
+from policylint.engine import Engine, Selection
 from policylint.loader import load_text
 from policylint.registry import load_registry
 from policylint.regexliterals import required_literals
+from policylint.validate import validate
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "benchmarks"))
@@ -117,3 +119,31 @@ def test_prefiltered_searches_agree_with_plain_ones_on_generated_documents() -> 
             assert quick(Env({}), text) == want, (pattern, text)
             matched += want
     assert matched > 100  # the corpus exercises the patterns, not only their misses
+
+
+# -- shared per-document work ----------------------------------------------------------------
+
+def test_rules_run_together_conclude_what_each_concludes_alone() -> None:
+    """Rules that share a subject path share its selection (and the lowered texts): running
+    them together gives the findings and outcomes each rule gives when it runs alone."""
+    registry = load_registry()
+    together = Engine(registry, Selection(extend_packs=tuple(sorted(registry.packs))))
+    alone: dict[str, Engine] = {}
+    compared = failed = 0
+    for doc in _documents(60):
+        invalid = validate(doc).invalid
+        full = together.evaluate(doc, invalid)
+        findings: list[Any] = []
+        for rid, outcome in full.outcomes.items():
+            engine = alone.get(rid)
+            if engine is None:
+                engine = alone[rid] = Engine(registry, Selection(
+                    extend_packs=tuple(sorted(registry.packs)), select=(rid,)))
+            single = engine.evaluate(doc, invalid)
+            assert single.outcomes == {rid: outcome}, (doc.file, rid)
+            findings += single.findings
+            compared += 1
+            failed += outcome == "fail"
+        findings.sort(key=lambda f: (f.line, f.column, f.rule, f.path))
+        assert findings == full.findings, doc.file
+    assert compared > 3000 and failed > 200
