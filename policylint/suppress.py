@@ -18,6 +18,7 @@ from policylint.finding import Finding, Span
 
 #: A directive comment; what follows ``policylint:`` is parsed by :func:`parse_directive`.
 _DIRECTIVE = re.compile(r"#\s*policylint:\s*(?P<body>(?:disable|enable)\S*.*)$")
+_MARKER = re.compile(r"#\s*policylint:")
 _KINDS = ("disable-file", "disable", "enable")
 #: Rules whose findings no comment or waiver can hide (they are about suppressions).
 UNSUPPRESSIBLE = frozenset({"unused-suppression", "expired-waiver", "suppression-without-reason",
@@ -107,7 +108,9 @@ def _scalar_spans(root: Any) -> list[tuple[tuple[int, int], tuple[int, int]]]:
 
 def directives(doc: Document) -> Iterator[Directive]:
     """Every directive comment of ``doc`` (text inside quoted or block values is skipped)."""
-    if "policylint:" not in doc.text:
+    # Every document says `policylint: 1`: look for the comment marker itself before
+    # splitting ~250 lines (~20 µs a document).
+    if _MARKER.search(doc.text) is None:
         return
     scalars: list[tuple[tuple[int, int], tuple[int, int]]] | None = None
     for n, line in enumerate(doc.text.splitlines()):
