@@ -17,6 +17,7 @@ SCHEMA_ID = "urn:policylint:schema:policy-document:v1"
 PACKAGE_DIR = Path(__file__).resolve().parent
 SCHEMA_PATH = PACKAGE_DIR / "schemas" / "policy.schema.json"
 DOCS_PATH = PACKAGE_DIR.parent / "docs" / "format.md"
+CHECK_PATH = PACKAGE_DIR / "schemas" / "policy_check.py"
 
 # Full dates, or a month or a year where the source gives no more (quote a bare year: YAML
 # reads 2019 as a number).  Partial dates sort before every full date of their period.
@@ -508,6 +509,13 @@ def build_docs(tax: Taxonomy | None = None) -> str:
     return "\n".join(out).rstrip("\n") + "\n"
 
 
+def render_check(schema_text: str | None = None) -> str:
+    """The generated module that checks a document against the schema (see fastvalidate)."""
+    from policylint.fastvalidate import generate_module
+
+    return generate_module(json.loads(schema_text or render_schema()), "policy.schema.json")
+
+
 def _write_or_check(path: Path, text: str, check: bool) -> bool:
     """Write ``text`` to ``path``, or with ``check`` only say whether it is current."""
     current = path.read_text(encoding="utf-8") if path.exists() else None
@@ -521,13 +529,15 @@ def _write_or_check(path: Path, text: str, check: bool) -> bool:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m policylint.schemagen",
-        description="Regenerate policy.schema.json (and with --docs, docs/format.md) from taxonomy.yaml.",
+        description="Regenerate policy.schema.json and its compiled check policy_check.py (and with "
+                    "--docs, docs/format.md) from taxonomy.yaml.",
     )
     parser.add_argument("--docs", action="store_true", help="also write docs/format.md")
     parser.add_argument("--check", action="store_true", help="write nothing; exit 1 if a file is stale")
     args = parser.parse_args(argv)
 
-    targets = [(SCHEMA_PATH, render_schema())]
+    schema_text = render_schema()
+    targets = [(SCHEMA_PATH, schema_text), (CHECK_PATH, render_check(schema_text))]
     if args.docs:
         targets.append((DOCS_PATH, build_docs()))
     stale = [p for p, text in targets if not _write_or_check(p, text, args.check)]

@@ -60,6 +60,24 @@ def test_the_supported_keywords_are_exactly_those_the_schemas_use():
     assert ASSERTIONS <= used, f"supported but unused: {sorted(ASSERTIONS - used)}"
 
 
+def test_the_policy_check_is_the_pre_generated_module_and_agrees_with_a_fresh_compile():
+    from policylint.schemas import policy_check
+
+    assert shipped("policy") is policy_check.check
+    fresh = compile_schema(SCHEMAS["policy"])
+    for path in sorted((REPO / "examples").rglob("*.yaml")):
+        import yaml
+
+        data = yaml.safe_load(path.read_text("utf-8"))
+        assert fresh(data) == policy_check.check(data) == REFERENCE["policy"].is_valid(data), path
+
+
+def test_references_that_only_point_at_each_other_are_unsupported():
+    with pytest.raises(UnsupportedSchema):
+        compile_schema({"$defs": {"a": {"$ref": "#/$defs/b"}, "b": {"$ref": "#/$defs/a"}},
+                        "$ref": "#/$defs/a"})
+
+
 @pytest.mark.parametrize("schema", [
     {"type": "string", "maxLength": 3},
     {"type": "object", "patternProperties": {"^x": {}}},

@@ -197,6 +197,11 @@ def test_committed_schema_is_fresh() -> None:
     assert committed == schemagen.render_schema(), f"policy.schema.json is stale; {REGENERATE}"
 
 
+def test_committed_compiled_check_is_fresh() -> None:
+    committed = schemagen.CHECK_PATH.read_text(encoding="utf-8")
+    assert committed == schemagen.render_check(), f"schemas/policy_check.py is stale; {REGENERATE}"
+
+
 def test_format_docs_are_fresh() -> None:
     committed = schemagen.DOCS_PATH.read_text(encoding="utf-8")
     assert committed == schemagen.build_docs(), f"docs/format.md is stale; {REGENERATE}"
@@ -212,6 +217,7 @@ def test_check_mode_catches_stale_files_and_regeneration_fixes_them(
     schema_file.write_text("{}\n", encoding="utf-8")
     monkeypatch.setattr(schemagen, "SCHEMA_PATH", schema_file)
     monkeypatch.setattr(schemagen, "DOCS_PATH", docs_file)
+    monkeypatch.setattr(schemagen, "CHECK_PATH", tmp_path / "policy_check.py")
     assert schemagen.main(["--docs", "--check"]) == 1
     assert "python -m policylint.schemagen --docs" in capsys.readouterr().err
     assert schema_file.read_text(encoding="utf-8") == "{}\n" and not docs_file.exists()  # --check writes nothing
