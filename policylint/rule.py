@@ -5,14 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-import jinja2
-
 from policylint.checks import get as get_check
 from policylint.conditions import (Condition, ConditionError, compile_condition, reads_subject,
                                    trusted_patterns, uses_standard)
 from policylint.document import escape_token
 from policylint.paths import Path, PathError, compile_path, relative_pointer
-from policylint.templating import LazyMessage, TemplateError, compile_message
+from policylint.templating import LazyMessage, MessageTemplate, TemplateError, compile_message
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,7 +132,7 @@ class CompiledRule:
     subjects: Callable[[Any], list[tuple[str, Any, Any]]]
     when: Condition | None
     fail: Condition
-    template: jinja2.Template | LazyMessage
+    template: MessageTemplate
     at_pointer: Callable[[str], str]
     #: Pointers the rule reads whatever the subject: a schema error under any of them
     #: (or above them) skips the rule for that document.
@@ -179,7 +177,7 @@ def compile_rule(rule: Rule, trusted: bool = False) -> CompiledRule:
             raise RuleCompileError(exc.message, f"/{part}{exc.pointer}") from None
     if conds["fail"] is None:
         raise RuleCompileError("a rule needs a `fail` condition", "")
-    template: jinja2.Template | LazyMessage
+    template: MessageTemplate
     if trusted:
         template = LazyMessage(rule.message)
     else:

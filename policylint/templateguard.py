@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import operator
-import re
 from typing import Any, Iterable
 
 from jinja2 import nodes
@@ -11,19 +10,11 @@ from jinja2.filters import (do_batch, do_center, do_indent, do_join, do_replace,
                             do_wordwrap)
 from jinja2.sandbox import SandboxedEnvironment, SecurityError
 
-#: Most characters one rendering may produce (a message quoting a long value stays well under).
-MAX_OUTPUT = 500_000
-#: Largest width, count or exponent a template may ask for.
-MAX_ARGUMENT = 10_000
-#: Most bits an integer result may have (``9 ** 9 ** 9`` would take minutes).
-MAX_INT_BITS = 100_000
+# The bounds live with the compiled templates' runtime, which applies them without Jinja.
+from policylint.templateruntime import MAX_ARGUMENT, MAX_INT_BITS, MAX_OUTPUT
+from policylint.templateruntime import PERCENT_WIDTH as _PERCENT_WIDTH
+from policylint.templateruntime import UNBOUNDED_METHODS as _UNBOUNDED_METHODS
 
-# String methods whose cost is set by an argument (padding, widths, replacements) rather than
-# by the data; templates use the bounded filters instead.
-_UNBOUNDED_METHODS = frozenset({"center", "ljust", "rjust", "zfill", "expandtabs", "format",
-                                "format_map", "replace", "join"})
-# A ``%`` conversion with a width or precision (``%0999999999d``).
-_PERCENT_WIDTH = re.compile(r"%(?:\([^)]*\))?[-#0 +]*(\*|\d+)?(?:\.(\*|\d+))?")
 _LOADS = (nodes.Include, nodes.Import, nodes.FromImport, nodes.Extends)
 
 

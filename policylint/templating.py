@@ -1,12 +1,13 @@
-"""One place that builds Jinja environments: sandboxed, plain-text or autoescaped."""
+"""One place that builds Jinja environments, and rule messages that render compiled-first."""
 
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jinja2
-from jinja2.sandbox import SandboxedEnvironment
+if TYPE_CHECKING:  # Jinja is imported only when a template must be compiled or rendered by it
+    import jinja2
+    from jinja2.sandbox import SandboxedEnvironment
 
 
 class TemplateError(ValueError):
@@ -15,7 +16,7 @@ class TemplateError(ValueError):
 
 def make_environment(*, autoescape: bool = False, loader: jinja2.BaseLoader | None = None,
                      strict: bool = False,
-                     cls: type[SandboxedEnvironment] = SandboxedEnvironment) -> SandboxedEnvironment:
+                     cls: type[SandboxedEnvironment] | None = None) -> SandboxedEnvironment:
     """A sandboxed environment.
 
     ``autoescape`` is for HTML/XML output, where policy text is untrusted; plain-text
@@ -23,7 +24,10 @@ def make_environment(*, autoescape: bool = False, loader: jinja2.BaseLoader | No
     templates); rule messages use chainable undefined values instead, because example and
     draft documents often lack the keys a message mentions (``agency.name or ...``).
     """
-    env = cls(
+    import jinja2
+    from jinja2.sandbox import SandboxedEnvironment
+
+    env = (cls or SandboxedEnvironment)(
         autoescape=autoescape,
         loader=loader,
         undefined=jinja2.StrictUndefined if strict else jinja2.ChainableUndefined,
@@ -54,6 +58,8 @@ def code_span(value: Any) -> str:
 @lru_cache(maxsize=None)
 def package_environment(autoescape: bool = False) -> SandboxedEnvironment:
     """The environment for the package's own templates in ``policylint/templates``."""
+    import jinja2
+
     env = make_environment(autoescape=autoescape, strict=True,
                            loader=jinja2.PackageLoader("policylint", "templates"))
     env.filters["md"] = markdown_cell
@@ -61,37 +67,76 @@ def package_environment(autoescape: bool = False) -> SandboxedEnvironment:
     return env
 
 
-def compile_message(source: str) -> jinja2.Template:
+def compile_message(source: str) -> CheckedMessage:
     """Compile a rule's message template; raise :class:`TemplateError` if it is invalid."""
+    import jinja2
+
     from policylint.templateguard import UnsafeTemplate, check
 
     env = message_environment()
     try:
         check(env.parse(source))
-        return env.from_string(source)
+        return CheckedMessage(source, env.from_string(source))
     except jinja2.TemplateSyntaxError as exc:
         raise TemplateError(f"message template: {exc.message} (template line {exc.lineno})") from None
     except UnsafeTemplate as exc:
         raise TemplateError(f"message template: {exc}") from None
 
 
-class LazyMessage:
+class MessageTemplate:
+    """A message template that renders through its compiled Python code when it can.
+
+    The compiled code (:mod:`policylint.templatecode`) is ~10x faster than Jinja's sandbox and
+    loads from the cache folder without importing Jinja; for anything it does not mirror
+    exactly it raises, and Jinja renders that one call, so every outcome (sandbox errors
+    included) is Jinja's.
+    """
+
+    __slots__ = ("text", "_template", "_fast")
+
+    def __init__(self, text: str, template: jinja2.Template | None = None) -> None:
+        self.text = text
+        self._template = template
+        self._fast: Any = None  # None: not looked up yet; False: Jinja only
+
+    def render(self, context: dict[str, Any]) -> str:
+        fast = self._fast
+        if fast is None:
+            from policylint.templatestore import load
+
+            fast = self._fast = load("message", self.text) or False
+        if fast:
+            try:
+                return fast(context)  # type: ignore[no-any-return]
+            except Exception:  # noqa: BLE001 - UseJinja, or an error Jinja reports its own way
+                pass
+        return self.jinja_render(context)
+
+    def jinja_render(self, context: dict[str, Any]) -> str:
+        """The message as Jinja renders it (the reference the compiled code matches)."""
+        if self._template is None:
+            self._template = _cached_template(self.text)
+        return self._template.render(context)
+
+
+class CheckedMessage(MessageTemplate):
+    """A message template of a rule text validated in this process (Jinja compiled it)."""
+
+    __slots__ = ()
+
+
+class LazyMessage(MessageTemplate):
     """A message template already known to compile, compiled on first use.
 
     Rule files whose exact text has been validated before skip the ~1 ms per template
     that Jinja's compiler costs at start-up; most runs render few of them.
     """
 
-    __slots__ = ("source", "_template")
+    __slots__ = ()
 
-    def __init__(self, source: str) -> None:
-        self.source = source
-        self._template: jinja2.Template | None = None
-
-    def render(self, context: dict[str, Any]) -> str:
-        if self._template is None:
-            self._template = _cached_template(self.source)
-        return self._template.render(context)
+    @property
+    def source(self) -> str:
+        return self.text
 
 
 @lru_cache(maxsize=None)
@@ -104,8 +149,8 @@ def _code_cache() -> Any:
 def _cached_template(source: str) -> jinja2.Template:
     """A message template from Jinja's compiled code kept in the cache folder.
 
-    Compiling a template costs ~2 ms; a one-file run renders about ten of them, which was
-    a fifth of its time.  The bucket is checked against the source, as for file templates.
+    Only for messages the compiled path hands back to Jinja.  Compiling a template costs
+    ~2 ms; the bucket is checked against the source, as for file templates.
     """
     env = message_environment()
     cache = _code_cache()
