@@ -244,13 +244,16 @@ def _compile_leaf(data: dict[str, Any], pointer: str) -> Condition:
         raise ConditionError(
             f"a `{source}` predicate needs exactly one of: {', '.join(OPERATORS)}", pointer)
     op = ops[0]
-    test = _operator(op, data[op], f"{pointer}/{op}")
+    search = _regex(data[op], f"{pointer}/{op}") if op == "matches" else None
+    test = _matches(search) if search is not None else _operator(op, data[op], f"{pointer}/{op}")
     if source == "topic":
         if not isinstance(data["topic"], str) or not data["topic"]:
             raise ConditionError("`topic` takes a topic name", pointer + "/topic")
         one = _topic_reader(data["topic"])
         return _fused(op, data[op], one) or (lambda env, s, k: test(env, one(env, s, k)))
     path = _path(data["path"], pointer + "/path")
+    if path.start == "subject" and len(path.steps) == 1 and path.steps[0][0] == "key":
+        return _field_leaf(path.steps[0][1], op, data[op], test, search)
     if not path.wildcard:
         get = path.getter()
 
@@ -263,6 +266,51 @@ def _compile_leaf(data: dict[str, Any], pointer: str) -> Condition:
         # Negative tests hold only when *no* selected value has the property.
         return lambda env, s, k: all(test(env, v) for v in read(env, s, k))
     return lambda env, s, k: any(test(env, v) for v in read(env, s, k))
+
+
+def _field_leaf(name: str, op: str, arg: Any, test: Callable[[Env, Any], bool],
+                search: Callable[[Env, str], bool] | None) -> Condition:
+    """A leaf on one field of the subject (``@.quote``, ``@.kind``), the commonest leaf of
+    all (a rule over ``provisions.*`` runs it for every provision): one closure reads the
+    field and tests it, with no reader call in between.  Same results as ``test`` on
+    the field's value (``MISSING`` when the subject is not a mapping or lacks the field)."""
+    if op == "equals" and type(arg) is str:
+        def field_equals(env: Env, s: Any, k: Any) -> bool:
+            return type(s) is dict and s.get(name, MISSING) == arg
+        return field_equals
+    if op in ("in", "not_in") and isinstance(arg, list) and arg and all(type(a) is str for a in arg):
+        words = frozenset(arg)
+        if op == "in":
+            def field_in(env: Env, s: Any, k: Any) -> bool:
+                v = s.get(name) if type(s) is dict else None
+                return type(v) is str and v in words
+            return field_in
+
+        def field_not_in(env: Env, s: Any, k: Any) -> bool:
+            v = s.get(name) if type(s) is dict else None
+            return type(v) is not str or v not in words
+        return field_not_in
+    if op == "exists" and arg is True:
+        def field_exists(env: Env, s: Any, k: Any) -> bool:
+            return type(s) is dict and _present(s.get(name, MISSING))
+        return field_exists
+    if op == "exists" and arg is False:
+        def field_absent(env: Env, s: Any, k: Any) -> bool:
+            return type(s) is not dict or not _present(s.get(name, MISSING))
+        return field_absent
+    if search is not None:
+        def field_matches(env: Env, s: Any, k: Any) -> bool:
+            v = s.get(name) if type(s) is dict else None
+            if type(v) is str:
+                return search(env, v)
+            if type(v) is list:
+                return any(type(x) is str and search(env, x) for x in v)
+            return False
+        return field_matches
+
+    def field_test(env: Env, s: Any, k: Any) -> bool:
+        return test(env, s.get(name, MISSING) if type(s) is dict else MISSING)
+    return field_test
 
 
 def _fused(op: str, arg: Any, read: Callable[[Env, Any, Any], Any]) -> Condition | None:
@@ -327,16 +375,7 @@ def _operator(op: str, arg: Any, pointer: str) -> Callable[[Env, Any], bool]:
             return lambda env, v: _present(v)
         return lambda env, v: not _present(v)
     if op == "matches":
-        search = _regex(arg, pointer)
-
-        def matches(env: Env, v: Any) -> bool:
-            if type(v) is str:
-                return search(env, v)
-            if type(v) is list:
-                return any(type(x) is str and search(env, x) for x in v)
-            return False
-
-        return matches
+        return _matches(_regex(arg, pointer))
     if op == "contains":
         return lambda env, v: type(v) is list and any(_same(x, arg) for x in v)
     if op == "contains_any":
@@ -351,6 +390,19 @@ def _operator(op: str, arg: Any, pointer: str) -> Callable[[Env, Any], bool]:
     if op == "before":
         return lambda env, v: (d := partial_date(v)) is not None and d < when[: len(d)]
     return lambda env, v: (d := partial_date(v)) is not None and d > when[: len(d)]
+
+
+def _matches(search: Callable[[Env, str], bool]) -> Callable[[Env, Any], bool]:
+    """The `matches` test: a string value matches, or any string in a list value."""
+
+    def matches(env: Env, v: Any) -> bool:
+        if type(v) is str:
+            return search(env, v)
+        if type(v) is list:
+            return any(type(x) is str and search(env, x) for x in v)
+        return False
+
+    return matches
 
 
 def _present(v: Any) -> bool:

@@ -147,3 +147,33 @@ def test_rules_run_together_conclude_what_each_concludes_alone() -> None:
         findings.sort(key=lambda f: (f.line, f.column, f.rule, f.path))
         assert findings == full.findings, doc.file
     assert compared > 3000 and failed > 200
+
+
+# -- fused leaves ----------------------------------------------------------------------------
+
+_VALUES = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(-2, 2), st.sampled_from(["", "a", "b", "silent", "A b"]),
+              st.dates(), st.text(max_size=5)),
+    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(st.sampled_from(["f", "g"]), inner, max_size=2)),
+    max_leaves=6)
+_LEAVES = st.one_of(
+    st.tuples(st.just("equals"), st.one_of(st.sampled_from(["a", "silent", ""]), st.booleans(), st.integers(0, 1), st.none())),
+    st.tuples(st.sampled_from(["in", "not_in"]), st.lists(st.one_of(st.sampled_from(["a", "b", ""]), st.booleans(), st.none()),
+                                                         min_size=1, max_size=3)),
+    st.tuples(st.just("exists"), st.booleans()),
+    st.tuples(st.just("matches"), st.sampled_from(["a", r"\bb\b", "a|b", "^$", "A"])),
+    st.tuples(st.just("contains"), st.sampled_from(["a", True, 1])),
+    st.tuples(st.sampled_from(["before", "after"]), st.just("2020-01-01")),
+)
+
+
+@given(subject=st.one_of(_VALUES, st.dictionaries(st.sampled_from(["f", "g"]), _VALUES, max_size=2)), leaf=_LEAVES)
+def test_a_leaf_on_a_subject_field_agrees_with_the_same_leaf_read_from_the_root(subject: Any, leaf: Any) -> None:
+    """`@.f` compiles to one fused closure; `x.f` (read from the root) takes the general path."""
+    from policylint.checks import get as get_check
+    from policylint.conditions import compile_condition
+
+    op, arg = leaf
+    fused = compile_condition({"path": "@.f", op: arg}, get_check)
+    general = compile_condition({"path": "x.f", op: arg}, get_check)
+    assert fused(Env({}), subject, None) == general(Env({"x": subject}), None, None)
