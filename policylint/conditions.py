@@ -36,7 +36,7 @@ class Env:
     ``key`` is the mapping key of the current subject (set by the engine before each call).
     """
 
-    __slots__ = ("root", "doc", "args", "key", "provisions", "standard", "_lower")
+    __slots__ = ("root", "doc", "args", "key", "provisions", "standard", "memo", "_lower")
 
     def __init__(self, root: Any, doc: Any = None) -> None:
         self.root = root
@@ -48,6 +48,9 @@ class Env:
         self.provisions: dict[str, Any] | None = provisions if type(provisions) is dict else None
         self.args: dict[str, Any] = {}
         self.key: Any = None
+        #: Work named checks share within the document, by a key of their choosing (a
+        #: citation is parsed once for every check that reads it).
+        self.memo: dict[Any, Any] = {}
         self._lower: dict[int, str] = {}
 
     def standard_state(self) -> Any:

@@ -177,3 +177,66 @@ def test_a_leaf_on_a_subject_field_agrees_with_the_same_leaf_read_from_the_root(
     fused = compile_condition({"path": "@.f", op: arg}, get_check)
     general = compile_condition({"path": "x.f", op: arg}, get_check)
     assert fused(Env({}), subject, None) == general(Env({"x": subject}), None, None)
+
+
+# -- citations -------------------------------------------------------------------------------
+
+def _joined_tables() -> list[tuple[re.Pattern[str], list[re.Pattern[str]]]]:
+    from policylint.checks.citations import table
+
+    t = table()
+    joined = [
+        (t.any_superseded, [p for patterns, _ in t.superseded for p in patterns]),
+        (t.any_case, [v["pattern"] for c in t.cases for v in c["variants"]] + [c["caption"] for c in t.cases]),
+        (t.any_jurisdiction, [p for _, patterns in t.jurisdictions.values() for p in patterns]),
+    ]
+    assert all(one is not None for one, _ in joined)  # the shipped table joins
+    return joined  # type: ignore[return-value]
+
+
+_CITATION_WORDS = sorted({w for _, patterns in _joined_tables() for p in patterns
+                          for w in re.findall(r"[a-z0-9]+", p.pattern)} | {
+    " ", ".", ",", "§", "(", ")", "-", "v.", "Mass.", "Lunn", "U.S.C.", "I-247A", "E.O."})
+
+
+@given(pieces=st.lists(st.one_of(st.sampled_from(_CITATION_WORDS), st.text(max_size=3)), max_size=12))
+def test_a_joined_citation_pattern_finds_a_match_exactly_where_one_of_its_parts_does(pieces: list[str]) -> None:
+    text = " ".join(pieces)
+    for one, parts in _joined_tables():
+        assert bool(one.search(text)) == any(p.search(text) for p in parts), (one.pattern, text)
+
+
+def test_joined_citation_patterns_on_the_documents_citations() -> None:
+    texts = {s for doc in _documents(200) for s in _strings(doc.data.get("citations") if isinstance(doc.data, dict) else None)}
+    texts |= {"Commonwealth v. Lunn", "Lunn v. Commonwealth, 477 Mass. 517 (2017)", "M.G.L. c. 147",
+              "Cal. Gov. Code § 7284.6", "Executive Order 13768", "Form I-247A", "RCW 10.93.160"}
+    hits = 0
+    for text in texts:
+        for one, parts in _joined_tables():
+            want = any(p.search(text) for p in parts)
+            assert bool(one.search(text)) == want, (one.pattern, text)
+            hits += want
+    assert hits >= 7
+
+
+def test_a_citation_is_parsed_once_per_document() -> None:
+    from policylint.checks import citations
+
+    calls: list[str] = []
+    real = citations.parse
+
+    def counting(text: str) -> list[Any]:
+        calls.append(text)
+        return real(text)
+
+    doc = load_text("citations:\n  - {cite: '8 U.S.C. § 287.7'}\n  - {cite: '8 U.S.C. § 287.7'}\n"
+                    "  - {cite: 'INA § 1357'}\n", "c.yaml").document
+    engine = Engine(load_registry(), Selection(packs=("drafting",), select=(
+        "citation-nonexistent", "citation-ina-usc-mismatch")))
+    citations.parse = counting  # type: ignore[assignment]
+    try:
+        found = [f.rule for f in engine.check(doc)]
+    finally:
+        citations.parse = real  # type: ignore[assignment]
+    assert sorted(calls) == ["8 U.S.C. § 287.7", "INA § 1357"]
+    assert found == ["citation-nonexistent", "citation-nonexistent", "citation-ina-usc-mismatch"]

@@ -145,6 +145,12 @@ class Table:
     superseded: list[tuple[list[re.Pattern[str]], dict[str, Any]]]
     cases: list[dict[str, Any]]
     jurisdictions: dict[str, tuple[str, list[re.Pattern[str]]]]
+    #: One search each for "does the text name any superseded instrument / any case /
+    #: any state's law at all": most citations name none, and one search costs a fraction
+    #: of trying every pattern in turn.  ``None``: no such shortcut (try them all).
+    any_superseded: re.Pattern[str] | None = None
+    any_case: re.Pattern[str] | None = None
+    any_jurisdiction: re.Pattern[str] | None = None
 
 
 @lru_cache(maxsize=1)
@@ -161,16 +167,40 @@ def table() -> Table:
     for case in data.get("cases", []):
         cases.append({**case, "caption": rx(case["caption"]), "reporter": rx(case["reporter"]),
                       "variants": [{**v, "pattern": rx(v["pattern"])} for v in case.get("variants", [])]})
+    superseded = [([rx(p) for p in e["patterns"]], e) for e in data.get("superseded", [])]
+    jurisdictions = {code: (j["name"], [rx(p) for p in j["patterns"]])
+                     for code, j in (data.get("jurisdictions") or {}).items()}
     return Table(
         ina_to_usc={str(e["ina"]): str(e["usc"]) for e in data.get("ina_usc", [])},
         usc_to_ina={str(e["usc"]): str(e["ina"]) for e in data.get("ina_usc", [])},
         nonexistent=nonexistent,
         usc_decimal_means_cfr=bool(data.get("usc_decimal_means_cfr")),
-        superseded=[([rx(p) for p in e["patterns"]], e) for e in data.get("superseded", [])],
+        superseded=superseded,
         cases=cases,
-        jurisdictions={code: (j["name"], [rx(p) for p in j["patterns"]])
-                       for code, j in (data.get("jurisdictions") or {}).items()},
+        jurisdictions=jurisdictions,
+        any_superseded=_any_of([p for patterns, _ in superseded for p in patterns]),
+        any_case=_any_of([v["pattern"] for c in cases for v in c["variants"]]
+                         + [c["caption"] for c in cases]),
+        any_jurisdiction=_any_of([p for _, patterns in jurisdictions.values() for p in patterns]),
     )
+
+
+def _any_of(patterns: list[re.Pattern[str]]) -> re.Pattern[str] | None:
+    """One case-insensitive pattern that finds a match exactly where one of ``patterns`` does.
+
+    ``None`` when they cannot be joined safely: a capturing group could be referred to by
+    its number, which joining would shift, and a pattern may not compile inside another
+    (flags that must come first)."""
+    if not patterns or any(p.groups for p in patterns) or any(p.flags & ~_JOINABLE for p in patterns):
+        return None
+    try:
+        return re.compile("|".join(f"(?:{p.pattern})" for p in patterns), re.IGNORECASE)
+    except re.error:
+        return None
+
+
+#: The flags every table pattern is compiled with (the joined pattern has the same).
+_JOINABLE = re.IGNORECASE | re.UNICODE
 
 
 # -- what the checks look at -------------------------------------------------------------
@@ -182,10 +212,12 @@ def cite_text(subject: Any) -> str | None:
     return subject[:MAX_TEXT] if isinstance(subject, str) and subject.strip() else None
 
 
-def nonexistent(text: str) -> dict[str, Any] | None:
-    """The first citation in ``text`` that names no real section, with a suggestion."""
+def nonexistent(text: str, cites: list[Cite] | None = None) -> dict[str, Any] | None:
+    """The first citation in ``text`` that names no real section, with a suggestion.
+
+    ``cites``: ``parse(text)``, when the caller has it already."""
     t = table()
-    for cite in parse(text):
+    for cite in parse(text) if cites is None else cites:
         for known, entry in t.nonexistent:
             if (cite.code, cite.title, cite.base) == (known.code, known.title, known.section):
                 return {"cite": str(cite), "suggest": " or ".join(entry["suggest"]),
@@ -201,10 +233,12 @@ def nonexistent(text: str) -> dict[str, Any] | None:
     return None
 
 
-def ina_usc_mismatch(text: str) -> dict[str, Any] | None:
-    """The first citation that puts an INA section number under 8 U.S.C., or the reverse."""
+def ina_usc_mismatch(text: str, cites: list[Cite] | None = None) -> dict[str, Any] | None:
+    """The first citation that puts an INA section number under 8 U.S.C., or the reverse.
+
+    ``cites``: ``parse(text)``, when the caller has it already."""
     t = table()
-    for cite in parse(text):
+    for cite in parse(text) if cites is None else cites:
         if "." in cite.base:
             continue  # a regulation number: `citation-nonexistent` says what it should be
         if cite.code == "usc" and cite.title == "8" and cite.base in t.ina_to_usc:
@@ -229,7 +263,10 @@ def _after(day: _dt.date, when: str) -> bool:
 def superseded(text: str, effective: Any, today: _dt.date | None = None) -> dict[str, Any] | None:
     """The first revoked or replaced instrument ``text`` cites, dated against the policy."""
     today = today or _dt.date.today()
-    for patterns, entry in table().superseded:
+    t = table()
+    if t.any_superseded is not None and not t.any_superseded.search(text):
+        return None
+    for patterns, entry in t.superseded:
         if not any(p.search(text) for p in patterns):
             continue
         when = str(entry["date"])
@@ -245,7 +282,10 @@ def superseded(text: str, effective: Any, today: _dt.date | None = None) -> dict
 
 def case_caption(text: str) -> dict[str, Any] | None:
     """A case cited by a non-preferred caption, or without its reporter citation."""
-    for case in table().cases:
+    t = table()
+    if t.any_case is not None and not t.any_case.search(text):
+        return None
+    for case in t.cases:
         for variant in case["variants"]:
             if variant["pattern"].search(text):
                 return {"preferred": case["preferred"], "problem": "caption",
@@ -260,7 +300,10 @@ def foreign_jurisdiction(text: str, state: Any) -> dict[str, Any] | None:
     """A state law cited in a policy of an agency in another state."""
     if not isinstance(state, str) or not state:
         return None
-    for code, (name, patterns) in table().jurisdictions.items():
+    t = table()
+    if t.any_jurisdiction is not None and not t.any_jurisdiction.search(text):
+        return None
+    for code, (name, patterns) in t.jurisdictions.items():
         if code != state.upper() and any(p.search(text) for p in patterns):
             return {"cited_state": code, "cited_state_name": name}
     return None
@@ -324,18 +367,30 @@ def _root(ctx: Any) -> dict[str, Any]:
     return ctx.root if isinstance(ctx.root, dict) else {}
 
 
+def _parsed(ctx: Any, text: str) -> list[Cite]:
+    """``parse(text)``, once per document: several checks read every citation."""
+    memo = getattr(ctx, "memo", None)
+    if memo is None:
+        return parse(text)
+    key = ("citations.parse", text)
+    cites = memo.get(key)
+    if cites is None:
+        cites = memo[key] = parse(text)
+    return cites
+
+
 @register("citation-nonexistent")
 def check_nonexistent(ctx: Any, subject: Any, args: dict[str, Any]) -> dict[str, Any] | None:
     """The citation names a section that does not exist (e.g. 8 U.S.C. § 287.7)."""
     text = cite_text(subject)
-    return nonexistent(text) if text else None
+    return nonexistent(text, _parsed(ctx, text)) if text else None
 
 
 @register("citation-ina-usc-mismatch")
 def check_ina_usc_mismatch(ctx: Any, subject: Any, args: dict[str, Any]) -> dict[str, Any] | None:
     """The citation mixes INA and U.S. Code section numbers (8 U.S.C. § 287(g))."""
     text = cite_text(subject)
-    return ina_usc_mismatch(text) if text else None
+    return ina_usc_mismatch(text, _parsed(ctx, text)) if text else None
 
 
 @register("citation-superseded")
