@@ -295,11 +295,17 @@ def _field_leaf(name: str, op: str, arg: Any, test: Callable[[Env, Any], bool],
         return field_not_in
     if op == "exists" and arg is True:
         def field_exists(env: Env, s: Any, k: Any) -> bool:
-            return type(s) is dict and _present(s.get(name, MISSING))
+            if type(s) is not dict:
+                return False
+            v = s.get(name)  # as _present: absent, null, "", [] and {} are not there
+            return v is not None and v != "" and v != [] and v != {}
         return field_exists
     if op == "exists" and arg is False:
         def field_absent(env: Env, s: Any, k: Any) -> bool:
-            return type(s) is not dict or not _present(s.get(name, MISSING))
+            if type(s) is not dict:
+                return True
+            v = s.get(name)
+            return v is None or v == "" or v == [] or v == {}
         return field_absent
     if search is not None:
         def field_matches(env: Env, s: Any, k: Any) -> bool:
@@ -537,8 +543,10 @@ def _compile_each(data: dict[str, Any], checks: CheckLookup, pointer: str) -> Co
         raise ConditionError("`each` needs exactly one of `any`, `all`, `none`", pointer)
     q = quants[0]
     path = _path(data["each"], pointer + "/each")
-    read = _values(path)
     inner = compile_condition(data[q], checks, f"{pointer}/{q}")
+    if not path.wildcard:
+        return _each_of_one(q, path.getter(), inner)
+    read = _values(path)
 
     def items(env: Env, s: Any, k: Any) -> list[tuple[Any, Any]] | None:
         out: list[tuple[Any, Any]] = []
@@ -568,6 +576,44 @@ def _compile_each(data: dict[str, Any], checks: CheckLookup, pointer: str) -> Co
         got = items(env, s, k)
         return got is not None and not any(inner(env, item, key) for item, key in got)
     return each_none
+
+
+def _each_of_one(q: str, get: Callable[[Any, Any, Any], Any], inner: Condition) -> Condition:
+    """`each` over one collection (a path without wildcards, like ``@.exceptions``): the
+    items are tested as they are read, without first collecting them.  A missing or null
+    collection has no items; a value that is no collection makes every quantifier false."""
+    if q == "any":
+        def each_any(env: Env, s: Any, k: Any) -> bool:
+            coll = get(env.root, s, k)
+            if type(coll) is list:
+                for item in coll:
+                    if inner(env, item, k):
+                        return True
+            elif type(coll) is dict:
+                for key, item in coll.items():
+                    if inner(env, item, key):
+                        return True
+            return False
+        return each_any
+
+    def holds_for_all(env: Env, s: Any, k: Any, wanted: bool) -> bool:
+        """Whether ``inner`` is ``wanted`` for every item (true when there are none)."""
+        coll = get(env.root, s, k)
+        if type(coll) is list:
+            for item in coll:
+                if bool(inner(env, item, k)) is not wanted:
+                    return False
+            return True
+        if type(coll) is dict:
+            for key, item in coll.items():
+                if bool(inner(env, item, key)) is not wanted:
+                    return False
+            return True
+        return coll is MISSING or coll is None
+
+    if q == "all":
+        return lambda env, s, k: holds_for_all(env, s, k, True)
+    return lambda env, s, k: holds_for_all(env, s, k, False)
 
 
 def _compile_check(data: dict[str, Any], checks: CheckLookup, pointer: str) -> Condition:

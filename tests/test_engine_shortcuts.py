@@ -240,3 +240,21 @@ def test_a_citation_is_parsed_once_per_document() -> None:
         citations.parse = real  # type: ignore[assignment]
     assert sorted(calls) == ["8 U.S.C. § 287.7", "INA § 1357"]
     assert found == ["citation-nonexistent", "citation-nonexistent", "citation-ina-usc-mismatch"]
+
+
+_INNER = st.sampled_from([{"path": "@", "equals": "a"}, {"path": "@key", "equals": "g"},
+                          {"path": "@.g", "exists": True}, {"path": "@", "matches": "a"},
+                          {"not": {"path": "@", "in": ["a", "b"]}}])
+
+
+@given(subject=st.dictionaries(st.sampled_from(["f", "g"]), _VALUES, max_size=2),
+       quantifier=st.sampled_from(["any", "all", "none"]), inner=_INNER, key=st.sampled_from([None, "k"]))
+def test_each_over_one_collection_agrees_with_each_over_a_wildcard_path(
+        subject: Any, quantifier: str, inner: Any, key: Any) -> None:
+    """`each: @.f` tests items as it reads them; `each: y.*.f` collects them first."""
+    from policylint.checks import get as get_check
+    from policylint.conditions import compile_condition
+
+    one = compile_condition({"each": "@.f", quantifier: inner}, get_check)
+    collected = compile_condition({"each": "y.*.f", quantifier: inner}, get_check)
+    assert one(Env({}), subject, key) == collected(Env({"y": {"only": subject}}), None, key)
