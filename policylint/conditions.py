@@ -8,7 +8,7 @@ from typing import Any, Callable, Iterable
 
 from policylint import regexguard
 from policylint.paths import MISSING, Path, PathError, compile_path
-from policylint.regexliterals import Literals, required_literals
+from policylint.regexliterals import required_literals
 
 #: Leaf operators that compare the value at ``path``/``topic``; exactly one per leaf.
 OPERATORS = ("equals", "in", "not_in", "exists", "matches", "contains", "contains_any",
@@ -474,44 +474,49 @@ class trusted_patterns:
         _TRUSTED = self._saved
 
 
-def _lower_search(rx: re.Pattern[str], literals: Literals) -> Callable[[Env, str], bool]:
-    """Search the document's lower-cased text with ``rx``.  When every match must contain
-    one of ``literals``, a substring test comes first: most quotes contain none of a rule's
-    words, and ``in`` costs a fraction of starting a search."""
-    if not literals:
-        return lambda env, text: rx.search(env.lower(text)) is not None
-    if len(literals) == 1:
-        (word,) = literals
+def _lower_search(pattern: str, rx: re.Pattern[str] | None = None) -> Callable[[Env, str], bool]:
+    """Search the document's lower-cased text for ``pattern`` (a pattern in lower case).
 
-        def search_one(env: Env, text: str) -> bool:
-            lowered = env.lower(text)
-            return word in lowered and rx.search(lowered) is not None
+    When every match must contain one of the pattern's literals, a substring test comes
+    first: most quotes contain none of a rule's words, and ``in`` costs a fraction of
+    starting a search.  Without ``rx`` (a trusted rule text), the pattern is compiled and
+    its literals found on first use.
+    """
+    built: list[Any] = [] if rx is None else [rx, _words(pattern)]
 
-        return search_one
-    words = tuple(sorted(literals))
+    def search(env: Env, text: str) -> bool:
+        if not built:
+            built.extend((re.compile(pattern), _words(pattern)))
+        rx, words = built
+        cache = env._lower  # the lower-cased text, shared by every pattern (Env.lower)
+        lowered = cache.get(id(text))
+        if lowered is None:
+            lowered = cache[id(text)] = text.lower()
+        if words:
+            for word in words:
+                if word in lowered:
+                    break
+            else:
+                return False
+        return rx.search(lowered) is not None
 
-    def search_any(env: Env, text: str) -> bool:
-        lowered = env.lower(text)
-        for word in words:
-            if word in lowered:
-                return rx.search(lowered) is not None
-        return False
+    return search
 
-    return search_any
+
+def _words(pattern: str) -> tuple[str, ...]:
+    """The literals every match of ``pattern`` contains one of, in a fixed order (or none)."""
+    return tuple(sorted(required_literals(pattern) or ()))
 
 
 def _lazy_regex(pattern: str) -> Callable[[Env, str], bool]:
-    lower = pattern == pattern.lower()
-    box: list[Callable[[Env, str], bool]] = []
+    if pattern == pattern.lower():
+        return _lower_search(pattern)
+    box: list[re.Pattern[str]] = []
 
     def search(env: Env, text: str) -> bool:
         if not box:
-            if lower:
-                box.append(_lower_search(re.compile(pattern), required_literals(pattern)))
-            else:
-                rx = re.compile(pattern, re.IGNORECASE)
-                box.append(lambda env, text: rx.search(text) is not None)
-        return box[0](env, text)
+            box.append(re.compile(pattern, re.IGNORECASE))
+        return box[0].search(text) is not None
 
     return search
 
@@ -529,7 +534,7 @@ def _regex(pattern: Any, pointer: str) -> Callable[[Env, str], bool]:
         raise ConditionError(f"unsafe regular expression: {unsafe}", pointer)
     try:
         if pattern == pattern.lower():
-            return _lower_search(re.compile(pattern), required_literals(pattern))
+            return _lower_search(pattern, re.compile(pattern))
         rx = re.compile(pattern, re.IGNORECASE)
     except re.error as exc:
         raise ConditionError(f"invalid regular expression: {exc}", pointer) from None
