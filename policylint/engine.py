@@ -129,6 +129,7 @@ class Engine:
         self._ignore = self._resolve_patterns(sel.ignore, "--ignore")
         self._plans: dict[tuple[str, ...], Plan] = {}
         self._defaults: dict[tuple[Any, Any], tuple[str, ...]] = {}
+        self._city_packs = tuple(p for p in registry.packs.values() if p.jurisdictions)
 
     # -- selection ---------------------------------------------------------------------------
 
@@ -156,11 +157,16 @@ class Engine:
 
     def default_packs(self, state: Any, jurisdiction: Any) -> tuple[str, ...]:
         """The default packs for an agency in ``state`` (and city ``jurisdiction``)."""
-        key = (state, jurisdiction)
+        # Nearly every document names its own town, so a cache keyed by the town misses:
+        # only packs that name cities read it, and the answer is cached per state and the
+        # city packs that apply.
+        cities = tuple(p.id for p in self._city_packs if p.default_for(state, jurisdiction))
+        key = (state, cities)
         got = self._defaults.get(key)
         if got is None:
             got = self._defaults[key] = tuple(
-                p.id for p in self.registry.packs.values() if p.default_for(state, jurisdiction))
+                p.id for p in self.registry.packs.values()
+                if p.id in cities or (not p.jurisdictions and p.default_for(state, None)))
         return got
 
     def packs_for(self, doc_data: Any) -> tuple[str, ...]:

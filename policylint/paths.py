@@ -144,12 +144,6 @@ def _tokens(steps: tuple[Step, ...]) -> tuple[tuple[str, Any, str], ...]:
     return got
 
 
-def _escape(key: Any) -> str:
-    if type(key) is str and "~" not in key and "/" not in key:
-        return key
-    return escape_token(key)
-
-
 def _select(steps: tuple[tuple[str, Any, str], ...], cur: Any, pointer: str,
             key: Any) -> list[tuple[str, Any, Any]]:
     frontier = [(pointer, cur, key)]
@@ -164,13 +158,18 @@ def _select(steps: tuple[tuple[str, Any, str], ...], cur: Any, pointer: str,
         elif kind == "items":
             for p, v, k in frontier:
                 if type(v) is list:
-                    nxt.extend((f"{p}/{n}", item, k) for n, item in enumerate(v))
+                    for n, item in enumerate(v):
+                        nxt.append((f"{p}/{n}", item, k))
         else:  # values: a mapping's values, keyed; a list's items also qualify
             for p, v, k in frontier:
                 if type(v) is dict:
-                    nxt.extend((f"{p}/{_escape(name)}", item, name) for name, item in v.items())
+                    for name, item in v.items():
+                        # Plain keys (nearly all) need no escaping: skip the call for them.
+                        plain = type(name) is str and "~" not in name and "/" not in name
+                        nxt.append((f"{p}/{name if plain else escape_token(name)}", item, name))
                 elif type(v) is list:
-                    nxt.extend((f"{p}/{n}", item, n) for n, item in enumerate(v))
+                    for n, item in enumerate(v):
+                        nxt.append((f"{p}/{n}", item, n))
         frontier = nxt
     return frontier
 

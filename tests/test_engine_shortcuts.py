@@ -258,3 +258,13 @@ def test_each_over_one_collection_agrees_with_each_over_a_wildcard_path(
     one = compile_condition({"each": "@.f", quantifier: inner}, get_check)
     collected = compile_condition({"each": "y.*.f", quantifier: inner}, get_check)
     assert one(Env({}), subject, key) == collected(Env({"y": {"only": subject}}), None, key)
+
+
+@pytest.mark.parametrize("state", ["MA", "ma ", "CA", "TX", None, 7])
+@pytest.mark.parametrize("city", ["Boston", " boston ", "Quincy", "BOSTON", None, ["Boston"]])
+def test_default_packs_cached_per_state_are_each_packs_own_answer(state: Any, city: Any) -> None:
+    registry = load_registry()
+    engine = Engine(registry)
+    engine.default_packs(state, "Somewhere")  # a cached answer for the state must not leak
+    want = tuple(p.id for p in registry.packs.values() if p.default_for(state, city))
+    assert engine.default_packs(state, city) == want
