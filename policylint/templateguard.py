@@ -11,8 +11,7 @@ from jinja2.filters import (do_batch, do_center, do_indent, do_join, do_replace,
 from jinja2.sandbox import SandboxedEnvironment, SecurityError
 
 # The bounds live with the compiled templates' runtime, which applies them without Jinja.
-from policylint.templateruntime import MAX_ARGUMENT, MAX_INT_BITS, MAX_OUTPUT
-from policylint.templateruntime import PERCENT_WIDTH as _PERCENT_WIDTH
+from policylint.templateruntime import MAX_ARGUMENT, MAX_INT_BITS, MAX_OUTPUT, percent_ok
 from policylint.templateruntime import UNBOUNDED_METHODS as _UNBOUNDED_METHODS
 
 _LOADS = (nodes.Include, nodes.Import, nodes.FromImport, nodes.Extends)
@@ -123,10 +122,8 @@ def _check_power(base: Any, exponent: Any) -> None:
 
 
 def _check_percent(spec: str) -> None:
-    for match in _PERCENT_WIDTH.finditer(spec):
-        for group in match.groups():
-            if group == "*" or (group and int(group) > MAX_ARGUMENT):
-                raise SecurityError("a `%` width or precision over the limit")
+    if not percent_ok(spec):
+        raise SecurityError("a `%` width or precision over the limit")
 
 
 def _bound(name: str, value: Any) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from collections import abc
-from numbers import Number
 from types import BuiltinMethodType
 from typing import Any, Callable, Iterator
 
@@ -22,8 +21,8 @@ MAX_INT_BITS = 100_000
 #: than by the data; message templates use the bounded filters instead.
 UNBOUNDED_METHODS = frozenset({"center", "ljust", "rjust", "zfill", "expandtabs", "format",
                                "format_map", "replace", "join"})
-#: A ``%`` conversion with a width or precision (``%0999999999d``).
-PERCENT_WIDTH = re.compile(r"%(?:\([^)]*\))?[-#0 +]*(\*|\d+)?(?:\.(\*|\d+))?")
+#: A ``%`` conversion with a width or precision (``%0999999999d``); compiled on first use.
+PERCENT_WIDTH = r"%(?:\([^)]*\))?[-#0 +]*(\*|\d+)?(?:\.(\*|\d+))?"
 
 
 class UseJinja(Exception):
@@ -32,7 +31,7 @@ class UseJinja(Exception):
 
 def percent_ok(spec: str) -> bool:
     """Whether a ``%`` format asks for no width or precision over :data:`MAX_ARGUMENT`."""
-    for match in PERCENT_WIDTH.finditer(spec):
+    for match in re.finditer(PERCENT_WIDTH, spec):
         for group in match.groups():
             if group == "*" or (group and int(group) > MAX_ARGUMENT):
                 return False
@@ -434,6 +433,8 @@ def t_string(value: Any) -> bool:
 
 
 def t_number(value: Any) -> bool:
+    from numbers import Number  # rarely used: not imported on every run
+
     return isinstance(value, Number)
 
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import marshal
 import os
 from types import CodeType
 from typing import Any, Callable
 
+from policylint.hashing import blake2b
 from policylint.templateruntime import COMPILER_VERSION, namespace
 
 Render = Callable[[dict[str, Any]], str]
@@ -40,7 +40,7 @@ def load(kind: str, source: str) -> Render | None:
 
 def key(kind: str, source: str) -> str:
     """The entry's name: everything the compiled code depends on, hashed."""
-    h = hashlib.sha256(f"{kind}\0{COMPILER_VERSION}\0".encode())
+    h = blake2b(f"{kind}\0{COMPILER_VERSION}\0".encode(), digest_size=32)
     h.update(importlib.util.MAGIC_NUMBER)
     h.update(source.encode("utf-8", "surrogatepass"))
     return h.hexdigest()
@@ -82,7 +82,7 @@ def _read(path: str, name: str) -> tuple[bool, CodeType | None]:
         return False, None
     body = data[len(header):]
     digest, body = body[:32], body[32:]
-    if hashlib.blake2b(body, digest_size=32).digest() != digest:
+    if blake2b(body, digest_size=32).digest() != digest:
         return False, None  # torn or damaged: compile again
     if body == _NOT_COMPILABLE:
         return True, None
@@ -97,7 +97,7 @@ def _write(path: str, name: str, code: CodeType | None) -> None:
     import tempfile
 
     body = _NOT_COMPILABLE if code is None else marshal.dumps(code)
-    data = _FORMAT + name.encode() + b"\n" + hashlib.blake2b(body, digest_size=32).digest() + body
+    data = _FORMAT + name.encode() + b"\n" + blake2b(body, digest_size=32).digest() + body
     try:
         os.makedirs(os.path.dirname(path), exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".tmp-")
