@@ -284,16 +284,16 @@ class Engine:
                         continue
                     if fail(env, subject, key):
                         outcome = "fail"
-                        finding = self._finding(doc, step.planned, pointer, subject, key, env.args)
+                        place = step.compiled.at_pointer(pointer)
                         # One finding per (rule, place): subjects whose `at` is the same absolute
-                        # pointer report once.
+                        # pointer report once (and the repeats are not even built).
                         if reported is None:
-                            reported = {finding.path}
-                        elif finding.path in reported:
+                            reported = {place}
+                        elif place in reported:
                             continue
                         else:
-                            reported.add(finding.path)
-                        findings.append(finding)
+                            reported.add(place)
+                        findings.append(self._finding(doc, step.planned, place, subject, key, env.args))
                     elif outcome == "not_applicable":
                         outcome = "pass"
             except deadline.Expired as exc:
@@ -308,17 +308,19 @@ class Engine:
         findings.sort(key=lambda f: (f.line, f.column, f.rule, f.path))
         return Evaluation(findings, outcomes)
 
-    def _finding(self, doc: Any, planned: PlannedRule, base: str, subject: Any, key: Any,
+    def _finding(self, doc: Any, planned: PlannedRule, pointer: str, subject: Any, key: Any,
                  args: dict[str, Any]) -> Finding:
+        """The finding of ``planned`` at ``pointer`` (the subject's, moved by the rule's `at`)."""
         compiled = planned.compiled
         rule = compiled.rule
-        pointer = compiled.at_pointer(base)
         span = doc.span(pointer)
         data = doc.data if isinstance(doc.data, dict) else {}
         agency = data.get("agency")
+        if not isinstance(agency, dict):
+            agency = None
         value = subject.get("value") if isinstance(subject, dict) else subject
         context = {
-            "agency": agency if isinstance(agency, dict) else {},
+            "agency": agency if agency is not None else {},
             "doc": data,
             "subject": subject,
             "key": key,
@@ -326,22 +328,43 @@ class Engine:
             "value": value,
             "args": dict(args),
             "rule": {"id": rule.id, "title": rule.title},
-            "standard": planned.standard or (agency.get("state") if isinstance(agency, dict) else None),
+            "standard": planned.standard or (agency.get("state") if agency is not None else None),
         }
-        from policylint.templating import render_message
-
-        message = render_message(compiled.template, context, rule.title)
-        stamped = dict(args)
-        if value is not None and not isinstance(value, (dict, list)):
-            stamped.setdefault("value", value)
+        message = _render_message()(compiled.template, context, rule.title)
         return Finding(
             file=doc.file, rule=rule.id, severity=planned.severity,  # type: ignore[arg-type]
             message=message, path=pointer, line=span.line, column=span.column,
             end_line=span.end_line, end_column=span.end_column,
-            args=tuple((k, _frozen(v)) for k, v in sorted(stamped.items())),
+            args=_stamped_args(args, value),
             packs=planned.packs, citation=planned.citation, url=planned.url,
             snippet=_snippet(doc, span),
         )
+
+
+def _render_message() -> Callable[[Any, dict[str, Any], str], str]:
+    """``templating.render_message``, imported when the first finding is rendered (a run
+    answered from the results cache renders nothing)."""
+    global _RENDER
+    if _RENDER is None:
+        from policylint.templating import render_message
+
+        _RENDER = render_message
+    return _RENDER
+
+
+_RENDER: Callable[[Any, dict[str, Any], str], str] | None = None
+
+
+def _stamped_args(args: dict[str, Any], value: Any) -> tuple[tuple[str, Any], ...]:
+    """A finding's arguments, sorted and frozen: the check's, plus ``value`` when the
+    subject's value is a plain value the check did not name itself."""
+    if value is not None and not isinstance(value, (dict, list)) and "value" not in args:
+        stamped = {**args, "value": value}
+    elif not args:
+        return ()
+    else:
+        stamped = args
+    return tuple((k, _frozen(v)) for k, v in sorted(stamped.items()))
 
 
 def _instrument_unknown(data: Any) -> bool:
