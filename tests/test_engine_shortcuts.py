@@ -268,3 +268,27 @@ def test_default_packs_cached_per_state_are_each_packs_own_answer(state: Any, ci
     engine.default_packs(state, "Somewhere")  # a cached answer for the state must not leak
     want = tuple(p.id for p in registry.packs.values() if p.default_for(state, city))
     assert engine.default_packs(state, city) == want
+
+
+@given(st.lists(st.one_of(st.sampled_from(["8 U.S.C.", "§", "§§", " ", "  ", "\u00a0", "\u2011", "\u2013",
+                                           "\t", "\n", "\u2003", "\x1c", "1373", "-"]), st.text(max_size=3)),
+                max_size=10))
+def test_citation_text_with_nothing_to_fold_is_returned_as_it_is(pieces: list[str]) -> None:
+    from policylint.checks.citations import _normalise
+
+    text = "".join(pieces)
+    folded = text.replace("\u00a0", " ").replace("\u2011", "-").replace("\u2013", "-")
+    folded = re.sub(r"\s+", " ", re.sub(r"§+", "§", folded))
+    assert _normalise(text) == folded
+
+
+def test_provisions_coded_in_other_sections_are_compared() -> None:
+    from policylint.checks.drafting import other_sections_conflict
+
+    subject = {"value": "prohibited", "section": "4", "other_sections": [
+        {"value": "allowed", "section": "9"}, {"value": "silent"}, {"value": "prohibited"}]}
+    assert other_sections_conflict(Env({}), subject, {}) == {
+        "conflicts": ["`allowed` (section 9)"], "section": "4"}
+    assert other_sections_conflict(Env({}), {**subject, "value": "silent"}, {}) is None
+    assert other_sections_conflict(Env({}), {"value": "allowed"}, {}) is None
+    assert other_sections_conflict(Env({}), None, {}) is None

@@ -90,6 +90,11 @@ def _clean_section(text: str) -> str:
 def _normalise(text: str) -> str:
     """Fold the spellings real documents use: non-breaking spaces, dashes, doubled §, runs of
     white space."""
+    if text.isprintable() and "  " not in text and "§§" not in text \
+            and "\u2011" not in text and "\u2013" not in text:
+        # Nothing to fold (most citations): printable text holds no white space other
+        # than the plain space (no tab, newline or non-breaking space), and no two meet.
+        return text
     text = text.replace("\u00a0", " ").replace("\u2011", "-").replace("\u2013", "-")
     text = re.sub(r"§+", "§", text)  # §§ is only the plural; one § keeps the patterns linear
     return re.sub(r"\s+", " ", text)

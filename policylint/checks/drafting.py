@@ -126,9 +126,11 @@ units_missing.validate_args = _validate_units  # type: ignore[attr-defined]
 def other_sections_conflict(ctx: Any, subject: Any, args: dict[str, Any]) -> dict[str, Any] | None:
     """Another section codes the provision ``subject`` with a different value."""
     subject = _mapping(subject)
-    value = subject.get("value")
     others = subject.get("other_sections")
-    if not isinstance(value, str) or value == SILENT or not isinstance(others, list):
+    if not isinstance(others, list):  # most provisions: the rule runs on every one of them
+        return None
+    value = subject.get("value")
+    if not isinstance(value, str) or value == SILENT:
         return None
     conflicts = []
     for other in others:
