@@ -119,13 +119,13 @@ def _example_contexts() -> tuple[tuple[str, dict[str, Any]], ...]:
     from policylint.validate import validate
 
     seen: list[tuple[str, dict[str, Any]]] = []
-    original = templating.render_message
+    original = templating.MessageTemplate.render
 
-    def hook(template: Any, context: dict[str, Any], fallback: str) -> str:
-        seen.append((template.text, copy.deepcopy(context)))
-        return original(template, context, fallback)
+    def hook(self: Any, context: dict[str, Any]) -> str:
+        seen.append((self.text, copy.deepcopy(context)))
+        return original(self, context)
 
-    templating.render_message = hook
+    templating.MessageTemplate.render = hook  # type: ignore[method-assign]
     try:
         registry = load_registry()
         for path in sorted((ROOT / "examples").glob("**/*.yaml")):
@@ -143,7 +143,7 @@ def _example_contexts() -> tuple[tuple[str, dict[str, Any]], ...]:
                 for index in range(len(compiled.rule.examples.get(kind) or ())):
                     run_example(compiled, kind, index)
     finally:
-        templating.render_message = original
+        templating.MessageTemplate.render = original  # type: ignore[method-assign]
     return tuple(seen)
 
 
