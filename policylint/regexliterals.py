@@ -69,17 +69,26 @@ def _sequence(items: list[tuple[Any, Any]]) -> Literals:
         if op is _c.LITERAL:
             run.append(chr(arg))
             continue
-        if run:
-            candidates.append(frozenset(("".join(run),)))
-            run = []
+        _add_run(candidates, run)
+        run = []
         inner = _item(op, arg)
         if inner:
             candidates.append(inner)
-    if run:
-        candidates.append(frozenset(("".join(run),)))
+    _add_run(candidates, run)
     if not candidates:
         return None
     return max(candidates, key=lambda lits: min(len(s) for s in lits))
+
+
+def _add_run(candidates: list[frozenset[str]], run: list[str]) -> None:
+    """Add a run of literal characters as a candidate, without its outer white space.
+
+    Any part of a required literal is required too; white space is in nearly every text,
+    so a literal that ends in a space is slower to look for (and a lone space says nothing).
+    """
+    word = "".join(run).strip()
+    if word:
+        candidates.append(frozenset((word,)))
 
 
 def _item(op: Any, arg: Any) -> Literals:

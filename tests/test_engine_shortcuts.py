@@ -69,7 +69,10 @@ def _documents(n: int = 120) -> list[Any]:
     ("bail|bond|recogni[sz]ance", {"bail", "bond", "recogni"}),
     # the longest shortest literal wins: the alternation, not "by"
     (r"\b(required|mandated|compelled)\s+by\s+law", {"required", "mandated", "compelled"}),
-    (r"\bany (other )?(information|data)\b", {"any "}),          # an optional group proves nothing
+    (r"\bany (other )?(information|data)\b", {"information", "data"}),  # optional: proves nothing
+    (r"nothing (in|herein)", {"nothing"}),                        # outer spaces are dropped
+    (r"\b[ut] (or|and) [ut]\b", {"or", "and"}),
+    (r"x |[ut] [ut]", None),                                      # a lone space proves nothing
     (r"x{0,3}abc", {"abc"}),
     (r"(?:abc){1,3}", {"abc"}),
     (r"(?>abc)d", {"abc"}),
