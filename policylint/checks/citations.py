@@ -80,11 +80,18 @@ class Cite:
 
 
 def _code_of(text: str) -> str:
-    return "cfr" if re.fullmatch(_CFR, text.strip(), re.IGNORECASE) else "usc"
+    return "cfr" if _helpers()[0].fullmatch(text.strip()) else "usc"
 
 
 def _clean_section(text: str) -> str:
-    return re.sub(r"\s+", "", text)
+    return _helpers()[1].sub("", text)
+
+
+@lru_cache(maxsize=None)
+def _helpers() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """The patterns that read a match's parts, compiled once (not looked up in re's cache
+    for every citation)."""
+    return re.compile(_CFR, re.IGNORECASE), re.compile(r"\s+")
 
 
 def _normalise(text: str) -> str:
