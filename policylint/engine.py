@@ -237,8 +237,7 @@ class Engine:
             # Nobody knows what the policy says (a survey without an answer): every rule is
             # not applicable, rather than reading the unknown as silence.
             return Evaluation([], {p.compiled.rule.id: "not_applicable" for p in plan.rules})
-        from policylint.conditions import Env
-        from policylint.paths import MISSING
+        from policylint.conditions import MISSING, Env
 
         root = doc.data
         env = Env(root, doc)
