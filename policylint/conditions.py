@@ -281,6 +281,11 @@ def _field_leaf(name: str, op: str, arg: Any, test: Callable[[Env, Any], bool],
         def field_equals(env: Env, s: Any, k: Any) -> bool:
             return type(s) is dict and s.get(name, MISSING) == arg
         return field_equals
+    if op == "equals" and type(arg) is bool:
+        # `true` equals only `true` (not 1): the same object, as _same has it.
+        def field_is(env: Env, s: Any, k: Any) -> bool:
+            return type(s) is dict and s.get(name) is arg
+        return field_is
     if op in ("in", "not_in") and isinstance(arg, list) and arg and all(type(a) is str for a in arg):
         words = frozenset(arg)
         if op == "in":
