@@ -26,7 +26,10 @@ def split(pointer: str) -> list[str]:
     """The unescaped reference tokens of a JSON Pointer ("" is the whole document)."""
     if not pointer:
         return []
-    return [unescape_token(t) for t in pointer.lstrip("/").split("/")]
+    tokens = pointer.lstrip("/").split("/")
+    if "~" not in pointer:
+        return tokens  # nothing escaped (nearly every pointer)
+    return [unescape_token(t) for t in tokens]
 
 
 def resolve(data: Any, pointer: str) -> Any:
@@ -136,14 +139,17 @@ class Document:
         return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _mapping_pairs(node: Any) -> Iterator[tuple[Any, Any]]:
+def _mapping_pairs(node: Any) -> list[tuple[Any, Any]]:
     """Key/value node pairs of a mapping, looking through ``<<`` merge keys."""
     merged: list[tuple[Any, Any]] = []
+    plain = True
     for k, v in node.value:
         if k.tag == "tag:yaml.org,2002:merge":
+            plain = False
             sources = v.value if v.id == "sequence" else [v]
             for src in sources:
                 if src.id == "mapping":
                     merged.extend(_mapping_pairs(src))
-    yield from merged
-    yield from ((k, v) for k, v in node.value if k.tag != "tag:yaml.org,2002:merge")
+    if plain:
+        return node.value  # no merge key (nearly every mapping): its own pairs, as they are
+    return merged + [(k, v) for k, v in node.value if k.tag != "tag:yaml.org,2002:merge"]
