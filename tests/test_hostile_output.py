@@ -7,9 +7,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from policylint.finding import Finding
 from policylint.formats import RenderContext, format_module
-from policylint.formats.templates import terminal_safe
+from policylint.formats.templates import _LOG, _escape, terminal_safe
 from policylint.runner import FileResult, Summary, display_name
 
 POLICY = b"policylint: 1\nagency: {name: A, kind: municipal_police, state: MA}\n"
@@ -38,6 +41,12 @@ def test_values_lose_line_breaks_and_control_sequences_but_keep_their_text() -> 
     assert terminal_safe("::error::x") == "\\x3a:error::x"
     assert terminal_safe("a\n::b\r\x1b[31m\x9b") == "a\\x0a::b\\x0d\\x1b[31m\\x9b"
     assert terminal_safe("8 U.S.C. § 1357(g)\tok") == "8 U.S.C. § 1357(g)\tok"
+
+
+@given(st.text(alphabet=st.sampled_from(" :\t\n\r\x1b\x85\x9b\u00a0\u2028\u3000ab§–"), max_size=12)
+       | st.text(max_size=12))
+def test_the_printable_shortcut_gives_the_same_text_as_the_full_escape(value: str) -> None:
+    assert terminal_safe(value) == _LOG.sub(_escape, value)
 
 
 def test_github_annotations_carry_no_terminal_escapes() -> None:

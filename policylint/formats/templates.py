@@ -38,6 +38,10 @@ def terminal_safe(value: Any) -> Any:
     if isinstance(value, Styled):
         return value
     if isinstance(value, str):
+        # Nearly every value is printable text (no control or separator characters, so
+        # the only whitespace is a plain space): then only a leading `::` needs the regex.
+        if value.isprintable() and not value.lstrip(" ").startswith("::"):
+            return value
         return _LOG.sub(_escape, value)
     return "" if value is None else value
 
