@@ -110,3 +110,16 @@ def test_without_fork_the_workers_build_their_own_checker(files, monkeypatch):
     alone = list(check_paths(few, CheckOptions(jobs=1)))
     spawned = list(check_paths(few, CheckOptions(jobs=2)))
     assert snapshot(spawned) == snapshot(alone)
+
+
+def test_a_finding_survives_the_trip_to_the_parent_whole():
+    import pickle
+
+    from policylint.finding import Finding
+
+    f = Finding(file="a.yaml", rule="r", severity="warning", message="m", path="/x", line=3,
+                column=4, end_line=3, end_column=9, args=(("value", "v"),), packs=("p",),
+                citation="c", url="u", snippet="s", suppressed="why", baseline="unchanged",
+                input_error=True, meta=(("k", 1),))
+    back = pickle.loads(pickle.dumps(f, pickle.HIGHEST_PROTOCOL))
+    assert back == f and back.meta == f.meta  # meta takes no part in equality: checked apart
