@@ -487,12 +487,14 @@ def _lower_search(pattern: str, rx: re.Pattern[str] | None = None) -> Callable[[
     starting a search.  Without ``rx`` (a trusted rule text), the pattern is compiled and
     its literals found on first use.
     """
-    built: list[Any] = [] if rx is None else [rx, _words(pattern)]
+    # [literals, compiled pattern]: each filled on first need; a pattern whose words no
+    # text has contained yet is never compiled (most of a one-file run's patterns).
+    built: list[Any] = [None, rx]
 
     def search(env: Env, text: str) -> bool:
-        if not built:
-            built.extend((re.compile(pattern), _words(pattern)))
-        rx, words = built
+        words = built[0]
+        if words is None:
+            words = built[0] = _words(pattern)
         cache = env._lower  # the lower-cased text, shared by every pattern (Env.lower)
         lowered = cache.get(id(text))
         if lowered is None:
@@ -503,7 +505,10 @@ def _lower_search(pattern: str, rx: re.Pattern[str] | None = None) -> Callable[[
                     break
             else:
                 return False
-        return rx.search(lowered) is not None
+        compiled = built[1]
+        if compiled is None:
+            compiled = built[1] = re.compile(pattern)
+        return compiled.search(lowered) is not None
 
     return search
 

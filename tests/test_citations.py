@@ -144,3 +144,21 @@ def test_hostile_citation_text_is_read_in_linear_time(text: str) -> None:
     c.foreign_jurisdiction(cite, "MA")
     c.lunn_scope({"cite": text, "quote": text}, {})
     assert time.perf_counter() - start < 3.0
+
+
+def test_every_table_pattern_compiles_and_the_joined_searches_agree_with_them() -> None:
+    t = c.table()
+    groups = {
+        "any_superseded": [p for patterns, _ in t.superseded for p in patterns],
+        "any_case": [v["pattern"] for case in t.cases for v in case["variants"]]
+                    + [case["caption"] for case in t.cases],
+        "any_jurisdiction": [p for _, patterns in t.jurisdictions.values() for p in patterns],
+    }
+    samples = ["8 U.S.C. 1373", "Lunn v. Commonwealth, 477 Mass. 517", "Executive Order 13768",
+               "Form I-247D", "Cal. Gov. Code § 7284.6", "nothing to see", "5 ILCS 805/15"]
+    for name, patterns in groups.items():
+        joined = getattr(t, name)
+        assert joined is not None, f"{name}: the table's patterns no longer join"
+        for text in samples:
+            one = any(p.search(text) for p in patterns)  # compiles each pattern
+            assert bool(joined.search(text)) == one, (name, text)

@@ -154,9 +154,9 @@ class Table:
     usc_to_ina: dict[str, str]
     nonexistent: list[tuple[Cite, dict[str, Any]]]
     usc_decimal_means_cfr: bool
-    superseded: list[tuple[list[re.Pattern[str]], dict[str, Any]]]
+    superseded: list[tuple[list[_LazyPattern], dict[str, Any]]]
     cases: list[dict[str, Any]]
-    jurisdictions: dict[str, tuple[str, list[re.Pattern[str]]]]
+    jurisdictions: dict[str, tuple[str, list[_LazyPattern]]]
     #: One search each for "does the text name any superseded instrument / any case /
     #: any state's law at all": most citations name none, and one search costs a fraction
     #: of trying every pattern in turn.  ``None``: no such shortcut (try them all).
@@ -170,7 +170,7 @@ def table() -> Table:
     text = shipped.read_text("rules", "citations.yaml")
     # The C parser: the pure-Python one took 30 ms here, a third of a one-file run.
     data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    rx = lambda p: re.compile(p, re.IGNORECASE)  # noqa: E731
+    rx = _LazyPattern
     nonexistent = []
     for entry in data.get("nonexistent", []):
         key = entry["cite"]
@@ -197,22 +197,43 @@ def table() -> Table:
     )
 
 
-def _any_of(patterns: list[re.Pattern[str]]) -> re.Pattern[str] | None:
+#: A pattern that sets its own flags (Python 3.10 would apply them to the whole join).
+_INLINE_FLAGS = re.compile(r"\(\?[aiLmsux]+\)")
+
+
+class _LazyPattern:
+    """A case-insensitive table pattern, compiled on its first search.
+
+    The joined searches below answer "no" for most citations, so most of the table's
+    patterns are never needed; compiling all 32 cost a one-file run ~2 ms.
+    """
+
+    __slots__ = ("pattern", "_compiled")
+
+    def __init__(self, pattern: str) -> None:
+        self.pattern = pattern
+        self._compiled: re.Pattern[str] | None = None
+
+    def search(self, text: str) -> re.Match[str] | None:
+        if self._compiled is None:
+            self._compiled = re.compile(self.pattern, re.IGNORECASE)
+        return self._compiled.search(text)
+
+
+def _any_of(patterns: list[_LazyPattern]) -> re.Pattern[str] | None:
     """One case-insensitive pattern that finds a match exactly where one of ``patterns`` does.
 
     ``None`` when they cannot be joined safely: a capturing group could be referred to by
-    its number, which joining would shift, and a pattern may not compile inside another
-    (flags that must come first)."""
-    if not patterns or any(p.groups for p in patterns) or any(p.flags & ~_JOINABLE for p in patterns):
+    its number, which joining would shift (the joined pattern then has groups), and a
+    pattern with flags of its own does not compile inside another.  A pattern that does
+    not compile at all fails here too, and again, with its own error, when it is tried."""
+    if not patterns or any(_INLINE_FLAGS.match(p.pattern) for p in patterns):
         return None
     try:
-        return re.compile("|".join(f"(?:{p.pattern})" for p in patterns), re.IGNORECASE)
+        joined = re.compile("|".join(f"(?:{p.pattern})" for p in patterns), re.IGNORECASE)
     except re.error:
         return None
-
-
-#: The flags every table pattern is compiled with (the joined pattern has the same).
-_JOINABLE = re.IGNORECASE | re.UNICODE
+    return None if joined.groups else joined
 
 
 # -- what the checks look at -------------------------------------------------------------
