@@ -9,8 +9,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-import yaml
-
 from policylint import shipped
 from policylint.checks import register
 from policylint.conditions import as_date
@@ -167,9 +165,13 @@ class Table:
 
 @lru_cache(maxsize=1)
 def table() -> Table:
-    text = shipped.read_text("rules", "citations.yaml")
-    # The C parser: the pure-Python one took 30 ms here, a third of a one-file run.
-    data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    from policylint.loader import load_text
+
+    # The documents' own loader: a third of the time of yaml.load's constructor.
+    loaded = load_text(shipped.read_text("rules", "citations.yaml"), "policylint/rules/citations.yaml")
+    if loaded.document is None or loaded.findings:
+        raise ValueError(f"policylint/rules/citations.yaml: {[f.message for f in loaded.findings]}")
+    data = loaded.document.data
     rx = _LazyPattern
     nonexistent = []
     for entry in data.get("nonexistent", []):
