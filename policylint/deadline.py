@@ -26,6 +26,7 @@ class Expired(BaseException):
 class _State:
     armed = False          # our timer is running and its signal must raise
     seconds = 0.0          # the budget of the enclosing ``budget()`` block, 0 when none
+    owner: int | None = None  # the thread that installed the handler for a whole run
 
 
 _state = _State()
@@ -52,6 +53,20 @@ def budget(seconds: float | None) -> Iterator[bool]:
     when ``seconds`` is falsy.  Hostile rule constructs are refused when packs load
     (:mod:`policylint.regexguard`, :mod:`policylint.templateguard`); this is the backstop.
     """
+    if _state.owner is not None and _state.owner == threading.get_ident():
+        # Inside installed(): the handler is in place; arm and disarm the timer only.
+        if not seconds or seconds <= 0 or _state.seconds:
+            yield False
+            return
+        _state.seconds = seconds
+        try:
+            restart()
+            yield True
+        finally:
+            _state.armed = False
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            _state.seconds = 0.0
+        return
     if not seconds or seconds <= 0 or _state.seconds or not _usable() \
             or signal.getitimer(signal.ITIMER_REAL)[0] > 0:
         yield False
@@ -73,3 +88,30 @@ def restart() -> None:
     if _state.seconds:
         _state.armed = True
         signal.setitimer(signal.ITIMER_REAL, _state.seconds)
+
+
+@contextmanager
+def installed() -> Iterator[bool]:
+    """Keep the alarm handler in place for a whole run of budgets (yields whether it is).
+
+    Installing and restoring it around every document cost ~12 µs a document, 1.5% of
+    checking one.  Outside the main thread, without SIGALRM or while another timer of the
+    process runs, nothing is installed and each budget decides for itself as before.
+    """
+    previous = install()
+    try:
+        yield previous is not None
+    finally:
+        if previous is not None:
+            _state.owner = None
+            signal.signal(signal.SIGALRM, previous)
+
+
+def install() -> Any:
+    """Install the handler until the process ends or it is restored; return the one it
+    replaced, or ``None`` when nothing was installed (see :func:`installed`)."""
+    if _state.owner is not None or not _usable() or signal.getitimer(signal.ITIMER_REAL)[0] > 0:
+        return None
+    previous = signal.signal(signal.SIGALRM, _on_alarm)
+    _state.owner = threading.get_ident()
+    return previous if previous is not None else signal.SIG_DFL

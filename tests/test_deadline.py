@@ -1,0 +1,57 @@
+"""The per-document time budget: stops a slow block, with or without a run-long handler."""
+
+from __future__ import annotations
+
+import signal
+import time
+
+import pytest
+
+from policylint import deadline
+
+pytestmark = pytest.mark.skipif(not hasattr(signal, "setitimer"), reason="needs SIGALRM")
+
+
+def _spin(seconds: float) -> None:
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        pass
+
+
+@pytest.mark.parametrize("run_long", [False, True])
+def test_a_slow_block_is_stopped_and_a_quick_one_is_not(run_long: bool) -> None:
+    before = signal.getsignal(signal.SIGALRM)
+    with deadline.installed() if run_long else _nothing():
+        with deadline.budget(0.05) as enforced:
+            assert enforced
+            _spin(0.001)
+        with pytest.raises(deadline.Expired):
+            with deadline.budget(0.05):
+                _spin(2)
+        _spin(0.1)  # no stray alarm after a budget ends
+    assert signal.getsignal(signal.SIGALRM) is before
+    assert signal.getitimer(signal.ITIMER_REAL)[0] == 0
+
+
+def test_installed_leaves_a_running_timer_of_someone_else_alone() -> None:
+    fired = []
+    previous = signal.signal(signal.SIGALRM, lambda *a: fired.append(1))
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 0.2)
+        with deadline.installed() as ours:
+            assert not ours
+            with deadline.budget(0.05) as enforced:
+                assert not enforced
+        _spin(0.3)
+        assert fired == [1]
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+class _nothing:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None
