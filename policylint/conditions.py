@@ -6,7 +6,6 @@ import datetime as _dt
 import re
 from typing import Any, Callable, Iterable
 
-from policylint import regexguard
 from policylint.paths import MISSING, Path, PathError, compile_path
 from policylint.regexliterals import required_literals
 
@@ -539,6 +538,8 @@ def _regex(pattern: Any, pointer: str) -> Callable[[Env, str], bool]:
         raise ConditionError("`matches` takes a regular expression", pointer)
     if _TRUSTED:
         return _lazy_regex(pattern)
+    from policylint import regexguard  # only for texts not validated before
+
     unsafe = regexguard.problem(pattern)  # packs may come from third parties
     if unsafe is not None:
         raise ConditionError(f"unsafe regular expression: {unsafe}", pointer)
