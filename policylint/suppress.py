@@ -194,6 +194,8 @@ class _Collector:
 
     def comments(self) -> None:
         found = list(directives(self.doc))
+        if not found:
+            return
         lines = self.doc.text.splitlines()
         # An own-line `disable` closed by a later `enable` of the same rule is a block.
         block_end: dict[tuple[int, str], int] = {}
