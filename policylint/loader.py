@@ -548,6 +548,20 @@ def _too_large(file: str, size: int, limits: Limits) -> Finding:
         "(raise it with --max-file-size if it is genuine)")
 
 
+def read_capped(fh: Any, size: int, limit: int) -> bytes:
+    """The bytes of an open file whose size is said to be ``size``, at most ``limit + 1``.
+
+    Reading ``limit + 1`` bytes outright allocates the whole limit (2 MiB) for every 9 KB
+    document: 28 µs against 8.  A file that grew since its size was taken is read on, up to
+    the same cap, so the caller still sees it is too large.
+    """
+    want = min(size, limit) + 1
+    raw = fh.read(want)
+    if len(raw) == want and want <= limit:  # larger than it said: read on to the cap
+        raw += fh.read(limit + 1 - want)
+    return raw
+
+
 def load_path(path: str, limits: Limits = DEFAULT_LIMITS, display: str | None = None) -> LoadResult:
     """Read and parse the file at ``path``; never raises for a bad file."""
     file = display or path
@@ -556,8 +570,8 @@ def load_path(path: str, limits: Limits = DEFAULT_LIMITS, display: str | None = 
             size = os.fstat(fh.fileno()).st_size
             if size > limits.max_file_size:
                 return LoadResult(None, [_too_large(file, size, limits)])
-            # Read one byte past the limit: files that grow or lie about their size still stop.
-            raw = fh.read(limits.max_file_size + 1)
+            # One byte past the limit at most: files that grow or lie about their size still stop.
+            raw = read_capped(fh, size, limits.max_file_size)
     except FileNotFoundError:
         return LoadResult(None, [_input_error(file, "input-unreadable", "no such file")])
     except IsADirectoryError:

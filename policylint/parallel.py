@@ -85,10 +85,13 @@ def _read(path: str, limit: int) -> bytes | None:
     try:
         if not stat.S_ISREG(os.stat(path).st_mode):  # before opening: opening a FIFO waits
             return None
+        from policylint.loader import read_capped
+
         with open(path, "rb") as fh:
-            if os.fstat(fh.fileno()).st_size > limit:
+            size = os.fstat(fh.fileno()).st_size
+            if size > limit:
                 return None
-            raw = fh.read(limit + 1)
+            raw = read_capped(fh, size, limit)
     except OSError:
         return None
     return raw if len(raw) <= limit else None

@@ -187,3 +187,14 @@ def test_the_fast_tag_resolver_answers_as_pyyaml_does():
 
     assert list(tags(_COMPOSER(text).get_single_node())) == list(tags(_Loader(text).get_single_node()))
     assert list(tags(_COMPOSER(text).get_single_node())) == list(tags(yaml.compose(text, Loader=yaml.SafeLoader)))
+
+
+def test_a_file_read_up_to_the_cap_whatever_size_it_claims(tmp_path) -> None:
+    from policylint.loader import read_capped
+
+    path = tmp_path / "f.yaml"
+    path.write_bytes(b"x" * 100)
+    for claimed, limit, expected in ((100, 1000, 100), (10, 1000, 100), (0, 1000, 100),
+                                     (100, 50, 51), (10, 50, 51), (100, 100, 100), (99, 100, 100)):
+        with open(path, "rb") as fh:
+            assert len(read_capped(fh, claimed, limit)) == expected, (claimed, limit)
