@@ -53,8 +53,9 @@ def budget(seconds: float | None) -> Iterator[bool]:
     when ``seconds`` is falsy.  Hostile rule constructs are refused when packs load
     (:mod:`policylint.regexguard`, :mod:`policylint.templateguard`); this is the backstop.
     """
-    if _state.owner is not None and _state.owner == threading.get_ident():
-        # Inside installed(): the handler is in place; arm and disarm the timer only.
+    if _state.owner == threading.get_ident() and signal.getsignal(signal.SIGALRM) is _on_alarm:
+        # Inside installed(), with the handler still in place (a suspended run may have
+        # been abandoned and the handler replaced since): arm and disarm the timer only.
         if not seconds or seconds <= 0 or _state.seconds:
             yield False
             return

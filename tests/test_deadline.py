@@ -55,3 +55,16 @@ class _nothing:
 
     def __exit__(self, *exc: object) -> None:
         return None
+
+
+def test_a_handler_replaced_during_a_run_does_not_swallow_the_budget() -> None:
+    run = deadline.installed()
+    run.__enter__()  # like a run suspended mid-way and never resumed
+    previous = signal.signal(signal.SIGALRM, signal.SIG_DFL)  # someone else's since
+    try:
+        with pytest.raises(deadline.Expired):
+            with deadline.budget(0.05):
+                _spin(2)
+    finally:
+        signal.signal(signal.SIGALRM, previous)
+        run.__exit__(None, None, None)
