@@ -32,9 +32,16 @@ class _State:
 _state = _State()
 
 
+#: Seconds between repeated alarms once the budget is spent.  The handler's exception can
+#: be swallowed: when the signal lands while Python runs a finaliser (a ``__del__``, a
+#: collected generator's ``finally``), the exception is printed as "ignored" and lost, and
+#: a single alarm would then let the slow rule run to its end.  The timer therefore keeps
+#: firing until the budget is restarted (the engine does, after stopping a rule) or ends.
+REPEAT_SECONDS = 0.1
+
+
 def _on_alarm(signum: int, frame: Any) -> None:
     if _state.armed:
-        _state.armed = False
         raise Expired(_state.seconds)
 
 
@@ -88,12 +95,15 @@ def restart() -> None:
     """Give the rest of the work a fresh budget (after a rule was stopped); no-op outside one."""
     if _state.seconds:
         _state.armed = True
-        signal.setitimer(signal.ITIMER_REAL, _state.seconds)
+        signal.setitimer(signal.ITIMER_REAL, _state.seconds, REPEAT_SECONDS)
 
 
 @contextmanager
 def installed() -> Iterator[bool]:
-    """Keep the alarm handler in place for a whole run of budgets (yields whether it is).
+    """Keep the alarm handler in place for a run of budgets (yields whether it is).
+
+    Never hold it across a ``yield``: a generator abandoned inside it restores the old
+    handler whenever it is collected, possibly in the middle of another budget.
 
     Installing and restoring it around every document cost ~12 µs a document, 1.5% of
     checking one.  Outside the main thread, without SIGALRM or while another timer of the

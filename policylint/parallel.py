@@ -19,6 +19,8 @@ POOL_THRESHOLD = 50
 CHUNK = 24
 #: Tasks in flight per worker; bounds the memory held by results waiting for their turn.
 WINDOW = 4
+#: Files checked in this process between two results handed on (see check_files).
+IN_PROCESS_BATCH = 8
 
 #: What ``check_files`` takes: a file to check (path, name to report or None), or a result
 #: decided before checking (a path that cannot be walked), passed through in its place.
@@ -112,9 +114,12 @@ def check_files(items: Iterable[Item], options: CheckOptions, cache: Any = None)
     worker = Worker(options, cache)
     try:
         if jobs <= 1 or len(head) < POOL_THRESHOLD:
-            with deadline.installed():
-                for item in chain(head, stream):
-                    yield _record(cache, *worker.run(item))
+            # The alarm handler stays installed for a few files at a time, never across a
+            # yield: a run abandoned half-way would otherwise leave it to whatever runs next.
+            for batch in _chunks(chain(head, stream), IN_PROCESS_BATCH):
+                with deadline.installed():
+                    results = [_record(cache, *worker.run(item)) for item in batch]
+                yield from results
         else:
             yield from _pooled(worker, chain(head, stream), jobs, cache)
     finally:

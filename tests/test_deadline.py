@@ -68,3 +68,23 @@ def test_a_handler_replaced_during_a_run_does_not_swallow_the_budget() -> None:
     finally:
         signal.signal(signal.SIGALRM, previous)
         run.__exit__(None, None, None)
+
+
+def test_an_expiry_swallowed_by_a_finaliser_is_raised_again() -> None:
+    # A signal that lands while a finaliser runs raises there, and Python only prints the
+    # exception ("Exception ignored in ..."); the budget must still stop the block.
+    swallowed = []
+
+    class Finaliser:
+        def __del__(self) -> None:
+            try:
+                _spin(0.3)  # the first alarm lands here
+            except deadline.Expired:
+                swallowed.append(True)  # as Python's finaliser machinery would do
+
+    start = time.monotonic()
+    with pytest.raises(deadline.Expired):
+        with deadline.budget(0.05):
+            Finaliser()  # collected at once: __del__ runs inside the budget
+            _spin(3)
+    assert swallowed and time.monotonic() - start < 1.5
