@@ -60,26 +60,19 @@ def budget(seconds: float | None) -> Iterator[bool]:
     when ``seconds`` is falsy.  Hostile rule constructs are refused when packs load
     (:mod:`policylint.regexguard`, :mod:`policylint.templateguard`); this is the backstop.
     """
-    if _state.owner == threading.get_ident() and signal.getsignal(signal.SIGALRM) is _on_alarm:
-        # Inside installed(), with the handler still in place (a suspended run may have
-        # been abandoned and the handler replaced since): arm and disarm the timer only.
-        if not seconds or seconds <= 0 or _state.seconds:
-            yield False
-            return
-        _state.seconds = seconds
-        try:
-            restart()
-            yield True
-        finally:
-            _state.armed = False
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            _state.seconds = 0.0
-        return
-    if not seconds or seconds <= 0 or _state.seconds or not _usable() \
-            or signal.getitimer(signal.ITIMER_REAL)[0] > 0:
+    if not seconds or seconds <= 0 or _state.seconds:
         yield False
         return
-    previous = signal.signal(signal.SIGALRM, _on_alarm)
+    # Inside installed(), with the handler still in place (a suspended run may have been
+    # abandoned and the handler replaced since), only the timer is armed and disarmed.
+    installed_here = not (_state.owner == threading.get_ident()
+                          and signal.getsignal(signal.SIGALRM) is _on_alarm)
+    previous: Any = None
+    if installed_here:
+        if not _usable() or signal.getitimer(signal.ITIMER_REAL)[0] > 0:
+            yield False
+            return
+        previous = signal.signal(signal.SIGALRM, _on_alarm)
     _state.seconds = seconds
     try:
         restart()
@@ -88,7 +81,8 @@ def budget(seconds: float | None) -> Iterator[bool]:
         _state.armed = False
         signal.setitimer(signal.ITIMER_REAL, 0)
         _state.seconds = 0.0
-        signal.signal(signal.SIGALRM, previous)
+        if installed_here:  # None: the handler was not set from Python; the default then
+            signal.signal(signal.SIGALRM, signal.SIG_DFL if previous is None else previous)
 
 
 def restart() -> None:
