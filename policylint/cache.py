@@ -303,6 +303,21 @@ class Cache:
                     pass
 
 
+def prune_files(folder: str, prefix: str = "", keep: str = "") -> None:
+    """Delete the files of ``folder`` starting with ``prefix`` unwritten for a month.
+
+    For entries named by what they depend on (the rule-validation stamps, compiled
+    templates): an edit of a rule or template, or an upgrade, leaves the old ones behind
+    for good.  An entry still in use is simply written again on its next use.
+    """
+    now = time.time()
+    for name in _listdir(folder):
+        if name.startswith(prefix) and name != keep:
+            path = os.path.join(folder, name)
+            if now - _mtime(path) > STALE_SECONDS and os.path.isfile(path):
+                _unlink(path)
+
+
 def _listdir(path: str) -> Iterator[str]:
     try:
         yield from os.listdir(path)

@@ -343,6 +343,10 @@ def load_registry(extra_dirs: tuple[str, ...] = ()) -> Registry:
                 fh.write("validated\n")
         except OSError:
             pass  # a read-only home is fine: the next run validates again
+        else:
+            from policylint.cache import prune_files
+
+            prune_files(os.path.dirname(stamp), "rules-", os.path.basename(stamp))
     if snapshot and record:
         _write_snapshot(snapshot, record)
     return registry

@@ -109,4 +109,7 @@ def _write(path: str, name: str, code: CodeType | None) -> None:
             os.unlink(tmp)
             raise
     except OSError:
-        pass  # a read-only or full cache folder: compile again next time
+        return  # a read-only or full cache folder: compile again next time
+    from policylint.cache import prune_files
+
+    prune_files(os.path.dirname(path), keep=name)  # only when something new was stored
