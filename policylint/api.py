@@ -321,16 +321,19 @@ def build_settings(config: Any, **cli: Any) -> CheckSettings:
         require_reason=bool(suppressions.get("require-reason", True)),
         report_unused=bool(suppressions.get("report-unused", True)),
         baseline=pick("baseline", "baseline", None),
-        jobs=cli.get("jobs"), cache_dir=_cache_dir(cli),
+        jobs=pick("jobs", "jobs", None), cache_dir=_cache_dir(cli, config.get("cache")),
     )
 
 
-def _cache_dir(cli: dict[str, Any]) -> str | None:
-    """``--no-cache``: none; ``--cache-dir``: that one; else the default (see policylint.cache)."""
+def _cache_dir(cli: dict[str, Any], configured: Any = None) -> str | None:
+    """``--no-cache``: none; ``--cache-dir``: that one; ``cache: false`` in the configuration:
+    none; else the default (see policylint.cache)."""
     if cli.get("no_cache"):
         return None
     if cli.get("cache_dir"):
         return str(cli["cache_dir"])
+    if configured is False:
+        return None
     from policylint.cache import default_dir
 
     return default_dir() or None

@@ -398,7 +398,7 @@ class RuleOverrides:
 DEFAULTS: dict[str, Any] = {
     "packs": None, "extend-packs": [], "select": [], "ignore": [], "severity": {},
     "per-path": [], "fail-on": "error", "max-warnings": None, "output": ["text"],
-    "rule-dirs": [], "exclude": [], "baseline": None,
+    "rule-dirs": [], "exclude": [], "baseline": None, "jobs": 0, "cache": True,
     "limits": {"max-file-size": 2 * 1024 * 1024, "max-nodes": 100_000, "max-depth": 64,
                "max-string": 100_000, "max-documents": 100_000, "max-rule-seconds": 1.0},
     "suppressions": {"require-reason": True, "report-unused": True},

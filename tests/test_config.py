@@ -92,6 +92,21 @@ def test_command_line_wins_over_config_and_config_over_defaults(tmp_path):
     assert build_settings(configuration.Config(), paths=("d",)).fail_on == "error"
 
 
+def test_jobs_and_the_cache_switch_come_from_the_config_unless_the_command_line_says(tmp_path):
+    (tmp_path / "policylint.yaml").write_text("jobs: 1\ncache: false\n")
+    cfg = configuration.load(str(tmp_path / "policylint.yaml"))
+    settings = build_settings(cfg, paths=("d",))
+    assert settings.jobs == 1 and settings.cache_dir is None
+    settings = build_settings(cfg, paths=("d",), jobs=0, cache_dir=str(tmp_path / "c"))
+    assert settings.jobs == 0 and settings.cache_dir == str(tmp_path / "c")
+    defaults = build_settings(configuration.Config(), paths=("d",))
+    assert defaults.jobs is None and defaults.cache_dir  # one per processor; the user cache
+    for bad in ("jobs: -1\n", "cache: 'no'\n", "cache-dir: /tmp/x\n"):
+        (tmp_path / "policylint.yaml").write_text(bad)
+        with pytest.raises(ConfigError):
+            configuration.load(str(tmp_path / "policylint.yaml"))
+
+
 def test_severity_and_per_path_overrides_apply(tmp_path):
     (tmp_path / "policylint.yaml").write_text(
         "severity: {detainer-hold-prohibited: info}\n"
