@@ -246,8 +246,7 @@ def _compile_leaf(data: dict[str, Any], pointer: str) -> Condition:
         raise ConditionError(
             f"a `{source}` predicate needs exactly one of: {', '.join(OPERATORS)}", pointer)
     op = ops[0]
-    search = _regex(data[op], f"{pointer}/{op}") if op == "matches" else None
-    test = _matches(search) if search is not None else _operator(op, data[op], f"{pointer}/{op}")
+    test = _operator(op, data[op], f"{pointer}/{op}")
     if source == "topic":
         if not isinstance(data["topic"], str) or not data["topic"]:
             raise ConditionError("`topic` takes a topic name", pointer + "/topic")
@@ -255,7 +254,7 @@ def _compile_leaf(data: dict[str, Any], pointer: str) -> Condition:
         return _fused(op, data[op], one) or (lambda env, s, k: test(env, one(env, s, k)))
     path = _path(data["path"], pointer + "/path")
     if path.start == "subject" and len(path.steps) == 1 and path.steps[0][0] == "key":
-        return _field_leaf(path.steps[0][1], op, data[op], test, search)
+        return _field_leaf(path.steps[0][1], op, data[op], test)
     if not path.wildcard:
         get = path.getter()
 
@@ -270,8 +269,7 @@ def _compile_leaf(data: dict[str, Any], pointer: str) -> Condition:
     return lambda env, s, k: any(test(env, v) for v in read(env, s, k))
 
 
-def _field_leaf(name: str, op: str, arg: Any, test: Callable[[Env, Any], bool],
-                search: Callable[[Env, str], bool] | None) -> Condition:
+def _field_leaf(name: str, op: str, arg: Any, test: Callable[[Env, Any], bool]) -> Condition:
     """A leaf on one field of the subject (``@.quote``, ``@.kind``), the commonest leaf of
     all (a rule over ``provisions.*`` runs it for every provision): one closure reads the
     field and tests it, with no reader call in between.  Same results as ``test`` on
@@ -311,16 +309,6 @@ def _field_leaf(name: str, op: str, arg: Any, test: Callable[[Env, Any], bool],
             v = s.get(name)
             return v is None or v == "" or v == [] or v == {}
         return field_absent
-    if search is not None:
-        def field_matches(env: Env, s: Any, k: Any) -> bool:
-            v = s.get(name) if type(s) is dict else None
-            if type(v) is str:
-                return search(env, v)
-            if type(v) is list:
-                return any(type(x) is str and search(env, x) for x in v)
-            return False
-        return field_matches
-
     def field_test(env: Env, s: Any, k: Any) -> bool:
         return test(env, s.get(name, MISSING) if type(s) is dict else MISSING)
     return field_test
