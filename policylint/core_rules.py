@@ -139,9 +139,14 @@ def from_rule(rule: Any) -> RuleInfo:
     text = [rationale]
     md = [rationale]
     if law.get("citation"):
-        text.append(f"Law: {law['citation']}" + (f" <{law['url']}>" if law.get("url") else ""))
+        from policylint.governing import law_scope
+
+        # A report covers agencies of any state: the rule's own law says where it binds, and
+        # each result's message carries the law that governs it for its agency.
+        scope = f" ({law_scope(rule)})"
+        text.append(f"Law: {law['citation']}{scope}" + (f" <{law['url']}>" if law.get("url") else ""))
         cite = f"[{law['citation']}]({law['url']})" if law.get("url") else law["citation"]
-        md.append(f"**Law:** {cite}" + (" (secondary summary)" if law.get("summary") else ""))
+        md.append(f"**Law:** {cite}{scope}" + (" (secondary summary)" if law.get("summary") else ""))
     if law.get("quote"):
         quote = " ".join(str(law["quote"]).split())
         text.append(f'"{quote}"')

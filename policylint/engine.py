@@ -56,6 +56,9 @@ class PlannedRule:
     url: str | None
     #: The state whose law the rule applies here (``None``: the agency's own state).
     standard: str | None = None
+    #: The selecting packs and their entries for the rule: which of them binds depends on
+    #: the agency of each document (see :mod:`policylint.governing`).
+    entries: tuple[tuple[Any, Any], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +133,8 @@ class Engine:
         self._plans: dict[tuple[str, ...], Plan] = {}
         self._defaults: dict[tuple[Any, Any], tuple[str, ...]] = {}
         self._city_packs = tuple(p for p in registry.packs.values() if p.jurisdictions)
+        #: (planned rule, state, place) -> its governing law for that agency.
+        self._governing: dict[tuple[int, Any, Any], Any] = {}
 
     # -- selection ---------------------------------------------------------------------------
 
@@ -215,9 +220,10 @@ class Engine:
                 groups: dict[str | None, list[tuple[str, Any]]] = {}
                 for pack_id, entry in entries:
                     groups.setdefault(self.registry.packs[pack_id].standard, []).append((pack_id, entry))
-                planned.extend(_planned(compiled, group, standard) for standard, group in groups.items())
+                planned.extend(_planned(compiled, group, standard, self.registry)
+                               for standard, group in groups.items())
             else:
-                planned.append(_planned(compiled, entries, None))
+                planned.append(_planned(compiled, entries, None, self.registry))
             for topic in rule.topics:
                 by_topic.setdefault(topic, []).append(rid)
         rules = tuple(planned)
@@ -330,14 +336,30 @@ class Engine:
             "standard": planned.standard or (agency.get("state") if agency is not None else None),
         }
         message = _render_message()(compiled.template, context, rule.title)
+        state, place = _agency_place(agency)
+        governing = self._governed(planned, state, place)
+        if governing.severity == "error" and (subject is None or value == "silent"):
+            from policylint.governing import silence_capped
+
+            governing = silence_capped(governing, True, planned.entries, state, place)
         return Finding(
-            file=doc.file, rule=rule.id, severity=planned.severity,  # type: ignore[arg-type]
+            file=doc.file, rule=rule.id, severity=governing.severity,  # type: ignore[arg-type]
             message=message, path=pointer, line=span.line, column=span.column,
             end_line=span.end_line, end_column=span.end_column,
             args=_stamped_args(args, value),
-            packs=planned.packs, citation=planned.citation, url=planned.url,
-            snippet=_snippet(doc, span),
+            packs=planned.packs, citation=governing.citation, url=governing.url,
+            snippet=_snippet(doc, span), basis=governing.basis,
         )
+
+    def _governed(self, planned: PlannedRule, state: Any, place: Any) -> Any:
+        """The law that governs ``planned``'s findings for an agency in ``state``/``place``."""
+        key = (id(planned), state, place)
+        got = self._governing.get(key)
+        if got is None:
+            from policylint.governing import govern
+
+            got = self._governing[key] = govern(planned.compiled.rule, planned.entries, state, place)
+        return got
 
 
 def _render_message() -> Callable[[Any, dict[str, Any], str], str]:
@@ -366,21 +388,37 @@ def _stamped_args(args: dict[str, Any], value: Any) -> tuple[tuple[str, Any], ..
     return tuple((k, _frozen(v)) for k, v in sorted(stamped.items()))
 
 
+def _agency_place(agency: Any) -> tuple[str | None, str | None]:
+    """The agency's state and place (``jurisdiction``), where they are text."""
+    if not isinstance(agency, dict):
+        return None, None
+    state, place = agency.get("state"), agency.get("jurisdiction")
+    return (state if isinstance(state, str) else None, place if isinstance(place, str) else None)
+
+
 def _instrument_unknown(data: Any) -> bool:
     instrument = data.get("instrument") if isinstance(data, dict) else None
     return isinstance(instrument, dict) and instrument.get("kind") == "unknown"
 
 
-def _planned(compiled: CompiledRule, entries: list[tuple[str, Any]], standard: str | None) -> PlannedRule:
-    """The rule as the packs in ``entries`` select it: the most severe pack's severity and law."""
+def _planned(compiled: CompiledRule, entries: list[tuple[str, Any]], standard: str | None,
+             registry: Registry) -> PlannedRule:
+    """The rule as the packs in ``entries`` select it: the most severe pack's severity and law.
+
+    Severity and citation here ignore the agency; each finding's are its agency's (see
+    :mod:`policylint.governing`): law that binds it, or a labelled model at most a warning.
+    """
     rule = compiled.rule
+    scoped = tuple((registry.packs[p], e) for p, e in entries)
     if not entries:
-        return PlannedRule(compiled, rule.severity, (), rule.law.get("citation"), rule.law.get("url"), standard)
+        return PlannedRule(compiled, rule.severity, (), rule.law.get("citation"), rule.law.get("url"),
+                           standard, scoped)
     top = max(SEVERITY_RANK[e.severity] for _, e in entries)
     best = next(e for _, e in entries if SEVERITY_RANK[e.severity] == top)
     citation = best.citation or rule.law.get("citation")
     url = best.url if (best.citation or best.url) else rule.law.get("url")
-    return PlannedRule(compiled, best.severity, tuple(p for p, _ in entries), citation, url, standard)
+    return PlannedRule(compiled, best.severity, tuple(p for p, _ in entries), citation, url, standard,
+                       scoped)
 
 
 def _snippet(doc: Any, span: Span, limit: int = 120) -> str | None:

@@ -7,6 +7,7 @@ import sys
 from typing import Any
 
 from policylint.errors import UsageError, did_you_mean
+from policylint.governing import law_scope
 from policylint.registry import Registry
 from policylint.rule import Pack, Rule
 from policylint.templating import package_environment
@@ -37,7 +38,9 @@ def rule_view(registry: Registry, rule: Rule) -> dict[str, Any]:
     packs = [{"pack": p.id, "status": p.status, "severity": e.severity,
               "citation": e.citation or rule.law.get("citation"),
               "url": e.url if (e.citation or e.url) else rule.law.get("url"),
-              "weight": e.weight}
+              "weight": e.weight, "basis": _entry_basis(p, e), "requires_text": e.requires_text,
+              "own_citation": bool(e.citation),
+              "jurisdiction": p.jurisdiction}
              for p in ordered_packs(registry) for e in p.rules if e.rule == rule.id]
     return {
         "id": rule.id, "title": rule.title, "aliases": list(rule.aliases), "category": rule.category,
@@ -45,7 +48,15 @@ def rule_view(registry: Registry, rule: Rule) -> dict[str, Any]:
         "rationale": rule.rationale, "law": dict(rule.law), "remediation": dict(rule.remediation),
         "examples": {kind: [dict(e) for e in rule.examples.get(kind, ())] for kind in ("pass", "fail")},
         "message": rule.message, "given": rule.given, "file": rule.file,
+        "law_scope": law_scope(rule),
     }
+
+
+def _entry_basis(pack: Pack, entry: Any) -> str:
+    """What a pack entry rests on where its pack applies (see policylint.governing)."""
+    if entry.basis == "drafting" or not entry.citation:
+        return "drafting"
+    return {"binding": "law", "federal": "law", "model": "model"}.get(pack.status, "advisory")
 
 
 def pack_view(pack: Pack) -> dict[str, Any]:
@@ -56,7 +67,8 @@ def pack_view(pack: Pack) -> dict[str, Any]:
         "effective_to": pack.effective_to, "description": pack.description,
         "sources": [dict(s) for s in pack.sources],
         "rules": [{"rule": e.rule, "severity": e.severity, "citation": e.citation, "url": e.url,
-                   "weight": e.weight} for e in pack.rules],
+                   "weight": e.weight, "basis": _entry_basis(pack, e),
+                   "requires_text": e.requires_text} for e in pack.rules],
     }
 
 

@@ -311,7 +311,8 @@ def superseded(text: str, effective: Any, today: _dt.date | None = None) -> dict
         already = took_effect is not None and _after(took_effect, when)
         return {"name": entry["name"], "date": when, "what": " ".join(entry["what"].split()),
                 "replacement": entry.get("replacement"), "verified": entry.get("verified", True),
-                "already": already}
+                "already": already,
+                "status": " ".join(str(entry["status"]).split()) if entry.get("status") else None}
     return None
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Sequence
 
+from policylint.governing import entry_label
 from policylint.registry import Registry
 
 #: Pack statuses in reading order (as ``policylint packs`` lists them).
@@ -80,7 +81,7 @@ def pack_methods(registry: Registry, rows: Sequence[Any]) -> tuple[PackMethod, .
     for pack in sorted((registry.packs[p] for p in used if p in registry.packs),
                        key=lambda p: (STATUS_ORDER.get(p.status, 9), p.id)):
         rules = tuple(WeightedRule(e.rule, registry.rules[e.rule].title if e.rule in registry.rules else e.rule,
-                                   e.weight, e.severity, e.citation)
+                                   e.weight, e.severity, entry_label(pack, e))
                       for e in pack.rules)
         out.append(PackMethod(pack, rules))
     return tuple(out)

@@ -90,7 +90,8 @@ def result(f: Any, rule_index: int, fingerprints: dict[str, str], ctx: Any) -> d
         out["baselineState"] = ("unchanged" if f.baseline is not None
                                 else "absent" if f.rule == "baseline-stale" else "new")
     props = {k: v for k, v in (("pointer", f.path), ("packs", list(f.packs)),
-                               ("citation", f.citation), ("url", f.url)) if v}
+                               ("citation", f.citation), ("url", f.url),
+                               ("basis", f.basis)) if v}
     if props:
         out["properties"] = props
     return out
