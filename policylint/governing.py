@@ -185,8 +185,7 @@ def entry_label(pack: Any, entry: Any) -> str:
     entries, advisory checklists and bills say they are no law.
     """
     if entry.basis == "drafting" or not entry.citation:
-        return "Drafting standard" + (f"; see: {entry.citation}" if entry.citation
-                                      else " (the rule's law, as a model)")
+        return "Drafting standard" + (f"; see: {entry.citation}" if entry.citation else "")
     if pack.status == "model":
         return f"Model standard, not law; source: {entry.citation}"
     if pack.status == "advisory":
