@@ -278,3 +278,14 @@ def test_quincy_foreign_born_check_is_a_labelled_drafting_warning() -> None:
              if f.rule == "iaq-trigger-national-origin"]
     assert [(f.severity, f.citation) for f in found] == [
         ("warning", "Drafting standard, not law here; model: 5 ILCS 805/15(e)")]
+
+
+def test_compare_scorecards_label_entries_that_are_not_the_packs_law() -> None:
+    from policylint.governing import entry_label
+
+    registry = load_registry()
+    lunn = registry.packs["ma-lunn"]
+    assert entry_label(lunn, _entry("ma-lunn", "detainer-hold-prohibited")).startswith("Lunn v. Commonwealth")
+    assert entry_label(lunn, _entry("ma-lunn", "judicial-warrant-defined")) == "Drafting standard"
+    sca = registry.packs["ma-safe-communities-act"]
+    assert entry_label(sca, _entry("ma-safe-communities-act", "no-287g")).startswith("Model standard, not law")
