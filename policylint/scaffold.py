@@ -11,6 +11,7 @@ from importlib import resources
 from typing import Iterable
 
 from policylint.errors import UsageError, did_you_mean
+from policylint.hints import KIND_SYNONYMS, state_code, synonym
 from policylint.taxonomy import load_taxonomy
 
 _STATE = re.compile(r"^[A-Z]{2}$")
@@ -33,10 +34,14 @@ class Agency:
             raise UsageError(f"{where}the agency name is empty")
         state = self.state.strip().upper()
         if not _STATE.match(state):
-            raise UsageError(f"{where}`{self.state}` is not a two-letter state code (e.g. MA)")
+            code = state_code(self.state)
+            hint = f" (did you mean `{code}`?)" if code else " (e.g. MA)"
+            raise UsageError(f"{where}`{self.state}` is not a two-letter state code{hint}")
         kinds = [t.value for t in load_taxonomy().agency_kinds]
         if self.kind not in kinds:
-            raise UsageError(f"{where}unknown agency kind `{self.kind}`{did_you_mean(self.kind, kinds)}; "
+            meant = synonym(self.kind, KIND_SYNONYMS, kinds)
+            hint = f" (did you mean `{meant}`?)" if meant else did_you_mean(self.kind, kinds)
+            raise UsageError(f"{where}unknown agency kind `{self.kind}`{hint}; "
                              f"choose from: {', '.join(kinds)}")
         return Agency(self.name.strip(), state, self.kind, (self.jurisdiction or "").strip() or None,
                       (self.county or "").strip() or None)

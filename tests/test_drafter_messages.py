@@ -1,0 +1,115 @@
+"""What a drafter reads: schema messages with hints that work when followed, asserted in full."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from policylint.api import check_text
+from policylint.hints import state_code
+
+HEAD = """\
+policylint: 1
+agency: {name: X Police Department, kind: municipal_police, state: MA, jurisdiction: X}
+instrument: {kind: draft}
+"""
+
+
+def schema_messages(text: str) -> list[str]:
+    result = check_text(text, "d.yaml", select=("schema-",))
+    return [f"{f.line}:{f.column} {f.rule} {f.message}" for f in result.findings]
+
+
+def test_a_bare_yes_for_a_word_field_suggests_the_allowed_words_not_quotes() -> None:
+    text = HEAD.replace("{kind: draft}", "{kind: draft, public: yes}")
+    assert schema_messages(text) == [
+        ("3:35 schema-invalid-value `instrument.public` is `yes`; expected one of: published, "
+        "on_request, not_public (YAML reads the bare word `yes` as true/false; write one of the "
+        "words above instead)")]
+    # Following the hint gives a valid document; quoting "yes" would not have.
+    assert schema_messages(text.replace("public: yes", "public: published")) == []
+    assert [m.split(" ", 2)[1] for m in schema_messages(text.replace("public: yes", 'public: "yes"'))] \
+        == ["schema-invalid-value"]
+
+
+def test_a_bare_yes_where_the_quoted_word_is_allowed_still_says_to_quote_it() -> None:
+    text = HEAD.replace("jurisdiction: X}", "jurisdiction: yes}")
+    assert schema_messages(text) == [
+        ("2:86 schema-wrong-type `agency.jurisdiction` should be text or null, not true/false — YAML "
+        "reads the bare word `yes` as true/false; write \"yes\" in quotes")]
+    assert schema_messages(text.replace("jurisdiction: yes", 'jurisdiction: "yes"')) == []
+
+
+@pytest.mark.parametrize("written", ["Massachusetts", "Mass.", "ma", "Commonwealth of Massachusetts"])
+def test_a_state_written_out_suggests_its_code(written: str) -> None:
+    text = HEAD.replace("state: MA", f"state: {written}")
+    column = HEAD.splitlines()[1].index("MA") + 1
+    assert schema_messages(text) == [
+        f"2:{column} schema-invalid-format `agency.state` is `{written}`; write the two-letter code `MA`"]
+
+
+def test_state_codes_from_names_and_abbreviations() -> None:
+    assert [state_code(s) for s in ("California", "Calif.", "N.J.", "W. Va.", "Oreg.", "Narnia")] \
+        == ["CA", "CA", "NJ", "WV", "OR", None]
+
+
+def test_an_unknown_state_still_shows_the_form() -> None:
+    assert schema_messages(HEAD.replace("state: MA", "state: Narnia")) == [
+        ("2:68 schema-invalid-format `agency.state` is `Narnia`; expected text matching `^[A-Z]{2}$` "
+        "(Two-letter state code, e.g. MA; it chooses which binding rule packs apply)")]
+
+
+def test_an_agency_kind_by_its_everyday_name_suggests_the_word() -> None:
+    assert schema_messages(HEAD.replace("kind: municipal_police", "kind: police")) == [
+        ("2:43 schema-invalid-value `agency.kind` is `police`; expected one of: municipal_police, "
+        "sheriff, state_police, campus_police, county_police, transit_police, corrections, other "
+        "(did you mean `municipal_police`?)")]
+
+
+def test_a_topic_given_as_a_word_shows_the_mapping_form() -> None:
+    text = HEAD + "provisions:\n  training: required\n  juveniles: maybe\n"
+    assert schema_messages(text) == [
+        ("5:13 schema-wrong-type `provisions.training` should be a mapping of keys, not text; write "
+        "the topic as a mapping: `training: {value: required}` (values: required, absent, silent, unclear)"),
+        ("6:14 schema-wrong-type `provisions.juveniles` should be a mapping of keys, not text; write "
+        "the topic as a mapping: `juveniles: {value: ...}` (values: enhanced_protection, "
+        "same_as_adults, silent, unclear)")]
+    fixed = HEAD + "provisions:\n  training: {value: required}\n"
+    assert schema_messages(fixed) == []
+
+
+def test_init_suggests_the_kind_and_the_state_code(run_cli, tmp_path: Path) -> None:
+    kind = run_cli("init", str(tmp_path / "a.yaml"), "--agency", "A", "--state", "MA", "--kind", "police")
+    assert kind.exit_code == 2
+    assert kind.output == (
+        "policylint: error: unknown agency kind `police` (did you mean `municipal_police`?); choose "
+        "from: municipal_police, sheriff, state_police, campus_police, county_police, "
+        "transit_police, corrections, other\n")
+    state = run_cli("init", str(tmp_path / "a.yaml"), "--agency", "A", "--state", "Massachusetts")
+    assert state.exit_code == 2
+    assert state.output == "policylint: error: `Massachusetts` is not a two-letter state code (did you mean `MA`?)\n"
+    assert run_cli("init", str(tmp_path / "a.yaml"), "--agency", "A", "--state", "MA",
+                   "--kind", "municipal_police").exit_code == 0
+
+
+# -- issue 13 §7: required keys and nested positions ----------------------------------------
+
+def test_each_missing_top_level_key_is_named_once() -> None:
+    assert schema_messages("foo: bar\n") == [
+        "1:1 schema-missing-key the document is missing the required key `agency`",
+        "1:1 schema-missing-key the document is missing the required key `instrument`",
+        "1:1 schema-missing-key the document is missing the required key `policylint`",
+        "1:1 schema-unknown-key unknown key `foo` in the document"]
+    assert schema_messages("policylint: 1\nprovisions: {}\n") == [
+        "1:1 schema-missing-key the document is missing the required key `agency`",
+        "1:1 schema-missing-key the document is missing the required key `instrument`"]
+
+
+def test_an_enum_error_inside_an_any_of_is_reported_at_the_nested_value() -> None:
+    text = HEAD + ("incidents:\n  - summary: x\n    source:\n      url: https://example.org\n"
+                   "      via: pressreport\n")
+    assert schema_messages(text) == [
+        ("8:12 schema-invalid-value `incidents[0].source.via` is `pressreport`; expected one of: "
+        "published, public_records_request, press_report, court_record, other (did you mean "
+        "`press_report`?)")]
