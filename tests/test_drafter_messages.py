@@ -113,3 +113,40 @@ def test_an_enum_error_inside_an_any_of_is_reported_at_the_nested_value() -> Non
         ("8:12 schema-invalid-value `incidents[0].source.via` is `pressreport`; expected one of: "
         "published, public_records_request, press_report, court_record, other (did you mean "
         "`press_report`?)")]
+
+
+# -- issue 13 §7: duplicate keys through aliases, merges and lists ---------------------------
+
+def duplicates(text: str) -> list[str]:
+    from policylint.loader import load_text
+
+    return [f"{f.line}:{f.column} {f.rule} {f.message}" for f in load_text(text, "d.yaml").findings]
+
+
+def test_a_duplicate_through_an_alias_key_is_reported_at_the_alias() -> None:
+    text = ("policylint: 1\n&k agency: {name: A}\ninstrument: {kind: draft}\n*k : {name: B}\n")
+    assert duplicates(text) == [
+        "4:1 yaml-duplicate-key duplicate key `agency` (first defined on line 2); only the last one would be used"]
+
+
+def test_a_duplicate_inside_a_reused_mapping_is_reported_once() -> None:
+    text = ("policylint: 1\nagency: &a {name: A, kind: sheriff, name: C}\n"
+            "instrument: {kind: draft}\nx: {<<: *a}\ny: [*a, *a]\n")
+    assert duplicates(text) == [
+        "2:37 yaml-duplicate-key duplicate key `name` (first defined on line 2); only the last one would be used"]
+
+
+def test_duplicates_in_a_document_that_is_a_list_are_reported() -> None:
+    assert duplicates("- a: 1\n  a: 2\n") == [
+        ("1:1 yaml-not-mapping a policy document must be a mapping of keys (`policylint: 1`, "
+        "`agency: ...`), not a list"),
+        "2:3 yaml-duplicate-key duplicate key `a` (first defined on line 1); only the last one would be used"]
+
+
+def test_a_repeated_merge_key_is_reported() -> None:
+    text = "x: &x {name: A}\ny: &y {kind: sheriff}\nagency:\n  <<: *x\n  <<: *y\n  state: MA\n"
+    assert duplicates(text) == [
+        ("5:3 yaml-duplicate-key a second `<<` merge key (the first is on line 4); merge several "
+        "mappings with one key: `<<: [*a, *b]`")]
+    # one merge key with a list, and an explicit key overriding a merged one, are fine
+    assert duplicates("x: &x {name: A}\ny: &y {kind: sheriff}\nagency:\n  <<: [*x, *y]\n  name: B\n") == []
