@@ -222,6 +222,8 @@ def run_check(settings: CheckSettings) -> int:
                 marked = baseline.apply(result.file, result.findings, rules_that_ran(settings, result))
                 result = FileResult(result.file, marked, result.summary, result.outcomes)
             summary.add(result)
+            if result.skipped:
+                continue
             for reporter in reporters:
                 # -q trims only what the terminal shows; files still get every finding.
                 shown = result
@@ -234,7 +236,12 @@ def run_check(settings: CheckSettings) -> int:
         raise
     for reporter in reporters:
         reporter.close(summary)
-    if summary.files == 0 and settings.paths:
+    if summary.skipped:
+        n = summary.skipped
+        print(f"policylint: skipped {n} YAML file{'s' if n != 1 else ''} that "
+              f"{'are' if n != 1 else 'is'} not policylint documents (no top-level `policylint` key)",
+              file=sys.stderr)
+    if summary.files == 0 and summary.skipped == 0 and settings.paths:
         # Like a linter finding no source files: say so rather than report a silent success.
         print(f"policylint: warning: no YAML files found in {', '.join(settings.paths)}",
               file=sys.stderr)

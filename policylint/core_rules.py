@@ -27,6 +27,11 @@ CORE_RULES: dict[str, tuple[str, str, str]] = {
                              "A run checks at most 100,000 documents by default; the rest were "
                              "not checked. Raise it with --max-documents or "
                              "`limits.max-documents`."),
+    "input-not-policylint": ("error", "The file is not a policylint document",
+                             ("The YAML file has no top-level `policylint` key, so it is not a "
+                              "policy document (mkdocs.yml, docker-compose.yml ...). A directory "
+                              "walk skips such files and counts them; named explicitly, add "
+                              "`policylint: 1` at the top if it is a policy document.")),
     "yaml-syntax": ("error", "YAML syntax error",
                     "The file is not valid YAML; the position shows where the parser stopped."),
     "yaml-empty": ("error", "The file holds no document",

@@ -95,11 +95,20 @@ def test_init_suggests_the_kind_and_the_state_code(run_cli, tmp_path: Path) -> N
 
 # -- issue 13 §7: required keys and nested positions ----------------------------------------
 
+def validation_messages(text: str) -> list[str]:
+    from policylint.loader import load_text
+    from policylint.validate import validate
+
+    doc = load_text(text, "d.yaml").document
+    assert doc is not None
+    return [f"{f.line}:{f.column} {f.rule} {f.message}" for f in validate(doc).findings]
+
+
 def test_each_missing_top_level_key_is_named_once() -> None:
-    assert schema_messages("foo: bar\n") == [
+    assert validation_messages("foo: bar\n") == [
+        "1:1 schema-missing-key the document is missing the required key `policylint`",
         "1:1 schema-missing-key the document is missing the required key `agency`",
         "1:1 schema-missing-key the document is missing the required key `instrument`",
-        "1:1 schema-missing-key the document is missing the required key `policylint`",
         "1:1 schema-unknown-key unknown key `foo` in the document"]
     assert schema_messages("policylint: 1\nprovisions: {}\n") == [
         "1:1 schema-missing-key the document is missing the required key `agency`",
@@ -150,3 +159,43 @@ def test_a_repeated_merge_key_is_reported() -> None:
         "mappings with one key: `<<: [*a, *b]`")]
     # one merge key with a list, and an explicit key overriding a merged one, are fine
     assert duplicates("x: &x {name: A}\ny: &y {kind: sheriff}\nagency:\n  <<: [*x, *y]\n  name: B\n") == []
+
+
+# -- issue 13 §7: YAML files that are not policy documents -----------------------------------
+
+NOT_A_POLICY = ("not a policylint document: add `policylint: 1` at the top if it is one (it has "
+                "no top-level `policylint` key)")
+
+
+def test_a_walk_skips_yaml_files_that_are_not_policy_documents_and_says_how_many(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    (tmp_path / "mkdocs.yml").write_text("site_name: Docs\nnav: [index.md]\n")
+    (tmp_path / "docker-compose.yml").write_text("services: {}\n")
+    (tmp_path / "town.yaml").write_text(HEAD)
+    run = subprocess.run([sys.executable, "-m", "policylint", "check", "--isolated", "-f", "concise",
+                          "--select", "schema-,input-", str(tmp_path)], check=False, capture_output=True, text=True)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert run.stdout == ""
+    assert run.stderr == ("policylint: skipped 2 YAML files that are not policylint documents "
+                          "(no top-level `policylint` key)\n")
+
+
+def test_a_file_named_explicitly_that_is_not_a_policy_gets_one_finding(tmp_path: Path) -> None:
+    from policylint.api import check
+
+    target = tmp_path / "mkdocs.yml"
+    target.write_text("site_name: Docs\nnav: [index.md]\n")
+    [result] = check([str(target)])
+    assert [(f.line, f.column, f.rule, f.message) for f in result.findings] == [
+        (1, 1, "input-not-policylint", NOT_A_POLICY)]
+    assert result.input_error and not result.skipped
+
+
+def test_compare_leaves_out_what_a_walk_found_that_is_not_a_policy(tmp_path: Path) -> None:
+    from policylint.compare.summary import collect
+
+    (tmp_path / "mkdocs.yml").write_text("site_name: Docs\n")
+    (tmp_path / "town.yaml").write_text(HEAD)
+    assert [Path(r.file).name for r in collect([str(tmp_path)])] == ["town.yaml"]

@@ -6,7 +6,7 @@ import re
 from typing import Any, Iterator, Sequence
 
 from policylint.loader import LoadResult
-from policylint.runner import CheckOptions, Checker, FileResult, discover
+from policylint.runner import CheckOptions, Checker, FileResult, discover, skip_if_not_a_policy
 
 #: Longest quote, paraphrase or title kept; a hostile 100 KB quote must not swell a report
 #: of hundreds of agencies.  Real evidence quotes are a few sentences.
@@ -128,8 +128,15 @@ def collect(paths: Sequence[str], options: CheckOptions = CheckOptions()) -> Ite
     dropped as soon as its result is made, so a corpus costs memory per summary only.
     """
     checker = SummarisingChecker(options)
+    named = set(paths)
     for path, problem in discover(paths, options.exclude):
-        yield FileResult(path, [problem]) if problem is not None else checker.check_path(path)
+        if problem is not None:
+            yield FileResult(path, [problem])
+            continue
+        result = checker.check_path(path)
+        if path not in named and skip_if_not_a_policy(result).skipped:
+            continue  # a walk found mkdocs.yml or the like: not a town to compare
+        yield result
 
 
 def load_revision(spec: str, options: CheckOptions, checker: Checker | None = None) -> FileResult:
