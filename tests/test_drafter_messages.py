@@ -199,3 +199,33 @@ def test_compare_leaves_out_what_a_walk_found_that_is_not_a_policy(tmp_path: Pat
     (tmp_path / "mkdocs.yml").write_text("site_name: Docs\n")
     (tmp_path / "town.yaml").write_text(HEAD)
     assert [Path(r.file).name for r in collect([str(tmp_path)])] == ["town.yaml"]
+
+
+# -- issue 14.4: findings about something absent point where it belongs and name the key -----
+
+def rule_findings(text: str, rule: str) -> list[tuple[int, int, str]]:
+    result = check_text(text, "d.yaml", select=(rule,))
+    return [(f.line, f.column, f.message) for f in result.findings]
+
+
+def test_a_missing_definition_points_at_definitions_or_the_top_never_at_policylint() -> None:
+    holds = "provisions:\n  civil_detainer_hold: {value: prohibited, quote: No holds.}\n"
+    top = "# a draft\n" + HEAD + holds
+    [(line, column, message)] = rule_findings(top, "release-eligibility-defined")
+    assert (line, column) == (1, 1)
+    assert message.endswith(" otherwise eligible. Add `definitions:` with `eligible_for_release:` to the document.")
+    with_definitions = top + "definitions:\n  judicial_warrant: {quote: a warrant signed by a judge}\n"
+    [(line, column, message)] = rule_findings(with_definitions, "release-eligibility-defined")
+    assert (line, column) == (7, 1)
+    assert message.endswith(" Add `eligible_for_release:` under `definitions:`.")
+
+
+def test_an_absent_topic_points_at_the_provisions_key_and_names_the_topic() -> None:
+    text = HEAD + "provisions:\n  civil_detainer_hold: {value: prohibited, quote: No holds.}\n"
+    [(line, column, message)] = rule_findings(text, "notification-gap-when-holds-banned")
+    assert (line, column) == (4, 1)  # the `provisions:` key: a suppression comment goes there
+    assert message.endswith(" Add `release_notification_requests:` under `provisions:`.")
+    # a topic that is present (even `silent`) is pointed at itself, with nothing to add
+    silent = text + "  release_notification_requests: {value: silent}\n"
+    [(line, column, message)] = rule_findings(silent, "notification-gap-when-holds-banned")
+    assert (line, column) == (6, 42) and "Add `" not in message
