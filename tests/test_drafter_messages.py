@@ -229,3 +229,57 @@ def test_an_absent_topic_points_at_the_provisions_key_and_names_the_topic() -> N
     silent = text + "  release_notification_requests: {value: silent}\n"
     [(line, column, message)] = rule_findings(silent, "notification-gap-when-holds-banned")
     assert (line, column) == (6, 42) and "Add `" not in message
+
+
+# -- issue 14.5: an editor line that works for every collaborator; explain a pack ------------
+
+def test_init_points_at_the_schema_the_repository_keeps_by_a_relative_path(run_cli, tmp_path: Path) -> None:
+    import json
+
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    target = repo / "policies" / "ma" / "quincy.yaml"
+    first = run_cli("init", str(target), "--agency", "Quincy Police Department", "--state", "MA")
+    assert first.exit_code == 0, first.output
+    kept = repo / "schemas" / "policy.schema.json"
+    assert json.loads(kept.read_text())["$id"] == "urn:policylint:schema:policy-document:v1"
+    assert target.read_text().splitlines()[0] == "# yaml-language-server: $schema=../../schemas/policy.schema.json"
+    # a second document finds the kept schema and leaves it alone
+    kept.write_text(kept.read_text() + "\n")
+    other = repo / "policies" / "lynn.yaml"
+    assert run_cli("init", str(other), "--agency", "Lynn Police Department", "--state", "MA").exit_code == 0
+    assert other.read_text().splitlines()[0] == "# yaml-language-server: $schema=../schemas/policy.schema.json"
+    assert kept.read_text().endswith("}\n\n")
+    assert "site-packages" not in target.read_text()
+
+
+def test_init_from_csv_points_every_stub_at_the_kept_schema(run_cli, tmp_path: Path) -> None:
+    csv = tmp_path / "agencies.csv"
+    csv.write_text("name,state\nAlpha Police Department,MA\n")
+    (tmp_path / "repo" / "policylint.yaml").parent.mkdir()
+    (tmp_path / "repo" / "policylint.yaml").write_text("fail-on: error\n")
+    result = run_cli("init", "--from-csv", str(csv), "--output-dir", str(tmp_path / "repo" / "policies"))
+    assert result.exit_code == 0, result.output
+    stub = tmp_path / "repo" / "policies" / "alpha-police-department.yaml"
+    assert stub.read_text().splitlines()[0] == "# yaml-language-server: $schema=../schemas/policy.schema.json"
+    assert (tmp_path / "repo" / "schemas" / "policy.schema.json").is_file()
+
+
+def test_explain_a_pack_id_explains_the_pack(run_cli) -> None:
+    from policylint.registry import load_registry
+
+    result = run_cli("explain", "ma-lunn")
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[:7] == [
+        "ma-lunn (a rule pack)",
+        "  Lunn v. Commonwealth (Massachusetts)",
+        "",
+        "What it is",
+        "  Status: binding (law that binds the agencies it applies to).",
+        "  Jurisdiction: MA; in effect from 2017-07-24.",
+        "  Checked by default for agencies in MA."]
+    rules = [e.rule for e in load_registry().packs["ma-lunn"].rules]
+    listed = [line.split()[0] for line in lines[lines.index(f"Rules ({len(rules)})") + 1:] if line.startswith("  ")]
+    assert listed == rules
+    assert lines[-1] == "Explain one with `policylint explain RULE`; list them with `policylint rules --pack ma-lunn`."
