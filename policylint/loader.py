@@ -103,7 +103,8 @@ class _Builder:
     def __init__(self, file: str, limits: Limits, text: str = "") -> None:
         self.file = file
         self.limits = limits
-        self.text = text  # to find alias keys, which the node tree shows only as their anchor
+        self.text = text  # to find alias keys (the node tree shows only their anchor), excerpts
+        self.lines: list[str] | None = None
         self.nodes = 1  # the root
         self.chars = 0  # characters of every value built, aliases expanded
         self.findings: list[Finding] = []
@@ -319,8 +320,13 @@ class _Builder:
         self._finding(node, "yaml-tag", message, self._pointer(node))
 
     def _finding(self, node: Any, rule: str, message: str, path: str, **extra: Any) -> None:
+        span = _span_kwargs(node)
+        if self.lines is None:  # split once: a document can hold thousands of duplicate keys
+            self.lines = _YAML_BREAK.split(self.text)
+        source = self.lines[span["line"] - 1] if span["line"] <= len(self.lines) else ""
         self.findings.append(Finding(file=self.file, rule=rule, severity="error", path=path,
-                                     message=message, **_span_kwargs(node), **extra))
+                                     message=message, **span, **extra,
+                                     meta=line_excerpt(source, span["column"])))
 
     def _pointer(self, target: Any) -> str:
         """The JSON Pointer of ``target``: a search of the tree, done only for findings.
@@ -541,7 +547,51 @@ def _syntax_error(file: str, exc: yaml.YAMLError, text: str) -> Finding:
                             _mark_span(mark) if mark else FILE_START)
     if mark is None and isinstance(exc, yaml.reader.ReaderError):
         mark = _ReaderMark(exc, text)
-    return _input_error(file, "yaml-syntax", message, _mark_span(mark) if mark else FILE_START)
+    from policylint.yamlhints import explain
+
+    try:
+        explained = explain(exc, text)
+    except (IndexError, ValueError, AttributeError):  # a hint must never cost the finding
+        explained = None
+    if explained is not None:
+        message, mark = explained.message, _Mark(explained.line, explained.column)
+    span = _mark_span(mark) if mark else FILE_START
+    finding = _input_error(file, "yaml-syntax", message, span)
+    return finding.with_(meta=excerpt(text, span.line, span.column)) if mark else finding
+
+
+class _Mark:
+    """A 0-based position, as YAML's marks give it."""
+
+    def __init__(self, line: int, column: int) -> None:
+        self.line, self.column = line, column
+
+
+#: How much of a long source line an excerpt keeps around the column it points at.
+_EXCERPT_WIDTH = 160
+
+
+def excerpt(text: str, line: int, column: int) -> tuple[tuple[str, Any], ...]:
+    """A finding's ``meta`` entries for the text format's source excerpt: the 1-based ``line``
+    of ``text`` (a window of a long one) and how many characters the window leaves out."""
+    start = 0
+    for _ in range(line - 1):
+        found = _YAML_BREAK.search(text, start)
+        if found is None:
+            return ()
+        start = found.end()
+    end = _YAML_BREAK.search(text, start)
+    source = text[start:end.start() if end else len(text)]
+    return line_excerpt(source, column)
+
+
+def line_excerpt(source: str, column: int) -> tuple[tuple[str, Any], ...]:
+    """The excerpt entries for one source line (see :func:`excerpt`)."""
+    skipped = 0
+    if len(source) > _EXCERPT_WIDTH:
+        skipped = max(0, min(column - 1 - _EXCERPT_WIDTH // 2, len(source) - _EXCERPT_WIDTH))
+        source = source[skipped: skipped + _EXCERPT_WIDTH]
+    return (("excerpt", source), ("excerpt_skipped", skipped))
 
 
 class _ReaderMark:

@@ -12,6 +12,7 @@ from policylint.document import Document, join, split
 from policylint.errors import did_you_mean
 from policylint.finding import Finding, Span
 from policylint.hints import KIND_SYNONYMS, VALUE_SYNONYMS, state_code, synonym
+from policylint.loader import line_excerpt
 
 # YAML 1.1 reads these plain words as booleans; a drafter meant the word.
 _YAML11_BOOLEANS = {"yes", "no", "on", "off", "y", "n", "true", "false"}
@@ -74,7 +75,8 @@ def validate(doc: Document) -> Validation:
             findings.append(Finding(
                 file=doc.file, rule=rule, severity="error", message=message, path=pointer,
                 line=span.line, column=span.column, end_line=span.end_line,
-                end_column=span.end_column, snippet=doc.snippet(span)))
+                end_column=span.end_column, snippet=doc.snippet(span),
+                meta=line_excerpt(doc.line_text(span.line), span.column)))
     findings.sort(key=lambda f: (f.line, f.column, f.rule))
     return Validation(findings, frozenset(invalid))
 

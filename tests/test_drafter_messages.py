@@ -283,3 +283,75 @@ def test_explain_a_pack_id_explains_the_pack(run_cli) -> None:
     listed = [line.split()[0] for line in lines[lines.index(f"Rules ({len(rules)})") + 1:] if line.startswith("  ")]
     assert listed == rules
     assert lines[-1] == "Explain one with `policylint explain RULE`; list them with `policylint rules --pack ma-lunn`."
+
+
+# -- issue 14.1: YAML syntax errors on the right line, with a hint and a source excerpt ------
+
+SYNTAX_CASES = [
+    ("policylint: 1\nagency:\n\tname: X\n", 3, 1,
+     ("YAML syntax error: line 3 is indented with a tab; YAML indents with spaces only: replace "
+     "the tab with spaces")),
+    ("policylint: 1\nagency:\n  name: X\n\tkind: sheriff\n", 4, 1,
+     ("YAML syntax error: line 4 is indented with a tab; YAML indents with spaces only: replace "
+     "the tab with spaces")),
+    ("policylint: 1\nagency:\n  name: Quincy: the city\n", 3, 15,
+     ("YAML syntax error: the text after `name:` contains `: `, which YAML reads as the start of "
+     'another key; put the text in quotes: `name: "Quincy: the city"`')),
+    ("policylint: 1\nagency:\n  name: X\n   kind: sheriff\n", 4, 4,
+     ("YAML syntax error: line 4 is indented 1 space more than `name:` on line 3; keys of one "
+     "mapping line up: remove 1 space (or, if it is text, put it in quotes)")),
+    ("policylint: 1\nagency:\n    name: X\n  kind: sheriff\n", 4, 3,
+     ("YAML syntax error: line 4 is indented 2 spaces, which lines up with nothing above it; line "
+     "it up with one of: 4 spaces (`name:` on line 3), 0 spaces (`agency:` on line 2)")),
+    ("policylint: 1\nagency:\n  name X\n  kind: sheriff\n", 3, 3,
+     ("YAML syntax error: line 3 (`name X`) has no `:` after its key, so YAML read it as text "
+     "running on into line 4: write `name: X`")),
+    ('policylint: 1\nagency:\n  name: "X\n  kind: sheriff\n', 3, 9,
+     'YAML syntax error: the quote `"` opened on line 3 is never closed: end the text with `"`'),
+    ("policylint: 1\nagency: {name: X, kind: sheriff\ninstrument: {}\n", 2, 9,
+     ("YAML syntax error: the `{` opened on line 2 is not closed on that line: add `}` where it "
+     "ends (separate its items with `,`)")),
+    ("policylint: 1\nincidents:\n  - topics: [training, juveniles\n    summary: x\n", 3, 13,
+     ("YAML syntax error: the `[` opened on line 3 is not closed on that line: add `]` where it "
+     "ends (separate its items with `,`)")),
+]
+
+
+@pytest.mark.parametrize("text, line, column, message", SYNTAX_CASES)
+def test_a_syntax_error_is_explained_on_the_line_of_the_mistake(text: str, line: int, column: int,
+                                                                  message: str) -> None:
+    from policylint.loader import load_text
+
+    [finding] = load_text(text, "d.yaml").findings
+    assert (finding.rule, finding.line, finding.column, finding.message) == ("yaml-syntax", line, column, message)
+
+
+@pytest.mark.parametrize("text, line, column, message", SYNTAX_CASES[:3])
+def test_the_pure_python_parser_gives_the_same_explanation(text: str, line: int, column: int, message: str,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    import yaml
+
+    from policylint import loader
+
+    monkeypatch.setattr(loader, "_COMPOSER", yaml.SafeLoader)
+    [finding] = loader.load_text(text, "d.yaml").findings
+    assert (finding.line, finding.column, finding.message) == (line, column, message)
+
+
+def test_text_output_shows_the_source_line_and_a_caret(run_cli, write) -> None:
+    tab = write("tab.yaml", "policylint: 1\nagency:\n\tname: X\n")
+    out = run_cli("check", "--isolated", "--color", "never", str(tab)).output
+    assert out.splitlines()[:4] == [
+        str(tab),
+        ("  3:1  error    YAML syntax error: line 3 is indented with a tab; YAML indents with spaces "
+        "only: replace the tab with spaces  yaml-syntax"),
+        "       3 |     name: X",
+        "         | ^^^^"]
+    bad = write("bad.yaml", HEAD.replace("state: MA", "state: Massachusetts"))
+    out = run_cli("check", "--isolated", "--color", "never", "--select", "schema-", str(bad)).output
+    assert out.splitlines()[1:4] == [
+        ("  2:68  error    `agency.state` is `Massachusetts`; write the two-letter code `MA`  "
+        "schema-invalid-format"),
+        ("        2 | agency: {name: X Police Department, kind: municipal_police, state: "
+        "Massachusetts, jurisdiction: X}"),
+        "          |                                                                    ^^^^^^^^^^^^^"]

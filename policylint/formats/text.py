@@ -21,13 +21,33 @@ def _style(ctx: Any) -> Any:
     return style
 
 
+def excerpt(f: Any) -> tuple[str, str] | None:
+    """The source line a finding points at and a caret line under its span (as rustc and ruff
+    show them), from the excerpt the loader or validator kept; None when there is none."""
+    meta = dict(f.meta)
+    source = meta.get("excerpt")
+    if not isinstance(source, str) or not source.strip():
+        return None
+    skipped = meta.get("excerpt_skipped") or 0
+    start = max(0, min(f.column - 1 - skipped, len(source)))
+    if f.end_line == f.line and f.end_column > f.column:
+        end = min(f.end_column - 1 - skipped, len(source))
+    else:
+        end = len(source.rstrip()) if f.end_line > f.line else start + 1
+    # Tabs are shown as four spaces, so the caret stays under the character it marks.
+    shown = source.replace("\t", "    ")
+    pad = len(source[:start].replace("\t", "    "))
+    width = max(1, len(source[start:end].replace("\t", "    ")))
+    return shown.rstrip(), " " * pad + "^" * width
+
+
 def render_file(result: Any, ctx: Any) -> str:
     findings = result.active
     if not findings:
         return ""
     width = max(len(f"{f.line}:{f.column}") for f in findings)
     return render_text("text.j2", file=result.file, findings=findings, width=width,
-                       style=_style(ctx), verbose=ctx.verbose)
+                       style=_style(ctx), verbose=ctx.verbose, excerpt=excerpt)
 
 
 def render_summary(summary: Any, ctx: Any) -> str:
