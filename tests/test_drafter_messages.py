@@ -355,3 +355,63 @@ def test_text_output_shows_the_source_line_and_a_caret(run_cli, write) -> None:
         ("        2 | agency: {name: X Police Department, kind: municipal_police, state: "
         "Massachusetts, jurisdiction: X}"),
         "          |                                                                    ^^^^^^^^^^^^^"]
+
+
+# -- issue 14.3: every rule says what language would fix it, labelled for what it is ---------
+
+def test_every_rule_has_model_language_with_its_source_or_suggested_language() -> None:
+    from policylint.registry import load_registry
+
+    registry = load_registry()
+    without = [rid for rid, rule in registry.rules.items()
+               if not (rule.remediation.get("model_language") and rule.remediation.get("model_source"))
+               and not rule.remediation.get("suggested_language")]
+    assert without == []
+    unsourced = [rid for rid, rule in registry.rules.items()
+                 if rule.remediation.get("model_language") and not rule.remediation.get("model_source")]
+    assert unsourced == []
+
+
+def test_suggested_language_never_passes_for_law(run_cli) -> None:
+    from policylint.core_rules import describer
+
+    explained = run_cli("explain", "notification-gap-when-holds-banned").output
+    assert ("  Suggested language (drafted for policylint, not taken from any law or model policy; adapt\n"
+            "  it with counsel):\n    \"Requests from immigration authorities") in explained
+    assert "Model language" not in explained
+    label, text = describer()("notification-gap-when-holds-banned").language
+    assert label == "Suggested language (drafted for policylint, not taken from any law)"
+    assert text.startswith("Requests from immigration authorities for the date or time")
+    label, _ = describer()("detainer-hold-prohibited").language
+    assert label.startswith("Model language (Boston Trust Act")
+
+
+def test_check_v_shows_the_language_and_the_summary_points_to_explain(run_cli, write) -> None:
+    draft = write("d.yaml", HEAD + "provisions:\n  civil_detainer_hold: {value: prohibited, quote: No holds.}\n")
+    args = ("check", "--isolated", "--color", "never", "--max-rule-seconds", "30",
+            "--select", "notification-gap-when-holds-banned", str(draft))
+    plain = run_cli(*args).output
+    assert plain.splitlines()[-1] == (
+        "Run `policylint explain RULE` (e.g. `policylint explain notification-gap-when-holds-banned`) "
+        "for the law behind a finding and language that would fix it; `-v` shows the language here.")
+    assert "Suggested language" not in plain
+    verbose = run_cli(*args[:1], "-v", *args[1:]).output.splitlines()
+    at = verbose.index("                Suggested language (drafted for policylint, not taken from any law):")
+    assert verbose[at + 1].startswith('                  "Requests from immigration authorities for the date')
+
+
+def test_massachusetts_hold_language_never_reads_as_permission_to_hold() -> None:
+    from policylint.registry import load_registry
+
+    registry = load_registry()
+    def language(rid: str) -> str:
+        return " ".join(registry.rules[rid].remediation["suggested_language"].split())
+
+    # The 48-hour cap runs for every state: it opens with the prohibition and names Lunn.
+    cap = language("detainer-48h-cap")
+    assert cap.startswith("No person shall be kept in custody on an immigration detainer except as [State] law expressly allows")
+    assert cap.endswith("(In Massachusetts no one may be held solely on a federal civil immigration detainer "
+                        "beyond the time of release: Lunn v. Commonwealth, 477 Mass. 517 (2017).)")
+    # An exception drafted to bound "public safety" or "national security" never reopens holds.
+    for rid in ("exception-unbounded-public-safety", "exception-unbounded-national-security"):
+        assert "does not permit keeping any person in custody on an immigration detainer" in language(rid), rid
