@@ -187,8 +187,9 @@ def _explain(error: Any, doc: Document) -> list[tuple[str, str, str, Span]]:
         wanted = " or ".join(_TYPE_NAMES.get(n, n) for n in names)
         return [(pointer, "schema-wrong-type",
                  f"{where} should be {wanted}, not {_kind(instance)}"
-                 + (_mapping_form(pointer, instance, schema) if "object" in names else "")
-                 + _yaml_hint(doc, pointer, instance), doc.span(pointer))]
+                 # quoting a bare word would not make it a mapping: only show the mapping
+                 + (_mapping_form(pointer, instance, schema) if "object" in names
+                    else _yaml_hint(doc, pointer, instance)), doc.span(pointer))]
     if keyword in ("pattern", "format"):
         described = schema.get("description", "")
         expected = _expected_form(schema)

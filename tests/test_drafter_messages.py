@@ -415,3 +415,9 @@ def test_massachusetts_hold_language_never_reads_as_permission_to_hold() -> None
     # An exception drafted to bound "public safety" or "national security" never reopens holds.
     for rid in ("exception-unbounded-public-safety", "exception-unbounded-national-security"):
         assert "does not permit keeping any person in custody on an immigration detainer" in language(rid), rid
+
+
+def test_a_topic_given_as_a_bare_yes_is_not_told_to_quote_it() -> None:
+    assert schema_messages(HEAD + "provisions:\n  training: yes\n") == [
+        "5:13 schema-wrong-type `provisions.training` should be a mapping of keys, not true/false; "
+        "write the topic as a mapping: `training: {value: ...}` (values: required, absent, silent, unclear)"]
