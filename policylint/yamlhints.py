@@ -113,6 +113,11 @@ def explain(exc: Any, text: str) -> Explained | None:
                              f"reads as the start of another key; put the text in quotes: "
                              f"`{key}: {_quoted(value)}`", line, column)
         prev = _previous(lines, line)
+        owner = _text_owner(lines, line)
+        if owner is not None:  # a long value runs on over several lines into this `key: `
+            return Explained(f"YAML syntax error: the text of `{_key(lines[owner])}:` (line {owner + 1}) "
+                             f"runs on to line {line + 1}, where `: ` starts another key; put the "
+                             "whole text in quotes", line, column)
         if prev is not None:
             above = lines[prev]
             stripped = above.strip()
@@ -146,6 +151,24 @@ def explain(exc: Any, text: str) -> Explained | None:
             return Explained("YAML syntax error: text follows the closing quote; put all of the "
                              "text inside the quotes", line, column)
     return None
+
+
+def _text_owner(lines: list[str], line: int) -> int | None:
+    """The `key: text` line whose text runs on (as lines without a colon, indented deeper
+    than the key) down to ``line``, or None."""
+    prev = _previous(lines, line)
+    if prev is None or ":" in lines[prev] or _indent(lines[prev]) > _indent(lines[line]):
+        return None
+    n: int | None = prev
+    while n is not None and ":" not in lines[n]:
+        n = _previous(lines, n)
+    if n is None:
+        return None
+    key_line = lines[n]
+    value = key_line.split(":", 1)[1].strip()
+    deeper = _indent(key_line) < _indent(lines[prev])
+    plain = value and not value.startswith(("'", '"', "|", ">", "[", "{", "&", "*", "#"))
+    return n if deeper and plain else None
 
 
 def _levels(lines: list[str], start: int) -> dict[int, int]:

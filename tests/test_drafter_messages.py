@@ -306,6 +306,9 @@ SYNTAX_CASES = [
     ("policylint: 1\nagency:\n  name X\n  kind: sheriff\n", 3, 3,
      ("YAML syntax error: line 3 (`name X`) has no `:` after its key, so YAML read it as text "
      "running on into line 4: write `name: X`")),
+    ("policylint: 1\nincidents:\n  - summary: officers were told\n      to call ICE\n      as follows: x\n", 5, 17,
+     "YAML syntax error: the text of `summary:` (line 3) runs on to line 5, where `: ` starts "
+     "another key; put the whole text in quotes"),
     ('policylint: 1\nagency:\n  name: "X\n  kind: sheriff\n', 3, 9,
      'YAML syntax error: the quote `"` opened on line 3 is never closed: end the text with `"`'),
     ("policylint: 1\nagency: {name: X, kind: sheriff\ninstrument: {}\n", 2, 9,
