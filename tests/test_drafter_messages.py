@@ -307,8 +307,8 @@ SYNTAX_CASES = [
      ("YAML syntax error: line 3 (`name X`) has no `:` after its key, so YAML read it as text "
      "running on into line 4: write `name: X`")),
     ("policylint: 1\nincidents:\n  - summary: officers were told\n      to call ICE\n      as follows: x\n", 5, 17,
-     "YAML syntax error: the text of `summary:` (line 3) runs on to line 5, where `: ` starts "
-     "another key; put the whole text in quotes"),
+     ("YAML syntax error: the text of `summary:` (line 3) runs on to line 5, where `: ` starts "
+     "another key; put the whole text in quotes")),
     ('policylint: 1\nagency:\n  name: "X\n  kind: sheriff\n', 3, 9,
      'YAML syntax error: the quote `"` opened on line 3 is never closed: end the text with `"`'),
     ("policylint: 1\nagency: {name: X, kind: sheriff\ninstrument: {}\n", 2, 9,
@@ -422,5 +422,5 @@ def test_massachusetts_hold_language_never_reads_as_permission_to_hold() -> None
 
 def test_a_topic_given_as_a_bare_yes_is_not_told_to_quote_it() -> None:
     assert schema_messages(HEAD + "provisions:\n  training: yes\n") == [
-        "5:13 schema-wrong-type `provisions.training` should be a mapping of keys, not true/false; "
-        "write the topic as a mapping: `training: {value: ...}` (values: required, absent, silent, unclear)"]
+        ("5:13 schema-wrong-type `provisions.training` should be a mapping of keys, not true/false; "
+        "write the topic as a mapping: `training: {value: ...}` (values: required, absent, silent, unclear)")]
