@@ -164,9 +164,10 @@ def from_rule(rule: Any) -> RuleInfo:
         text.append(f'Model language{source}: "{model}"')
         md.append(f"**Model language**{source}:\n\n> {model}")
     if remedy.get("suggested_language"):
-        suggested = " ".join(str(remedy["suggested_language"]).split())
-        text.append(f'{SUGGESTED_LABEL}: "{suggested}"')
-        md.append(f"**{SUGGESTED_LABEL}:**\n\n> {suggested}")
+        # Not a quotation of anything, so shown without quotation marks.
+        suggested = _plain_lines(remedy["suggested_language"])
+        text.append(f"{SUGGESTED_LABEL}:\n{suggested}")
+        md.append(f"**{SUGGESTED_LABEL}:**\n\n> " + suggested.replace("\n", "  \n> "))
     tags = tuple(t for t in (rule.category, *rule.topics) if t)
     return RuleInfo(id=rule.id, title=rule.title, description=rationale, severity=rule.severity,
                     help_text="\n\n".join(text), help_markdown="\n\n".join(md),
@@ -185,8 +186,13 @@ def language_of(remedy: Any) -> tuple[str, str] | None:
         label = f"Model language ({source})" if source else "Model language"
         return label, " ".join(str(remedy["model_language"]).split())
     if remedy.get("suggested_language"):
-        return SUGGESTED_LABEL, " ".join(str(remedy["suggested_language"]).split())
+        return SUGGESTED_LABEL, _plain_lines(remedy["suggested_language"])
     return None
+
+
+def _plain_lines(text: Any) -> str:
+    """Whitespace collapsed within each line; the line breaks of a YAML snippet kept."""
+    return "\n".join(" ".join(line.split()) for line in str(text).strip().splitlines())
 
 
 @lru_cache(maxsize=8)

@@ -380,7 +380,7 @@ def test_suggested_language_never_passes_for_law(run_cli) -> None:
 
     explained = run_cli("explain", "notification-gap-when-holds-banned").output
     assert ("  Suggested language (drafted for policylint, not taken from any law or model policy; adapt\n"
-            "  it with counsel):\n    \"Requests from immigration authorities") in explained
+            "  it with counsel):\n    Requests from immigration authorities") in explained
     assert "Model language" not in explained
     label, text = describer()("notification-gap-when-holds-banned").language
     assert label == "Suggested language (drafted for policylint, not taken from any law)"
@@ -400,7 +400,7 @@ def test_check_v_shows_the_language_and_the_summary_points_to_explain(run_cli, w
     assert "Suggested language" not in plain
     verbose = run_cli(*args[:1], "-v", *args[1:]).output.splitlines()
     at = verbose.index("                Suggested language (drafted for policylint, not taken from any law):")
-    assert verbose[at + 1].startswith('                  "Requests from immigration authorities for the date')
+    assert verbose[at + 1].startswith("                  Requests from immigration authorities for the date")
 
 
 def test_massachusetts_hold_language_never_reads_as_permission_to_hold() -> None:

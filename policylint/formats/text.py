@@ -67,7 +67,10 @@ def _language(ctx: Any) -> Any:
         import textwrap
 
         label, text = found
-        lines = textwrap.wrap(f'"{text}"', 88, break_long_words=False, break_on_hyphens=False)
+        if label.startswith("Model language"):
+            text = f'"{text}"'  # a model law's words, quoted
+        lines = [wrapped for line in text.splitlines()
+                 for wrapped in textwrap.wrap(line, 88, break_long_words=False, break_on_hyphens=False)]
         return [(f"{label}:", "dim"), *((f"  {line}", "plain") for line in lines)]
     return language
 
