@@ -237,10 +237,9 @@ def run_check(settings: CheckSettings) -> int:
     for reporter in reporters:
         reporter.close(summary)
     if summary.skipped:
-        n = summary.skipped
-        print(f"policylint: skipped {n} YAML file{'s' if n != 1 else ''} that "
-              f"{'are' if n != 1 else 'is'} not policylint documents (no top-level `policylint` key)",
-              file=sys.stderr)
+        from policylint.runner import skipped_note
+
+        print(skipped_note(summary.skipped), file=sys.stderr)
     if summary.files == 0 and summary.skipped == 0 and settings.paths:
         # Like a linter finding no source files: say so rather than report a silent success.
         print(f"policylint: warning: no YAML files found in {', '.join(settings.paths)}",

@@ -296,6 +296,13 @@ def check_paths(paths: Sequence[str], options: CheckOptions = CheckOptions(),
         yield postprocess(result) if postprocess else result
 
 
+def skipped_note(n: int) -> str:
+    """What a run says on standard error about the YAML files its walk skipped."""
+    what = "YAML file that is not a policylint document" if n == 1 else \
+        "YAML files that are not policylint documents"
+    return f"policylint: skipped {n} {what} (no top-level `policylint` key)"
+
+
 def skip_if_not_a_policy(result: FileResult) -> FileResult:
     """A walked file that is not a policy document becomes a skipped result, without findings."""
     if len(result.findings) == 1 and result.findings[0].rule == NOT_A_POLICY:

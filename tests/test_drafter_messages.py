@@ -198,7 +198,22 @@ def test_compare_leaves_out_what_a_walk_found_that_is_not_a_policy(tmp_path: Pat
 
     (tmp_path / "mkdocs.yml").write_text("site_name: Docs\n")
     (tmp_path / "town.yaml").write_text(HEAD)
-    assert [Path(r.file).name for r in collect([str(tmp_path)])] == ["town.yaml"]
+    skipped: list[str] = []
+    assert [Path(r.file).name for r in collect([str(tmp_path)], skipped=skipped)] == ["town.yaml"]
+    assert [Path(p).name for p in skipped] == ["mkdocs.yml"]
+
+
+def test_compare_says_how_many_files_it_skipped(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    (tmp_path / "mkdocs.yml").write_text("site_name: Docs\n")
+    (tmp_path / "town.yaml").write_text(HEAD)
+    run = subprocess.run([sys.executable, "-m", "policylint", "compare", "-f", "csv", str(tmp_path)],
+                         check=False, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert run.stderr == ("policylint: skipped 1 YAML file that is not a policylint document "
+                          "(no top-level `policylint` key)\n")
 
 
 # -- issue 14.4: findings about something absent point where it belongs and name the key -----

@@ -121,11 +121,14 @@ class SummarisingChecker(Checker):
         return result
 
 
-def collect(paths: Sequence[str], options: CheckOptions = CheckOptions()) -> Iterator[FileResult]:
+def collect(paths: Sequence[str], options: CheckOptions = CheckOptions(),
+            skipped: list[str] | None = None) -> Iterator[FileResult]:
     """Check every document under ``paths`` and yield results with summaries, in path order.
 
     Results hold findings, rule outcomes and the summary; each document's node tree is
-    dropped as soon as its result is made, so a corpus costs memory per summary only.
+    dropped as soon as its result is made, so a corpus costs memory per summary only.  YAML
+    files a folder walk finds that are not policy documents are left out (and added to
+    ``skipped`` when given).
     """
     checker = SummarisingChecker(options)
     named = set(paths)
@@ -135,7 +138,9 @@ def collect(paths: Sequence[str], options: CheckOptions = CheckOptions()) -> Ite
             continue
         result = checker.check_path(path)
         if path not in named and skip_if_not_a_policy(result).skipped:
-            continue  # a walk found mkdocs.yml or the like: not a town to compare
+            if skipped is not None:  # a walk found mkdocs.yml or the like: not a town to compare
+                skipped.append(path)
+            continue
         yield result
 
 
