@@ -222,6 +222,8 @@ def run_check(settings: CheckSettings) -> int:
                 marked = baseline.apply(result.file, result.findings, rules_that_ran(settings, result))
                 result = FileResult(result.file, marked, result.summary, result.outcomes)
             summary.add(result)
+            if result.skipped:
+                continue
             for reporter in reporters:
                 # -q trims only what the terminal shows; files still get every finding.
                 shown = result
@@ -234,7 +236,11 @@ def run_check(settings: CheckSettings) -> int:
         raise
     for reporter in reporters:
         reporter.close(summary)
-    if summary.files == 0 and settings.paths:
+    if summary.skipped:
+        from policylint.runner import skipped_note
+
+        print(skipped_note(summary.skipped), file=sys.stderr)
+    if summary.files == 0 and summary.skipped == 0 and settings.paths:
         # Like a linter finding no source files: say so rather than report a silent success.
         print(f"policylint: warning: no YAML files found in {', '.join(settings.paths)}",
               file=sys.stderr)

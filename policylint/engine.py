@@ -318,7 +318,7 @@ class Engine:
         """The finding of ``planned`` at ``pointer`` (the subject's, moved by the rule's `at`)."""
         compiled = planned.compiled
         rule = compiled.rule
-        span = doc.span(pointer)
+        span, add = doc.target(pointer)
         data = doc.data if isinstance(doc.data, dict) else {}
         agency = data.get("agency")
         if not isinstance(agency, dict):
@@ -336,6 +336,8 @@ class Engine:
             "standard": planned.standard or (agency.get("state") if agency is not None else None),
         }
         message = _render_message()(compiled.template, context, rule.title)
+        if add:  # about something absent: say which key to write, where the finding points
+            message = f"{message} {add}"
         state, place = _agency_place(agency)
         governing = self._governed(planned, state, place)
         if governing.severity == "error" and (subject is None or value == "silent"):

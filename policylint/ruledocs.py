@@ -111,8 +111,11 @@ def explain(registry: Registry, rule_id: str) -> str:
     from policylint.ruletest import run_example
 
     canonical = registry.resolve(rule_id)
+    if canonical is None and rule_id in registry.packs:
+        return explain_pack(registry, rule_id)
     if canonical is None:
-        raise UsageError(f"unknown rule `{rule_id}`{did_you_mean(rule_id, registry.known_ids())}")
+        known = registry.known_ids() | set(registry.packs)
+        raise UsageError(f"unknown rule or pack `{rule_id}`{did_you_mean(rule_id, known)}")
     rule = registry.rules[canonical]
     view = rule_view(registry, rule)
     compiled = registry.compiled[canonical]
@@ -125,6 +128,13 @@ def explain(registry: Registry, rule_id: str) -> str:
     if rule.examples.get("pass"):
         passing = {"document": rule.examples["pass"][0]["document"]}
     return _render("explain.txt.j2", rule=view, asked=rule_id, failing=failing, passing=passing)
+
+
+def explain_pack(registry: Registry, pack_id: str) -> str:
+    """What the pack ``pack_id`` is: status, jurisdiction, when it applies, sources and rules."""
+    view = pack_view(_pack_or_error(registry, pack_id))
+    width = max((len(r["rule"]) for r in view["rules"]), default=0)
+    return _render("explain-pack.txt.j2", pack=view, width=width)
 
 
 def main(argv: list[str] | None = None) -> int:

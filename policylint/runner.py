@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections import deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence
 
@@ -25,6 +26,9 @@ class FileResult:
     findings: list[Finding] = field(default_factory=list)
     summary: dict[str, Any] | None = None  # compact provision summary, for compare
     outcomes: dict[str, str] | None = None  # rule id -> pass/fail/not_applicable/skipped
+    #: a YAML file a directory walk found that is not a policy document (no `policylint` key):
+    #: not checked, only counted
+    skipped: bool = False
 
     @property
     def input_error(self) -> bool:
@@ -47,8 +51,12 @@ class Summary:
     by_rule: dict[str, int] = field(default_factory=dict)
     suppressed: int = 0
     baselined: int = 0
+    skipped: int = 0  # YAML files of a directory walk that are not policy documents
 
     def add(self, result: FileResult) -> None:
+        if result.skipped:
+            self.skipped += 1
+            return
         self.files += 1
         active = result.active
         if active:
@@ -95,6 +103,9 @@ class CheckOptions:
     jobs: int = 1  # processes (policylint.parallel); 0 = one per processor
     cache_dir: str | None = None  # results cache (policylint.cache); None = no cache
 
+
+#: The finding for a YAML file without a top-level `policylint` key, named explicitly.
+NOT_A_POLICY = "input-not-policylint"
 
 #: policylint's own configuration files are never policy documents.
 CONFIG_NAMES = frozenset({"policylint.yaml", ".policylint.yaml"})
@@ -183,6 +194,11 @@ class Checker:
         findings = list(loaded.findings)
         if doc is None:
             return FileResult(findings[0].file if findings else "<unknown>", findings)
+        if isinstance(doc.data, dict) and "policylint" not in doc.data:
+            # mkdocs.yml, docker-compose.yml, an OpenAPI file: rules about ICE would only mislead
+            return FileResult(doc.file, [_input_error(
+                doc.file, NOT_A_POLICY, "not a policylint document: add `policylint: 1` "
+                "at the top if it is one (it has no top-level `policylint` key)")])
         invalid: frozenset[str] = frozenset()
         if self.options.validate:
             from policylint.validate import validate
@@ -274,14 +290,36 @@ def check_paths(paths: Sequence[str], options: CheckOptions = CheckOptions(),
     """Check every file under ``paths`` in input order, one result per file, streamed."""
     from policylint.parallel import check_files
 
-    for result in check_files(_items(paths, options), options, _cache(options)):
+    walked: deque[bool] = deque()  # one flag per item, in the order results come back
+    for result in check_files(_items(paths, options, walked), options, _cache(options)):
+        result = skip_if_not_a_policy(result) if walked.popleft() else result
         yield postprocess(result) if postprocess else result
 
 
-def _items(paths: Sequence[str], options: CheckOptions) -> Iterator[Any]:
-    """What to check, in order: ``(path, name to report)``, or a result decided already."""
+def skipped_note(n: int) -> str:
+    """What a run says on standard error about the YAML files its walk skipped."""
+    what = "YAML file that is not a policylint document" if n == 1 else \
+        "YAML files that are not policylint documents"
+    return f"policylint: skipped {n} {what} (no top-level `policylint` key)"
+
+
+def skip_if_not_a_policy(result: FileResult) -> FileResult:
+    """A walked file that is not a policy document becomes a skipped result, without findings."""
+    if len(result.findings) == 1 and result.findings[0].rule == NOT_A_POLICY:
+        return FileResult(result.file, [], skipped=True)
+    return result
+
+
+def _items(paths: Sequence[str], options: CheckOptions, walked: deque[bool] | None = None) -> Iterator[Any]:
+    """What to check, in order: ``(path, name to report)``, or a result decided already.
+
+    ``walked`` gets one flag per item: whether a directory walk found it (else it was named).
+    """
     limit = options.limits.max_documents
+    named = set(paths)
     for count, (path, problem) in enumerate(discover(paths, options.exclude)):
+        if walked is not None:
+            walked.append(path not in named)
         shown = display_name(path)
         if count == limit:
             yield _stopped(shown, limit)

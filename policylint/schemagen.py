@@ -370,9 +370,15 @@ cooperation with federal immigration enforcement. policylint validates it agains
 `policylint/schemas/policy.schema.json` (print it with `policylint schema`) and then lints it.
 Topic keys and value words are a stable contract: they may be extended, never renamed.
 
-Save the schema with `policylint schema -o policy.schema.json` (or point at a copy in your
-repository) and make this the first line of the file: editors that use the YAML language server
-then complete keys and values and show every description.
+Keep the schema in the repository with `policylint schema -o schemas/policy.schema.json` and
+make this the first line of each document, with the path relative to the document
+(`../../schemas/policy.schema.json` for `policies/ma/quincy.yaml`): editors that use the YAML
+language server then complete keys and values and show every description, for everyone who
+clones the repository. `policylint init` writes that line itself: it points at the nearest
+`schemas/policy.schema.json` up to the repository root (the folder holding `.git` or a
+policylint configuration), and writes the schema there first when the repository keeps none.
+The schema's `$id` (`urn:policylint:schema:policy-document:v1`) names the format version; it
+is not a web address an editor could fetch.
 
 ```yaml
 # yaml-language-server: $schema=<path or URL of policy.schema.json>

@@ -234,7 +234,7 @@ def rules_of(path: Path, **kwargs: object) -> list[tuple[str, int, int]]:
 
 
 def test_malformed_yaml_points_at_the_problem(tmp_path: Path) -> None:
-    assert rules_of(_malformed(tmp_path)) == [("yaml-syntax", 2, 7)]
+    assert rules_of(_malformed(tmp_path)) == [("yaml-syntax", 1, 9)]  # the `{` left open
 
 
 def test_wrong_types_are_schema_findings_at_their_values(tmp_path: Path) -> None:

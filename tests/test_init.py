@@ -63,8 +63,9 @@ def test_from_csv_writes_one_valid_stub_per_row(run_cli, tmp_path: Path) -> None
     out = tmp_path / "stubs"
     result = run_cli("init", "--from-csv", str(csv), "--output-dir", str(out))
     assert result.exit_code == 0, result.output
-    written = sorted(p.name for p in out.iterdir())
+    written = sorted(p.name for p in out.iterdir() if p.is_file())
     assert written == ["alpha-police-department.yaml", "beta-county-sheriff.yaml", "quote-comma-police.yaml"]
+    assert (out / "schemas" / "policy.schema.json").is_file()  # outside a repository: beside them
     for checked in check([str(out)]):
         assert not any(f.rule.startswith(("schema-", "yaml-", "input-")) for f in checked.findings), checked.findings
 

@@ -46,7 +46,7 @@ def test_explain_resolves_aliases_and_rejects_unknown_ids() -> None:
     assert out.startswith("judicial-warrant-defined\n(`judicial-warrant-undefined` is an alias")
     code, out, err = run("explain", "detainer-hold-prohibted")
     assert (code, out) == (2, "")
-    assert err == ("policylint: error: unknown rule `detainer-hold-prohibted` "
+    assert err == ("policylint: error: unknown rule or pack `detainer-hold-prohibted` "
                    "(did you mean `detainer-hold-prohibited`?)\n")
 
 

@@ -58,10 +58,15 @@ def build_comparison(settings: CompareSettings, options: Any) -> Any:
     from policylint.registry import load_registry
 
     filters = parse_filters(settings.filters)
-    comparison = build(collect(settings.paths, options), load_registry(options.rule_dirs),
+    skipped: list[str] = []
+    comparison = build(collect(settings.paths, options, skipped), load_registry(options.rule_dirs),
                        filters=filters, sort=settings.sort, group_by=settings.group_by,
                        all_topics=settings.all_topics)
     comparison.options["all_topics"] = settings.all_topics
+    if skipped:  # said where a run's notes go, as `check` does; the report stays about towns
+        from policylint.runner import skipped_note
+
+        print(skipped_note(len(skipped)), file=sys.stderr)
     return comparison
 
 
