@@ -69,7 +69,7 @@ def test_directory_walk_skips_hidden_and_non_yaml(run_cli, write, tmp_path):
     write("a/notes.txt", "not yaml")
     write("a/.hidden/three.yaml", "::: broken")
     result = run_cli("check", "-f", "json", str(tmp_path / "a"))
-    report = json.loads(result.output)
+    report = json.loads(result.stdout)
     assert [f["file"].rsplit("/", 1)[-1] for f in report["files"]] == ["one.yaml", "two.yml"]
 
 
@@ -81,7 +81,7 @@ def test_stdin_with_filename(run_cli):
 
 def test_json_output_is_versioned_and_complete(run_cli, write):
     path = write("wrong.yaml", WRONG_VALUE)
-    report = json.loads(run_cli("check", "-f", "json", str(path)).output)
+    report = json.loads(run_cli("check", "-f", "json", str(path)).stdout)
     assert report["version"] == 1
     finding = next(f for f in report["files"][0]["findings"] if f["rule"] == "schema-invalid-value")
     assert (finding["line"], finding["column"], finding["path"]) == (

@@ -7,6 +7,7 @@ from typing import Any
 from policylint.formats.templates import Styled, render_text, terminal_safe
 
 STREAM = True
+SAYS_EXIT_REASON = True  # the summary ends with why the run fails
 
 _COLORS = {"error": "31", "warning": "33", "info": "36", "dim": "2", "bold": "1", "ok": "32", "file": "4"}
 
@@ -32,6 +33,8 @@ def render_file(result: Any, ctx: Any) -> str:
 
 def render_summary(summary: Any, ctx: Any) -> str:
     counts = [(n, s) for s, n in summary.by_severity.items() if n]
-    return render_text("text-summary.j2", summary=summary, counts=counts, style=_style(ctx),
+    text = render_text("text-summary.j2", summary=summary, counts=counts, style=_style(ctx),
                        statistics=ctx.statistics,
                        by_rule=sorted(summary.by_rule.items(), key=lambda kv: (-kv[1], kv[0])))
+    reason = ctx.exit_reason(summary)
+    return f"{text}{_style(ctx)(reason, 'error')}\n" if reason else text
