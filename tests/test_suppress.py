@@ -158,8 +158,8 @@ def test_absent_topic_is_reported_on_the_provisions_line():
 
 
 def test_absent_topic_is_suppressed_above_or_on_the_provisions_line():
-    above = HEAD.replace("provisions:\n", f"# policylint: disable={ABSENT} -- drafting with counsel\n"
-                                          "provisions:\n")
+    directive = f"# policylint: disable={ABSENT} -- drafting with counsel"
+    above = HEAD.replace("provisions:\n", f"{directive}\nprovisions:\n")
     trailing = HEAD.replace("provisions:\n",
                             f"provisions:  # policylint: disable={ABSENT} -- drafting with counsel\n")
     whole = f"# policylint: disable-file={ABSENT} -- drafting with counsel\n" + HEAD
