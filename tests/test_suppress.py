@@ -173,6 +173,6 @@ def test_a_suppression_above_a_provision_says_where_the_absent_topic_is_reported
     text = HEAD + f"  # policylint: disable={ABSENT} -- drafting with counsel\n" + HOLD
     result = relaxed(text)
     assert of(result, ABSENT)[0].suppressed is None
-    assert [f.message for f in of(result, "unused-suppression")] == [
-        f"this suppression of `{ABSENT}` matches no finding; `{ABSENT}` is reported on line "
-        f"{PROVISIONS_LINE}: suppress it there"]
+    expected = (f"this suppression of `{ABSENT}` matches no finding; `{ABSENT}` is reported "
+                f"on line {PROVISIONS_LINE}: suppress it there")
+    assert [f.message for f in of(result, "unused-suppression")] == [expected]
