@@ -92,7 +92,7 @@ class Summary:
             n = self.input_errors
             return f"exit 2: {n} file{'s' if n != 1 else ''} could not be read or checked"
         threshold = SEVERITY_RANK[fail_on]
-        failing = [_count(n, s) for s, n in self.by_severity.items()
+        failing = [count_words(n, s) for s, n in self.by_severity.items()
                    if n and SEVERITY_RANK[s] >= threshold]
         reasons = []
         if failing:
@@ -100,14 +100,14 @@ class Summary:
         warnings = self.by_severity["warning"]
         if (max_warnings is not None and warnings > max_warnings
                 and SEVERITY_RANK["warning"] < threshold):
-            reasons.append(f"{_count(warnings, 'warning')} exceed{'s' if warnings == 1 else ''} "
+            reasons.append(f"{count_words(warnings, 'warning')} exceed{'s' if warnings == 1 else ''} "
                            f"--max-warnings {max_warnings}")
         return f"exit {code}: {'; '.join(reasons)}"
 
 
-def _count(n: int, severity: str) -> str:
+def count_words(n: int, severity: str) -> str:
     """``3 errors``, ``1 warning``, ``2 info`` (as the summary line counts them)."""
-    return f"{n} {severity}{'s' if n != 1 and severity != 'info' else ''}"
+    return f"{n} {severity}{'s' if n != 1 and not severity.endswith('info') else ''}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,14 +12,19 @@ SAYS_EXIT_REASON = True  # the summary ends with why the run fails
 _COLORS = {"error": "31", "warning": "33", "info": "36", "dim": "2", "bold": "1", "ok": "32", "file": "4"}
 
 
-def _style(ctx: Any) -> Any:
+def style_for(color: bool) -> Any:
+    """The templates' ``style(text, kind)``: colour codes around terminal-safe text, or none."""
     def style(text: Any, kind: str) -> str:
         text = str(text)
-        if not ctx.color or kind not in _COLORS:
+        if not color or kind not in _COLORS:
             return text
         # Our colour codes survive the template's escaping; the text inside them does not.
         return Styled(f"\x1b[{_COLORS[kind]}m{terminal_safe(text)}\x1b[0m")
     return style
+
+
+def _style(ctx: Any) -> Any:
+    return style_for(ctx.color)
 
 
 def render_file(result: Any, ctx: Any) -> str:
