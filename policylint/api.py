@@ -212,7 +212,8 @@ def run_check(settings: CheckSettings) -> int:
                         rules=describer(settings.rule_dirs),
                         started=datetime.datetime.now().isoformat(timespec="seconds"),
                         step_summary=os.environ.get("GITHUB_STEP_SUMMARY") or None,
-                        baseline=settings.baseline)
+                        baseline=settings.baseline, fail_on=settings.fail_on,
+                        max_warnings=settings.max_warnings)
     refuse_writing_inputs(settings)
     reporters = [Reporter(name, target, ctx) for name, target in settings.outputs]
     summary = Summary()
@@ -244,6 +245,12 @@ def run_check(settings: CheckSettings) -> int:
         # Like a linter finding no source files: say so rather than report a silent success.
         print(f"policylint: warning: no YAML files found in {', '.join(settings.paths)}",
               file=sys.stderr)
+    reason = ctx.exit_reason(summary)
+    if reason and not any(r.target is None and getattr(r.module, "SAYS_EXIT_REASON", False)
+                          for r in reporters):
+        # Formats on standard output that do not say it themselves (concise, json, ...):
+        # the reason goes to standard error, out of the way of a parser.
+        print(f"policylint: {reason}", file=sys.stderr)
     return summary.exit_code(settings.fail_on, settings.max_warnings)
 
 

@@ -371,12 +371,15 @@ class RuleOverrides:
                severity: dict[str, str]) -> bool:
         if severity.get(rule) == "off":
             return False
+        # A selection names the rules to run; that some of them were stopped before they
+        # finished is news about those rules, not a rule left out (only ignore/off hide it).
+        selected = rule == "rule-timeout"
         if rule in self.core_ids:
-            if self.core_select is not None and not _matches(rule, self.core_select):
+            if self.core_select is not None and not selected and not _matches(rule, self.core_select):
                 return False
             if _matches(rule, self.core_ignore):
                 return False
-        if any(not _matches(rule, s) for s in selects):
+        if not selected and any(not _matches(rule, s) for s in selects):
             return False
         return not any(_matches(rule, i) for i in ignores)
 

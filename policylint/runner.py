@@ -87,6 +87,36 @@ class Summary:
             return 1
         return 0
 
+    def exit_reason(self, fail_on: str = "error", max_warnings: int | None = None) -> str:
+        """Why :meth:`exit_code` is not 0, in one line ("" when it is 0).
+
+        ``exit 1: 31 warnings exceed --max-warnings 20``: a red build says which setting
+        turned it red, so nobody has to work it out from the counts.
+        """
+        code = self.exit_code(fail_on, max_warnings)
+        if code == 0:
+            return ""
+        if code == 2:
+            n = self.input_errors
+            return f"exit 2: {n} file{'s' if n != 1 else ''} could not be read or checked"
+        threshold = SEVERITY_RANK[fail_on]
+        failing = [count_words(n, s) for s, n in self.by_severity.items()
+                   if n and SEVERITY_RANK[s] >= threshold]
+        reasons = []
+        if failing:
+            reasons.append(f"{' and '.join(failing)} at or above --fail-on {fail_on}")
+        warnings = self.by_severity["warning"]
+        if (max_warnings is not None and warnings > max_warnings
+                and SEVERITY_RANK["warning"] < threshold):
+            reasons.append(f"{count_words(warnings, 'warning')} exceed{'s' if warnings == 1 else ''} "
+                           f"--max-warnings {max_warnings}")
+        return f"exit {code}: {'; '.join(reasons)}"
+
+
+def count_words(n: int, severity: str) -> str:
+    """``3 errors``, ``1 warning``, ``2 info`` (as the summary line counts them)."""
+    return f"{n} {severity}{'s' if n != 1 and not severity.endswith('info') else ''}"
+
 
 @dataclass(frozen=True, slots=True)
 class CheckOptions:

@@ -178,6 +178,6 @@ def test_directory_walks_skip_config_files_and_excluded_globs(run_cli, tmp_path,
     (tmp_path / "pol" / "skip" / "broken.yaml").write_text("[")
     (tmp_path / "policylint.yaml").write_text("exclude: [skip]\n")
     monkeypatch.chdir(tmp_path)
-    out = run_cli("check", "-f", "json", ".").output
+    out = run_cli("check", "-f", "json", ".").stdout
     files = [item["file"] for item in json.loads(out)["files"]]
     assert files == ["./pol/d.yaml"]

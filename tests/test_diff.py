@@ -139,3 +139,55 @@ def test_html_diff_escapes_policy_text_and_has_no_script(run_cli: Any, write: An
     assert "&lt;script&gt;window.__pwned = &#39;quote&#39;" in page
     assert "script-src 'none'" in page.replace("&#39;", "'")
     assert "value changed (less restrictive)" in page
+
+
+def test_text_diff_for_the_terminal_and_fail_on_new_findings(run_cli: Any, write: Any) -> None:
+    old = write("old.yaml", BASE % ("prohibited", "Officers shall not call ICE."))
+    new = write("new.yaml", BASE % ("allowed", "Officers may call ICE."))
+    # A generous rule deadline: a loaded machine must not stop the rules being compared.
+    config = write("policylint.yaml", "limits: {max-rule-seconds: 120}\n")
+    args = ("diff", str(old), str(new), "-f", "text", "--config", str(config), "--extend-pack",
+            "cfjj-checklist")
+    result = run_cli(*args)
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0] == "policylint diff: Town X Police Department"
+    assert lines[1] == f"  {old} → {new}"
+    assert "  T07 Contacting ICE without a request: value changed (less restrictive)" in lines
+    assert "    before: prohibited “Officers shall not call ICE.”" in lines
+    assert "    after:  allowed “Officers may call ICE.”" in lines
+    new_lines = [line for line in lines if line.startswith("  new ")]
+    assert any("proactive-notification-prohibited (line 6)" in line for line in new_lines), lines
+    assert "\x1b[" not in result.stdout  # no colour when not on a terminal
+    added = json.loads(run_cli(*args[:4], "json", *args[5:]).stdout)["findings"]["new"]
+    worst = max(added, key=lambda f: {"info": 1, "warning": 2, "error": 3}[f["severity"]])
+    failed = run_cli(*args, "--fail-on", worst["severity"])
+    assert failed.exit_code == 1
+    assert failed.stderr.startswith("policylint: exit 1: ")
+    assert f"at or above --fail-on {worst['severity']}\n" in failed.stderr
+    # The other way round the diff fixes those findings: only what is new there can fail it.
+    back = ("diff", str(new), str(old), *args[3:])
+    added = json.loads(run_cli(*back[:4], "json", *back[5:]).stdout)["findings"]["new"]
+    rank = {"info": 1, "warning": 2, "error": 3}
+    for threshold, floor in rank.items():
+        expected = int(any(rank[f["severity"]] >= floor for f in added))
+        assert run_cli(*back, "--fail-on", threshold).exit_code == expected, threshold
+    assert not any(f["rule"] == worst["rule"] for f in added)
+
+
+def test_text_is_the_default_on_a_terminal_markdown_elsewhere() -> None:
+    from policylint.compare.run import COMPARE_FORMATS, DIFF_FORMATS, pick_format
+
+    assert pick_format(None, None, DIFF_FORMATS, terminal=True) == "text"
+    assert pick_format(None, None, DIFF_FORMATS, terminal=False) == "markdown"
+    assert pick_format(None, "d.html", DIFF_FORMATS, terminal=True) == "html"
+    assert pick_format(None, None, COMPARE_FORMATS, terminal=True) == "markdown"
+
+
+def test_text_diff_neutralises_control_characters(run_cli: Any, write: Any) -> None:
+    old = write("old.yaml", BASE % ("allowed", "Officers may call ICE."))
+    new = write("new.yaml", BASE % ("prohibited", "Never \\u001b[31mred\\u001b[0m or \\n::error::x"))
+    result = run_cli("diff", str(old), str(new), "-f", "text", "--isolated", "--color", "always")
+    assert result.exit_code == 0, result.output
+    assert "\x1b[31mred" not in result.stdout and "\\x1b[31mred" in result.stdout
+    assert "\n::error::" not in result.stdout

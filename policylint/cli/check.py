@@ -9,13 +9,15 @@ import click
 
 from policylint.cli import split_ids
 from policylint.finding import SEVERITIES
+from policylint.formats import FORMATS
 
 
 @click.command()
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("-f", "--format", "formats", multiple=True, metavar="FORMAT[:FILE]",
-              help="Output format, optionally written to FILE; repeat for several "
-                   "(text, concise, json, ...). Default: text.")
+              help="Output format, optionally written to FILE; repeat for several. FORMAT is "
+                   f"one of {', '.join(FORMATS)}, or template:PATH.j2 (your own Jinja "
+                   "template). Default: text (github inside GitHub Actions).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False),
               help="Write the (first) format to this file instead of standard output.")
 @click.option("--fail-on", type=click.Choice(SEVERITIES), default=None,

@@ -12,15 +12,19 @@ from policylint import __version__
 from policylint.errors import UsageError
 
 COMPARE_FORMATS = ("html", "markdown", "csv", "json")
-DIFF_FORMATS = ("markdown", "html", "json")
+DIFF_FORMATS = ("text", "markdown", "html", "json")
 _BY_SUFFIX = {".html": "html", ".htm": "html", ".md": "markdown", ".markdown": "markdown",
               ".csv": "csv", ".json": "json"}
 
 
-def pick_format(fmt: str | None, output: str | None, allowed: Sequence[str]) -> str:
-    """``--format``, else the output file's suffix, else Markdown."""
+def pick_format(fmt: str | None, output: str | None, allowed: Sequence[str],
+                terminal: bool = False) -> str:
+    """``--format``, else the output file's suffix, else ``text`` on a terminal (when the
+    command has it) and Markdown anywhere else."""
     if fmt is None and output:
         fmt = _BY_SUFFIX.get(os.path.splitext(output)[1].lower())
+    if fmt is None and output is None and terminal and "text" in allowed:
+        fmt = "text"
     fmt = fmt or "markdown"
     if fmt not in allowed:
         raise UsageError(f"format `{fmt}` is not available here; choose from: {', '.join(allowed)}")
@@ -138,7 +142,26 @@ def diff_report(d: Any) -> dict[str, Any]:
     }
 
 
-def run_diff(old: str, new: str, fmt: str, output: str | None, options: Any) -> int:
+def new_findings_reason(d: Any, fail_on: str | None) -> str:
+    """``exit 1: 2 new errors at or above --fail-on error``, or "" when the diff passes."""
+    from policylint.finding import SEVERITY_RANK
+    from policylint.runner import count_words
+
+    if fail_on is None:
+        return ""
+    counts: dict[str, int] = {}
+    for f in d.new_findings:
+        if SEVERITY_RANK[f.severity] >= SEVERITY_RANK[fail_on]:
+            counts[f.severity] = counts.get(f.severity, 0) + 1
+    if not counts:
+        return ""
+    failing = [count_words(counts[s], "new " + s) for s in ("error", "warning", "info") if s in counts]
+    return f"exit 1: {' and '.join(failing)} at or above --fail-on {fail_on}"
+
+
+def run_diff(old: str, new: str, fmt: str, output: str | None, options: Any,
+             fail_on: str | None = None, color: bool = False) -> int:
+    """Write the diff; 1 when ``fail_on`` is set and a new finding is at least that severe."""
     from policylint.compare.diff import diff
     from policylint.compare.summary import SummarisingChecker, load_revision
     from policylint.registry import load_registry
@@ -146,7 +169,11 @@ def run_diff(old: str, new: str, fmt: str, output: str | None, options: Any) -> 
     checker = SummarisingChecker(options)
     d = diff(load_revision(old, options, checker), load_revision(new, options, checker),
              load_registry(options.rule_dirs))
-    if fmt == "json":
+    if fmt == "text":
+        from policylint.compare.render_text import render_diff as render_txt
+
+        text = render_txt(d, color)
+    elif fmt == "json":
         text = json.dumps(diff_report(d), indent=2, ensure_ascii=False) + "\n"
     elif fmt == "html":
         from policylint.compare.render_html import render_diff
@@ -157,4 +184,7 @@ def run_diff(old: str, new: str, fmt: str, output: str | None, options: Any) -> 
 
         text = render_md(d)
     write(text, output)
-    return 0
+    reason = new_findings_reason(d, fail_on)
+    if reason:
+        print(f"policylint: {reason}", file=sys.stderr)
+    return 1 if reason else 0

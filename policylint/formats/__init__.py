@@ -42,6 +42,12 @@ class RenderContext:
     started: str = ""  # ISO time the run started (JUnit timestamps), "" for "now"
     step_summary: str | None = None  # $GITHUB_STEP_SUMMARY: the github format appends to it
     baseline: str | None = None  # the baseline file in use, if any (SARIF baselineState)
+    fail_on: str = "error"  # the run's exit-code settings, so a report can say why it failed
+    max_warnings: int | None = None
+
+    def exit_reason(self, summary: Any) -> str:
+        """Why the run exits non-zero ("" if it does not): see ``Summary.exit_reason``."""
+        return str(summary.exit_reason(self.fail_on, self.max_warnings))
 
     def describe(self, rule_id: str) -> Any:
         """The descriptor of ``rule_id`` (core ids and pack rules alike)."""

@@ -10,6 +10,8 @@ from markupsafe import Markup
 
 from policylint.baseline import report_path
 
+SAYS_EXIT_REASON = True  # under the summary line
+
 # Characters Markdown would read as formatting; `|` would also split a table cell.
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~<>])")
 
@@ -46,7 +48,8 @@ def view(results: list[Any], summary: Any, ctx: Any) -> dict[str, Any]:
     counts = [(n, s) for s, n in summary.by_severity.items() if n]
     return {"files": files, "summary": summary, "counts": counts,
             "by_rule": sorted(summary.by_rule.items(), key=lambda kv: (-kv[1], kv[0])),
-            "statistics": ctx.statistics, "version": ctx.tool_version}
+            "statistics": ctx.statistics, "version": ctx.tool_version,
+            "reason": ctx.exit_reason(summary)}
 
 
 def render(results: list[Any], summary: Any, ctx: Any) -> str:

@@ -97,6 +97,25 @@ def result(f: Any, rule_index: int, fingerprints: dict[str, str], ctx: Any) -> d
     return out
 
 
+def invocation(summary: Any, ctx: Any) -> dict[str, Any]:
+    """The run's ``invocation``: its exit code and, when that is not 0, why.
+
+    The reason is a ``note`` when findings fail the run (policylint did its work) and an
+    ``error`` when a file could not be read (it could not).
+    """
+    code = summary.exit_code(ctx.fail_on, ctx.max_warnings)
+    out: dict[str, Any] = {"executionSuccessful": not summary.input_errors, "exitCode": code}
+    reason = ctx.exit_reason(summary)
+    if reason:
+        out["exitCodeDescription"] = reason
+        out["toolExecutionNotifications"] = [{
+            "message": {"text": reason},
+            "level": "error" if code == 2 else "note",
+            "descriptor": {"id": "exit-code"},
+        }]
+    return out
+
+
 def report(results: list[Any], summary: Any, ctx: Any) -> dict[str, Any]:
     """The whole SARIF log as data: one run, the rules used, one result per finding."""
     findings = [f for r in results for f in r.findings]
@@ -119,7 +138,7 @@ def report(results: list[Any], summary: Any, ctx: Any) -> dict[str, Any]:
         "runs": [{
             "tool": {"driver": driver},
             "columnKind": "unicodeCodePoints",
-            "invocations": [{"executionSuccessful": not summary.input_errors}],
+            "invocations": [invocation(summary, ctx)],
             "results": sarif_results,
         }],
     }

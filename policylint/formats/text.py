@@ -7,14 +7,16 @@ from typing import Any
 from policylint.formats.templates import Styled, render_text, terminal_safe
 
 STREAM = True
+SAYS_EXIT_REASON = True  # the summary ends with why the run fails
 
 _COLORS = {"error": "31", "warning": "33", "info": "36", "dim": "2", "bold": "1", "ok": "32", "file": "4"}
 
 
-def _style(ctx: Any) -> Any:
+def style_for(color: bool) -> Any:
+    """The templates' ``style(text, kind)``: colour codes around terminal-safe text, or none."""
     def style(text: Any, kind: str) -> str:
         text = str(text)
-        if not ctx.color or kind not in _COLORS:
+        if not color or kind not in _COLORS:
             return text
         # Our colour codes survive the template's escaping; the text inside them does not.
         return Styled(f"\x1b[{_COLORS[kind]}m{terminal_safe(text)}\x1b[0m")
@@ -41,6 +43,10 @@ def excerpt(f: Any) -> list[tuple[str, str, str]]:
     width = max(1, len(source[start:end].replace("\t", "    ")))
     number = str(f.line)
     return [(f"{number} |", shown, "plain"), (" " * len(number) + " |", " " * pad + "^" * width, f.severity)]
+
+
+def _style(ctx: Any) -> Any:
+    return style_for(ctx.color)
 
 
 def render_file(result: Any, ctx: Any) -> str:
@@ -82,6 +88,8 @@ def render_summary(summary: Any, ctx: Any) -> str:
     # Findings of pack rules have a law and fixing language behind them; point to where.
     ranked = sorted(((-n, r) for r, n in summary.by_rule.items() if n and r not in CORE_RULES))
     explained = ranked[0][1] if ranked else None
-    return render_text("text-summary.j2", summary=summary, counts=counts, style=_style(ctx),
+    text = render_text("text-summary.j2", summary=summary, counts=counts, style=_style(ctx),
                        statistics=ctx.statistics, explain_rule=explained, verbose=ctx.verbose,
                        by_rule=sorted(summary.by_rule.items(), key=lambda kv: (-kv[1], kv[0])))
+    reason = ctx.exit_reason(summary)
+    return f"{text}{_style(ctx)(reason, 'error')}\n" if reason else text
