@@ -99,6 +99,20 @@ class MessageTemplate:
         self._template = template
         self._fast: Any = None  # None: not looked up yet; False: Jinja only
 
+    @property
+    def ready(self) -> bool:
+        """Whether rendering needs no more one-time compiling (see :meth:`prepare`)."""
+        return self._fast is not None and (bool(self._fast) or self._template is not None)
+
+    def prepare(self) -> None:
+        """Do the one-time work of the first render now (the engine stops its clock for it)."""
+        if self._fast is None:
+            from policylint.templatestore import load
+
+            self._fast = load("message", self.text) or False
+        if not self._fast and self._template is None:
+            self._template = _cached_template(self.text)
+
     def render(self, context: dict[str, Any]) -> str:
         fast = self._fast
         if fast is None:
