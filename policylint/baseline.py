@@ -140,12 +140,11 @@ class Baseline:
             ],
         }
 
-    def write(self, path: str | None = None) -> None:
-        from policylint.formats import AtomicWriter
+    def write(self, path: str | None = None, guard: Any = None) -> None:
+        """Write the baseline whole; ``guard``: the files it must not replace (the inputs)."""
+        from policylint.formats.writer import write_file
 
-        writer = AtomicWriter(path or self.path)
-        writer.write(json.dumps(self.to_data(), indent=2, ensure_ascii=False) + "\n")
-        writer.close()
+        write_file(path or self.path, json.dumps(self.to_data(), indent=2, ensure_ascii=False) + "\n", guard)
 
     # -- matching ----------------------------------------------------------------------------
 
@@ -211,9 +210,11 @@ def create(settings: Any, path: str) -> tuple[Baseline, int]:
     """
     from dataclasses import replace
 
-    from policylint.api import iter_results
+    from policylint.api import iter_results, output_guard
 
     settings = replace(settings, fingerprints=True)
+    guard = output_guard(settings)
+    guard.refuse(path)  # before checking anything
     baseline = Baseline(path)
     errors = 0
     for result in iter_results(settings):
@@ -221,7 +222,7 @@ def create(settings: Any, path: str) -> tuple[Baseline, int]:
         for f in result.findings:
             if not f.input_error and f.suppressed is None and f.rule != "baseline-stale":
                 baseline.add(f)
-    baseline.write()
+    baseline.write(guard=guard)
     return baseline, errors
 
 
@@ -232,12 +233,14 @@ def prune(settings: Any, path: str) -> tuple[Baseline, int]:
     """
     from dataclasses import replace
 
-    from policylint.api import iter_results, rules_that_ran
+    from policylint.api import iter_results, output_guard, rules_that_ran
 
     settings = replace(settings, fingerprints=True)
+    guard = output_guard(settings)
+    guard.refuse(path)
     baseline = Baseline.load(path)
     for result in iter_results(settings):
         baseline.apply(result.file, result.findings, rules_that_ran(settings, result))
     kept = baseline.pruned()
-    kept.write()
+    kept.write(guard=guard)
     return kept, sum(baseline.counts.values()) - sum(kept.counts.values())

@@ -43,14 +43,15 @@ def compare(paths: tuple[str, ...], fmt: str | None, output: str | None, packs: 
     Exit codes: 0 report written; 2 usage or configuration error, or a document that could
     not be read (the report is still written and lists it).
     """
-    from policylint.compare.run import CompareSettings, check_options, pick_format, run_compare
+    from policylint.compare.run import CompareSettings, configured, pick_format, run_compare
     from policylint.errors import PolicylintError
 
     try:
-        options = check_options(packs, extend_packs, config_file, isolated)
+        options, config_files = configured(packs, extend_packs, config_file, isolated)
         settings = CompareSettings(paths=paths, fmt=pick_format(fmt, output, COMPARE_FORMATS),
                                    output=output, filters=filters, sort=sort, group_by=group_by,
-                                   all_topics=all_topics, title=title, bom=bom)
+                                   all_topics=all_topics, title=title, bom=bom,
+                                   config_files=config_files)
         code, unreadable = run_compare(settings, options)
     except PolicylintError as exc:
         click.echo(f"policylint: error: {exc}", err=True)

@@ -35,12 +35,12 @@ def diff(old: str, new: str, fmt: str | None, output: str | None, packs: tuple[s
 
     Exit codes: 0 written; 2 usage error or a version that could not be read.
     """
-    from policylint.compare.run import check_options, pick_format, run_diff
+    from policylint.compare.run import configured, pick_format, run_diff
     from policylint.errors import PolicylintError
 
     try:
-        options = check_options(packs, extend_packs, config_file, isolated)
-        code = run_diff(old, new, pick_format(fmt, output, DIFF_FORMATS), output, options)
+        options, config_files = configured(packs, extend_packs, config_file, isolated)
+        code = run_diff(old, new, pick_format(fmt, output, DIFF_FORMATS), output, options, config_files)
     except PolicylintError as exc:
         click.echo(f"policylint: error: {exc}", err=True)
         sys.exit(exc.exit_code)

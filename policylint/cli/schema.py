@@ -22,9 +22,11 @@ def schema(ctx: click.Context, output: str) -> None:
     if output == "-":
         click.echo(text, nl=False)
         return
+    from policylint.errors import PolicylintError
+    from policylint.formats.writer import write_file
+
     try:
-        with open(output, "w", encoding="utf-8") as fh:
-            fh.write(text)
-    except OSError as exc:
-        click.echo(f"policylint: error: cannot write {output}: {exc.strerror or exc}", err=True)
+        write_file(output, text)
+    except PolicylintError as exc:
+        click.echo(f"policylint: error: {exc}", err=True)
         ctx.exit(2)
