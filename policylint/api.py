@@ -87,7 +87,7 @@ def overrides(settings: CheckSettings) -> Any:
         if registry is None:
             from policylint.registry import load_registry
 
-            registry = load_registry(settings.rule_dirs)
+            registry = load_registry(settings.rule_dirs, settings.cache_dir)
         got = registry.resolve(rule)
         if got is not None:
             return got
@@ -203,7 +203,7 @@ def run_check(settings: CheckSettings) -> int:
         baseline = Baseline.load(settings.baseline)
     ctx = RenderContext(color=settings.color, verbose=settings.verbose,
                         statistics=settings.statistics, tool_version=__version__,
-                        rules=describer(settings.rule_dirs),
+                        rules=describer(settings.rule_dirs, settings.cache_dir),
                         started=datetime.datetime.now().isoformat(timespec="seconds"),
                         step_summary=os.environ.get("GITHUB_STEP_SUMMARY") or None,
                         baseline=settings.baseline)

@@ -172,7 +172,7 @@ class Checker:
             from policylint.engine import Engine
             from policylint.registry import load_registry
 
-            registry = load_registry(extra_dirs=self.options.rule_dirs)
+            registry = load_registry(self.options.rule_dirs, self.options.cache_dir)
             self._engine = Engine(registry, self.options.selection)
         return self._engine
 

@@ -295,6 +295,17 @@ def _after(day: _dt.date, when: str) -> bool:
     return day.isoformat()[: len(when)] > when
 
 
+def pending_supersessions(today: _dt.date | None = None) -> bool:
+    """Whether an instrument of the table is superseded only after ``today``: results of
+    `citation-superseded-instrument` then change on that day (the results cache asks)."""
+    today = today or _dt.date.today()
+    for _, entry in table().superseded:
+        when = str(entry["date"])
+        if not _after(today, when) and today.isoformat()[: len(when)] != when:
+            return True
+    return False
+
+
 def superseded(text: str, effective: Any, today: _dt.date | None = None) -> dict[str, Any] | None:
     """The first revoked or replaced instrument ``text`` cites, dated against the policy."""
     today = today or _dt.date.today()

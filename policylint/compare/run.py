@@ -65,7 +65,7 @@ def build_comparison(settings: CompareSettings, options: Any) -> Any:
     from policylint.registry import load_registry
 
     filters = parse_filters(settings.filters)
-    comparison = build(collect(settings.paths, options), load_registry(options.rule_dirs),
+    comparison = build(collect(settings.paths, options), load_registry(options.rule_dirs, options.cache_dir),
                        filters=filters, sort=settings.sort, group_by=settings.group_by,
                        all_topics=settings.all_topics)
     comparison.options["all_topics"] = settings.all_topics
@@ -155,7 +155,7 @@ def run_diff(old: str, new: str, fmt: str, output: str | None, options: Any,
 
     checker = SummarisingChecker(options)
     d = diff(load_revision(old, options, checker), load_revision(new, options, checker),
-             load_registry(options.rule_dirs))
+             load_registry(options.rule_dirs, options.cache_dir))
     if fmt == "json":
         text = json.dumps(diff_report(d), indent=2, ensure_ascii=False) + "\n"
     elif fmt == "html":

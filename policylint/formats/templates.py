@@ -51,11 +51,10 @@ def text_environment() -> Any:
     """Environment for plain-text templates: every ``{{ }}`` passes through terminal_safe."""
     from jinja2 import Environment, PackageLoader, StrictUndefined
 
-    from policylint.cache import template_cache
-
+    # No bytecode cache: Jinja's unmarshals code from its folder, and nothing read from a
+    # cache folder may run as code (docs/security.md).
     env = Environment(
         loader=PackageLoader("policylint", "templates"),
-        bytecode_cache=template_cache(),
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
