@@ -200,7 +200,7 @@ def run_check(settings: CheckSettings) -> int:
     if settings.baseline:
         from policylint.baseline import Baseline  # hashing: only runs with a baseline
 
-        baseline = Baseline.load(settings.baseline)
+        baseline = Baseline.load(settings.baseline, settings.limits.max_file_size)
     ctx = RenderContext(color=settings.color, verbose=settings.verbose,
                         statistics=settings.statistics, tool_version=__version__,
                         rules=describer(settings.rule_dirs, settings.cache_dir),

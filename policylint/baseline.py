@@ -97,15 +97,18 @@ class Baseline:
     # -- reading and writing ---------------------------------------------------------------
 
     @classmethod
-    def load(cls, path: str) -> Baseline:
+    def load(cls, path: str, max_size: int | None = None) -> Baseline:
+        """Read a baseline: a regular file of at most ``max_size`` bytes (the file-size limit)."""
+        from policylint.limits import DEFAULT_LIMITS
+        from policylint.loader import read_regular
+
         try:
-            with open(path, encoding="utf-8") as fh:
-                data = json.load(fh)
+            data = json.loads(read_regular(path, max_size or DEFAULT_LIMITS.max_file_size))
         except FileNotFoundError:
             raise UsageError(f"baseline file not found: {path} "
                              "(create it with `policylint baseline create`)") from None
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise UsageError(f"cannot read the baseline {path}: {exc}") from None
+        except (OSError, ValueError) as exc:  # JSON and encoding errors are ValueErrors
+            raise UsageError(f"cannot read the baseline {path}: {getattr(exc, 'strerror', None) or exc}") from None
         if not isinstance(data, dict) or data.get("policylint-baseline") != BASELINE_VERSION \
                 or not isinstance(data.get("findings"), list):
             raise UsageError(f"{path} is not a policylint baseline (version {BASELINE_VERSION})")
@@ -238,7 +241,7 @@ def prune(settings: Any, path: str) -> tuple[Baseline, int]:
     settings = replace(settings, fingerprints=True)
     guard = output_guard(settings)
     guard.refuse(path)
-    baseline = Baseline.load(path)
+    baseline = Baseline.load(path, settings.limits.max_file_size)
     for result in iter_results(settings):
         baseline.apply(result.file, result.findings, rules_that_ran(settings, result))
     kept = baseline.pruned()

@@ -141,13 +141,15 @@ def _tree_digest(h: Any, root: str, suffixes: tuple[str, ...], contents: bool = 
                 path = os.path.join(folder, name)
                 h.update(os.path.relpath(path, root).encode("utf-8", "surrogateescape") + b"\0")
                 try:
-                    if contents:
-                        with open(path, "rb") as fh:
-                            h.update(fh.read())
+                    if contents:  # a third party's folder: a FIFO or /dev/zero is refused
+                        from policylint.limits import DEFAULT_LIMITS
+                        from policylint.loader import read_regular
+
+                        h.update(read_regular(path, DEFAULT_LIMITS.max_file_size))
                     else:
                         st = os.stat(path)
                         h.update(f"{st.st_size} {st.st_mtime_ns}".encode())
-                except OSError:
+                except (OSError, ValueError):
                     h.update(b"?")
 
 

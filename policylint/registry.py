@@ -114,6 +114,11 @@ def package_files() -> Iterator[tuple[str, str, str]]:
 
 
 def directory_files(path: str) -> Iterator[tuple[str, str, str]]:
+    """``(file, category, text)`` of each rule or pack file under ``path``: regular files
+    within the document size limit only (a link to /dev/zero or a FIFO is an error)."""
+    from policylint.limits import DEFAULT_LIMITS
+    from policylint.loader import read_regular
+
     if not os.path.isdir(path):
         raise RuleFileError(f"rule directory not found: {path}")
     for dirpath, dirs, files in os.walk(path):
@@ -123,10 +128,10 @@ def directory_files(path: str) -> Iterator[tuple[str, str, str]]:
                 full = os.path.join(dirpath, name)
                 rel = os.path.relpath(full, path).split(os.sep)
                 try:
-                    with open(full, encoding="utf-8") as fh:
-                        text = fh.read()
-                except (OSError, UnicodeDecodeError) as exc:
-                    raise RuleFileError(f"cannot read rule file: {exc}", location=full) from None
+                    text = read_regular(full, DEFAULT_LIMITS.max_file_size).decode("utf-8")
+                except (OSError, ValueError) as exc:  # UnicodeDecodeError is a ValueError
+                    reason = getattr(exc, "strerror", None) or exc
+                    raise RuleFileError(f"cannot read rule file: {reason}", location=full) from None
                 yield full, rel[0] if len(rel) > 1 else "", text
 
 
