@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from policylint.cli import split_ids
+from policylint.cli import error, split_ids
 
 from policylint.compare.order import FILTER_KEYS, GROUP_KEYS, SORT_KEYS
 from policylint.compare.run import COMPARE_FORMATS
@@ -54,8 +54,10 @@ def compare(paths: tuple[str, ...], fmt: str | None, output: str | None, packs: 
                                    config_files=config_files)
         code, unreadable = run_compare(settings, options)
     except PolicylintError as exc:
-        click.echo(f"policylint: error: {exc}", err=True)
+        error(exc)
         sys.exit(exc.exit_code)
+    from policylint.formats.templates import control_safe
+
     for file, problem in unreadable:
-        click.echo(f"policylint: {file}: {problem}", err=True)
+        click.echo(control_safe(f"policylint: {file}: {problem}"), err=True)
     sys.exit(code)

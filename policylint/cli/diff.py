@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from policylint.cli import split_ids
+from policylint.cli import error, split_ids
 
 from policylint.compare.run import DIFF_FORMATS
 
@@ -42,6 +42,6 @@ def diff(old: str, new: str, fmt: str | None, output: str | None, packs: tuple[s
         options, config_files = configured(packs, extend_packs, config_file, isolated)
         code = run_diff(old, new, pick_format(fmt, output, DIFF_FORMATS), output, options, config_files)
     except PolicylintError as exc:
-        click.echo(f"policylint: error: {exc}", err=True)
+        error(exc)
         sys.exit(exc.exit_code)
     sys.exit(code)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from policylint import shipped
+from policylint.cli import error
 
 
 def schema_text() -> str:
@@ -28,5 +29,5 @@ def schema(ctx: click.Context, output: str) -> None:
     try:
         write_file(output, text)
     except PolicylintError as exc:
-        click.echo(f"policylint: error: {exc}", err=True)
+        error(exc)
         ctx.exit(2)
