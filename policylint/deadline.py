@@ -5,7 +5,9 @@ from __future__ import annotations
 import signal
 import threading
 from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator, TypeVar
+
+_F = TypeVar("_F", bound=Callable[..., Any])
 
 #: Seconds the rules of one document may run before the rule running is stopped.
 DEFAULT_SECONDS = 2.0
@@ -124,6 +126,20 @@ def paused() -> Iterator[None]:
     finally:
         _state.armed = True
         signal.setitimer(signal.ITIMER_REAL, max(left, 0.001), REPEAT_SECONDS)
+
+
+def setup(func: _F) -> _F:
+    """Decorate one-time set-up that rules may trigger (loading a table, compiling the
+    patterns of a check): it runs with the clock :func:`paused`, since its cost does not
+    depend on the document.  Put it under ``lru_cache`` so only the first call pays."""
+    import functools
+
+    @functools.wraps(func)
+    def paused_call(*args: Any, **kwargs: Any) -> Any:
+        with paused():
+            return func(*args, **kwargs)
+
+    return paused_call  # type: ignore[return-value]
 
 
 @contextmanager

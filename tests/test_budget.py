@@ -133,3 +133,42 @@ def test_spawned_workers_keep_every_finding_under_a_small_budget(tmp_path: Path,
     assert not [f for r in spawned for f in r.findings if f.rule == "rule-timeout"]
     alone = list(check_paths([str(tmp_path)], CheckOptions(limits=Limits(max_rule_seconds=60))))
     assert [r.findings for r in spawned] == [r.findings for r in alone]
+
+
+def test_loading_a_checks_tables_does_not_count_against_the_document(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The citation checks load their table and compile their patterns on first use, inside
+    # the first document's rules: 0.1 s unloaded, enough under load to drop its findings.
+    from policylint import loader
+    from policylint.checks import citations
+
+    real = loader.load_text
+
+    def slow_load(*args: Any, **kwargs: Any) -> Any:
+        time.sleep(0.5)
+        return real(*args, **kwargs)
+
+    citations.table.cache_clear()
+    monkeypatch.setattr(loader, "load_text", slow_load)
+    chelsea = REPO / "examples" / "ma" / "chelsea.yaml"
+    options = CheckOptions(limits=Limits(max_rule_seconds=0.3))
+    try:
+        [result] = check_paths([str(chelsea)], options)
+    finally:
+        citations.table.cache_clear()
+    rules = {f.rule for f in result.findings}
+    assert "rule-timeout" not in rules and "citation-superseded-instrument" in rules
+
+
+def test_set_up_runs_with_the_clock_stopped() -> None:
+    from policylint import deadline
+
+    @deadline.setup
+    def slow() -> str:
+        time.sleep(0.4)
+        return "ready"
+
+    with deadline.budget(0.2) as enforced:
+        assert enforced
+        assert slow() == "ready"
+        with pytest.raises(deadline.Expired):
+            time.sleep(1)  # the clock still runs outside set-up
