@@ -201,8 +201,9 @@ def _plain_lines(text: Any) -> str:
 
 
 @lru_cache(maxsize=8)
-def describer(rule_dirs: tuple[str, ...] = ()) -> Callable[[str], RuleInfo]:
-    """A function from rule id to descriptor; the rule registry is loaded only if needed."""
+def describer(rule_dirs: tuple[str, ...] = (), cache_dir: str | None = "<default>") -> Callable[[str], RuleInfo]:
+    """A function from rule id to descriptor; the rule registry is loaded only if needed
+    (``cache_dir``: as for :func:`policylint.registry.load_registry`)."""
 
     @lru_cache(maxsize=None)
     def describe(rule_id: str) -> RuleInfo:
@@ -211,7 +212,7 @@ def describer(rule_dirs: tuple[str, ...] = ()) -> Callable[[str], RuleInfo]:
         try:
             from policylint.registry import load_registry
 
-            registry = load_registry(tuple(rule_dirs))
+            registry = load_registry(tuple(rule_dirs), cache_dir)
             canonical = registry.resolve(rule_id)
         except Exception:  # noqa: BLE001 - a report must still render without the registry
             return _unknown(rule_id)

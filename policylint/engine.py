@@ -236,22 +236,41 @@ class Engine:
         """The findings of the selected rules on ``doc``, sorted by position and rule."""
         return self.evaluate(doc, invalid).findings
 
-    def evaluate(self, doc: Any, invalid: Collection[str] = ()) -> Evaluation:
-        """Findings plus each rule's outcome; rules reading invalid values are skipped."""
+    def evaluate(self, doc: Any, invalid: Collection[str] = (), seconds: float | None = None) -> Evaluation:
+        """Findings plus each rule's outcome; rules reading invalid values are skipped.
+
+        ``seconds``: the time all the rules together may run on this document (see
+        :mod:`policylint.deadline`).  The clock starts once the plan is built, so building
+        it (and any other one-time set-up) never counts against a document.
+        """
         plan = self.plan(self.packs_for(doc.data))
         if _instrument_unknown(doc.data):
             # Nobody knows what the policy says (a survey without an answer): every rule is
             # not applicable, rather than reading the unknown as silence.
             return Evaluation([], {p.compiled.rule.id: "not_applicable" for p in plan.rules})
+        _render_message()  # imported before the clock starts
+        findings: list[Finding] = []
+        outcomes: dict[str, Outcome] = {}
+        try:
+            with deadline.budget(seconds):
+                self._run(plan, doc, invalid, findings, outcomes)
+        except deadline.Expired as exc:  # between two rules, or as one was being stopped
+            findings.append(timeout_finding(doc, None, exc))
+            for planned in plan.rules:
+                outcomes.setdefault(planned.compiled.rule.id, "skipped")
+        findings.sort(key=lambda f: (f.line, f.column, f.rule, f.path))
+        return Evaluation(findings, outcomes)
+
+    def _run(self, plan: Plan, doc: Any, invalid: Collection[str], findings: list[Finding],
+             outcomes: dict[str, Outcome]) -> None:
+        """Run the steps of ``plan`` on ``doc``, filling ``findings`` and ``outcomes``."""
         from policylint.conditions import MISSING, Env
 
         root = doc.data
         env = Env(root, doc)
         bad = _Invalid(invalid) if invalid else None
-        findings: list[Finding] = []
-        outcomes: dict[str, Outcome] = {}
         selections: list[Any] = [None] * plan.shared
-        for step in plan.steps:
+        for n, step in enumerate(plan.steps):
             rid = step.rule_id
             if bad is not None and _rule_blocked(step.compiled, bad):
                 outcomes[rid] = "skipped"
@@ -302,16 +321,18 @@ class Engine:
                     elif outcome == "not_applicable":
                         outcome = "pass"
             except deadline.Expired as exc:
-                findings.append(timeout_finding(doc, rid, exc))
-                deadline.restart()  # the rules after it get a fresh budget
-                outcome = "skipped"
+                deadline.stop()  # the document's time is spent: the rules left do not run
+                later = [s.rule_id for s in plan.steps[n + 1:]]
+                findings.append(timeout_finding(doc, rid, exc, len(set(later) - {rid})))
+                outcomes[rid] = "skipped"
+                for other in later:
+                    outcomes.setdefault(other, "skipped")
+                return
             if outcome == "not_applicable" and skipped:
                 outcome = "skipped"
             previous = outcomes.get(rid)
             if previous is None or _OUTCOME_RANK[outcome] > _OUTCOME_RANK[previous]:
                 outcomes[rid] = outcome
-        findings.sort(key=lambda f: (f.line, f.column, f.rule, f.path))
-        return Evaluation(findings, outcomes)
 
     def _finding(self, doc: Any, planned: PlannedRule, pointer: str, subject: Any, key: Any,
                  args: dict[str, Any]) -> Finding:
@@ -335,7 +356,11 @@ class Engine:
             "rule": {"id": rule.id, "title": rule.title},
             "standard": planned.standard or (agency.get("state") if agency is not None else None),
         }
-        message = _render_message()(compiled.template, context, rule.title)
+        template = compiled.template
+        if not template.ready:
+            with deadline.paused():  # compiling it costs the same on every document
+                template.prepare()
+        message = _render_message()(template, context, rule.title)
         if add:  # about something absent: say which key to write, where the finding points
             message = f"{message} {add}"
         state, place = _agency_place(agency)
@@ -489,10 +514,16 @@ def _rule_blocked(compiled: CompiledRule, invalid: _Invalid) -> bool:
     return under is not None and invalid.at_or_above(under)
 
 
-def timeout_finding(doc: Any, rule_id: str | None, exc: Any) -> Finding:
-    """The finding for a rule stopped by the time budget (see policylint.deadline)."""
-    what, whose = (f"rule `{rule_id}` was", "its") if rule_id else ("the rules were", "their")
+def timeout_finding(doc: Any, rule_id: str | None, exc: Any, left: int = 0) -> Finding:
+    """The finding for rules stopped by the document's time budget (see policylint.deadline)."""
+    if rule_id:
+        what = f"rule `{rule_id}` was stopped when the rules on this document had run {exc.seconds:g} s"
+        whose = "its"
+        if left:
+            what += f"; the {left} rule{'s' if left > 1 else ''} after it did not run"
+            whose = "their"
+    else:
+        what, whose = f"the rules were stopped after running {exc.seconds:g} s on this document", "their"
     return Finding(file=doc.file, rule="rule-timeout", severity="error",
-                   message=f"{what} stopped after running {exc.seconds:g} s on this document "
-                           f"(a slow pattern or message template in a pack?); {whose} findings "
-                           "here are missing", args=(("rule", rule_id or ""),))
+                   message=f"{what} (a slow pattern or message template in a pack?); {whose} "
+                           "findings here are missing", args=(("rule", rule_id or ""), ("skipped", left)))

@@ -695,6 +695,28 @@ def read_capped(fh: Any, size: int, limit: int) -> bytes:
     return raw
 
 
+def read_regular(path: str, limit: int) -> bytes:
+    """The bytes of the regular file at ``path`` (links followed), refusing anything else.
+
+    For rule files, configurations, baselines and templates: ``OSError`` when it cannot be
+    read, ``ValueError`` (with the reason) for a pipe, socket or device, which could block
+    forever or never end (a link to ``/dev/zero``), or a file over ``limit`` bytes.
+    """
+    import stat
+
+    if not stat.S_ISREG(os.stat(path).st_mode):  # before opening: opening a FIFO waits
+        raise ValueError("not a regular file (a pipe, socket or device)")
+    # Non-blocking, in case a FIFO took its place since: the second check then refuses it.
+    with os.fdopen(os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)), "rb") as fh:
+        st = os.fstat(fh.fileno())
+        if not stat.S_ISREG(st.st_mode):
+            raise ValueError("not a regular file (a pipe, socket or device)")
+        raw = read_capped(fh, st.st_size, limit) if st.st_size <= limit else b""
+    if st.st_size > limit or len(raw) > limit:
+        raise ValueError(f"the file is over the {limit:,}-byte limit")
+    return raw
+
+
 def load_path(path: str, limits: Limits = DEFAULT_LIMITS, display: str | None = None) -> LoadResult:
     """Read and parse the file at ``path``; never raises for a bad file."""
     file = display or path

@@ -18,7 +18,23 @@ _STATUS_ORDER = {"binding": 0, "model": 1, "federal": 2, "advisory": 3}
 
 
 def _render(template: str, **context: Any) -> str:
-    return package_environment().get_template(template).render(**context)
+    """Render a package template on text made terminal-safe: packs may come from third
+    parties, and their titles, rationales and examples are printed to terminals."""
+    return package_environment().get_template(template).render(**_safe(context))
+
+
+def _safe(value: Any) -> Any:
+    """``value`` with every string's control characters and bidi overrides escaped
+    (line breaks and tabs kept; see :func:`policylint.formats.templates.control_safe`)."""
+    from policylint.formats.templates import control_safe
+
+    if isinstance(value, str):
+        return control_safe(value)
+    if isinstance(value, dict):
+        return {k: _safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_safe(v) for v in value]
+    return value
 
 
 def _pack_or_error(registry: Registry, pack_id: str) -> Pack:
@@ -92,7 +108,7 @@ def list_rules(registry: Registry, pack: str | None = None, fmt: str = "text") -
             categories.setdefault(view["category"] or "other", []).append(view)
         return _render("rules.md.j2", packs=packs, categories=categories, total=len(rules))
     width = max((len(v["id"]) for v in rules), default=0)
-    return _render("rules.txt.j2", rules=rules, width=width, pack=chosen)
+    return _render("rules.txt.j2", rules=rules, width=width, pack=pack_view(chosen) if chosen else None)
 
 
 def list_packs(registry: Registry, fmt: str = "text") -> str:

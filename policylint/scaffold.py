@@ -123,8 +123,9 @@ def write_new(path: str, text: str, force: bool = False) -> None:
     directory = os.path.dirname(path)
     if directory:
         os.makedirs(directory, exist_ok=True)
-    with open(path, "w", encoding="utf-8") as fh:
-        fh.write(text)
+    from policylint.formats.writer import write_file
+
+    write_file(path, text)
 
 
 def slug(name: str) -> str:

@@ -543,7 +543,7 @@ def test_a_stored_entry_loads_and_renders_without_jinja(tmp_path: Path, monkeypa
 
 def test_checking_a_file_with_a_warm_cache_does_not_import_jinja(tmp_path: Path) -> None:
     code = ("import sys, runpy\n"
-            "sys.argv = ['policylint', 'check', '--no-cache', '--color', 'never', sys.argv[1]]\n"
+            "sys.argv = ['policylint', 'check', '--color', 'never', sys.argv[1]]\n"
             "try:\n    runpy.run_module('policylint', run_name='__main__')\n"
             "except SystemExit:\n    pass\n"
             "print('jinja2 imported:', 'jinja2' in sys.modules)")

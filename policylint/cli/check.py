@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import click
 
-from policylint.cli import split_ids
+from policylint.cli import error, split_ids
 from policylint.finding import SEVERITIES
 from policylint.formats import FORMATS
 
@@ -97,7 +97,7 @@ def check(paths: tuple[str, ...], formats: tuple[str, ...], output: str | None,
             (name, target), *rest = settings.outputs
             settings = replace(settings, outputs=((name, target or output), *rest))
     except PolicylintError as exc:
-        click.echo(f"policylint: error: {exc}", err=True)
+        error(exc)
         sys.exit(exc.exit_code)
     outputs = settings.outputs
     try:
@@ -105,6 +105,6 @@ def check(paths: tuple[str, ...], formats: tuple[str, ...], output: str | None,
             format_module(name)
         code = run_check(settings)
     except PolicylintError as exc:
-        click.echo(f"policylint: error: {exc}", err=True)
+        error(exc)
         sys.exit(exc.exit_code)
     sys.exit(code)

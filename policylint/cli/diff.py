@@ -6,7 +6,8 @@ import sys
 
 import click
 
-from policylint.cli import split_ids
+from policylint.cli import error, split_ids
+
 from policylint.compare.run import DIFF_FORMATS
 from policylint.finding import SEVERITIES
 
@@ -43,15 +44,15 @@ def diff(old: str, new: str, fmt: str | None, output: str | None, packs: tuple[s
     that could not be read.
     """
     from policylint.api import use_color
-    from policylint.compare.run import check_options, pick_format, run_diff
+    from policylint.compare.run import configured, pick_format, run_diff
     from policylint.errors import PolicylintError
 
     terminal = output is None and sys.stdout.isatty()
     try:
-        options = check_options(packs, extend_packs, config_file, isolated)
+        options, config_files = configured(packs, extend_packs, config_file, isolated)
         code = run_diff(old, new, pick_format(fmt, output, DIFF_FORMATS, terminal), output, options,
-                        fail_on=fail_on, color=output is None and use_color(color))
+                        config_files, fail_on=fail_on, color=output is None and use_color(color))
     except PolicylintError as exc:
-        click.echo(f"policylint: error: {exc}", err=True)
+        error(exc)
         sys.exit(exc.exit_code)
     sys.exit(code)

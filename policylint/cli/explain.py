@@ -6,6 +6,8 @@ import sys
 
 import click
 
+from policylint.cli import error
+
 
 @click.command()
 @click.argument("rule", metavar="RULE_OR_PACK")
@@ -24,5 +26,5 @@ def explain(rule: str, rule_dirs: tuple[str, ...]) -> None:
     try:
         click.echo(explain_rule(load_registry(tuple(rule_dirs)), rule), nl=False)
     except PolicylintError as exc:
-        click.echo(f"policylint: error: {exc}", err=True)
+        error(exc)
         sys.exit(exc.exit_code)

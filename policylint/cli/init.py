@@ -7,6 +7,8 @@ import sys
 
 import click
 
+from policylint.cli import error
+
 
 @click.command()
 @click.argument("path", required=False, type=click.Path(dir_okay=False))
@@ -65,7 +67,7 @@ def init(path: str | None, agency: str | None, state: str | None, kind: str,
         write_new(target, render_document(record, schema_ref), force)
         click.echo(f"wrote {target}")
     except PolicylintError as exc:
-        click.echo(f"policylint: error: {exc}", err=True)
+        error(exc)
         sys.exit(exc.exit_code)
     except OSError as exc:
         click.echo(f"policylint: error: {exc.filename or ''}: {exc.strerror or exc}", err=True)

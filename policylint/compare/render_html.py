@@ -55,6 +55,16 @@ def csp_hash(text: str) -> str:
     return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode() + "'"
 
 
+def _terminal_safe(value: Any) -> Any:
+    """Policy text without live escape sequences or bidi overrides (a report written to
+    standard output lands in a terminal); our own markup is left as it is."""
+    from markupsafe import Markup
+
+    from policylint.formats.templates import control_safe
+
+    return control_safe(value) if isinstance(value, str) and not isinstance(value, Markup) else value
+
+
 @lru_cache(maxsize=None)
 def environment() -> Any:
     """HTML templates with autoescaping on: policy text is untrusted and always escaped."""
@@ -62,7 +72,7 @@ def environment() -> Any:
 
     env = Environment(loader=PackageLoader("policylint", "templates"), undefined=StrictUndefined,
                       autoescape=True, trim_blocks=True, lstrip_blocks=True,
-                      keep_trailing_newline=True)
+                      keep_trailing_newline=True, finalize=_terminal_safe)
     env.filters.update(words=words, score=score_text)
     env.globals.update(LEGEND=LEGEND)
     return env

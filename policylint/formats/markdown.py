@@ -22,7 +22,10 @@ def md_escape(value: Any) -> str:
         return ""
     if isinstance(value, Markup):
         return str(value)
-    text = str(value).replace("&", "&amp;")
+    from policylint.formats.templates import control_safe
+
+    # Printed to a terminal as often as posted: no live escape sequence or bidi override.
+    text = control_safe(str(value)).replace("&", "&amp;")
     text = _MD_SPECIAL.sub(lambda m: {"<": "&lt;", ">": "&gt;"}.get(m.group(1), "\\" + m.group(1)), text)
     text = text.replace("@", "&#64;")  # no @mentions from policy text
     return re.sub(r"\r\n|\r|\n", "<br>", text)
