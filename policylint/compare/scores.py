@@ -91,6 +91,8 @@ def score(row: Any, method: PackMethod) -> Score:
     lost: list[tuple[str, int, str]] = []
     unscored: list[tuple[str, str]] = []
     for rule in method.rules:
+        if rule.weight == 0:  # a notice about the encoding, not the policy: never scored
+            continue
         cell = row.rules.get(rule.rule)
         state = cell.state if cell is not None else "not_selected"
         if state in EARNS or (state == "not_addressed" and method.pack.silence_complies):

@@ -1,0 +1,129 @@
+"""What a rule's finding can rest on the absence of, and what a partly read document leaves unread."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from policylint.conditions import QUANTIFIERS, ConditionError, Env, compile_condition
+from policylint.document import escape_token
+
+#: How much of the instrument's text the encoding rests on (``instrument.text_read``); with
+#: these values a topic left out, or an empty text field, is not read rather than silent.
+PARTIAL = frozenset({"partial", "none"})
+
+#: Instrument fields whose value would come from the instrument's own text: left empty in a
+#: partly read document, they are not known rather than missing from the instrument.
+TEXT_FIELDS = ("title", "number", "effective_date", "review_date", "issuing_authority",
+               "applies_to", "supersedes")
+
+
+def _no_check(name: str) -> None:
+    return None
+
+
+def _holds_when_absent(leaf: dict[str, Any]) -> bool | None:
+    """Whether leaf ``leaf`` holds on a document (and subject) without the value it reads."""
+    try:
+        test = compile_condition(leaf, _no_check)
+    except ConditionError:
+        return None
+    try:
+        return bool(test(Env({"provisions": {}, "instrument": {}}), None, None))
+    except Exception:  # noqa: BLE001 - a leaf that cannot say is left out, never a crash
+        return None
+
+
+def _pointer(path: str, given: str | None) -> str | None:
+    """``/provisions/<topic>`` or ``/instrument/<field>`` for a dotted path that reads one."""
+    if path.startswith("@"):
+        if not given or "*" in given or path.startswith("@key"):
+            return None
+        path = given + path[1:]
+    if "*" in path or "[" in path:
+        return None
+    parts = path.split(".")
+    if len(parts) >= 2 and parts[0] == "provisions" and parts[1]:
+        return f"/provisions/{escape_token(parts[1])}"
+    if len(parts) >= 2 and parts[0] == "instrument" and parts[1] in TEXT_FIELDS:
+        return f"/instrument/{parts[1]}"
+    return None
+
+
+def _walk(data: Any, holds: bool, given: str | None, out: set[str]) -> None:
+    """Add to ``out`` what ``data`` reads whose absence makes it come out ``holds``."""
+    if not isinstance(data, dict):
+        return
+    for op in ("all", "any"):
+        if isinstance(data.get(op), list) and len(data) == 1:
+            for item in data[op]:
+                _walk(item, holds, given, out)
+            return
+    if "not" in data and len(data) == 1:
+        _walk(data["not"], not holds, given, out)
+        return
+    for op in ("silent", "present"):
+        if isinstance(data.get(op), str):
+            if (op == "silent") is holds:
+                out.add(f"/provisions/{escape_token(data[op])}")
+            return
+    if isinstance(data.get("topic"), str):
+        pointer: str | None = f"/provisions/{escape_token(data['topic'])}"
+    elif isinstance(data.get("path"), str):
+        pointer = _pointer(data["path"], given)
+    elif isinstance(data.get("each"), str):
+        pointer = _pointer(data["each"], given)
+        quantifier = next((q for q in QUANTIFIERS if q in data), None)
+        # Over a missing collection `all` and `none` hold and `any` does not.
+        if pointer is not None and quantifier is not None and (quantifier != "any") is holds:
+            out.add(pointer)
+        return
+    else:
+        return  # named checks and `standard` read no absence the engine can see
+    if pointer is not None and _holds_when_absent(data) is holds:
+        out.add(pointer)
+
+
+def absence_reads(rule_data: dict[str, Any]) -> frozenset[str]:
+    """The topics (``/provisions/<topic>``) and instrument text fields (``/instrument/<field>``)
+    whose absence can make rule ``rule_data`` report a finding.
+
+    Worked out from the rule's own `when` and `fail`: a leaf that holds on a document without
+    the value it reads (``silent``, ``not_in``, ``exists: false``, a negated ``present`` ...)
+    lets the rule fire on silence.  On a partly read document such a rule does not run while
+    one of these is absent: its finding would rest on text nobody read.
+    """
+    out: set[str] = set()
+    given = rule_data.get("given") if isinstance(rule_data.get("given"), str) else None
+    for part in ("when", "fail"):
+        _walk(rule_data.get(part), True, given, out)
+    return frozenset(out)
+
+
+def text_read(data: Any) -> Any:
+    """``instrument.text_read`` of document ``data`` (``None`` when absent or not a mapping)."""
+    instrument = data.get("instrument") if isinstance(data, dict) else None
+    return instrument.get("text_read") if isinstance(instrument, dict) else None
+
+
+def unread(data: Any) -> frozenset[str]:
+    """What a partly read document leaves unread: its absent topics and empty text fields.
+
+    Empty for a fully read document (``text_read`` absent, null or ``full``).  A topic coded
+    ``silent`` explicitly stays silent: the encoder says what was read shows the silence.
+    """
+    if text_read(data) not in PARTIAL:
+        return frozenset()
+    from policylint.taxonomy import topic_keys
+
+    provisions = data.get("provisions")
+    provisions = provisions if isinstance(provisions, dict) else {}
+    out = {f"/provisions/{escape_token(t)}" for t in topic_keys()
+           if not isinstance(provisions.get(t), dict) or provisions[t].get("value") is None}
+    instrument = data["instrument"]
+    out.update(f"/instrument/{f}" for f in TEXT_FIELDS if instrument.get(f) in (None, "", []))
+    return frozenset(out)
+
+
+def topic_read(data: Any, topic: str) -> bool:
+    """Whether ``topic`` of document ``data`` was read (coded, or the whole text was read)."""
+    return f"/provisions/{escape_token(topic)}" not in unread(data)
