@@ -255,7 +255,7 @@ class Engine:
             if bad is not None and _rule_blocked(step.compiled, bad):
                 outcomes[rid] = "skipped"
                 continue
-            if not_read and not not_read.isdisjoint(step.compiled.absence):
+            if not_read and any(p in not_read for p in step.compiled.absence):
                 outcomes.setdefault(rid, "not_read")
                 continue
             outcome: Outcome = "not_applicable"

@@ -46,6 +46,8 @@ def _pointer(path: str, given: str | None) -> str | None:
         return f"/provisions/{escape_token(parts[1])}"
     if len(parts) >= 2 and parts[0] == "instrument" and parts[1] in TEXT_FIELDS:
         return f"/instrument/{parts[1]}"
+    if len(parts) >= 2 and parts[0] == "definitions" and parts[1]:
+        return f"/definitions/{escape_token(parts[1])}"
     return None
 
 
@@ -105,23 +107,44 @@ def text_read(data: Any) -> Any:
     return instrument.get("text_read") if isinstance(instrument, dict) else None
 
 
-def unread(data: Any) -> frozenset[str]:
-    """What a partly read document leaves unread: its absent topics and empty text fields.
+class Unread:
+    """What a partly read document leaves unread: a container of pointers.
 
-    Empty for a fully read document (``text_read`` absent, null or ``full``).  A topic coded
-    ``silent`` explicitly stays silent: the encoder says what was read shows the silence.
+    Its absent topics (``/provisions/<topic>``), empty instrument text fields
+    (``/instrument/<field>``) and terms it does not define (``/definitions/<term>``).  A
+    topic coded ``silent`` explicitly is read: the encoder says what was read shows the
+    silence.  Falsy (empty) for a fully read document.
     """
-    if text_read(data) not in PARTIAL:
-        return frozenset()
-    from policylint.taxonomy import topic_keys
 
-    provisions = data.get("provisions")
-    provisions = provisions if isinstance(provisions, dict) else {}
-    out = {f"/provisions/{escape_token(t)}" for t in topic_keys()
-           if not isinstance(provisions.get(t), dict) or provisions[t].get("value") is None}
-    instrument = data["instrument"]
-    out.update(f"/instrument/{f}" for f in TEXT_FIELDS if instrument.get(f) in (None, "", []))
-    return frozenset(out)
+    __slots__ = ("_data", "_partial")
+
+    def __init__(self, data: Any) -> None:
+        self._data = data if isinstance(data, dict) else {}
+        self._partial = text_read(data) in PARTIAL
+
+    def __bool__(self) -> bool:
+        return self._partial
+
+    def __contains__(self, pointer: object) -> bool:
+        if not self._partial or not isinstance(pointer, str):
+            return False
+        _, part, name = pointer.split("/", 2) if pointer.count("/") >= 2 else ("", "", "")
+        name = name.replace("~1", "/").replace("~0", "~")
+        if part == "provisions":
+            provisions = self._data.get("provisions")
+            prov = provisions.get(name) if isinstance(provisions, dict) else None
+            return not isinstance(prov, dict) or prov.get("value") is None
+        if part == "instrument":
+            return name in TEXT_FIELDS and self._data["instrument"].get(name) in (None, "", [])
+        if part == "definitions":
+            definitions = self._data.get("definitions")
+            return not isinstance(definitions, dict) or definitions.get(name) in (None, {})
+        return False
+
+
+def unread(data: Any) -> Unread:
+    """What document ``data`` leaves unread (empty unless ``text_read`` is partial or none)."""
+    return Unread(data)
 
 
 def topic_read(data: Any, topic: str) -> bool:
