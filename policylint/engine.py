@@ -240,7 +240,7 @@ class Engine:
             # not applicable, rather than reading the unknown as silence.
             return Evaluation([], {p.compiled.rule.id: "not_applicable" for p in plan.rules})
         from policylint.conditions import MISSING, Env
-        from policylint.notread import unread
+        from policylint.notread import absence_of, unread
 
         root = doc.data
         env = Env(root, doc)
@@ -255,7 +255,7 @@ class Engine:
             if bad is not None and _rule_blocked(step.compiled, bad):
                 outcomes[rid] = "skipped"
                 continue
-            if not_read and any(p in not_read for p in step.compiled.absence):
+            if not_read and any(p in not_read for p in absence_of(step.compiled.rule.data)):
                 outcomes.setdefault(rid, "not_read")
                 continue
             outcome: Outcome = "not_applicable"

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from policylint.conditions import QUANTIFIERS, ConditionError, Env, compile_condition
+from policylint.conditions import OPERATORS, QUANTIFIERS
 from policylint.document import escape_token
 
 #: How much of the instrument's text the encoding rests on (``instrument.text_read``); with
@@ -17,20 +18,28 @@ TEXT_FIELDS = ("title", "number", "effective_date", "review_date", "issuing_auth
                "applies_to", "supersedes")
 
 
-def _no_check(name: str) -> None:
-    return None
-
-
 def _holds_when_absent(leaf: dict[str, Any]) -> bool | None:
-    """Whether leaf ``leaf`` holds on a document (and subject) without the value it reads."""
-    try:
-        test = compile_condition(leaf, _no_check)
-    except ConditionError:
+    """Whether leaf ``leaf`` holds on a document (and subject) without the value it reads:
+    a topic reads as ``silent``, a path as missing (``null``), as the condition language has
+    it (docs/rule-format.md).  Worked out from the leaf's data, without compiling it."""
+    op = next((o for o in OPERATORS if o in leaf), None)
+    if op is None:
         return None
-    try:
-        return bool(test(Env({"provisions": {}, "instrument": {}}), None, None))
-    except Exception:  # noqa: BLE001 - a leaf that cannot say is left out, never a crash
-        return None
+    arg = leaf[op]
+    value: str | None = "silent" if "topic" in leaf else None
+    if op == "equals":
+        return value == arg and type(arg) is not bool
+    if op in ("in", "not_in") and isinstance(arg, list):
+        member = any(a == value and type(a) is not bool for a in arg)
+        return member if op == "in" else not member
+    if op == "exists" and isinstance(arg, bool):
+        return (value is not None) is arg
+    if op == "matches" and isinstance(arg, str) and value is not None:
+        try:
+            return re.search(arg, value, re.IGNORECASE) is not None
+        except re.error:
+            return None
+    return False  # matches, contains, contains_any, before, after: nothing to test
 
 
 def _pointer(path: str, given: str | None) -> str | None:
@@ -85,6 +94,19 @@ def _walk(data: Any, holds: bool, given: str | None, out: set[str]) -> None:
         out.add(pointer)
 
 
+#: absence_reads of each rule's data, worked out when a partly read document first needs it
+#: (keyed by identity; the data is kept so that the key stays its own).
+_ABSENCE: dict[int, tuple[Any, frozenset[str]]] = {}
+
+
+def absence_of(rule_data: dict[str, Any]) -> frozenset[str]:
+    """:func:`absence_reads`, computed once per rule (most runs never need it)."""
+    got = _ABSENCE.get(id(rule_data))
+    if got is None or got[0] is not rule_data:
+        got = _ABSENCE[id(rule_data)] = (rule_data, absence_reads(rule_data))
+    return got[1]
+
+
 def absence_reads(rule_data: dict[str, Any]) -> frozenset[str]:
     """The topics (``/provisions/<topic>``) and instrument text fields (``/instrument/<field>``)
     whose absence can make rule ``rule_data`` report a finding.
@@ -120,7 +142,8 @@ class Unread:
 
     def __init__(self, data: Any) -> None:
         self._data = data if isinstance(data, dict) else {}
-        self._partial = text_read(data) in PARTIAL
+        read = text_read(data)
+        self._partial = isinstance(read, str) and read in PARTIAL  # an invalid value reads as full
 
     def __bool__(self) -> bool:
         return self._partial

@@ -9,7 +9,6 @@ from policylint.checks import get as get_check
 from policylint.conditions import (Condition, ConditionError, compile_condition, reads_subject,
                                    trusted_patterns, uses_standard)
 from policylint.document import escape_token
-from policylint.notread import absence_reads
 from policylint.paths import Path, PathError, compile_path, relative_pointer
 from policylint.templating import LazyMessage, MessageTemplate, TemplateError, compile_message
 
@@ -147,9 +146,6 @@ class CompiledRule:
     #: ``when`` reads only the document (not the subject): it is evaluated once per document
     #: instead of once per subject of a wildcard ``given``.
     when_per_document: bool = False
-    #: Topics and instrument text fields whose absence can make the rule fire (see
-    #: policylint.notread): on a partly read document, the rule does not run while one is absent.
-    absence: frozenset[str] = frozenset()
 
 
 def compile_rule(rule: Rule, trusted: bool = False) -> CompiledRule:
@@ -218,7 +214,6 @@ def compile_rule(rule: Rule, trusted: bool = False) -> CompiledRule:
         reads=tuple(sorted(reads)), subjects_under=subjects_under,
         uses_standard=uses_standard(rule.data.get("when")) or uses_standard(rule.data.get("fail")),
         when_per_document=rule.data.get("when") is not None and not reads_subject(rule.data["when"]),
-        absence=absence_reads(rule.data),
     )
 
 
