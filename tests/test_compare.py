@@ -176,13 +176,13 @@ def test_a_topic_not_read_is_shown_apart_from_silence_and_loses_no_points(tmp_pa
     # The unread topics cost nothing: every point the partial encoding loses, the full one
     # loses too, and the rules left unread are out of the score.
     for pid, s in part.scores.items():
-        lost_full = dict((r, w) for r, w, _ in full.scores[pid].lost)
+        lost_full = {r: w for r, w, _ in full.scores[pid].lost}
         assert all(lost_full.get(r) == w for r, w, _ in s.lost), pid
         assert s.possible <= full.scores[pid].possible
     assert ("ice-contact-log-and-report", "not_read") in part.scores["drafting"].unscored
     assert part.rules["encoding-partial"].state == "fail"
     assert "encoding-partial" not in {r for r, _, _ in part.scores["drafting"].lost}
-    counts = dict((v, n) for v, _, n in dict(c.coverage.topics)["release_notification_requests"])
+    counts = {v: n for v, _, n in dict(c.coverage.topics)["release_notification_requests"]}
     assert counts == {"silent": 1, "not_read": 1}
 
 
