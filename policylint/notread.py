@@ -88,8 +88,16 @@ def _walk(data: Any, holds: bool, given: str | None, out: set[str]) -> None:
         if pointer is not None and quantifier is not None and (quantifier != "any") is holds:
             out.add(pointer)
         return
+    elif isinstance(data.get("check"), str):
+        # A named check says itself what it can fire on the absence of (``absence_reads``).
+        from policylint.checks import get
+
+        func = get(data["check"])
+        if holds and func is not None:
+            out.update(getattr(func, "absence_reads", ()))
+        return
     else:
-        return  # named checks and `standard` read no absence the engine can see
+        return  # `standard` reads no absence
     if pointer is not None and _holds_when_absent(data) is holds:
         out.add(pointer)
 

@@ -135,7 +135,7 @@ SIGNATURES = {
                                    "notification-gap-when-holds-banned"},
     "examples/ma/boston.yaml": {"citation-nonexistent"},
     "examples/ma/chelsea.yaml": {"citation-superseded-instrument", "encoding-partial"},
-    "examples/ma/framingham.yaml": {"stale-policy-age", "encoding-partial"},
+    "examples/ma/framingham.yaml": {"exception-unbounded-public-safety", "encoding-partial"},
     "examples/ma/brookline.yaml": {"encoding-partial"},
 }
 
@@ -154,6 +154,8 @@ ABSENT = {
     "examples/ma/chelsea.yaml": {"complaint-channel-present", "ice-contact-log-and-report",
                                  "missing-review-date"},
     "examples/ma/watertown.yaml": {"complaint-channel-present", "missing-issuing-authority"},
+    # The copy seen stops before Section A: whether it was reviewed since 2008 is not known.
+    "examples/ma/framingham.yaml": {"stale-policy-age", "missing-review-date"},
     # Quincy's task-force rules were not reported: no finding on their silence.
     "examples/ma/quincy.yaml": {"task-force-criminal-scope", "complaint-channel-present"},
 }

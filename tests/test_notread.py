@@ -77,6 +77,9 @@ def test_absence_reads_come_from_the_rules_own_conditions() -> None:
     ({"each": "provisions.training.exceptions", "none": {"path": "@.bounded", "equals": True}},
      {"/provisions/training"}),
     ({"any": [{"standard": ["MA"]}, {"check": "units-missing"}]}, set()),
+    # A named check declares what it can fire on the absence of.
+    ({"check": "predates-events", "args": {"events": []}}, {"/instrument/review_date"}),
+    ({"not": {"check": "predates-events", "args": {"events": []}}}, set()),
 ])
 def test_absence_analysis_of_condition_leaves(condition: dict[str, Any], expected: set[str]) -> None:
     assert absence_reads({"fail": condition}) == expected
