@@ -211,7 +211,11 @@ def _compile_standard(data: dict[str, Any], pointer: str) -> Condition:
             isinstance(s, str) and len(s) == 2 and s.isupper() for s in states):
         raise ConditionError("`standard` takes a list of two-letter state codes", f"{pointer}/{STANDARD}")
     wanted = frozenset(states)
-    return lambda env, s, k: env.standard_state() in wanted
+
+    def applies(env: Env, s: Any, k: Any) -> bool:
+        state = env.standard_state()  # an invalid document's `state` may be any value
+        return type(state) is str and state in wanted
+    return applies
 
 
 def reads_subject(data: Any) -> bool:

@@ -16,9 +16,11 @@ if TYPE_CHECKING:  # the rule machinery (Jinja included) loads when rules first 
     from policylint.registry import Registry
     from policylint.rule import CompiledRule
 
-Outcome = Literal["pass", "fail", "not_applicable", "skipped"]
+#: ``not_read``: the rule did not run because its finding would rest on the absence of a
+#: topic (or text field) that a partly read document leaves unread (policylint.notread).
+Outcome = Literal["pass", "fail", "not_applicable", "skipped", "not_read"]
 #: When a rule runs under several states' laws, the strongest outcome is reported.
-_OUTCOME_RANK = {"not_applicable": 0, "skipped": 1, "pass": 2, "fail": 3}
+_OUTCOME_RANK = {"not_applicable": 0, "not_read": 1, "skipped": 1, "pass": 2, "fail": 3}
 
 
 @dataclass(frozen=True, slots=True)
@@ -265,15 +267,21 @@ class Engine:
              outcomes: dict[str, Outcome]) -> None:
         """Run the steps of ``plan`` on ``doc``, filling ``findings`` and ``outcomes``."""
         from policylint.conditions import MISSING, Env
+        from policylint.notread import absence_of, unread
 
         root = doc.data
         env = Env(root, doc)
+        # What a partly read document leaves unread (empty for nearly every document).
+        not_read = unread(root)
         bad = _Invalid(invalid) if invalid else None
         selections: list[Any] = [None] * plan.shared
         for n, step in enumerate(plan.steps):
             rid = step.rule_id
             if bad is not None and _rule_blocked(step.compiled, bad):
                 outcomes[rid] = "skipped"
+                continue
+            if not_read and any(p in not_read for p in absence_of(step.compiled.rule.data)):
+                outcomes.setdefault(rid, "not_read")
                 continue
             outcome: Outcome = "not_applicable"
             skipped = 0

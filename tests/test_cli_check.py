@@ -144,9 +144,9 @@ def test_id_options_take_comma_lists_in_every_command(run_cli):
     from pathlib import Path
 
     quincy = str(Path(__file__).resolve().parents[1] / "examples" / "ma" / "quincy.yaml")
-    one = run_cli("check", quincy, "-f", "concise", "--select", "iaq-trigger-national-origin,missing-review-date")
+    one = run_cli("check", quincy, "-f", "concise", "--select", "iaq-trigger-national-origin,iaq-is-notification")
     assert {line.split("[")[1].split("]")[0] for line in one.output.splitlines() if "[" in line} == {
-        "iaq-trigger-national-origin", "missing-review-date"}
+        "iaq-trigger-national-origin", "iaq-is-notification"}
     report = json.loads(run_cli("compare", quincy, "-f", "json", "--pack", "ma-lunn,drafting").output)
     assert "ma-lunn" in json.dumps(report) and "drafting" in json.dumps(report)
     assert run_cli("diff", quincy, quincy, "--pack", "ma-lunn, drafting").exit_code == 0

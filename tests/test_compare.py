@@ -28,12 +28,12 @@ HOSTILE = REPO / "tests" / "browser" / "fixtures" / "hostile.yaml"
 
 def doc(name: str, *, county: str = "Essex", population: int | None = 1000, kind: str = "municipal_police",
         instrument: str = "department_policy", survey: str | None = None,
-        provisions: dict[str, Any] | None = None) -> str:
+        provisions: dict[str, Any] | None = None, **extra: Any) -> str:
     data: dict[str, Any] = {
         "policylint": 1,
         "agency": {"name": name, "kind": kind, "state": "MA", "jurisdiction": name, "county": county},
         "instrument": {"kind": instrument, "title": "Policy", "effective_date": "2024-01-01",
-                       "issuing_authority": "Chief of Police"},
+                       "issuing_authority": "Chief of Police", **extra},
         "provisions": provisions or {},
     }
     if population is not None:
@@ -105,6 +105,12 @@ def test_rule_cell_states() -> None:
     assert rule_cell("r", "pass", [], ("status_inquiry",), coded).state == "pass"
     assert rule_cell("r", "pass", [], (), {}).state == "pass"  # a rule on no topic is never "silent"
     assert rule_cell("r", "not_applicable", [], ("status_inquiry",), {}).state == "not_applicable"
+    # A partly read document: a rule the engine did not run, or one that passes only because
+    # its topics were left out, is "not read", never "silent".
+    assert rule_cell("r", "not_read", [], ("status_inquiry",), {}).state == "not_read"
+    assert rule_cell("r", "pass", [], ("status_inquiry",), {}, read=False).state == "not_read"
+    explicit = {"status_inquiry": {"value": "silent"}}
+    assert rule_cell("r", "pass", [], ("status_inquiry",), explicit, read=False).state == "not_addressed"
 
 
 # -- scores ---------------------------------------------------------------------------------
@@ -149,6 +155,56 @@ def test_an_agency_whose_policy_is_not_known_gets_no_score(tmp_path: Path) -> No
     assert {cell.value for cell in c.rows[0].topics.values()} == {"not_known"}
 
 
+def test_a_topic_not_read_is_shown_apart_from_silence_and_loses_no_points(tmp_path: Path) -> None:
+    provisions = {"civil_detainer_hold": {"value": "prohibited", "quote": "No holds."},
+                  "complaints_discipline": {"value": "silent", "note": "read: nothing on complaints"}}
+    (tmp_path / "full.yaml").write_text(doc("Full Town", provisions=provisions))
+    (tmp_path / "part.yaml").write_text(doc("Part Town", provisions=provisions, text_read="partial"))
+    c = compare([tmp_path], all_topics=True)
+    full, part = row(c, "full.yaml"), row(c, "part.yaml")
+    assert (full.text_read, part.text_read) == ("full", "partial")
+    # Left out: silent when the whole text was read, not read when only part of it was.
+    assert full.topics["release_notification_requests"].value == "silent"
+    assert part.topics["release_notification_requests"].value == "not_read"
+    assert part.topics["release_notification_requests"].tone == "not_read"
+    assert not part.topics["release_notification_requests"].coded
+    # Coded `silent` on purpose: silent either way.
+    assert part.topics["complaints_discipline"].value == "silent"
+    assert full.rules["ice-contact-log-and-report"].state == "fail"
+    assert part.rules["ice-contact-log-and-report"].state == "not_read"
+    assert part.rules["complaint-channel-present"].state == "fail"
+    # The unread topics cost nothing: every point the partial encoding loses, the full one
+    # loses too, and the rules left unread are out of the score.
+    for pid, s in part.scores.items():
+        lost_full = {r: w for r, w, _ in full.scores[pid].lost}
+        assert all(lost_full.get(r) == w for r, w, _ in s.lost), pid
+        assert s.possible <= full.scores[pid].possible
+    assert ("ice-contact-log-and-report", "not_read") in part.scores["drafting"].unscored
+    assert part.rules["encoding-partial"].state == "fail"
+    assert "encoding-partial" not in {r for r, _, _ in part.scores["drafting"].lost}
+    counts = {v: n for v, _, n in dict(c.coverage.topics)["release_notification_requests"]}
+    assert counts == {"silent": 1, "not_read": 1}
+
+
+def test_an_instrument_that_ended_is_shown_as_ended(tmp_path: Path) -> None:
+    provisions = {"agreement_287g": {"value": "jem", "paraphrase": "A 287(g) Jail Enforcement Model agreement."}}
+    (tmp_path / "ended.yaml").write_text(doc("Old County", instrument="agreement", provisions=provisions,
+                                             ended="2021-05", text_read="none"))
+    (tmp_path / "live.yaml").write_text(doc("Live County", instrument="agreement", provisions=provisions))
+    c = compare([tmp_path])
+    assert (row(c, "ended.yaml").ended, row(c, "live.yaml").ended) == ("2021-05", None)
+    data = json.loads(render_json.render(c))
+    ended = next(a for a in data["agencies"] if a["file"].endswith("ended.yaml"))
+    assert ended["instrument"]["ended"] == "2021-05" and ended["instrument"]["text_read"] == "none"
+    table = list(csv.reader(io.StringIO(render_csv.render(c))))
+    head, body = table[0], {line[0].rsplit("/", 1)[-1]: line for line in table[1:]}
+    assert body["ended.yaml"][head.index("instrument_ended")] == "2021-05"
+    assert body["live.yaml"][head.index("instrument_ended")] == ""
+    assert body["ended.yaml"][head.index("text_read")] == "none"
+    text = render_markdown.render(c)
+    assert "| Old County (ended 2021-05) |" in text and "| Live County |" in text
+
+
 # -- topic matrix on the real examples ------------------------------------------------------
 
 
@@ -158,7 +214,12 @@ def test_topic_cells_carry_the_coded_value_and_its_evidence(ma: Any) -> None:
     assert cell.value == "criminal_matters_only" and cell.tone == "t1"
     assert cell.quote.startswith("updated directives prohibiting any proactive communication")
     assert cell.source["url"].startswith("https://www.nenc.news/wbur/2026-02-13/")
-    assert row(ma, "lynn-2025-11.yaml").topics["proactive_notification"].value == "silent"
+    # Nothing of Lynn's rules before the directive was read: not read, not silent; the one
+    # topic coded from the department's account is silent.
+    lynn_before = row(ma, "lynn-2025-11.yaml")
+    assert lynn_before.topics["proactive_notification"].value == "not_read"
+    assert lynn_before.topics["release_notification_requests"].value == "silent"
+    assert row(ma, "bristol-sheriff-287g-2017.yaml").ended == "2021-05"
     quincy = row(ma, "quincy.yaml")
     assert quincy.topics["status_database_query"].value == "routine_at_booking"
     assert quincy.topics["proactive_notification"].tone == "unclear"

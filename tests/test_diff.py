@@ -30,8 +30,10 @@ provisions:
 """
 
 
-def test_lynn_shows_the_new_notification_rule_and_the_finding_it_fixed(run_cli: Any) -> None:
-    # Lunn does not reach notification; the CfJJ checklist does (as does the Boston Trust Act).
+def test_lynn_shows_the_new_directive_and_the_release_gap_it_leaves_open(run_cli: Any) -> None:
+    # Nothing of Lynn's earlier rules was read, so nothing could be reported about proactive
+    # contact before the directive; the directive limits proactive contact only, so the gap
+    # on ICE's own release questions (the November answer) is in both versions.
     result = run_cli("diff", LYNN_OLD, LYNN_NEW, "--extend-pack", "cfjj-checklist", "-f", "json", "--isolated")
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
@@ -39,18 +41,22 @@ def test_lynn_shows_the_new_notification_rule_and_the_finding_it_fixed(run_cli: 
     assert (change["topic"], change["change"], change["old"]) == ("proactive_notification", "added", None)
     assert change["new"]["value"] == "criminal_matters_only"
     assert change["new"]["quote"].startswith("updated directives prohibiting any proactive communication")
-    assert [f["rule"] for f in data["findings"]["fixed"]] == ["proactive-notification-prohibited"]
-    assert "unwritten-directive" in [f["rule"] for f in data["findings"]["unchanged"]]
-    cfjj = next(s for s in data["scores"] if s["pack"] == "cfjj-checklist")
-    assert cfjj["new"] > cfjj["old"]
+    assert data["findings"]["fixed"] == []
+    unchanged = [f["rule"] for f in data["findings"]["unchanged"]]
+    assert "notification-gap-when-holds-banned" in unchanged
+    every = [f["rule"] for part in data["findings"].values() for f in part]
+    assert "unwritten-directive" not in every  # the directives' form is not known
+    # Under Lunn the only rule either version can be scored on is the release gap: both fail it.
+    lunn = next(s for s in data["scores"] if s["pack"] == "ma-lunn")
+    assert lunn["old"] == lunn["new"] == 0.0
 
 
 def test_lynn_markdown_reads_as_a_pull_request_comment(run_cli: Any) -> None:
     result = run_cli("diff", LYNN_OLD, LYNN_NEW, "--extend-pack", "cfjj-checklist", "--isolated")
     text = result.stdout
     assert text.startswith("### policylint diff: Lynn Police Department")
-    assert "| T07 Contacting ICE without a request | added | silent | **criminal matters only**" in text
-    assert "| ✅ fixed | proactive-notification-prohibited |" in text
+    assert "| T07 Contacting ICE without a request | added | not read | **criminal matters only**" in text
+    assert "✅ fixed" not in text
     assert "<details><summary>" in text
 
 

@@ -80,3 +80,16 @@ def test_a_when_that_reads_only_the_document_is_evaluated_once_per_document():
     compiled = load_registry().compiled["savings-clause-overbroad"]
     assert compiled.when_per_document
     assert not load_registry().compiled["value-without-quote"].when_per_document
+
+
+def test_a_state_of_the_wrong_type_is_no_standard_and_no_crash():
+    # A rule that asks which state's law applies (the Massachusetts floor of
+    # notification-gap-when-holds-banned), on a document whose `agency.state` is a list.
+    from policylint.conditions import Env, compile_condition
+
+    test = compile_condition({"standard": ["MA"]}, lambda name: None)
+    assert test(Env({"agency": {"state": []}}), None, None) is False
+    assert test(Env({"agency": {"state": "MA"}}), None, None) is True
+    loaded = load_text("policylint: 1\nagency: {name: X, state: []}\ninstrument: null\n", "bad.yaml")
+    assert loaded.document is not None
+    Engine(load_registry(), Selection()).check(loaded.document)  # must not raise

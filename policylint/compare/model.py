@@ -12,13 +12,20 @@ from policylint.taxonomy import SILENT, UNCLEAR, Topic, load_taxonomy
 #: A topic cell of an agency whose policy nobody has seen (``instrument.kind: unknown``):
 #: its topics are not known, which is not the same as the policy being silent.
 NOT_KNOWN = "not_known"
+#: A topic a partly read document leaves out (``instrument.text_read: partial | none``): the
+#: part of the text that would address it was not read, so it is not known to be silent.
+NOT_READ = "not_read"
+#: ``instrument.text_read`` values under which a topic left out is not read.
+PARTLY_READ = frozenset({"partial", "none"})
 
 #: Rule cell states, in the order a legend lists them.
 #: Topic cell tones from most to least restrictive, then the cells that carry no value.
-TONES = ("t0", "t1", "t2", "t3", "t4", "other", "unclear", "silent", NOT_KNOWN)
+TONES = ("t0", "t1", "t2", "t3", "t4", "other", "unclear", "silent", NOT_READ, NOT_KNOWN)
 
-RULE_STATES = ("pass", "fail", "suppressed", "not_addressed", "not_applicable", "skipped",
-               "not_selected")
+#: ``not_read``: the rule did not run, because its finding would rest on a topic the
+#: document left unread; like ``not_applicable`` it neither earns nor loses points.
+RULE_STATES = ("pass", "fail", "suppressed", "not_addressed", "not_read", "not_applicable",
+               "skipped", "not_selected")
 
 
 
@@ -37,7 +44,7 @@ class TopicCell:
 
     @property
     def coded(self) -> bool:
-        return self.value not in (SILENT, NOT_KNOWN)
+        return self.value not in (SILENT, NOT_READ, NOT_KNOWN)
 
     @property
     def order(self) -> int:
@@ -83,6 +90,16 @@ class Row:
         """A policy nobody has seen (``instrument.kind: unknown``) gets no score."""
         return self.instrument.get("kind") != "unknown"
 
+    @property
+    def ended(self) -> str | None:
+        """The day (or month) the instrument stopped being in force; ``None`` while in force."""
+        return self.instrument.get("ended")
+
+    @property
+    def text_read(self) -> str:
+        """How much of the instrument's text the encoding rests on: full, partial or none."""
+        return self.instrument.get("text_read") or "full"
+
     def attribute(self, key: str) -> str | None:
         """The value ``--filter``/``--group-by`` key ``key`` reads."""
         return {"state": self.state, "kind": self.kind, "county": self.county,
@@ -123,6 +140,7 @@ WRITTEN_KINDS = frozenset({"ordinance", "bylaw", "general_order", "department_po
 POLICY_STATUSES = (
     ("written", "written policy"),
     ("unwritten", "unwritten directive only"),
+    ("directive", "directive, form not known"),
     ("state_directive_only", "state directive only"),
     ("draft", "draft only"),
     ("none", "no policy"),
@@ -140,7 +158,8 @@ def policy_status(instrument_kind: str | None, survey_status: str | None) -> str
     if instrument_kind in WRITTEN_KINDS:
         return "written"
     return {"unwritten_directive": "unwritten", "none": "none", "draft": "draft",
-            "state_directive_only": "state_directive_only"}.get(instrument_kind or "", "unknown")
+            "state_directive_only": "state_directive_only",
+            "directive": "directive"}.get(instrument_kind or "", "unknown")
 
 
 # -- cells ----------------------------------------------------------------------------------
@@ -148,7 +167,7 @@ def policy_status(instrument_kind: str | None, survey_status: str | None) -> str
 
 def tone(topic: Topic, value: str) -> str:
     """A colour class from the value's place in the topic's order (five steps)."""
-    if value in (SILENT, UNCLEAR, NOT_KNOWN):
+    if value in (SILENT, UNCLEAR, NOT_READ, NOT_KNOWN):
         return value
     rank = topic.rank(value)
     if rank is None:
@@ -157,9 +176,12 @@ def tone(topic: Topic, value: str) -> str:
     return f"t{round(rank * 4 / steps) if steps else 0}"
 
 
-def topic_cell(topic: Topic, provision: dict[str, Any] | None, known: bool) -> TopicCell:
+def topic_cell(topic: Topic, provision: dict[str, Any] | None, known: bool,
+               read: bool = True) -> TopicCell:
+    """``known``: the policy was seen at all; ``read``: its whole text was (a topic left out
+    of a partly read document is not read rather than silent)."""
     if provision is None:
-        value = SILENT if known else NOT_KNOWN
+        value = SILENT if known and read else NOT_KNOWN if not known else NOT_READ
         return TopicCell(value, tone(topic, value))
     return TopicCell(provision["value"], tone(topic, provision["value"]), provision.get("quote"),
                      provision.get("paraphrase"), provision.get("section"), provision.get("form"),
@@ -167,12 +189,13 @@ def topic_cell(topic: Topic, provision: dict[str, Any] | None, known: bool) -> T
 
 
 def rule_cell(rule_id: str, outcome: str | None, findings: list[Any], topics: tuple[str, ...],
-              provisions: dict[str, Any]) -> RuleCell:
-    """The state of one rule for one document, from its outcome and findings."""
+              provisions: dict[str, Any], read: bool = True) -> RuleCell:
+    """The state of one rule for one document, from its outcome and findings (``read``: the
+    document rests on the instrument's whole text)."""
     if outcome is None:
         return RuleCell("not_selected")
-    if outcome == "skipped":
-        return RuleCell("skipped")
+    if outcome in ("skipped", "not_read"):
+        return RuleCell(outcome)
     active = [f for f in findings if f.suppressed is None and f.baseline is None]
     if active:
         worst = max(active, key=lambda f: f.rank)
@@ -186,7 +209,10 @@ def rule_cell(rule_id: str, outcome: str | None, findings: list[Any], topics: tu
     if outcome == "pass" and topics and all(
             (provisions.get(t) or {}).get("value", SILENT) == SILENT for t in topics):
         # A rule that passes only because the policy says nothing on its topics has not
-        # been met by anything the policy says.
+        # been met by anything the policy says; on a partly read document, topics left out
+        # were not read, and cost nothing.
+        if not read and any(t not in provisions for t in topics):
+            return RuleCell("not_read")
         return RuleCell("not_addressed")
     return RuleCell(outcome)
 
@@ -216,7 +242,8 @@ def make_row(result: Any, registry: Registry, root: str) -> Row:
     provisions = summary["provisions"]
     survey = (summary.get("survey") or {}).get("status")
     known = instrument.get("kind") != "unknown"
-    topics = {t.key: topic_cell(t, provisions.get(t.key), known) for t in load_taxonomy().topics}
+    read = instrument.get("text_read") not in PARTLY_READ
+    topics = {t.key: topic_cell(t, provisions.get(t.key), known, read) for t in load_taxonomy().topics}
     by_rule: dict[str, list[Any]] = {}
     for f in result.findings:
         by_rule.setdefault(f.rule, []).append(f)
@@ -225,7 +252,8 @@ def make_row(result: Any, registry: Registry, root: str) -> Row:
     for rid in set(outcomes) | {r for r in by_rule if r in registry.rules}:
         rule = registry.rules.get(rid)
         rules[rid] = rule_cell(rid, outcomes.get(rid, "fail" if rid in by_rule else None),
-                               by_rule.get(rid, []), tuple(rule.topics) if rule else (), provisions)
+                               by_rule.get(rid, []), tuple(rule.topics) if rule else (), provisions,
+                               read)
     file = report_path(result.file, root)
     return Row(
         file=file, name=agency.get("name") or file.rsplit("/", 1)[-1], kind=agency.get("kind"),

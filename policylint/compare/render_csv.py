@@ -26,7 +26,8 @@ def cell(value: Any) -> str:
 
 def header(comparison: Any) -> list[str]:
     cols = ["file", "agency", "kind", "state", "county", "jurisdiction", "population",
-            "instrument_kind", "survey_status", "policy_status", "schema_errors"]
+            "instrument_kind", "instrument_ended", "text_read", "survey_status", "policy_status",
+            "schema_errors"]
     cols += [f"topic:{t.key}" for t in comparison.topics]
     cols += [f"rule:{r.id}" for r in comparison.rules]
     cols += [f"score:{m.pack.id}" for m in comparison.packs] + ["score:overall"]
@@ -43,7 +44,8 @@ def rows(comparison: Any) -> list[list[str]]:
     out = []
     for r in comparison.rows:
         values: list[Any] = [r.file, r.name, r.kind, r.state, r.county, r.jurisdiction, r.population,
-                             r.instrument.get("kind"), r.survey, r.status, r.schema_errors]
+                             r.instrument.get("kind"), r.ended, r.text_read, r.survey, r.status,
+                             r.schema_errors]
         values += [r.topics[t.key].value for t in comparison.topics]
         values += [_rule_text(r.rules.get(c.id)) for c in comparison.rules]
         values += [r.scores[m.pack.id].value if m.pack.id in r.scores else None for m in comparison.packs]

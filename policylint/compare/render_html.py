@@ -18,6 +18,7 @@ RULE_LABELS = {
     "fail": ("fail", "fails"),
     "suppressed": ("waived", "finding suppressed or waived"),
     "not_addressed": ("silent", "not addressed: the policy says nothing on the rule's topics"),
+    "not_read": ("not read", "not checked: the encoding did not read the part of the text it rests on"),
     "not_applicable": ("n/a", "does not apply to this policy"),
     "skipped": ("skipped", "not checked: the document has an error where the rule reads"),
     "not_selected": ("—", "not one of this agency's packs"),

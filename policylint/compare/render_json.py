@@ -72,7 +72,8 @@ def report(comparison: Any) -> dict[str, Any]:
         "agencies": [{
             "file": r.file, "name": r.name, "kind": r.kind, "state": r.state, "county": r.county,
             "jurisdiction": r.jurisdiction, "population": r.population,
-            "instrument": {k: r.instrument.get(k) for k in ("kind", "title", "number", "effective_date")},
+            "instrument": {k: r.instrument.get(k)
+                           for k in ("kind", "title", "number", "effective_date", "ended", "text_read")},
             "survey": r.survey, "status": r.status, "packs": list(r.packs),
             "schema_errors": r.schema_errors,
             "group": r.attribute(comparison.options["group_by"]) if comparison.options["group_by"] != "none" else None,

@@ -7,7 +7,7 @@ from typing import Any
 
 #: Rule states as a Markdown reader sees them: an emoji and a word, never colour alone.
 RULE_MARKS = {
-    "pass": "✅ pass", "suppressed": "⊘ waived", "not_addressed": "∅ silent",
+    "pass": "✅ pass", "suppressed": "⊘ waived", "not_addressed": "∅ silent", "not_read": "⋯ not read",
     "not_applicable": "n/a", "skipped": "❔ skipped", "not_selected": "—",
 }
 SEVERITY_MARKS = {"error": "❌ error", "warning": "⚠️ warn", "info": "ℹ️ info"}

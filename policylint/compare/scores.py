@@ -29,8 +29,10 @@ METHOD = (
     "counts what the text does. Points lost to silence are shown apart. A pack whose standard "
     "limits what a policy may say (8 U.S.C. § 1373) declares that silence complies, and there "
     "silence earns the weight. A rule that does not "
-    "apply to the policy, or could not be checked because of an error in the document, is "
-    "left out of both sides. The score is 10 × points earned ÷ points possible, to one "
+    "apply to the policy, that rests on a topic the encoding did not read (a document coded "
+    "from part of the instrument's text, `text_read: partial` or `none`), or that could not "
+    "be checked because of an error in the document, is left out of both sides, and so is a "
+    "rule of weight 0 (a notice about the encoding, not the policy). The score is 10 × points earned ÷ points possible, to one "
     "decimal. The overall score is the mean of the agency's pack scores, each standard "
     "counting the same. Agencies whose policy is not known (instrument kind `unknown`) are "
     "not scored. Scores measure what the text says, not what officers do."
@@ -92,6 +94,8 @@ def score(row: Any, method: PackMethod) -> Score:
     lost: list[tuple[str, int, str]] = []
     unscored: list[tuple[str, str]] = []
     for rule in method.rules:
+        if rule.weight == 0:  # a notice about the encoding, not the policy: never scored
+            continue
         cell = row.rules.get(rule.rule)
         state = cell.state if cell is not None else "not_selected"
         if state in EARNS or (state == "not_addressed" and method.pack.silence_complies):

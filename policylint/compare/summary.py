@@ -49,6 +49,7 @@ def _source(source: Any) -> dict[str, Any]:
 
 
 def _provision(raw: dict[str, Any], fallback: dict[str, Any]) -> dict[str, Any]:
+    """A provision as a comparison shows it (its own dates only where it carries them)."""
     source = _source(raw.get("source")) if isinstance(raw.get("source"), dict) else fallback
     exceptions = []
     for item in raw.get("exceptions") or []:
@@ -64,6 +65,7 @@ def _provision(raw: dict[str, Any], fallback: dict[str, Any]) -> dict[str, Any]:
         "form": text(raw.get("form"), 40),
         "source": source,
         "exceptions": exceptions,
+        **{k: text(raw.get(k), 20) for k in ("effective_date", "ended") if raw.get(k) is not None},
     }
 
 
@@ -99,6 +101,9 @@ def summarise(data: Any, packs: Sequence[str] = ()) -> dict[str, Any]:
             "title": text(instrument.get("title"), 300),
             "number": text(instrument.get("number"), 80),
             "effective_date": text(instrument.get("effective_date"), 20),
+            "ended": text(instrument.get("ended"), 20),
+            # `full` unless the document says it rests on part of the text, or none of it.
+            "text_read": text(instrument.get("text_read"), 20) or "full",
             "source": fallback,
         },
         "survey": {"status": text(survey.get("status"), 40),
