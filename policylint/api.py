@@ -212,7 +212,8 @@ def run_check(settings: CheckSettings) -> int:
                         rules=describer(settings.rule_dirs),
                         started=datetime.datetime.now().isoformat(timespec="seconds"),
                         step_summary=os.environ.get("GITHUB_STEP_SUMMARY") or None,
-                        baseline=settings.baseline)
+                        baseline=settings.baseline,
+                        rule_seconds=settings.limits.max_rule_seconds)
     refuse_writing_inputs(settings)
     reporters = [Reporter(name, target, ctx) for name, target in settings.outputs]
     summary = Summary()

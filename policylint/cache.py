@@ -39,35 +39,6 @@ def default_dir() -> str:
     return os.path.join(os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "policylint")
 
 
-def template_cache() -> Any:
-    """A Jinja bytecode cache for the package's own output templates, or None.
-
-    Compiling the text format's templates costs a one-file run more than checking the
-    file; compiled once, they load in a fraction of a millisecond.  Jinja checks each
-    entry against the template's source, and any problem with the folder is ignored.
-    """
-    root = default_dir()
-    if not root:
-        return None
-    from jinja2 import FileSystemBytecodeCache
-
-    class Quiet(FileSystemBytecodeCache):
-        def load_bytecode(self, bucket: Any) -> None:
-            try:
-                super().load_bytecode(bucket)
-            except (OSError, ValueError, EOFError, TypeError):
-                bucket.reset()
-
-        def dump_bytecode(self, bucket: Any) -> None:
-            try:
-                os.makedirs(self.directory, exist_ok=True)
-                super().dump_bytecode(bucket)
-            except OSError:
-                pass
-
-    return Quiet(os.path.join(root, "templates"), "%s.jinja")
-
-
 # -- what a result depends on --------------------------------------------------------------
 
 
@@ -306,9 +277,8 @@ class Cache:
 def prune_files(folder: str, prefix: str = "", keep: str = "") -> None:
     """Delete the files of ``folder`` starting with ``prefix`` unwritten for a month.
 
-    For entries named by what they depend on (the rule-validation stamps, compiled
-    templates): an edit of a rule or template, or an upgrade, leaves the old ones behind
-    for good.  An entry still in use is simply written again on its next use.
+    For entries named by what they depend on (the rule-validation stamps): an edit of a
+    rule, or an upgrade, leaves the old ones behind for good.  An entry still in use is simply written again on its next use.
     """
     now = time.time()
     for name in _listdir(folder):

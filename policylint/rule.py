@@ -10,7 +10,7 @@ from policylint.conditions import (Condition, ConditionError, compile_condition,
                                    trusted_patterns, uses_standard)
 from policylint.document import escape_token
 from policylint.paths import Path, PathError, compile_path, relative_pointer
-from policylint.templating import LazyMessage, MessageTemplate, TemplateError, compile_message
+from policylint.templating import MessageTemplate, TemplateError, compile_message
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,7 +179,7 @@ def compile_rule(rule: Rule, trusted: bool = False) -> CompiledRule:
         raise RuleCompileError("a rule needs a `fail` condition", "")
     template: MessageTemplate
     if trusted:
-        template = LazyMessage(rule.message)
+        template = MessageTemplate(rule.message)
     else:
         try:
             template = compile_message(rule.message)

@@ -174,17 +174,15 @@ def test_extra_rule_directories_join_the_package_registry(tmp_path: Path) -> Non
 
 
 def test_a_stamp_skips_revalidating_texts_already_validated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from policylint.templating import LazyMessage
-
     monkeypatch.setenv("POLICYLINT_CACHE_DIR", str(tmp_path / "cache"))
     write(tmp_path, "rules/x/my-rule.yaml", GOOD.format(id="my-rule"))
     first = load_registry.__wrapped__((str(tmp_path / "rules"),))
-    assert not isinstance(first.compiled["my-rule"].template, LazyMessage)
+    assert first.compiled["my-rule"].template.compiled
     (stamp,) = [p for p in (tmp_path / "cache").iterdir() if p.suffix == ".ok"]
     with monkeypatch.context() as patched:  # the texts as parsed are kept beside the stamp
         patched.setattr("policylint.registry.read_yaml", lambda *a: pytest.fail("parsed again"))
         second = load_registry.__wrapped__((str(tmp_path / "rules"),))
-    assert isinstance(second.compiled["my-rule"].template, LazyMessage)
+    assert not second.compiled["my-rule"].template.compiled  # compiled on its first finding
     assert second.rules["my-rule"].data == first.rules["my-rule"].data
     # any change to any text is a new set of texts: validated in full again
     write(tmp_path, "rules/x/my-rule.yaml", GOOD.format(id="my-rule").replace("severity: error", "severity: errr"))

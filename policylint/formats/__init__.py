@@ -42,6 +42,7 @@ class RenderContext:
     started: str = ""  # ISO time the run started (JUnit timestamps), "" for "now"
     step_summary: str | None = None  # $GITHUB_STEP_SUMMARY: the github format appends to it
     baseline: str | None = None  # the baseline file in use, if any (SARIF baselineState)
+    rule_seconds: float = 1.0  # the rule time budget per document (bounds report templates too)
 
     def describe(self, rule_id: str) -> Any:
         """The descriptor of ``rule_id`` (core ids and pack rules alike)."""
