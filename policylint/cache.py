@@ -8,10 +8,10 @@ import os
 import sys
 import time
 import zlib
+from hashlib import blake2b
 from typing import Any, Iterator
 
 from policylint.finding import Finding
-from policylint.hashing import blake2b
 
 #: Bumped when the layout or the entry format changes; old caches are then ignored.
 FORMAT = 1

@@ -391,8 +391,9 @@ def _stamp_path(files: list[tuple[str, str, str]]) -> str | None:
     root = default_dir()
     if not root:
         return None  # POLICYLINT_CACHE_DIR="" turns the cache off
+    from hashlib import blake2b
+
     from policylint import __version__
-    from policylint.hashing import blake2b
 
     digest = blake2b(__version__.encode())
     for name in ("rule", "pack"):
