@@ -6,6 +6,7 @@ import datetime as _dt
 import re
 from typing import Any, Callable, Iterable
 
+from policylint import deadline
 from policylint.paths import MISSING, Path, PathError, compile_path
 from policylint.regexliterals import required_literals
 
@@ -448,9 +449,12 @@ def as_date(v: Any) -> _dt.date | None:
     return None
 
 
-#: Set while compiling rules whose exact texts compiled and passed the guard before (the
-#: registry's validation stamp): their patterns are compiled on first use, since a one-file
-#: run would otherwise spend a third of its time compiling patterns it never reaches.
+#: Longest pattern a rule may use; the longest shipped pattern is about 150 characters.
+MAX_PATTERN_LENGTH = 1000
+
+#: Set while compiling rules whose exact texts compiled before (the registry's validation
+#: stamp): their patterns are compiled on first use, since a one-file run would otherwise
+#: spend a third of its time compiling patterns it never reaches.
 _TRUSTED = False
 
 
@@ -466,7 +470,27 @@ class trusted_patterns:
         _TRUSTED = self._saved
 
 
-def _lower_search(pattern: str, rx: re.Pattern[str] | None = None) -> Callable[[Env, str], bool]:
+def _compile_pattern(pattern: str, ignore_case: bool = False) -> Any:
+    """``pattern`` compiled by the ``regex`` module, whose searches take a timeout.
+
+    Rule patterns may come from third-party packs: a pattern that backtracks without bound
+    (``(a+)+$``, ``\\w{1,31}`` eight times then ``!``) runs in C code that no signal
+    interrupts, so every search carries the time left of the rule budget instead.
+    """
+    import regex  # only when a pattern is first needed
+
+    return regex.compile(pattern, regex.IGNORECASE if ignore_case else 0)
+
+
+def _search(compiled: Any, text: str) -> bool:
+    """Whether ``compiled`` finds a match; a search past the rule budget stops the rule."""
+    try:
+        return compiled.search(text, timeout=deadline.time_left()) is not None
+    except TimeoutError:
+        raise deadline.spent() from None
+
+
+def _lower_search(pattern: str, rx: Any = None) -> Callable[[Env, str], bool]:
     """Search the document's lower-cased text for ``pattern`` (a pattern in lower case).
 
     When every match must contain one of the pattern's literals, a substring test comes
@@ -494,8 +518,8 @@ def _lower_search(pattern: str, rx: re.Pattern[str] | None = None) -> Callable[[
                 return False
         compiled = built[1]
         if compiled is None:
-            compiled = built[1] = re.compile(pattern)
-        return compiled.search(lowered) is not None
+            compiled = built[1] = _compile_pattern(pattern)
+        return _search(compiled, lowered)
 
     return search
 
@@ -508,12 +532,12 @@ def _words(pattern: str) -> tuple[str, ...]:
 def _lazy_regex(pattern: str) -> Callable[[Env, str], bool]:
     if pattern == pattern.lower():
         return _lower_search(pattern)
-    box: list[re.Pattern[str]] = []
+    box: list[Any] = []
 
     def search(env: Env, text: str) -> bool:
         if not box:
-            box.append(re.compile(pattern, re.IGNORECASE))
-        return box[0].search(text) is not None
+            box.append(_compile_pattern(pattern, ignore_case=True))
+        return _search(box[0], text)
 
     return search
 
@@ -521,23 +545,23 @@ def _lazy_regex(pattern: str) -> Callable[[Env, str], bool]:
 def _regex(pattern: Any, pointer: str) -> Callable[[Env, str], bool]:
     """A case-insensitive search.  A pattern with no capital letter (so no ``\\S``/``\\D``
     escapes either) runs case-sensitively on the lower-cased text, which the document
-    shares between rules; other patterns fall back to ``re.IGNORECASE``."""
+    shares between rules; other patterns fall back to ``IGNORECASE``."""
     if not isinstance(pattern, str) or not pattern:
         raise ConditionError("`matches` takes a regular expression", pointer)
+    if len(pattern) > MAX_PATTERN_LENGTH:
+        raise ConditionError(f"a regular expression is at most {MAX_PATTERN_LENGTH:,} characters "
+                             f"long; this one is {len(pattern):,}", pointer)
     if _TRUSTED:
         return _lazy_regex(pattern)
-    from policylint import regexguard  # only for texts not validated before
+    import regex
 
-    unsafe = regexguard.problem(pattern)  # packs may come from third parties
-    if unsafe is not None:
-        raise ConditionError(f"unsafe regular expression: {unsafe}", pointer)
     try:
-        if pattern == pattern.lower():
-            return _lower_search(pattern, re.compile(pattern))
-        rx = re.compile(pattern, re.IGNORECASE)
-    except re.error as exc:
+        rx = _compile_pattern(pattern, ignore_case=pattern != pattern.lower())
+    except regex.error as exc:
         raise ConditionError(f"invalid regular expression: {exc}", pointer) from None
-    return lambda env, text: rx.search(text) is not None
+    if pattern == pattern.lower():
+        return _lower_search(pattern, rx)
+    return lambda env, text: _search(rx, text)
 
 
 def _compile_each(data: dict[str, Any], checks: CheckLookup, pointer: str) -> Condition:

@@ -306,3 +306,30 @@ def test_a_pattern_whose_word_is_missing_is_answered_without_a_search() -> None:
     assert not search(Env({}), "a" * 99_000)
     assert time.perf_counter() - start < 0.05  # the search alone takes seconds
     assert search(Env({}), "a" * 1_000 + "X")
+
+
+def _patterns() -> st.SearchStrategy[str]:
+    """Patterns of the syntax the literal reader handles, and some it gives up on."""
+    atom = st.sampled_from(["a", "b", "ab", "ba", " ", "\\.", ".", "[ab]", "\\b", "\\w", "\\s",
+                            "(?i)", "\\x61", "(?=a)", "(?#c)", "$", "^"])
+
+    def extend(inner: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+        group = st.tuples(st.sampled_from(["(", "(?:", "(?>", "(?P<n>"]),
+                          st.lists(inner, min_size=1, max_size=3).map("|".join)).map(lambda t: f"{t[0]}{t[1]})")
+        rep = st.tuples(st.one_of(group, atom),
+                        st.sampled_from(["", "?", "*", "+", "{2}", "{0,2}", "{1,}", "+?", "{,3}"]))
+        return st.lists(rep.map("".join), min_size=1, max_size=4).map("".join)
+
+    return st.recursive(atom, extend, max_leaves=8)
+
+
+@given(pattern=_patterns(), text=st.text(alphabet="ab .\n", max_size=12))
+def test_generated_patterns_never_match_a_text_without_their_literals(pattern: str, text: str) -> None:
+    # The accelerator against its reference: the search itself.
+    try:
+        rx = re.compile(pattern)
+    except re.error:
+        return
+    literals = required_literals(pattern)
+    if rx.search(text):
+        assert literals is None or any(word in text for word in literals), (pattern, literals)
