@@ -9,7 +9,7 @@ from typing import Any, Iterator, Sequence
 
 from policylint.finding import SEVERITY_RANK
 from policylint.limits import DEFAULT_LIMITS, Limits
-from policylint.runner import CheckOptions, Checker, FileResult, Summary, check_paths
+from policylint.runner import Checker, CheckOptions, FileResult, Summary, check_paths
 
 
 @dataclass(frozen=True, slots=True)

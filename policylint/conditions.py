@@ -137,7 +137,7 @@ def cost(data: Any) -> int:
     if "check" in data:
         return 50
     if "each" in data:
-        inner = next((data[q] for q in QUANTIFIERS if q in data), {})
+        inner: Any = next((data[q] for q in QUANTIFIERS if q in data), {})
         return 10 + 5 * cost(inner)
     total = 0
     for op in COMBINATORS:
@@ -592,7 +592,7 @@ def _compile_each(data: dict[str, Any], checks: CheckLookup, pointer: str) -> Co
     if q == "any":
         def each_any(env: Env, s: Any, k: Any) -> bool:
             got = items(env, s, k)
-            return bool(got) and any(inner(env, item, key) for item, key in got)
+            return got is not None and any(inner(env, item, key) for item, key in got)
         return each_any
     if q == "all":
         def each_all(env: Env, s: Any, k: Any) -> bool:

@@ -6,8 +6,14 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from policylint.checks import get as get_check
-from policylint.conditions import (Condition, ConditionError, compile_condition, reads_subject,
-                                   trusted_patterns, uses_standard)
+from policylint.conditions import (
+    Condition,
+    ConditionError,
+    compile_condition,
+    reads_subject,
+    trusted_patterns,
+    uses_standard,
+)
 from policylint.document import escape_token
 from policylint.paths import Path, PathError, compile_path, relative_pointer
 from policylint.templating import MessageTemplate, TemplateError, compile_message
@@ -209,7 +215,7 @@ def compile_rule(rule: Rule, trusted: bool = False) -> CompiledRule:
     return CompiledRule(
         rule=rule, selector=selector,
         subjects=selector.selector() if selector is not None else (lambda root: [("", root, None)]),
-        when=conds["when"], fail=conds["fail"],  # type: ignore[arg-type]
+        when=conds["when"], fail=conds["fail"],
         template=template, at_pointer=at_pointer,
         reads=tuple(sorted(reads)), subjects_under=subjects_under,
         uses_standard=uses_standard(rule.data.get("when")) or uses_standard(rule.data.get("fail")),

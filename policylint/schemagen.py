@@ -39,7 +39,7 @@ def _ref(name: str, description: str, **extra: Any) -> Schema:
 def _nullable(schema: Schema) -> Schema:
     """Let an optional scalar be null ("not known"), as the format allows."""
     out = dict(schema)
-    kind = out.get("type")
+    kind: Any = out.get("type")
     out["type"] = [kind, "null"] if isinstance(kind, str) else [*kind, "null"]
     return out
 

@@ -9,8 +9,7 @@ from typing import Any, Iterable
 from jinja2 import nodes
 from jinja2.compiler import CodeGenerator, Frame
 from jinja2.environment import Template
-from jinja2.filters import (do_batch, do_center, do_indent, do_join, do_replace, do_slice,
-                            do_wordwrap)
+from jinja2.filters import do_batch, do_center, do_indent, do_join, do_replace, do_slice, do_wordwrap
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedEnvironment, SecurityError
 
 #: Most characters one message rendering may produce, and the largest text or list any one
@@ -50,7 +49,7 @@ def check(ast: nodes.Template) -> None:
         if isinstance(node, _LOADS):
             raise UnsafeTemplate(f"line {line}: a message template cannot include, import or "
                                  "extend other templates")
-        name = node.attr if isinstance(node, nodes.Getattr) else _const(node.arg)
+        name = node.attr if isinstance(node, nodes.Getattr) else _const(getattr(node, "arg", None))
         if isinstance(name, str) and name.startswith("_"):
             raise UnsafeTemplate(
                 f"line {line}: `{name}` is not available to templates: they see only the "
@@ -58,7 +57,7 @@ def check(ast: nodes.Template) -> None:
                 "Python internals")
 
 
-def _const(node: nodes.Node) -> Any:
+def _const(node: nodes.Node | None) -> Any:
     return node.value if isinstance(node, nodes.Const) else None
 
 
@@ -186,7 +185,7 @@ class GuardedSandbox(SandboxedEnvironment):
             return self.unsafe_undefined(obj, argument)
         return super().getitem(obj, argument)
 
-    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
+    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:
         owner = getattr(__obj, "__self__", None)
         if isinstance(owner, list) and getattr(__obj, "__name__", "") in _GROWING_METHODS:
             extra = len(args[0]) if __obj.__name__ == "extend" and args \
@@ -208,7 +207,7 @@ class GuardedSandbox(SandboxedEnvironment):
             _check_percent(self, left, right)
         return super().call_binop(context, op, left, right)
 
-    def concat(self, parts: Iterable[str]) -> str:  # type: ignore[override]
+    def concat(self, parts: Iterable[str]) -> str:
         """Join the rendered pieces, stopping at ``max_size`` characters."""
         out: list[str] = []
         size = 0
@@ -261,7 +260,7 @@ def _check_percent(env: GuardedSandbox, spec: str, values: Any) -> None:
 
 
 def _limit(env: Any) -> int:
-    return getattr(env, "max_size", MAX_OUTPUT)  # type: ignore[no-any-return]
+    return getattr(env, "max_size", MAX_OUTPUT)
 
 
 def _bound(name: str, value: Any) -> None:
@@ -318,8 +317,8 @@ def _bounded_wordwrap(environment: Any, s: str, width: int = 79, break_long_word
     return do_wordwrap(environment, s, width, break_long_words, wrapstring, break_on_hyphens)
 
 
-for _wrapper, _original in ((_bounded_join, do_join), (_bounded_wordwrap, do_wordwrap)):
-    _wrapper.jinja_pass_arg = _original.jinja_pass_arg  # type: ignore[attr-defined]
+_bounded_join.jinja_pass_arg = do_join.jinja_pass_arg  # type: ignore[attr-defined]
+_bounded_wordwrap.jinja_pass_arg = do_wordwrap.jinja_pass_arg  # type: ignore[attr-defined]
 
 
 def _bounded_format(value: str, *args: Any, **kwargs: Any) -> str:

@@ -121,6 +121,6 @@ def render_message(template: Any, context: dict[str, Any], fallback: str) -> str
     """Render a message; any error becomes ``fallback`` so a lint never stops on a template."""
     try:
         text = template.render(context)
-    except Exception:  # noqa: BLE001 - sandbox violations, bad filters, odd values
+    except Exception:
         return fallback
     return " ".join(text.split()) or fallback

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from policylint.conditions import ConditionError, Env, compile_condition
 from policylint.checks import get as get_check
+from policylint.conditions import ConditionError, Env, compile_condition
 from policylint.engine import Engine, Selection
 from policylint.errors import UsageError
 from policylint.loader import load_text
@@ -197,7 +197,7 @@ DOC = textwrap.dedent("""\
     """)
 
 
-def doc(text: str = DOC, name: str = "d.yaml"):  # noqa: ANN201
+def doc(text: str = DOC, name: str = "d.yaml"):
     loaded = load_text(text, name)
     assert loaded.document is not None, loaded.findings
     return loaded.document

@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 from policylint.conditions import Env, _lower_search
 from policylint.engine import Engine, Selection
 from policylint.loader import load_text
-from policylint.registry import load_registry
 from policylint.regexliterals import required_literals
+from policylint.registry import load_registry
 from policylint.validate import validate
 
 REPO = Path(__file__).resolve().parents[1]
@@ -302,9 +302,9 @@ def test_a_pattern_whose_word_is_missing_is_answered_without_a_search() -> None:
     import time
 
     search = _lower_search(".*x")
-    start = time.perf_counter()
+    start = time.process_time()
     assert not search(Env({}), "a" * 99_000)
-    assert time.perf_counter() - start < 0.05  # the search alone takes seconds
+    assert time.process_time() - start < 1.0  # CPU time; the search alone takes seconds
     assert search(Env({}), "a" * 1_000 + "X")
 
 

@@ -37,7 +37,7 @@ def write(root: Path, rel: str, text: str) -> None:
     path.write_text(text, encoding="utf-8")
 
 
-def load(root: Path):  # noqa: ANN201
+def load(root: Path):
     return build_registry(directory_files(str(root)))
 
 

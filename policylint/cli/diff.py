@@ -7,7 +7,6 @@ import sys
 import click
 
 from policylint.cli import split_ids
-
 from policylint.compare.run import DIFF_FORMATS
 
 

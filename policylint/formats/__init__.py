@@ -7,9 +7,12 @@ import os
 import sys
 from dataclasses import dataclass, field
 from types import ModuleType
-from typing import IO, Any, Callable
+from typing import IO, TYPE_CHECKING, Any, Callable, Protocol
 
 from policylint.errors import UsageError, did_you_mean
+
+if TYPE_CHECKING:
+    from policylint.runner import FileResult, Summary
 
 #: format name -> module.  A module either streams (``STREAM = True``: ``render_file(result,
 #: ctx)`` per file and ``render_summary(summary, ctx)`` at the end) or renders once at the end
@@ -51,6 +54,20 @@ class RenderContext:
 
             return describer()(rule_id)
         return self.rules(rule_id)
+
+
+class StreamingFormat(Protocol):
+    """A format that writes each file's findings as they come (``STREAM = True``)."""
+
+    def render_file(self, result: FileResult, ctx: RenderContext) -> str: ...
+
+    def render_summary(self, summary: Summary, ctx: RenderContext) -> str: ...
+
+
+class WholeFormat(Protocol):
+    """A format that renders once, at the end of the run."""
+
+    def render(self, results: list[FileResult], summary: Summary, ctx: RenderContext) -> str: ...
 
 
 def format_module(name: str) -> ModuleType | Any:
@@ -130,7 +147,7 @@ class Reporter:
         self.name, self.target, self.ctx = name, target, ctx
         self.module = format_module(name)
         self.stream = bool(getattr(self.module, "STREAM", False))
-        self.results: list[Any] = []
+        self.results: list[FileResult] = []
         self.sink: Any = None
 
     def _open(self) -> Any:
@@ -138,19 +155,22 @@ class Reporter:
             self.sink = AtomicWriter(self.target) if self.target else _Stdout()
         return self.sink
 
-    def add(self, result: Any) -> None:
+    def add(self, result: FileResult) -> None:
         if self.stream:
-            text = self.module.render_file(result, self.ctx)
+            fmt: StreamingFormat = self.module
+            text = fmt.render_file(result, self.ctx)
             if text:
                 self._open().write(text)
         else:
             self.results.append(result)
 
-    def close(self, summary: Any) -> None:
+    def close(self, summary: Summary) -> None:
         if self.stream:
-            text = self.module.render_summary(summary, self.ctx)
+            streaming: StreamingFormat = self.module
+            text = streaming.render_summary(summary, self.ctx)
         else:
-            text = self.module.render(self.results, summary, self.ctx)
+            whole: WholeFormat = self.module
+            text = whole.render(self.results, summary, self.ctx)
         sink = self._open()
         if text:
             sink.write(text)

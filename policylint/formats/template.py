@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from policylint.baseline import report_path
 from policylint.errors import UsageError
 from policylint.templateguard import MAX_OUTPUT, GuardedReportSandbox
+
+if TYPE_CHECKING:
+    from policylint.formats import RenderContext
+    from policylint.runner import FileResult, Summary
 
 #: Templates named like these are HTML or XML: their values are autoescaped.
 _ESCAPED = (".html", ".htm", ".xml", ".svg")
@@ -22,7 +25,7 @@ class TemplateFormat:
     template: Any
     STREAM = False
 
-    def render(self, results: list[Any], summary: Any, ctx: Any) -> str:
+    def render(self, results: list[FileResult], summary: Summary, ctx: RenderContext) -> str:
         from policylint import deadline
 
         # The bounds of a rule message, once per document reported: each value or text the
@@ -36,7 +39,7 @@ class TemplateFormat:
         except deadline.Expired:
             raise UsageError(f"template stopped: it ran longer than {seconds:g} s (the rule time "
                              "budget for each file reported)", location=self.path) from None
-        except Exception as exc:  # noqa: BLE001 - any template failure is the user's to fix
+        except Exception as exc:
             line = _error_line(exc)
             raise UsageError(f"template failed: {exc}",
                              location=f"{self.path}:{line}" if line else self.path) from None
@@ -53,7 +56,7 @@ def _error_line(exc: BaseException) -> int | None:
     return line
 
 
-def context(results: list[Any], summary: Any, ctx: Any) -> dict[str, Any]:
+def context(results: list[FileResult], summary: Summary, ctx: RenderContext) -> dict[str, Any]:
     """Plain data only: the sandbox never sees policylint's objects."""
     from policylint.formats.json import report
 
