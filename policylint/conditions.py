@@ -12,7 +12,7 @@ from policylint.regexliterals import required_literals
 
 #: Leaf operators that compare the value at ``path``/``topic``; exactly one per leaf.
 OPERATORS = ("equals", "in", "not_in", "exists", "matches", "contains", "contains_any",
-             "before", "after")
+             "before", "after", "at_most", "at_least")
 COMBINATORS = ("all", "any", "not")
 TOPIC_PREDICATES = ("silent", "present")
 #: The predicate on the jurisdiction whose law is applied (see Env.standard).
@@ -384,6 +384,13 @@ def _operator(op: str, arg: Any, pointer: str) -> Callable[[Env, Any], bool]:
         if not isinstance(arg, list):
             raise ConditionError("`contains_any` takes a list", pointer)
         return lambda env, v: type(v) is list and any(_same(x, a) for x in v for a in arg)
+    if op in ("at_most", "at_least"):
+        if type(arg) not in (int, float):
+            raise ConditionError(f"`{op}` takes a number", pointer)
+        # A number only: true is not 1, and a missing value or a text is no number.
+        if op == "at_most":
+            return lambda env, v: type(v) in (int, float) and v <= arg
+        return lambda env, v: type(v) in (int, float) and v >= arg
     # before / after: a partial date (2025, 2025-02) compares at its own precision, and a tie
     # at that precision is unknown, so false.
     when = partial_date(arg)

@@ -418,3 +418,20 @@ def test_no_document_shape_makes_any_rule_raise() -> None:
         eng.evaluate(Document(file="fuzz.yaml", data=data, root=None, text=""))
 
     run()
+
+
+@pytest.mark.parametrize(("value", "at_most", "at_least"), [
+    (48, True, True), (0, True, False), (48.5, False, True), (49, False, True),
+    ("48", False, False), (True, False, False), (None, False, False),
+])
+def test_numeric_comparisons(value: Any, at_most: bool, at_least: bool) -> None:
+    data = {"x": value}
+    assert holds({"path": "x", "at_most": 48}, data) is at_most
+    assert holds({"path": "x", "at_least": 48}, data) is at_least
+    assert holds({"path": "missing", "at_most": 48}, data) is False
+
+
+@pytest.mark.parametrize("arg", ["48", True, None, [48]])
+def test_numeric_comparisons_take_a_number(arg: Any) -> None:
+    with pytest.raises(ConditionError, match="`at_most` takes a number"):
+        compile_condition({"path": "x", "at_most": arg}, get_check)

@@ -197,3 +197,15 @@ def test_the_stamp_can_be_turned_off(tmp_path: Path, monkeypatch: pytest.MonkeyP
     for _ in range(2):
         reg = load_registry.__wrapped__((str(tmp_path / "rules"),))
         assert not hasattr(reg.compiled["my-rule"].template, "source")
+
+
+def test_a_rule_file_may_compare_numbers(tmp_path: Path) -> None:
+    text = GOOD.format(id="hours-rule").replace(
+        "fail: {topic: civil_detainer_hold, in: [allowed]}",
+        "fail: {path: '@.max_hours', at_least: 48}").replace(
+        "at: value", "at: max_hours").replace(
+        "{civil_detainer_hold: {value: allowed}}", "{civil_detainer_hold: {max_hours: 72}}").replace(
+        "/provisions/civil_detainer_hold/value", "/provisions/civil_detainer_hold/max_hours")
+    write(tmp_path, "x/hours-rule.yaml", text)
+    registry = load(tmp_path)
+    assert "hours-rule" in registry.rules
