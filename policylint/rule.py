@@ -202,7 +202,8 @@ def compile_rule(rule: Rule, trusted: bool = False) -> CompiledRule:
         at_pointer = lambda base: base + suffix  # noqa: E731
 
     reads = {f"/provisions/{escape_token(t)}" for t in rule.topics}
-    reads.update(r for r in rule.reads)
+    for i, text in enumerate(rule.reads):
+        reads.add(_read_pointer(text, i))
     for part in ("when", "fail"):
         if rule.data.get(part) is not None:
             reads.update(_condition_reads(rule.data[part]))
@@ -221,6 +222,21 @@ def compile_rule(rule: Rule, trusted: bool = False) -> CompiledRule:
         uses_standard=uses_standard(rule.data.get("when")) or uses_standard(rule.data.get("fail")),
         when_per_document=rule.data.get("when") is not None and not reads_subject(rule.data["when"]),
     )
+
+
+def _read_pointer(text: str, index: int) -> str:
+    """The JSON Pointer of a ``reads`` entry: a dotted root path like every other path in a
+    rule file (``instrument.effective_date``); a JSON Pointer (``/instrument``) is still read."""
+    if text == "" or text.startswith("/"):
+        return text
+    try:
+        path = compile_path(text)
+    except PathError as exc:
+        raise RuleCompileError(str(exc), f"/reads/{index}") from None
+    if path.start != "root" or path.wildcard:
+        raise RuleCompileError("`reads` names a fixed place from the document root "
+                               "(no `@`, `[*]` or `.*`)", f"/reads/{index}")
+    return path.static_pointer
 
 
 def _condition_reads(data: Any) -> set[str]:

@@ -435,3 +435,21 @@ def test_numeric_comparisons(value: Any, at_most: bool, at_least: bool) -> None:
 def test_numeric_comparisons_take_a_number(arg: Any) -> None:
     with pytest.raises(ConditionError, match="`at_most` takes a number"):
         compile_condition({"path": "x", "at_most": arg}, get_check)
+
+
+@pytest.mark.parametrize(("reads", "pointer"), [
+    (["instrument.effective_date"], "/instrument/effective_date"),
+    (["/instrument"], "/instrument"),  # a JSON Pointer is still read
+])
+def test_reads_are_dotted_paths_like_every_path_in_a_rule(reads: list[str], pointer: str) -> None:
+    rule = make_rule("r", given="provisions.*", fail={"path": "@.value", "equals": "x"}, reads=reads)
+    assert pointer in compile_rule(rule).reads
+
+
+@pytest.mark.parametrize("bad", ["@.value", "provisions.*", "a..b"])
+def test_reads_name_a_fixed_place_from_the_root(bad: str) -> None:
+    rule = make_rule("r", given="provisions.*", fail={"path": "@.value", "equals": "x"},
+                     reads=["agency", bad])
+    with pytest.raises(RuleCompileError) as info:
+        compile_rule(rule)
+    assert info.value.pointer == "/reads/1"
