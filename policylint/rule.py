@@ -11,10 +11,10 @@ from policylint.conditions import (
     ConditionError,
     compile_condition,
     reads_subject,
-    trusted_patterns,
     uses_standard,
 )
 from policylint.document import escape_token
+from policylint.fastconditions import trusted_patterns
 from policylint.paths import Path, PathError, compile_path, relative_pointer
 from policylint.templating import MessageTemplate, TemplateError, compile_message
 

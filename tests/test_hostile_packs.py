@@ -108,11 +108,11 @@ def test_bounded_repeats_in_sequence_end_quickly(tmp_path: Path) -> None:
 
 
 def test_a_search_outside_any_budget_still_has_a_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
-    from policylint.conditions import _compile_pattern, _search
+    from policylint.fastconditions import compile_pattern, search_pattern
 
     monkeypatch.setattr(deadline, "SEARCH_SECONDS", 0.1)
     with pytest.raises(deadline.Expired):
-        _search(_compile_pattern(r"(a+)+$"), "a" * 5_000 + "!")
+        search_pattern(compile_pattern(r"(a+)+$"), "a" * 5_000 + "!")
 
 
 def test_too_long_and_invalid_patterns_are_refused_at_file_line_col(tmp_path: Path) -> None:
