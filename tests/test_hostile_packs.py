@@ -79,6 +79,7 @@ BACKTRACKING = [r"(a+)+$", r"(\w+\s?)+$", r"([a-zA-Z]+)*$", r"(ab|a)+c",
                 r"^(([a-z])+.)+[A-Z]([a-z])+$"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("pattern", BACKTRACKING)
 def test_a_backtracking_pattern_is_stopped_as_a_rule_timeout(tmp_path: Path, pattern: str) -> None:
     write_pack(tmp_path / "rules", {"slow-rule": (pattern, "slow"), "quick-rule": ("a", "quick")})
@@ -94,6 +95,7 @@ def test_a_backtracking_pattern_is_stopped_as_a_rule_timeout(tmp_path: Path, pat
     assert time.process_time() - start < 20  # CPU time, a generous bound
 
 
+@pytest.mark.slow
 def test_bounded_repeats_in_sequence_end_quickly(tmp_path: Path) -> None:
     # Eight `\w{1,31}` then `!` passed the former guard and is exponential in Python's `re`.
     write_pack(tmp_path / "rules", {"seq-rule": (r"\w{1,31}" * 8 + "!", "seq")})
@@ -257,6 +259,7 @@ POLICY = textwrap.dedent("""\
     """)
 
 
+@pytest.mark.slow
 def test_a_slow_rule_is_stopped_reported_and_the_rest_of_the_run_goes_on(tmp_path: Path) -> None:
     # `.*[xy]` passes the guard but is quadratic: on 100,000 characters without an x or y it
     # runs for seconds (a class: a plain `x` absent from the text is found missing before
@@ -302,6 +305,7 @@ def test_the_budget_is_off_the_main_thread_and_leaves_other_timers_alone() -> No
         signal.setitimer(signal.ITIMER_REAL, 0)
 
 
+@pytest.mark.slow
 def test_a_hostile_pack_ends_cleanly_in_a_real_process(tmp_path: Path) -> None:
     write_pack(tmp_path / "rules", {"nested-rule": (r"(a+)+$", "found")})
     policy = tmp_path / "p.yaml"
@@ -316,6 +320,7 @@ def test_a_hostile_pack_ends_cleanly_in_a_real_process(tmp_path: Path) -> None:
     assert "[rule-timeout]" in proc.stdout  # the rule, or all rules on a cold, busy machine
 
 
+@pytest.mark.slow
 def test_a_stopped_rule_is_not_remembered_by_the_results_cache(tmp_path: Path) -> None:
     # Whether a rule runs out of time depends on how busy the machine is.
     write_pack(tmp_path / "rules", {"slow-rule": (".*[xy]", "slow")})
