@@ -8,10 +8,10 @@ import os
 import sys
 import time
 import zlib
+from hashlib import blake2b
 from typing import Any, Iterator
 
 from policylint.finding import Finding
-from policylint.hashing import blake2b
 
 #: Bumped when the layout or the entry format changes; old caches are then ignored.
 FORMAT = 2
@@ -173,8 +173,8 @@ def run_digest(options: Any, ignore: tuple[str, ...] = ()) -> str:
 
     The package's own files (code, rules, packs, schemas, templates: their sizes and
     times) besides its version number, so an edited rule is never answered from the
-    cache; the extra rule folders (their contents); the options (minus the dotted names in ``ignore``); and the working directory, which per-path
-    settings and the file names in results are relative to.
+    cache; the extra rule folders (their contents); the options (minus the dotted names
+    in ``ignore``); and the working directory, which per-path settings and the file names in results are relative to.
     """
     from policylint import __version__
 
@@ -216,7 +216,7 @@ def _tuples(value: Any) -> Any:
 def encode_finding(f: Finding) -> dict[str, Any]:
     """The finding's fields that differ from their defaults; ``file`` is restored on reading."""
     out: dict[str, Any] = {}
-    for name in Finding.__slots__:  # type: ignore[attr-defined]
+    for name in Finding.__slots__:
         if name == "file":
             continue
         value = getattr(f, name)
@@ -425,9 +425,9 @@ class Cache:
 def prune_files(folder: str, prefix: str = "", keep: str = "") -> None:
     """Delete the files of ``folder`` starting with ``prefix`` unwritten for a month.
 
-    For entries named by what they depend on (the rule-validation stamps, compiled
-    templates): an edit of a rule or template, or an upgrade, leaves the old ones behind
-    for good.  An entry still in use is simply written again on its next use.
+    For entries named by what they depend on (the rule-validation stamps): an edit of a
+    rule, or an upgrade, leaves the old ones behind for good.  An entry still in use is
+    simply written again on its next use.
     """
     now = time.time()
     for name in _listdir(folder):

@@ -7,9 +7,12 @@ import os
 import sys
 from dataclasses import dataclass, field
 from types import ModuleType
-from typing import IO, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Protocol
 
 from policylint.errors import UsageError, did_you_mean
+
+if TYPE_CHECKING:
+    from policylint.runner import FileResult, Summary
 
 #: format name -> module.  A module either streams (``STREAM = True``: ``render_file(result,
 #: ctx)`` per file and ``render_summary(summary, ctx)`` at the end) or renders once at the end
@@ -48,6 +51,7 @@ class RenderContext:
     def exit_reason(self, summary: Any) -> str:
         """Why the run exits non-zero ("" if it does not): see ``Summary.exit_reason``."""
         return str(summary.exit_reason(self.fail_on, self.max_warnings))
+    rule_seconds: float = 1.0  # the rule time budget per document (bounds report templates too)
 
     def describe(self, rule_id: str) -> Any:
         """The descriptor of ``rule_id`` (core ids and pack rules alike)."""
@@ -56,6 +60,20 @@ class RenderContext:
 
             return describer()(rule_id)
         return self.rules(rule_id)
+
+
+class StreamingFormat(Protocol):
+    """A format that writes each file's findings as they come (``STREAM = True``)."""
+
+    def render_file(self, result: FileResult, ctx: RenderContext) -> str: ...
+
+    def render_summary(self, summary: Summary, ctx: RenderContext) -> str: ...
+
+
+class WholeFormat(Protocol):
+    """A format that renders once, at the end of the run."""
+
+    def render(self, results: list[FileResult], summary: Summary, ctx: RenderContext) -> str: ...
 
 
 def format_module(name: str) -> ModuleType | Any:
@@ -102,7 +120,7 @@ class Reporter:
         self.name, self.target, self.ctx, self.guard = name, target, ctx, guard
         self.module = format_module(name)
         self.stream = bool(getattr(self.module, "STREAM", False))
-        self.results: list[Any] = []
+        self.results: list[FileResult] = []
         self.sink: Any = None
 
     def _open(self) -> Any:
@@ -112,19 +130,22 @@ class Reporter:
             self.sink = GuardedWriter(self.target, self.guard) if self.target else _Stdout()
         return self.sink
 
-    def add(self, result: Any) -> None:
+    def add(self, result: FileResult) -> None:
         if self.stream:
-            text = self.module.render_file(result, self.ctx)
+            fmt: StreamingFormat = self.module
+            text = fmt.render_file(result, self.ctx)
             if text:
                 self._open().write(text)
         else:
             self.results.append(result)
 
-    def close(self, summary: Any) -> None:
+    def close(self, summary: Summary) -> None:
         if self.stream:
-            text = self.module.render_summary(summary, self.ctx)
+            streaming: StreamingFormat = self.module
+            text = streaming.render_summary(summary, self.ctx)
         else:
-            text = self.module.render(self.results, summary, self.ctx)
+            whole: WholeFormat = self.module
+            text = whole.render(self.results, summary, self.ctx)
         sink = self._open()
         if text:
             sink.write(text)
