@@ -9,6 +9,7 @@ from functools import lru_cache
 from typing import Any
 
 from policylint.baseline import report_path
+from policylint.formats.stream import render as render_stream
 
 # XML 1.0 cannot carry most control characters even as references; policy text may.
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -61,8 +62,35 @@ def suite(result: Any, root: str) -> dict[str, Any]:
             "errors": sum(c["kind"] == "error" for c in cases)}
 
 
+HEAD = '<?xml version="1.0" encoding="UTF-8"?>\n<testsuites>\n'
+TAIL = "</testsuites>\n"
+
+
+class Stream:
+    """The report written a ``testsuite`` (one document) at a time."""
+
+    def __init__(self, ctx: Any) -> None:
+        self.ctx = ctx
+        self.template = environment().get_template("junit-suite.xml.j2")
+        self.common = {"timestamp": (ctx.started or datetime.now().isoformat())[:19],
+                       "hostname": platform.node() or "localhost", "version": ctx.tool_version}
+        self.count = 0
+
+    def begin(self) -> str:
+        return HEAD
+
+    def result(self, result: Any) -> str:
+        self.count += 1
+        return str(self.template.render(s=suite(result, self.ctx.root), index=self.count - 1,
+                                        **self.common))
+
+    def end(self, summary: Any) -> str:
+        return TAIL
+
+
+def stream(ctx: Any) -> Stream:
+    return Stream(ctx)
+
+
 def render(results: list[Any], summary: Any, ctx: Any) -> str:
-    timestamp = (ctx.started or datetime.now().isoformat())[:19]
-    return environment().get_template("junit.xml.j2").render(
-        suites=[suite(r, ctx.root) for r in results], timestamp=timestamp,
-        hostname=platform.node() or "localhost", version=ctx.tool_version)
+    return render_stream(stream(ctx), results, summary)
