@@ -13,7 +13,8 @@ from policylint.formats.stream import render as render_stream
 SEVERITIES = {"error": "major", "warning": "minor", "info": "info"}
 
 
-def issue(f: Any, fingerprint: str, root: str) -> dict[str, Any]:
+def issue(f: Any, fingerprint: str, root: str, path: str | None = None) -> dict[str, Any]:
+    """One Code Quality issue; ``path``: ``f.file`` relative to ``root``, when known already."""
     description = f.message + (f" (Law: {f.citation})" if f.citation else "")
     return {
         "type": "issue",
@@ -21,7 +22,7 @@ def issue(f: Any, fingerprint: str, root: str) -> dict[str, Any]:
         "check_name": f.rule,
         "fingerprint": fingerprint,
         "severity": "blocker" if f.input_error else SEVERITIES.get(f.severity, "minor"),
-        "location": {"path": report_path(f.file, root),
+        "location": {"path": path if path is not None else report_path(f.file, root),
                      "lines": {"begin": max(1, f.line), "end": max(1, f.line, f.end_line)}},
     }
 
@@ -34,7 +35,7 @@ def issues(result: Any, root: str) -> list[dict[str, Any]]:
     for f, (_, digest) in zip(result.findings, occurrence_fingerprints(result.findings)):
         if f.suppressed is None and f.baseline is None:
             # The path is part of the fingerprint: equal findings in two files stay two.
-            out.append(issue(f, _md5(path + "\0" + digest), root))
+            out.append(issue(f, _md5(path + "\0" + digest), root, path if f.file == result.file else None))
     return out
 
 

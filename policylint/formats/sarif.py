@@ -42,6 +42,10 @@ def rule_descriptor(info: Any) -> dict[str, Any]:
     return descriptor
 
 
+def artifact_uri(file: str, ctx: Any) -> str:
+    return quote(report_path(file, ctx.root), safe="/")
+
+
 def _region(f: Any) -> dict[str, Any]:
     region: dict[str, Any] = {"startLine": max(1, f.line), "startColumn": max(1, f.column),
                               "endLine": max(f.line, f.end_line, 1)}
@@ -62,14 +66,16 @@ def _suppressions(f: Any, baseline: str | None) -> list[dict[str, Any]]:
     return out
 
 
-def result(f: Any, rule_index: int, fingerprints: dict[str, str], ctx: Any) -> dict[str, Any]:
-    """One SARIF ``result`` for finding ``f`` (suppressed and baselined ones are marked)."""
+def result(f: Any, rule_index: int, fingerprints: dict[str, str], ctx: Any,
+           uri: str | None = None) -> dict[str, Any]:
+    """One SARIF ``result`` for finding ``f`` (suppressed and baselined ones are marked);
+    ``uri``: its file's, when the caller has it already."""
     text = f.message
     if f.citation:
         text += f"\n\nLaw: {f.citation}" + (f" <{f.url}>" if f.url else "")
     location: dict[str, Any] = {
         "physicalLocation": {
-            "artifactLocation": {"uri": quote(report_path(f.file, ctx.root), safe="/"),
+            "artifactLocation": {"uri": uri if uri is not None else artifact_uri(f.file, ctx),
                                  "uriBaseId": "%SRCROOT%"},
             "region": _region(f),
         },
@@ -112,10 +118,12 @@ class Stream:
 
     def sarif_results(self, r: Any) -> list[dict[str, Any]]:
         out = []
+        uri = artifact_uri(r.file, self.ctx)
         for f, prints in zip(r.findings, occurrence_fingerprints(r.findings)):
             rule_index = self.index.setdefault(f.rule, len(self.index))
             out.append(result(f, rule_index, {
-                "primaryLocationLineHash": prints[0], "policylint/v1": prints[1]}, self.ctx))
+                "primaryLocationLineHash": prints[0], "policylint/v1": prints[1]}, self.ctx,
+                uri if f.file == r.file else None))
         return out
 
     def result(self, r: Any) -> str:
