@@ -234,8 +234,9 @@ class Cache:
             self._shards = {shard: got}  # one part at a time: files arrive sorted, folder by folder
             if "-" not in shard:
                 bounds = data.get("bounds")
-                valid = isinstance(bounds, list) and all(isinstance(b, str) and b for b in bounds)
-                self._bounds = (shard, sorted(bounds) if valid else [])
+                if not isinstance(bounds, list) or not all(isinstance(b, str) and b for b in bounds):
+                    bounds = []
+                self._bounds = (shard, sorted(bounds))
         return got
 
     def _folder_bounds(self, first: str) -> list[str]:
