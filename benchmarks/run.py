@@ -1,4 +1,5 @@
-"""Time `policylint check` on 1, 350 and 18,000 documents beside the parse floor and peers."""
+"""Time `policylint check` on 1, 350, 2,000 and 18,000 documents, in every output format,
+beside the parse floor and peers, with the peak memory of the whole process tree."""
 
 from __future__ import annotations
 
@@ -16,7 +17,21 @@ from typing import Sequence
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
-SIZES = (1, 350, 18_000)
+SIZES = (1, 350, 2_000, 18_000)
+#: Output formats timed at each size: (label, arguments after the files; {out} is a file).
+FORMAT_RUNS = (
+    ("-f text -o FILE", ["-f", "text", "-o", "{out}.txt"]),
+    ("-f json -o FILE", ["-f", "json", "-o", "{out}.json"]),
+    ("-f sarif -o FILE", ["-f", "sarif", "-o", "{out}.sarif"]),
+    ("-f junit:FILE", ["-f", "junit:{out}.xml"]),
+    ("-f gitlab:FILE", ["-f", "gitlab:{out}.gitlab.json"]),
+    ("-f markdown:FILE", ["-f", "markdown:{out}.md"]),
+    ("-f concise (terminal)", ["-f", "concise"]),
+    ("-f github (log and $GITHUB_STEP_SUMMARY)", ["-f", "github"]),
+    ("all of the above in one run", ["-f", "text", "-f", "json:{out}.json", "-f", "sarif:{out}.sarif",
+                                     "-f", "junit:{out}.xml", "-f", "gitlab:{out}.gitlab.json",
+                                     "-f", "markdown:{out}.md", "-f", "github"]),
+)
 
 
 @dataclass
@@ -153,6 +168,18 @@ def ensure_corpus(root: str, size: int, seed: int) -> str:
     return target
 
 
+def flat_copy(root: str) -> str:
+    """The corpus again as links in one folder (a folder's cache entries are kept together)."""
+    target = root.rstrip(os.sep) + "-flat"
+    files = corpus_files(root)
+    if len(corpus_files(target)) != len(files):
+        shutil.rmtree(target, ignore_errors=True)
+        os.makedirs(target)
+        for path in files:
+            os.symlink(os.path.abspath(path), os.path.join(target, os.path.basename(path)))
+    return target
+
+
 # -- the report -------------------------------------------------------------------------------
 
 
@@ -166,7 +193,7 @@ def table(title: str, rows: list[Row], floor: float | None) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", default=",".join(map(str, SIZES)),
-                        help="corpus sizes to run (default 1,350,18000)")
+                        help="corpus sizes to run (default 1,350,2000,18000)")
     parser.add_argument("--corpus", default=os.path.join(HERE, "corpus"),
                         help="where generated corpora live (made when missing)")
     parser.add_argument("--seed", type=int, default=7)
@@ -176,6 +203,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="the command to time (default: the `policylint` installed beside this "
                              "Python, else its -m policylint); it runs this checkout's code")
     parser.add_argument("--jobs", default="1,0", help="--jobs values to time (0 = one per processor)")
+    parser.add_argument("--formats", default="all",
+                        help="output formats to time at each size: all (default) or none")
     parser.add_argument("--repeat", type=int, default=3, help="runs per command below 18,000 docs")
     parser.add_argument("--single-runs", type=int, default=21, help="runs for the one-file timings")
     beside = os.path.join(os.path.dirname(sys.executable), "yamllint")
@@ -213,11 +242,22 @@ def main(argv: list[str] | None = None) -> int:
             for j in jobs:
                 rows.append(run_best(f"policylint check --no-cache -j {j}", size, args.repeat,
                                      [*policylint, "check", root, "--no-cache", "-j", j], env))
-            shutil.rmtree(os.path.join(cache_root, "v1"), ignore_errors=True)
-            rows.append(measure("policylint check (empty cache: checks and writes it)", size,
-                                [*policylint, "check", root], env))
-            rows.append(measure("policylint check (again: unchanged files from the cache)", size,
-                                [*policylint, "check", root], env))
+            if args.formats != "none":
+                base = os.path.join(cache_root, "report")
+                summary_env = {**env, "GITHUB_STEP_SUMMARY": base + ".step-summary.md"}
+                for label, extra in FORMAT_RUNS:
+                    command = [*policylint, "check", root, "--no-cache", *(a.format(out=base) for a in extra)]
+                    rows.append(run_best(f"policylint check --no-cache {label}", size, args.repeat,
+                                         command, summary_env))
+                    for name in os.listdir(cache_root):  # a job summary grows with each run
+                        if name.startswith("report"):
+                            os.unlink(os.path.join(cache_root, name))
+            for label, folder in (("", root), (", all in one folder", flat_copy(root))):
+                shutil.rmtree(os.path.join(cache_root, "v1"), ignore_errors=True)
+                rows.append(measure(f"policylint check (empty cache: checks and writes it{label})", size,
+                                    [*policylint, "check", folder], env))
+                rows.append(measure(f"policylint check (again: unchanged files from the cache{label})",
+                                    size, [*policylint, "check", folder], env))
             if args.spectral:
                 spectral = [*args.spectral.split(), "lint", "-q", "-f", "json", "-r", spectral_rules,
                             os.path.join(root, "**", "*.yaml")]
