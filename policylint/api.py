@@ -226,7 +226,7 @@ def run_check(settings: CheckSettings) -> int:
             for reporter in reporters:
                 # -q trims only what the terminal shows; files still get every finding.
                 shown = result
-                if settings.quiet and reporter.stream and reporter.target is None:
+                if settings.quiet and reporter.terminal and reporter.target is None:
                     shown = _errors_only(result)
                 reporter.add(shown)
     except BaseException:
