@@ -226,6 +226,30 @@ def _s44(v):
         return False
     return True
 
+def _s45(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
+    if k not in (2, 6,):
+        return False
+    if k == 2:
+        if len(v) < 1:
+            return False
+        if _x46.search(v) is None:
+            return False
+    return True
+
+def _s47(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
+    if k not in (2, 6,):
+        return False
+    if k == 2:
+        if _x48.search(v) is None:
+            return False
+    return True
+
 def _s39(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
@@ -234,14 +258,53 @@ def _s39(v):
         return False
     if k == 0:
         for key, item in v.items():
-            sub = _p45.get(key)
+            sub = _p49.get(key)
             if sub is None:
                 return False
             if not sub(item):
                 return False
     return True
 
-def _s46(v):
+def _s53(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
+    if k not in (2, 6,):
+        return False
+    if k == 2:
+        if _x54.search(v) is None:
+            return False
+    return True
+
+def _s55(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w56 or v is None):
+        return False
+    return True
+
+def _s57(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
+    if k not in (2, 6,):
+        return False
+    return True
+
+def _s52(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
+    if k not in (0,):
+        return False
+    if k == 0:
+        for key, item in v.items():
+            sub = _p58.get(key)
+            if sub is None:
+                return False
+            if not sub(item):
+                return False
+    return True
+
+def _s50(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -249,7 +312,7 @@ def _s46(v):
         return False
     if k == 1:
         for item in v:
-            if not _r38(item):
+            if not _r51(item):
                 return False
     return True
 
@@ -263,19 +326,19 @@ def _s20(v):
         if 'kind' not in v:
             return False
         for key, item in v.items():
-            sub = _p47.get(key)
+            sub = _p59.get(key)
             if sub is None:
                 return False
             if not sub(item):
                 return False
     return True
 
-def _s50(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w51):
+def _s62(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w63):
         return False
     return True
 
-def _s53(v):
+def _s65(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -286,7 +349,7 @@ def _s53(v):
             return False
     return True
 
-def _s55(v):
+def _s67(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -297,7 +360,7 @@ def _s55(v):
             return False
     return True
 
-def _s57(v):
+def _s69(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -306,17 +369,17 @@ def _s57(v):
             return False
     return True
 
-def _s58(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w59 or v is None):
+def _s70(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w71 or v is None):
         return False
     return True
 
-def _s63(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w64):
+def _s75(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w76):
         return False
     return True
 
-def _s65(v):
+def _s77(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -324,7 +387,7 @@ def _s65(v):
         return False
     return True
 
-def _s67(v):
+def _s79(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -335,7 +398,7 @@ def _s67(v):
             return False
     return True
 
-def _s66(v):
+def _s78(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -343,11 +406,11 @@ def _s66(v):
         return False
     if k == 1:
         for item in v:
-            if not _s67(item):
+            if not _s79(item):
                 return False
     return True
 
-def _s68(v):
+def _s80(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -355,7 +418,7 @@ def _s68(v):
         return False
     return True
 
-def _s62(v):
+def _s74(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -365,14 +428,14 @@ def _s62(v):
         if 'kind' not in v:
             return False
         for key, item in v.items():
-            sub = _p69.get(key)
+            sub = _p81.get(key)
             if sub is None:
                 return False
             if not sub(item):
                 return False
     return True
 
-def _s60(v):
+def _s72(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -380,16 +443,16 @@ def _s60(v):
         return False
     if k == 1:
         for item in v:
-            if not _r61(item):
+            if not _r73(item):
                 return False
     return True
 
-def _s72(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w73):
+def _s84(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w85):
         return False
     return True
 
-def _s71(v):
+def _s83(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -399,14 +462,14 @@ def _s71(v):
         if 'value' not in v:
             return False
         for key, item in v.items():
-            sub = _p74.get(key)
+            sub = _p86.get(key)
             if sub is None:
                 return False
             if not sub(item):
                 return False
     return True
 
-def _s70(v):
+def _s82(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -414,11 +477,11 @@ def _s70(v):
         return False
     if k == 1:
         for item in v:
-            if not _s71(item):
+            if not _s83(item):
                 return False
     return True
 
-def _s75(v):
+def _s87(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -430,80 +493,7 @@ def _s75(v):
             return False
     return True
 
-def _s49(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
-    if k not in (0,):
-        return False
-    if k == 0:
-        if 'value' not in v:
-            return False
-        for key, item in v.items():
-            sub = _p76.get(key)
-            if sub is None:
-                return False
-            if not sub(item):
-                return False
-    return True
-
-def _s78(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w79):
-        return False
-    return True
-
-def _s80(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w81 or v is None):
-        return False
-    return True
-
-def _s82(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
-    if k not in (1,):
-        return False
-    if k == 1:
-        for item in v:
-            if not _r61(item):
-                return False
-    return True
-
-def _s85(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w86):
-        return False
-    return True
-
-def _s84(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
-    if k not in (0,):
-        return False
-    if k == 0:
-        if 'value' not in v:
-            return False
-        for key, item in v.items():
-            sub = _p87.get(key)
-            if sub is None:
-                return False
-            if not sub(item):
-                return False
-    return True
-
-def _s83(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
-    if k not in (1,):
-        return False
-    if k == 1:
-        for item in v:
-            if not _s84(item):
-                return False
-    return True
-
-def _s77(v):
+def _s61(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -538,7 +528,7 @@ def _s94(v):
         return False
     if k == 1:
         for item in v:
-            if not _r61(item):
+            if not _r73(item):
                 return False
     return True
 
@@ -611,7 +601,7 @@ def _s106(v):
         return False
     if k == 1:
         for item in v:
-            if not _r61(item):
+            if not _r73(item):
                 return False
     return True
 
@@ -684,7 +674,7 @@ def _s118(v):
         return False
     if k == 1:
         for item in v:
-            if not _r61(item):
+            if not _r73(item):
                 return False
     return True
 
@@ -757,7 +747,7 @@ def _s130(v):
         return False
     if k == 1:
         for item in v:
-            if not _r61(item):
+            if not _r73(item):
                 return False
     return True
 
@@ -830,7 +820,7 @@ def _s142(v):
         return False
     if k == 1:
         for item in v:
-            if not _r61(item):
+            if not _r73(item):
                 return False
     return True
 
@@ -868,14 +858,6 @@ def _s143(v):
                 return False
     return True
 
-def _s148(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
-    if k not in (5, 6,):
-        return False
-    return True
-
 def _s137(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
@@ -886,21 +868,55 @@ def _s137(v):
         if 'value' not in v:
             return False
         for key, item in v.items():
-            sub = _p149.get(key)
+            sub = _p148.get(key)
             if sub is None:
                 return False
             if not sub(item):
                 return False
     return True
 
-def _s151(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w152):
+def _s150(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w151):
         return False
     return True
 
-def _s153(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w154 or v is None):
+def _s152(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w153 or v is None):
         return False
+    return True
+
+def _s154(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
+    if k not in (1,):
+        return False
+    if k == 1:
+        for item in v:
+            if not _r73(item):
+                return False
+    return True
+
+def _s157(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w158):
+        return False
+    return True
+
+def _s156(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
+    if k not in (0,):
+        return False
+    if k == 0:
+        if 'value' not in v:
+            return False
+        for key, item in v.items():
+            sub = _p159.get(key)
+            if sub is None:
+                return False
+            if not sub(item):
+                return False
     return True
 
 def _s155(v):
@@ -911,45 +927,11 @@ def _s155(v):
         return False
     if k == 1:
         for item in v:
-            if not _r61(item):
+            if not _s156(item):
                 return False
     return True
 
-def _s158(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w159):
-        return False
-    return True
-
-def _s157(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
-    if k not in (0,):
-        return False
-    if k == 0:
-        if 'value' not in v:
-            return False
-        for key, item in v.items():
-            sub = _p160.get(key)
-            if sub is None:
-                return False
-            if not sub(item):
-                return False
-    return True
-
-def _s156(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
-    if k not in (1,):
-        return False
-    if k == 1:
-        for item in v:
-            if not _s157(item):
-                return False
-    return True
-
-def _s161(v):
+def _s160(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -957,7 +939,7 @@ def _s161(v):
         return False
     return True
 
-def _s150(v):
+def _s149(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -967,21 +949,55 @@ def _s150(v):
         if 'value' not in v:
             return False
         for key, item in v.items():
-            sub = _p162.get(key)
+            sub = _p161.get(key)
             if sub is None:
                 return False
             if not sub(item):
                 return False
     return True
 
-def _s164(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w165):
+def _s163(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w164):
         return False
     return True
 
-def _s166(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w167 or v is None):
+def _s165(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w166 or v is None):
         return False
+    return True
+
+def _s167(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
+    if k not in (1,):
+        return False
+    if k == 1:
+        for item in v:
+            if not _r73(item):
+                return False
+    return True
+
+def _s170(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w171):
+        return False
+    return True
+
+def _s169(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
+    if k not in (0,):
+        return False
+    if k == 0:
+        if 'value' not in v:
+            return False
+        for key, item in v.items():
+            sub = _p172.get(key)
+            if sub is None:
+                return False
+            if not sub(item):
+                return False
     return True
 
 def _s168(v):
@@ -992,16 +1008,19 @@ def _s168(v):
         return False
     if k == 1:
         for item in v:
-            if not _r61(item):
+            if not _s169(item):
                 return False
     return True
 
-def _s171(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w172):
+def _s173(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
+    if k not in (5, 6,):
         return False
     return True
 
-def _s170(v):
+def _s162(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -1011,14 +1030,24 @@ def _s170(v):
         if 'value' not in v:
             return False
         for key, item in v.items():
-            sub = _p173.get(key)
+            sub = _p174.get(key)
             if sub is None:
                 return False
             if not sub(item):
                 return False
     return True
 
-def _s169(v):
+def _s176(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w177):
+        return False
+    return True
+
+def _s178(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w179 or v is None):
+        return False
+    return True
+
+def _s180(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -1026,39 +1055,12 @@ def _s169(v):
         return False
     if k == 1:
         for item in v:
-            if not _s170(item):
+            if not _r73(item):
                 return False
     return True
 
-def _s174(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w175 or v is None):
-        return False
-    return True
-
-def _s163(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
-    if k not in (0,):
-        return False
-    if k == 0:
-        if 'value' not in v:
-            return False
-        for key, item in v.items():
-            sub = _p176.get(key)
-            if sub is None:
-                return False
-            if not sub(item):
-                return False
-    return True
-
-def _s178(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w179):
-        return False
-    return True
-
-def _s180(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w181 or v is None):
+def _s183(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w184):
         return False
     return True
 
@@ -1066,37 +1068,20 @@ def _s182(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
-    if k not in (1,):
-        return False
-    if k == 1:
-        for item in v:
-            if not _r61(item):
-                return False
-    return True
-
-def _s185(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w186):
-        return False
-    return True
-
-def _s184(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
     if k not in (0,):
         return False
     if k == 0:
         if 'value' not in v:
             return False
         for key, item in v.items():
-            sub = _p187.get(key)
+            sub = _p185.get(key)
             if sub is None:
                 return False
             if not sub(item):
                 return False
     return True
 
-def _s183(v):
+def _s181(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -1104,11 +1089,16 @@ def _s183(v):
         return False
     if k == 1:
         for item in v:
-            if not _s184(item):
+            if not _s182(item):
                 return False
     return True
 
-def _s177(v):
+def _s186(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w187 or v is None):
+        return False
+    return True
+
+def _s175(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -1143,7 +1133,7 @@ def _s194(v):
         return False
     if k == 1:
         for item in v:
-            if not _r61(item):
+            if not _r73(item):
                 return False
     return True
 
@@ -1216,7 +1206,7 @@ def _s206(v):
         return False
     if k == 1:
         for item in v:
-            if not _r61(item):
+            if not _r73(item):
                 return False
     return True
 
@@ -1289,7 +1279,7 @@ def _s218(v):
         return False
     if k == 1:
         for item in v:
-            if not _r61(item):
+            if not _r73(item):
                 return False
     return True
 
@@ -1327,29 +1317,6 @@ def _s219(v):
                 return False
     return True
 
-def _s225(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
-    if k not in (2,):
-        return False
-    if k == 2:
-        if len(v) < 1:
-            return False
-    return True
-
-def _s224(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
-    if k not in (1,):
-        return False
-    if k == 1:
-        for item in v:
-            if not _s225(item):
-                return False
-    return True
-
 def _s213(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
@@ -1360,24 +1327,24 @@ def _s213(v):
         if 'value' not in v:
             return False
         for key, item in v.items():
-            sub = _p226.get(key)
+            sub = _p224.get(key)
             if sub is None:
                 return False
             if not sub(item):
                 return False
     return True
 
+def _s226(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w227):
+        return False
+    return True
+
 def _s228(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w229):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w229 or v is None):
         return False
     return True
 
 def _s230(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w231 or v is None):
-        return False
-    return True
-
-def _s232(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -1385,16 +1352,16 @@ def _s232(v):
         return False
     if k == 1:
         for item in v:
-            if not _r61(item):
+            if not _r73(item):
                 return False
     return True
 
-def _s235(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w236):
+def _s233(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w234):
         return False
     return True
 
-def _s234(v):
+def _s232(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -1404,14 +1371,14 @@ def _s234(v):
         if 'value' not in v:
             return False
         for key, item in v.items():
-            sub = _p237.get(key)
+            sub = _p235.get(key)
             if sub is None:
                 return False
             if not sub(item):
                 return False
     return True
 
-def _s233(v):
+def _s231(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -1419,11 +1386,11 @@ def _s233(v):
         return False
     if k == 1:
         for item in v:
-            if not _s234(item):
+            if not _s232(item):
                 return False
     return True
 
-def _s239(v):
+def _s237(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -1434,7 +1401,7 @@ def _s239(v):
             return False
     return True
 
-def _s238(v):
+def _s236(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -1442,27 +1409,11 @@ def _s238(v):
         return False
     if k == 1:
         for item in v:
-            if not _s239(item):
+            if not _s237(item):
                 return False
     return True
 
-def _s240(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
-    if k not in (5, 6,):
-        return False
-    return True
-
-def _s241(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
-    if k not in (5, 6,):
-        return False
-    return True
-
-def _s227(v):
+def _s225(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -1472,24 +1423,24 @@ def _s227(v):
         if 'value' not in v:
             return False
         for key, item in v.items():
-            sub = _p242.get(key)
+            sub = _p238.get(key)
             if sub is None:
                 return False
             if not sub(item):
                 return False
     return True
 
+def _s240(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w241):
+        return False
+    return True
+
+def _s242(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w243 or v is None):
+        return False
+    return True
+
 def _s244(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w245):
-        return False
-    return True
-
-def _s246(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w247 or v is None):
-        return False
-    return True
-
-def _s248(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -1497,45 +1448,84 @@ def _s248(v):
         return False
     if k == 1:
         for item in v:
-            if not _r61(item):
+            if not _r73(item):
+                return False
+    return True
+
+def _s247(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w248):
+        return False
+    return True
+
+def _s246(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
+    if k not in (0,):
+        return False
+    if k == 0:
+        if 'value' not in v:
+            return False
+        for key, item in v.items():
+            sub = _p249.get(key)
+            if sub is None:
+                return False
+            if not sub(item):
+                return False
+    return True
+
+def _s245(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
+    if k not in (1,):
+        return False
+    if k == 1:
+        for item in v:
+            if not _s246(item):
                 return False
     return True
 
 def _s251(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w252):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
+    if k not in (2,):
         return False
+    if k == 2:
+        if len(v) < 1:
+            return False
     return True
 
 def _s250(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
-    if k not in (0,):
-        return False
-    if k == 0:
-        if 'value' not in v:
-            return False
-        for key, item in v.items():
-            sub = _p253.get(key)
-            if sub is None:
-                return False
-            if not sub(item):
-                return False
-    return True
-
-def _s249(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
     if k not in (1,):
         return False
     if k == 1:
         for item in v:
-            if not _s250(item):
+            if not _s251(item):
                 return False
     return True
 
-def _s243(v):
+def _s252(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
+    if k not in (5, 6,):
+        return False
+    return True
+
+def _s253(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
+    if k not in (5, 6,):
+        return False
+    return True
+
+def _s239(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -1570,7 +1560,7 @@ def _s260(v):
         return False
     if k == 1:
         for item in v:
-            if not _r61(item):
+            if not _r73(item):
                 return False
     return True
 
@@ -1643,7 +1633,7 @@ def _s272(v):
         return False
     if k == 1:
         for item in v:
-            if not _r61(item):
+            if not _r73(item):
                 return False
     return True
 
@@ -1681,48 +1671,6 @@ def _s273(v):
                 return False
     return True
 
-def _s279(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
-    if k not in (2,):
-        return False
-    if k == 2:
-        if len(v) < 1:
-            return False
-    return True
-
-def _s278(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
-    if k not in (1,):
-        return False
-    if k == 1:
-        for item in v:
-            if not _s279(item):
-                return False
-    return True
-
-def _s281(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w282):
-        return False
-    return True
-
-def _s280(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
-    if k not in (1,):
-        return False
-    if k == 1:
-        for item in v:
-            if not _s281(item):
-                return False
-        if not _unique(v):
-            return False
-    return True
-
 def _s267(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
@@ -1733,24 +1681,24 @@ def _s267(v):
         if 'value' not in v:
             return False
         for key, item in v.items():
-            sub = _p283.get(key)
+            sub = _p278.get(key)
             if sub is None:
                 return False
             if not sub(item):
                 return False
     return True
 
-def _s285(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w286):
+def _s280(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w281):
         return False
     return True
 
-def _s287(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w288 or v is None):
+def _s282(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w283 or v is None):
         return False
     return True
 
-def _s289(v):
+def _s284(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -1758,16 +1706,16 @@ def _s289(v):
         return False
     if k == 1:
         for item in v:
-            if not _r61(item):
+            if not _r73(item):
                 return False
     return True
 
-def _s292(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w293):
+def _s287(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w288):
         return False
     return True
 
-def _s291(v):
+def _s286(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -1777,11 +1725,34 @@ def _s291(v):
         if 'value' not in v:
             return False
         for key, item in v.items():
-            sub = _p294.get(key)
+            sub = _p289.get(key)
             if sub is None:
                 return False
             if not sub(item):
                 return False
+    return True
+
+def _s285(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
+    if k not in (1,):
+        return False
+    if k == 1:
+        for item in v:
+            if not _s286(item):
+                return False
+    return True
+
+def _s291(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
+    if k not in (2,):
+        return False
+    if k == 2:
+        if len(v) < 1:
+            return False
     return True
 
 def _s290(v):
@@ -1796,7 +1767,26 @@ def _s290(v):
                 return False
     return True
 
-def _s284(v):
+def _s293(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w294):
+        return False
+    return True
+
+def _s292(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
+    if k not in (1,):
+        return False
+    if k == 1:
+        for item in v:
+            if not _s293(item):
+                return False
+        if not _unique(v):
+            return False
+    return True
+
+def _s279(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -1831,7 +1821,7 @@ def _s301(v):
         return False
     if k == 1:
         for item in v:
-            if not _r61(item):
+            if not _r73(item):
                 return False
     return True
 
@@ -1869,25 +1859,6 @@ def _s302(v):
                 return False
     return True
 
-def _s308(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w309):
-        return False
-    return True
-
-def _s307(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
-    if k not in (1,):
-        return False
-    if k == 1:
-        for item in v:
-            if not _s308(item):
-                return False
-        if not _unique(v):
-            return False
-    return True
-
 def _s296(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
@@ -1898,24 +1869,24 @@ def _s296(v):
         if 'value' not in v:
             return False
         for key, item in v.items():
-            sub = _p310.get(key)
+            sub = _p307.get(key)
             if sub is None:
                 return False
             if not sub(item):
                 return False
     return True
 
-def _s312(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w313):
+def _s309(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w310):
         return False
     return True
 
-def _s314(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w315 or v is None):
+def _s311(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w312 or v is None):
         return False
     return True
 
-def _s316(v):
+def _s313(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -1923,16 +1894,16 @@ def _s316(v):
         return False
     if k == 1:
         for item in v:
-            if not _r61(item):
+            if not _r73(item):
                 return False
     return True
 
-def _s319(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w320):
+def _s316(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w317):
         return False
     return True
 
-def _s318(v):
+def _s315(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -1942,14 +1913,14 @@ def _s318(v):
         if 'value' not in v:
             return False
         for key, item in v.items():
-            sub = _p321.get(key)
+            sub = _p318.get(key)
             if sub is None:
                 return False
             if not sub(item):
                 return False
     return True
 
-def _s317(v):
+def _s314(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -1957,11 +1928,30 @@ def _s317(v):
         return False
     if k == 1:
         for item in v:
-            if not _s318(item):
+            if not _s315(item):
                 return False
     return True
 
-def _s311(v):
+def _s320(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w321):
+        return False
+    return True
+
+def _s319(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
+    if k not in (1,):
+        return False
+    if k == 1:
+        for item in v:
+            if not _s320(item):
+                return False
+        if not _unique(v):
+            return False
+    return True
+
+def _s308(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -1996,7 +1986,7 @@ def _s328(v):
         return False
     if k == 1:
         for item in v:
-            if not _r61(item):
+            if not _r73(item):
                 return False
     return True
 
@@ -2069,7 +2059,7 @@ def _s340(v):
         return False
     if k == 1:
         for item in v:
-            if not _r61(item):
+            if not _r73(item):
                 return False
     return True
 
@@ -2142,7 +2132,7 @@ def _s352(v):
         return False
     if k == 1:
         for item in v:
-            if not _r61(item):
+            if not _r73(item):
                 return False
     return True
 
@@ -2215,7 +2205,7 @@ def _s364(v):
         return False
     if k == 1:
         for item in v:
-            if not _r61(item):
+            if not _r73(item):
                 return False
     return True
 
@@ -2288,7 +2278,7 @@ def _s376(v):
         return False
     if k == 1:
         for item in v:
-            if not _r61(item):
+            if not _r73(item):
                 return False
     return True
 
@@ -2326,29 +2316,6 @@ def _s377(v):
                 return False
     return True
 
-def _s383(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
-    if k not in (2,):
-        return False
-    if k == 2:
-        if len(v) < 1:
-            return False
-    return True
-
-def _s382(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
-    if k not in (1,):
-        return False
-    if k == 1:
-        for item in v:
-            if not _s383(item):
-                return False
-    return True
-
 def _s371(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
@@ -2359,20 +2326,37 @@ def _s371(v):
         if 'value' not in v:
             return False
         for key, item in v.items():
-            sub = _p384.get(key)
+            sub = _p382.get(key)
             if sub is None:
                 return False
             if not sub(item):
                 return False
     return True
 
+def _s384(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w385):
+        return False
+    return True
+
 def _s386(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w387):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w387 or v is None):
         return False
     return True
 
 def _s388(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w389 or v is None):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
+    if k not in (1,):
+        return False
+    if k == 1:
+        for item in v:
+            if not _r73(item):
+                return False
+    return True
+
+def _s391(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w392):
         return False
     return True
 
@@ -2380,20 +2364,55 @@ def _s390(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
+    if k not in (0,):
+        return False
+    if k == 0:
+        if 'value' not in v:
+            return False
+        for key, item in v.items():
+            sub = _p393.get(key)
+            if sub is None:
+                return False
+            if not sub(item):
+                return False
+    return True
+
+def _s389(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
     if k not in (1,):
         return False
     if k == 1:
         for item in v:
-            if not _r61(item):
+            if not _s390(item):
                 return False
     return True
 
-def _s393(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w394):
+def _s395(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
+    if k not in (2,):
         return False
+    if k == 2:
+        if len(v) < 1:
+            return False
     return True
 
-def _s392(v):
+def _s394(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
+    if k not in (1,):
+        return False
+    if k == 1:
+        for item in v:
+            if not _s395(item):
+                return False
+    return True
+
+def _s383(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -2403,14 +2422,24 @@ def _s392(v):
         if 'value' not in v:
             return False
         for key, item in v.items():
-            sub = _p395.get(key)
+            sub = _p396.get(key)
             if sub is None:
                 return False
             if not sub(item):
                 return False
     return True
 
-def _s391(v):
+def _s398(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w399):
+        return False
+    return True
+
+def _s400(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w401 or v is None):
+        return False
+    return True
+
+def _s402(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -2418,16 +2447,33 @@ def _s391(v):
         return False
     if k == 1:
         for item in v:
-            if not _s392(item):
+            if not _r73(item):
                 return False
     return True
 
-def _s397(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w398):
+def _s405(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w406):
         return False
     return True
 
-def _s396(v):
+def _s404(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
+    if k not in (0,):
+        return False
+    if k == 0:
+        if 'value' not in v:
+            return False
+        for key, item in v.items():
+            sub = _p407.get(key)
+            if sub is None:
+                return False
+            if not sub(item):
+                return False
+    return True
+
+def _s403(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -2435,13 +2481,30 @@ def _s396(v):
         return False
     if k == 1:
         for item in v:
-            if not _s397(item):
+            if not _s404(item):
+                return False
+    return True
+
+def _s409(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w410):
+        return False
+    return True
+
+def _s408(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
+    if k not in (1,):
+        return False
+    if k == 1:
+        for item in v:
+            if not _s409(item):
                 return False
         if not _unique(v):
             return False
     return True
 
-def _s385(v):
+def _s397(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -2451,24 +2514,24 @@ def _s385(v):
         if 'value' not in v:
             return False
         for key, item in v.items():
-            sub = _p399.get(key)
+            sub = _p411.get(key)
             if sub is None:
                 return False
             if not sub(item):
                 return False
     return True
 
-def _s401(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w402):
+def _s413(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w414):
         return False
     return True
 
-def _s403(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w404 or v is None):
+def _s415(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w416 or v is None):
         return False
     return True
 
-def _s405(v):
+def _s417(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -2476,16 +2539,16 @@ def _s405(v):
         return False
     if k == 1:
         for item in v:
-            if not _r61(item):
+            if not _r73(item):
                 return False
     return True
 
-def _s408(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w409):
+def _s420(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w421):
         return False
     return True
 
-def _s407(v):
+def _s419(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -2495,58 +2558,11 @@ def _s407(v):
         if 'value' not in v:
             return False
         for key, item in v.items():
-            sub = _p410.get(key)
+            sub = _p422.get(key)
             if sub is None:
                 return False
             if not sub(item):
                 return False
-    return True
-
-def _s406(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
-    if k not in (1,):
-        return False
-    if k == 1:
-        for item in v:
-            if not _s407(item):
-                return False
-    return True
-
-def _s411(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
-    if k not in (5, 6,):
-        return False
-    return True
-
-def _s400(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
-    if k not in (0,):
-        return False
-    if k == 0:
-        if 'value' not in v:
-            return False
-        for key, item in v.items():
-            sub = _p412.get(key)
-            if sub is None:
-                return False
-            if not sub(item):
-                return False
-    return True
-
-def _s414(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w415):
-        return False
-    return True
-
-def _s416(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w417 or v is None):
-        return False
     return True
 
 def _s418(v):
@@ -2557,16 +2573,19 @@ def _s418(v):
         return False
     if k == 1:
         for item in v:
-            if not _r61(item):
+            if not _s419(item):
                 return False
     return True
 
-def _s421(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w422):
+def _s423(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
+    if k not in (5, 6,):
         return False
     return True
 
-def _s420(v):
+def _s412(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -2576,14 +2595,24 @@ def _s420(v):
         if 'value' not in v:
             return False
         for key, item in v.items():
-            sub = _p423.get(key)
+            sub = _p424.get(key)
             if sub is None:
                 return False
             if not sub(item):
                 return False
     return True
 
-def _s419(v):
+def _s426(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w427):
+        return False
+    return True
+
+def _s428(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w429 or v is None):
+        return False
+    return True
+
+def _s430(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -2591,11 +2620,45 @@ def _s419(v):
         return False
     if k == 1:
         for item in v:
-            if not _s420(item):
+            if not _r73(item):
                 return False
     return True
 
-def _s424(v):
+def _s433(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w434):
+        return False
+    return True
+
+def _s432(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
+    if k not in (0,):
+        return False
+    if k == 0:
+        if 'value' not in v:
+            return False
+        for key, item in v.items():
+            sub = _p435.get(key)
+            if sub is None:
+                return False
+            if not sub(item):
+                return False
+    return True
+
+def _s431(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
+    if k not in (1,):
+        return False
+    if k == 1:
+        for item in v:
+            if not _s432(item):
+                return False
+    return True
+
+def _s436(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -2603,17 +2666,17 @@ def _s424(v):
         return False
     return True
 
-def _s425(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w426 or v is None):
+def _s437(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w438 or v is None):
         return False
     return True
 
-def _s428(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w429):
+def _s440(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w441):
         return False
     return True
 
-def _s427(v):
+def _s439(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -2621,86 +2684,13 @@ def _s427(v):
         return False
     if k == 1:
         for item in v:
-            if not _s428(item):
+            if not _s440(item):
                 return False
         if not _unique(v):
             return False
     return True
 
-def _s413(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
-    if k not in (0,):
-        return False
-    if k == 0:
-        if 'value' not in v:
-            return False
-        for key, item in v.items():
-            sub = _p430.get(key)
-            if sub is None:
-                return False
-            if not sub(item):
-                return False
-    return True
-
-def _s432(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w433):
-        return False
-    return True
-
-def _s434(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w435 or v is None):
-        return False
-    return True
-
-def _s436(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
-    if k not in (1,):
-        return False
-    if k == 1:
-        for item in v:
-            if not _r61(item):
-                return False
-    return True
-
-def _s439(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w440):
-        return False
-    return True
-
-def _s438(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
-    if k not in (0,):
-        return False
-    if k == 0:
-        if 'value' not in v:
-            return False
-        for key, item in v.items():
-            sub = _p441.get(key)
-            if sub is None:
-                return False
-            if not sub(item):
-                return False
-    return True
-
-def _s437(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
-    if k not in (1,):
-        return False
-    if k == 1:
-        for item in v:
-            if not _s438(item):
-                return False
-    return True
-
-def _s431(v):
+def _s425(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -2735,7 +2725,7 @@ def _s448(v):
         return False
     if k == 1:
         for item in v:
-            if not _r61(item):
+            if not _r73(item):
                 return False
     return True
 
@@ -2773,14 +2763,6 @@ def _s449(v):
                 return False
     return True
 
-def _s454(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
-    if k not in (2, 6,):
-        return False
-    return True
-
 def _s443(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
@@ -2791,21 +2773,55 @@ def _s443(v):
         if 'value' not in v:
             return False
         for key, item in v.items():
-            sub = _p455.get(key)
+            sub = _p454.get(key)
             if sub is None:
                 return False
             if not sub(item):
                 return False
     return True
 
-def _s457(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w458):
+def _s456(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w457):
         return False
     return True
 
-def _s459(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w460 or v is None):
+def _s458(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w459 or v is None):
         return False
+    return True
+
+def _s460(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
+    if k not in (1,):
+        return False
+    if k == 1:
+        for item in v:
+            if not _r73(item):
+                return False
+    return True
+
+def _s463(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w464):
+        return False
+    return True
+
+def _s462(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
+    if k not in (0,):
+        return False
+    if k == 0:
+        if 'value' not in v:
+            return False
+        for key, item in v.items():
+            sub = _p465.get(key)
+            if sub is None:
+                return False
+            if not sub(item):
+                return False
     return True
 
 def _s461(v):
@@ -2816,45 +2832,19 @@ def _s461(v):
         return False
     if k == 1:
         for item in v:
-            if not _r61(item):
+            if not _s462(item):
                 return False
     return True
 
-def _s464(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w465):
-        return False
-    return True
-
-def _s463(v):
+def _s466(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
-    if k not in (0,):
+    if k not in (2, 6,):
         return False
-    if k == 0:
-        if 'value' not in v:
-            return False
-        for key, item in v.items():
-            sub = _p466.get(key)
-            if sub is None:
-                return False
-            if not sub(item):
-                return False
     return True
 
-def _s462(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
-    if k not in (1,):
-        return False
-    if k == 1:
-        for item in v:
-            if not _s463(item):
-                return False
-    return True
-
-def _s456(v):
+def _s455(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -2889,7 +2879,7 @@ def _s473(v):
         return False
     if k == 1:
         for item in v:
-            if not _r61(item):
+            if not _r73(item):
                 return False
     return True
 
@@ -2962,7 +2952,7 @@ def _s485(v):
         return False
     if k == 1:
         for item in v:
-            if not _r61(item):
+            if not _r73(item):
                 return False
     return True
 
@@ -3035,7 +3025,7 @@ def _s497(v):
         return False
     if k == 1:
         for item in v:
-            if not _r61(item):
+            if not _r73(item):
                 return False
     return True
 
@@ -3090,82 +3080,70 @@ def _s492(v):
                 return False
     return True
 
-def _s48(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
-    if k not in (0,):
+def _s505(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w506):
         return False
-    if k == 0:
-        for key, item in v.items():
-            sub = _p504.get(key)
-            if sub is None:
-                return False
-            if not sub(item):
-                return False
     return True
 
 def _s507(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
-    if k not in (0,):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w508 or v is None):
         return False
-    if k == 0:
-        for key, item in v.items():
-            sub = _p508.get(key)
-            if sub is None:
-                return False
-            if not sub(item):
-                return False
     return True
 
 def _s509(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
-    if k == 2:
-        if _x510.search(v) is None:
-            return False
+    if k not in (1,):
+        return False
+    if k == 1:
+        for item in v:
+            if not _r73(item):
+                return False
     return True
 
-def _s505(v):
+def _s512(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w513):
+        return False
+    return True
+
+def _s511(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
     if k not in (0,):
         return False
     if k == 0:
+        if 'value' not in v:
+            return False
         for key, item in v.items():
-            sub = _p511.get(key)
+            sub = _p514.get(key)
             if sub is None:
-                if not _r506(item):
-                    return False
-            elif not sub(item):
                 return False
-            if not _s509(key):
+            if not sub(item):
                 return False
     return True
 
-def _s514(v):
+def _s510(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
-    if k not in (2,):
+    if k not in (1,):
         return False
-    if k == 2:
-        if len(v) < 1:
-            return False
+    if k == 1:
+        for item in v:
+            if not _s511(item):
+                return False
     return True
 
-def _s513(v):
+def _s504(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
     if k not in (0,):
         return False
     if k == 0:
-        if 'cite' not in v:
+        if 'value' not in v:
             return False
         for key, item in v.items():
             sub = _p515.get(key)
@@ -3175,49 +3153,64 @@ def _s513(v):
                 return False
     return True
 
-def _s512(v):
+def _s60(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
-    if k not in (1,):
+    if k not in (0,):
         return False
-    if k == 1:
-        for item in v:
-            if not _s513(item):
+    if k == 0:
+        for key, item in v.items():
+            sub = _p516.get(key)
+            if sub is None:
+                return False
+            if not sub(item):
                 return False
     return True
 
 def _s519(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w520):
-        return False
-    return True
-
-def _s518(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
-    if k not in (1,):
+    if k not in (0,):
         return False
-    if k == 1:
-        for item in v:
-            if not _s519(item):
+    if k == 0:
+        for key, item in v.items():
+            sub = _p520.get(key)
+            if sub is None:
                 return False
-        if not _unique(v):
-            return False
+            if not sub(item):
+                return False
     return True
 
 def _s521(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
-    if k not in (2,):
-        return False
     if k == 2:
         if _x522.search(v) is None:
             return False
     return True
 
-def _s524(v):
+def _s517(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
+    if k not in (0,):
+        return False
+    if k == 0:
+        for key, item in v.items():
+            sub = _p523.get(key)
+            if sub is None:
+                if not _r518(item):
+                    return False
+            elif not sub(item):
+                return False
+            if not _s521(key):
+                return False
+    return True
+
+def _s526(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -3228,29 +3221,24 @@ def _s524(v):
             return False
     return True
 
-def _s523(v):
-    if not (_s524(v) or _r38(v)):
-        return False
-    return True
-
-def _s517(v):
+def _s525(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
     if k not in (0,):
         return False
     if k == 0:
-        if 'summary' not in v:
+        if 'cite' not in v:
             return False
         for key, item in v.items():
-            sub = _p525.get(key)
+            sub = _p527.get(key)
             if sub is None:
                 return False
             if not sub(item):
                 return False
     return True
 
-def _s516(v):
+def _s524(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -3258,80 +3246,13 @@ def _s516(v):
         return False
     if k == 1:
         for item in v:
-            if not _s517(item):
+            if not _s525(item):
                 return False
-    return True
-
-def _s527(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w528):
-        return False
-    return True
-
-def _s526(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
-    if k not in (0,):
-        return False
-    if k == 0:
-        if 'status' not in v:
-            return False
-        for key, item in v.items():
-            sub = _p529.get(key)
-            if sub is None:
-                return False
-            if not sub(item):
-                return False
-    return True
-
-def _s532(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
-    if k not in (2,):
-        return False
-    if k == 2:
-        if _x533.search(v) is None:
-            return False
-    return True
-
-def _s534(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
-    if k not in (2,):
-        return False
-    if k == 2:
-        if _x535.search(v) is None:
-            return False
-    return True
-
-def _s536(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
-    if k not in (2,):
-        return False
-    if k == 2:
-        if _x537.search(v) is None:
-            return False
     return True
 
 def _s531(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
-    if k not in (0,):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w532):
         return False
-    if k == 0:
-        if 'rule' not in v or 'reason' not in v:
-            return False
-        for key, item in v.items():
-            sub = _p538.get(key)
-            if sub is None:
-                return False
-            if not sub(item):
-                return False
     return True
 
 def _s530(v):
@@ -3344,25 +3265,55 @@ def _s530(v):
         for item in v:
             if not _s531(item):
                 return False
+        if not _unique(v):
+            return False
     return True
 
-def _s540(v):
+def _s533(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
     if k not in (2,):
         return False
+    if k == 2:
+        if _x534.search(v) is None:
+            return False
     return True
 
-def _s542(v):
+def _s536(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
     if k not in (2,):
         return False
+    if k == 2:
+        if len(v) < 1:
+            return False
     return True
 
-def _s541(v):
+def _s535(v):
+    if not (_s536(v) or _r51(v)):
+        return False
+    return True
+
+def _s529(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
+    if k not in (0,):
+        return False
+    if k == 0:
+        if 'summary' not in v:
+            return False
+        for key, item in v.items():
+            sub = _p537.get(key)
+            if sub is None:
+                return False
+            if not sub(item):
+                return False
+    return True
+
+def _s528(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -3370,12 +3321,124 @@ def _s541(v):
         return False
     if k == 1:
         for item in v:
-            if not _s542(item):
+            if not _s529(item):
                 return False
     return True
 
 def _s539(v):
-    if not (_s540(v) or _s541(v)):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w540):
+        return False
+    return True
+
+def _s538(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
+    if k not in (0,):
+        return False
+    if k == 0:
+        if 'status' not in v:
+            return False
+        for key, item in v.items():
+            sub = _p541.get(key)
+            if sub is None:
+                return False
+            if not sub(item):
+                return False
+    return True
+
+def _s544(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
+    if k not in (2,):
+        return False
+    if k == 2:
+        if _x545.search(v) is None:
+            return False
+    return True
+
+def _s546(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
+    if k not in (2,):
+        return False
+    if k == 2:
+        if _x547.search(v) is None:
+            return False
+    return True
+
+def _s548(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
+    if k not in (2,):
+        return False
+    if k == 2:
+        if _x549.search(v) is None:
+            return False
+    return True
+
+def _s543(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
+    if k not in (0,):
+        return False
+    if k == 0:
+        if 'rule' not in v or 'reason' not in v:
+            return False
+        for key, item in v.items():
+            sub = _p550.get(key)
+            if sub is None:
+                return False
+            if not sub(item):
+                return False
+    return True
+
+def _s542(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
+    if k not in (1,):
+        return False
+    if k == 1:
+        for item in v:
+            if not _s543(item):
+                return False
+    return True
+
+def _s552(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
+    if k not in (2,):
+        return False
+    return True
+
+def _s554(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
+    if k not in (2,):
+        return False
+    return True
+
+def _s553(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
+    if k not in (1,):
+        return False
+    if k == 1:
+        for item in v:
+            if not _s554(item):
+                return False
+    return True
+
+def _s551(v):
+    if not (_s552(v) or _s553(v)):
         return False
     return True
 
@@ -3389,7 +3452,7 @@ def _s1(v):
         if 'policylint' not in v or 'agency' not in v or 'instrument' not in v:
             return False
         for key, item in v.items():
-            sub = _p543.get(key)
+            sub = _p555.get(key)
             if sub is None:
                 return False
             if not sub(item):
@@ -3399,11 +3462,12 @@ def _s1(v):
 _r17 = _s18
 _r25 = _s26
 _r38 = _s39
-_r52 = _s53
-_r54 = _s55
-_r56 = _s57
-_r61 = _s62
-_r506 = _s507
+_r51 = _s52
+_r64 = _s65
+_r66 = _s67
+_r68 = _s69
+_r73 = _s74
+_r518 = _s519
 _w4 = frozenset([])
 _e5 = _json_loads("[1]")
 _w9 = frozenset(['campus_police', 'corrections', 'county_police', 'municipal_police', 'other', 'sheriff', 'state_police', 'transit_police'])
@@ -3417,199 +3481,204 @@ _x33 = _Pattern('^[a-z0-9]+(_[a-z0-9]+)*$')
 _w35 = frozenset(['adopted_state_model', 'filed_with_state', 'not_filed'])
 _x41 = _Pattern('^https?://\\S+$')
 _w43 = frozenset(['court_record', 'other', 'press_report', 'public_records_request', 'published'])
-_p45 = {'url': _s40, 'retrieved': _r25, 'via': _s42, 'title': _s44, 'note': _r17}
-_p47 = {'kind': _s21, 'title': _s23, 'number': _s24, 'effective_date': _r25, 'review_date': _r25, 'issuing_authority': _s28, 'public': _s29, 'applies_to': _s31, 'state_filing': _s34, 'supersedes': _s36, 'source': _r38, 'sources': _s46, 'note': _r17}
-_w51 = frozenset(['allowed', 'judicial_warrant_only', 'prohibited', 'required', 'restricted_to_listed_crimes', 'silent', 'unclear'])
-_w59 = frozenset(['email', 'oral', 'practice', 'written'])
-_w64 = frozenset(['chief_discretion', 'exigent_circumstances', 'federal_felony_warrant', 'judicial_warrant', 'listed_serious_violent_crimes', 'national_security', 'officer_safety_deconfliction', 'other', 'public_safety', 'required_by_law'])
-_p69 = {'kind': _s63, 'bounded': _s65, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'crimes': _s66, 'citation': _s68, 'note': _r17}
-_w73 = frozenset(['allowed', 'judicial_warrant_only', 'prohibited', 'required', 'restricted_to_listed_crimes', 'silent', 'unclear'])
-_p74 = {'value': _s72, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17}
-_p76 = {'value': _s50, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17, 'form': _s58, 'source': _r38, 'exceptions': _s60, 'other_sections': _s70, 'max_hold_hours': _s75}
-_w79 = frozenset(['allowed', 'judicial_warrant_only', 'prohibited', 'required', 'restricted_to_listed_crimes', 'silent', 'unclear'])
-_w81 = frozenset(['email', 'oral', 'practice', 'written'])
-_w86 = frozenset(['allowed', 'judicial_warrant_only', 'prohibited', 'required', 'restricted_to_listed_crimes', 'silent', 'unclear'])
-_p87 = {'value': _s85, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17}
-_p88 = {'value': _s78, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17, 'form': _s80, 'source': _r38, 'exceptions': _s82, 'other_sections': _s83}
-_w91 = frozenset(['any_judge_defined', 'criminal_judicial_defined', 'silent', 'unclear', 'undefined'])
+_x46 = _Pattern('^[^/\\\\].*\\.([tT][xX][tT]|[mM][dD]|[hH][tT][mM][lL]|[hH][tT][mM]|[pP][dD][fF]|[dD][oO][cC][xX])$')
+_x48 = _Pattern('^[0-9a-fA-F]{64}$')
+_p49 = {'url': _s40, 'retrieved': _r25, 'via': _s42, 'title': _s44, 'note': _r17, 'archive': _s45, 'sha256': _s47}
+_x54 = _Pattern('^https?://\\S+$')
+_w56 = frozenset(['court_record', 'other', 'press_report', 'public_records_request', 'published'])
+_p58 = {'url': _s53, 'retrieved': _r25, 'via': _s55, 'title': _s57, 'note': _r17}
+_p59 = {'kind': _s21, 'title': _s23, 'number': _s24, 'effective_date': _r25, 'review_date': _r25, 'issuing_authority': _s28, 'public': _s29, 'applies_to': _s31, 'state_filing': _s34, 'supersedes': _s36, 'source': _r38, 'sources': _s50, 'note': _r17}
+_w63 = frozenset(['allowed', 'judicial_warrant_only', 'prohibited', 'required', 'restricted_to_listed_crimes', 'silent', 'unclear'])
+_w71 = frozenset(['email', 'oral', 'practice', 'written'])
+_w76 = frozenset(['chief_discretion', 'exigent_circumstances', 'federal_felony_warrant', 'judicial_warrant', 'listed_serious_violent_crimes', 'national_security', 'officer_safety_deconfliction', 'other', 'public_safety', 'required_by_law'])
+_p81 = {'kind': _s75, 'bounded': _s77, 'quote': _r64, 'paraphrase': _r66, 'section': _r68, 'crimes': _s78, 'citation': _s80, 'note': _r17}
+_w85 = frozenset(['allowed', 'judicial_warrant_only', 'prohibited', 'required', 'restricted_to_listed_crimes', 'silent', 'unclear'])
+_p86 = {'value': _s84, 'quote': _r64, 'paraphrase': _r66, 'section': _r68, 'note': _r17}
+_p88 = {'value': _s62, 'quote': _r64, 'paraphrase': _r66, 'section': _r68, 'note': _r17, 'form': _s70, 'source': _r51, 'exceptions': _s72, 'other_sections': _s82, 'max_hold_hours': _s87}
+_w91 = frozenset(['allowed', 'judicial_warrant_only', 'prohibited', 'required', 'restricted_to_listed_crimes', 'silent', 'unclear'])
 _w93 = frozenset(['email', 'oral', 'practice', 'written'])
-_w98 = frozenset(['any_judge_defined', 'criminal_judicial_defined', 'silent', 'unclear', 'undefined'])
-_p99 = {'value': _s97, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17}
-_p100 = {'value': _s90, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17, 'form': _s92, 'source': _r38, 'exceptions': _s94, 'other_sections': _s95}
-_w103 = frozenset(['allowed', 'judicial_warrant_only', 'prohibited', 'restricted_to_listed_crimes', 'silent', 'unclear'])
+_w98 = frozenset(['allowed', 'judicial_warrant_only', 'prohibited', 'required', 'restricted_to_listed_crimes', 'silent', 'unclear'])
+_p99 = {'value': _s97, 'quote': _r64, 'paraphrase': _r66, 'section': _r68, 'note': _r17}
+_p100 = {'value': _s90, 'quote': _r64, 'paraphrase': _r66, 'section': _r68, 'note': _r17, 'form': _s92, 'source': _r51, 'exceptions': _s94, 'other_sections': _s95}
+_w103 = frozenset(['any_judge_defined', 'criminal_judicial_defined', 'silent', 'unclear', 'undefined'])
 _w105 = frozenset(['email', 'oral', 'practice', 'written'])
-_w110 = frozenset(['allowed', 'judicial_warrant_only', 'prohibited', 'restricted_to_listed_crimes', 'silent', 'unclear'])
-_p111 = {'value': _s109, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17}
-_p112 = {'value': _s102, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17, 'form': _s104, 'source': _r38, 'exceptions': _s106, 'other_sections': _s107}
-_w115 = frozenset(['allowed', 'end_of_sentence_only', 'prohibited', 'public_info_only', 'required', 'restricted_to_listed_crimes', 'silent', 'unclear'])
+_w110 = frozenset(['any_judge_defined', 'criminal_judicial_defined', 'silent', 'unclear', 'undefined'])
+_p111 = {'value': _s109, 'quote': _r64, 'paraphrase': _r66, 'section': _r68, 'note': _r17}
+_p112 = {'value': _s102, 'quote': _r64, 'paraphrase': _r66, 'section': _r68, 'note': _r17, 'form': _s104, 'source': _r51, 'exceptions': _s106, 'other_sections': _s107}
+_w115 = frozenset(['allowed', 'judicial_warrant_only', 'prohibited', 'restricted_to_listed_crimes', 'silent', 'unclear'])
 _w117 = frozenset(['email', 'oral', 'practice', 'written'])
-_w122 = frozenset(['allowed', 'end_of_sentence_only', 'prohibited', 'public_info_only', 'required', 'restricted_to_listed_crimes', 'silent', 'unclear'])
-_p123 = {'value': _s121, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17}
-_p124 = {'value': _s114, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17, 'form': _s116, 'source': _r38, 'exceptions': _s118, 'other_sections': _s119}
-_w127 = frozenset(['allowed', 'criminal_matters_only', 'prohibited', 'required', 'restricted_to_listed_crimes', 'silent', 'supervisor_approval', 'unclear'])
+_w122 = frozenset(['allowed', 'judicial_warrant_only', 'prohibited', 'restricted_to_listed_crimes', 'silent', 'unclear'])
+_p123 = {'value': _s121, 'quote': _r64, 'paraphrase': _r66, 'section': _r68, 'note': _r17}
+_p124 = {'value': _s114, 'quote': _r64, 'paraphrase': _r66, 'section': _r68, 'note': _r17, 'form': _s116, 'source': _r51, 'exceptions': _s118, 'other_sections': _s119}
+_w127 = frozenset(['allowed', 'end_of_sentence_only', 'prohibited', 'public_info_only', 'required', 'restricted_to_listed_crimes', 'silent', 'unclear'])
 _w129 = frozenset(['email', 'oral', 'practice', 'written'])
-_w134 = frozenset(['allowed', 'criminal_matters_only', 'prohibited', 'required', 'restricted_to_listed_crimes', 'silent', 'supervisor_approval', 'unclear'])
-_p135 = {'value': _s133, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17}
-_p136 = {'value': _s126, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17, 'form': _s128, 'source': _r38, 'exceptions': _s130, 'other_sections': _s131}
-_w139 = frozenset(['allowed', 'criminal_investigation_nexus', 'listed_circumstances', 'prohibited', 'required_by_law_only', 'serious_offense_nexus', 'silent', 'unclear'])
+_w134 = frozenset(['allowed', 'end_of_sentence_only', 'prohibited', 'public_info_only', 'required', 'restricted_to_listed_crimes', 'silent', 'unclear'])
+_p135 = {'value': _s133, 'quote': _r64, 'paraphrase': _r66, 'section': _r68, 'note': _r17}
+_p136 = {'value': _s126, 'quote': _r64, 'paraphrase': _r66, 'section': _r68, 'note': _r17, 'form': _s128, 'source': _r51, 'exceptions': _s130, 'other_sections': _s131}
+_w139 = frozenset(['allowed', 'criminal_matters_only', 'prohibited', 'required', 'restricted_to_listed_crimes', 'silent', 'supervisor_approval', 'unclear'])
 _w141 = frozenset(['email', 'oral', 'practice', 'written'])
-_w146 = frozenset(['allowed', 'criminal_investigation_nexus', 'listed_circumstances', 'prohibited', 'required_by_law_only', 'serious_offense_nexus', 'silent', 'unclear'])
-_p147 = {'value': _s145, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17}
-_p149 = {'value': _s138, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17, 'form': _s140, 'source': _r38, 'exceptions': _s142, 'other_sections': _s143, 'victims_witnesses_protected': _s148}
-_w152 = frozenset(['allowed', 'criminal_investigation_nexus', 'listed_circumstances', 'prohibited', 'required_by_law_only', 'serious_offense_nexus', 'silent', 'unclear'])
-_w154 = frozenset(['email', 'oral', 'practice', 'written'])
-_w159 = frozenset(['allowed', 'criminal_investigation_nexus', 'listed_circumstances', 'prohibited', 'required_by_law_only', 'serious_offense_nexus', 'silent', 'unclear'])
-_p160 = {'value': _s158, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17}
-_p162 = {'value': _s151, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17, 'form': _s153, 'source': _r38, 'exceptions': _s155, 'other_sections': _s156, 'victims_witnesses_protected': _s161}
-_w165 = frozenset(['criminal_investigation_nexus', 'prohibited', 'routine_at_booking', 'silent', 'supervisor_approval', 'unclear'])
-_w167 = frozenset(['email', 'oral', 'practice', 'written'])
-_w172 = frozenset(['criminal_investigation_nexus', 'prohibited', 'routine_at_booking', 'silent', 'supervisor_approval', 'unclear'])
-_p173 = {'value': _s171, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17}
-_w175 = frozenset(['all_arrestees', 'foreign_born', 'listed_offense', 'none', 'suspected_noncitizen'])
-_p176 = {'value': _s164, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17, 'form': _s166, 'source': _r38, 'exceptions': _s168, 'other_sections': _s169, 'trigger': _s174}
-_w179 = frozenset(['jem', 'none_in_force', 'prohibited', 'silent', 'tfm', 'unclear', 'wso'])
-_w181 = frozenset(['email', 'oral', 'practice', 'written'])
-_w186 = frozenset(['jem', 'none_in_force', 'prohibited', 'silent', 'tfm', 'unclear', 'wso'])
-_p187 = {'value': _s185, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17}
-_p188 = {'value': _s178, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17, 'form': _s180, 'source': _r38, 'exceptions': _s182, 'other_sections': _s183}
-_w191 = frozenset(['allowed', 'prohibited', 'silent', 'unclear'])
+_w146 = frozenset(['allowed', 'criminal_matters_only', 'prohibited', 'required', 'restricted_to_listed_crimes', 'silent', 'supervisor_approval', 'unclear'])
+_p147 = {'value': _s145, 'quote': _r64, 'paraphrase': _r66, 'section': _r68, 'note': _r17}
+_p148 = {'value': _s138, 'quote': _r64, 'paraphrase': _r66, 'section': _r68, 'note': _r17, 'form': _s140, 'source': _r51, 'exceptions': _s142, 'other_sections': _s143}
+_w151 = frozenset(['allowed', 'criminal_investigation_nexus', 'listed_circumstances', 'prohibited', 'required_by_law_only', 'serious_offense_nexus', 'silent', 'unclear'])
+_w153 = frozenset(['email', 'oral', 'practice', 'written'])
+_w158 = frozenset(['allowed', 'criminal_investigation_nexus', 'listed_circumstances', 'prohibited', 'required_by_law_only', 'serious_offense_nexus', 'silent', 'unclear'])
+_p159 = {'value': _s157, 'quote': _r64, 'paraphrase': _r66, 'section': _r68, 'note': _r17}
+_p161 = {'value': _s150, 'quote': _r64, 'paraphrase': _r66, 'section': _r68, 'note': _r17, 'form': _s152, 'source': _r51, 'exceptions': _s154, 'other_sections': _s155, 'victims_witnesses_protected': _s160}
+_w164 = frozenset(['allowed', 'criminal_investigation_nexus', 'listed_circumstances', 'prohibited', 'required_by_law_only', 'serious_offense_nexus', 'silent', 'unclear'])
+_w166 = frozenset(['email', 'oral', 'practice', 'written'])
+_w171 = frozenset(['allowed', 'criminal_investigation_nexus', 'listed_circumstances', 'prohibited', 'required_by_law_only', 'serious_offense_nexus', 'silent', 'unclear'])
+_p172 = {'value': _s170, 'quote': _r64, 'paraphrase': _r66, 'section': _r68, 'note': _r17}
+_p174 = {'value': _s163, 'quote': _r64, 'paraphrase': _r66, 'section': _r68, 'note': _r17, 'form': _s165, 'source': _r51, 'exceptions': _s167, 'other_sections': _s168, 'victims_witnesses_protected': _s173}
+_w177 = frozenset(['criminal_investigation_nexus', 'prohibited', 'routine_at_booking', 'silent', 'supervisor_approval', 'unclear'])
+_w179 = frozenset(['email', 'oral', 'practice', 'written'])
+_w184 = frozenset(['criminal_investigation_nexus', 'prohibited', 'routine_at_booking', 'silent', 'supervisor_approval', 'unclear'])
+_p185 = {'value': _s183, 'quote': _r64, 'paraphrase': _r66, 'section': _r68, 'note': _r17}
+_w187 = frozenset(['all_arrestees', 'foreign_born', 'listed_offense', 'none', 'suspected_noncitizen'])
+_p188 = {'value': _s176, 'quote': _r64, 'paraphrase': _r66, 'section': _r68, 'note': _r17, 'form': _s178, 'source': _r51, 'exceptions': _s180, 'other_sections': _s181, 'trigger': _s186}
+_w191 = frozenset(['jem', 'none_in_force', 'prohibited', 'silent', 'tfm', 'unclear', 'wso'])
 _w193 = frozenset(['email', 'oral', 'practice', 'written'])
-_w198 = frozenset(['allowed', 'prohibited', 'silent', 'unclear'])
-_p199 = {'value': _s197, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17}
-_p200 = {'value': _s190, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17, 'form': _s192, 'source': _r38, 'exceptions': _s194, 'other_sections': _s195}
+_w198 = frozenset(['jem', 'none_in_force', 'prohibited', 'silent', 'tfm', 'unclear', 'wso'])
+_p199 = {'value': _s197, 'quote': _r64, 'paraphrase': _r66, 'section': _r68, 'note': _r17}
+_p200 = {'value': _s190, 'quote': _r64, 'paraphrase': _r66, 'section': _r68, 'note': _r17, 'form': _s192, 'source': _r51, 'exceptions': _s194, 'other_sections': _s195}
 _w203 = frozenset(['allowed', 'prohibited', 'silent', 'unclear'])
 _w205 = frozenset(['email', 'oral', 'practice', 'written'])
 _w210 = frozenset(['allowed', 'prohibited', 'silent', 'unclear'])
-_p211 = {'value': _s209, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17}
-_p212 = {'value': _s202, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17, 'form': _s204, 'source': _r38, 'exceptions': _s206, 'other_sections': _s207}
-_w215 = frozenset(['1326_aggravated_only', 'allowed', 'prohibited', 'silent', 'unclear'])
+_p211 = {'value': _s209, 'quote': _r64, 'paraphrase': _r66, 'section': _r68, 'note': _r17}
+_p212 = {'value': _s202, 'quote': _r64, 'paraphrase': _r66, 'section': _r68, 'note': _r17, 'form': _s204, 'source': _r51, 'exceptions': _s206, 'other_sections': _s207}
+_w215 = frozenset(['allowed', 'prohibited', 'silent', 'unclear'])
 _w217 = frozenset(['email', 'oral', 'practice', 'written'])
-_w222 = frozenset(['1326_aggravated_only', 'allowed', 'prohibited', 'silent', 'unclear'])
-_p223 = {'value': _s221, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17}
-_p226 = {'value': _s214, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17, 'form': _s216, 'source': _r38, 'exceptions': _s218, 'other_sections': _s219, 'statutes': _s224}
-_w229 = frozenset(['criminal_only', 'criminal_only_with_reporting', 'silent', 'unclear', 'unrestricted'])
-_w231 = frozenset(['email', 'oral', 'practice', 'written'])
-_w236 = frozenset(['criminal_only', 'criminal_only_with_reporting', 'silent', 'unclear', 'unrestricted'])
-_p237 = {'value': _s235, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17}
-_p242 = {'value': _s228, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17, 'form': _s230, 'source': _r38, 'exceptions': _s232, 'other_sections': _s233, 'task_forces': _s238, 'ice_component_member': _s240, 'information_flow_addressed': _s241}
-_w245 = frozenset(['allowed', 'exigent_or_officer_safety_only', 'prohibited', 'silent', 'unclear'])
-_w247 = frozenset(['email', 'oral', 'practice', 'written'])
-_w252 = frozenset(['allowed', 'exigent_or_officer_safety_only', 'prohibited', 'silent', 'unclear'])
-_p253 = {'value': _s251, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17}
-_p254 = {'value': _s244, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17, 'form': _s246, 'source': _r38, 'exceptions': _s248, 'other_sections': _s249}
-_w257 = frozenset(['allowed', 'judicial_warrant_only', 'prohibited', 'public_areas_only', 'silent', 'unclear'])
+_w222 = frozenset(['allowed', 'prohibited', 'silent', 'unclear'])
+_p223 = {'value': _s221, 'quote': _r64, 'paraphrase': _r66, 'section': _r68, 'note': _r17}
+_p224 = {'value': _s214, 'quote': _r64, 'paraphrase': _r66, 'section': _r68, 'note': _r17, 'form': _s216, 'source': _r51, 'exceptions': _s218, 'other_sections': _s219}
+_w227 = frozenset(['1326_aggravated_only', 'allowed', 'prohibited', 'silent', 'unclear'])
+_w229 = frozenset(['email', 'oral', 'practice', 'written'])
+_w234 = frozenset(['1326_aggravated_only', 'allowed', 'prohibited', 'silent', 'unclear'])
+_p235 = {'value': _s233, 'quote': _r64, 'paraphrase': _r66, 'section': _r68, 'note': _r17}
+_p238 = {'value': _s226, 'quote': _r64, 'paraphrase': _r66, 'section': _r68, 'note': _r17, 'form': _s228, 'source': _r51, 'exceptions': _s230, 'other_sections': _s231, 'statutes': _s236}
+_w241 = frozenset(['criminal_only', 'criminal_only_with_reporting', 'silent', 'unclear', 'unrestricted'])
+_w243 = frozenset(['email', 'oral', 'practice', 'written'])
+_w248 = frozenset(['criminal_only', 'criminal_only_with_reporting', 'silent', 'unclear', 'unrestricted'])
+_p249 = {'value': _s247, 'quote': _r64, 'paraphrase': _r66, 'section': _r68, 'note': _r17}
+_p254 = {'value': _s240, 'quote': _r64, 'paraphrase': _r66, 'section': _r68, 'note': _r17, 'form': _s242, 'source': _r51, 'exceptions': _s244, 'other_sections': _s245, 'task_forces': _s250, 'ice_component_member': _s252, 'information_flow_addressed': _s253}
+_w257 = frozenset(['allowed', 'exigent_or_officer_safety_only', 'prohibited', 'silent', 'unclear'])
 _w259 = frozenset(['email', 'oral', 'practice', 'written'])
-_w264 = frozenset(['allowed', 'judicial_warrant_only', 'prohibited', 'public_areas_only', 'silent', 'unclear'])
-_p265 = {'value': _s263, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17}
-_p266 = {'value': _s256, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17, 'form': _s258, 'source': _r38, 'exceptions': _s260, 'other_sections': _s261}
-_w269 = frozenset(['allowed', 'consent_form', 'consent_form_and_counsel', 'prohibited', 'silent', 'unclear'])
+_w264 = frozenset(['allowed', 'exigent_or_officer_safety_only', 'prohibited', 'silent', 'unclear'])
+_p265 = {'value': _s263, 'quote': _r64, 'paraphrase': _r66, 'section': _r68, 'note': _r17}
+_p266 = {'value': _s256, 'quote': _r64, 'paraphrase': _r66, 'section': _r68, 'note': _r17, 'form': _s258, 'source': _r51, 'exceptions': _s260, 'other_sections': _s261}
+_w269 = frozenset(['allowed', 'judicial_warrant_only', 'prohibited', 'public_areas_only', 'silent', 'unclear'])
 _w271 = frozenset(['email', 'oral', 'practice', 'written'])
-_w276 = frozenset(['allowed', 'consent_form', 'consent_form_and_counsel', 'prohibited', 'silent', 'unclear'])
-_p277 = {'value': _s275, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17}
-_w282 = frozenset(['purpose', 'right_to_counsel', 'right_to_decline', 'voluntary'])
-_p283 = {'value': _s268, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17, 'form': _s270, 'source': _r38, 'exceptions': _s272, 'other_sections': _s273, 'languages': _s278, 'consent_form_covers': _s280}
-_w286 = frozenset(['absent', 'partial', 'required', 'silent', 'unclear'])
-_w288 = frozenset(['email', 'oral', 'practice', 'written'])
-_w293 = frozenset(['absent', 'partial', 'required', 'silent', 'unclear'])
-_p294 = {'value': _s292, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17}
-_p295 = {'value': _s285, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17, 'form': _s287, 'source': _r38, 'exceptions': _s289, 'other_sections': _s290}
-_w298 = frozenset(['allowed', 'court_order_only', 'prohibited', 'public_info_only', 'restricted_to_listed_crimes', 'silent', 'unclear'])
+_w276 = frozenset(['allowed', 'judicial_warrant_only', 'prohibited', 'public_areas_only', 'silent', 'unclear'])
+_p277 = {'value': _s275, 'quote': _r64, 'paraphrase': _r66, 'section': _r68, 'note': _r17}
+_p278 = {'value': _s268, 'quote': _r64, 'paraphrase': _r66, 'section': _r68, 'note': _r17, 'form': _s270, 'source': _r51, 'exceptions': _s272, 'other_sections': _s273}
+_w281 = frozenset(['allowed', 'consent_form', 'consent_form_and_counsel', 'prohibited', 'silent', 'unclear'])
+_w283 = frozenset(['email', 'oral', 'practice', 'written'])
+_w288 = frozenset(['allowed', 'consent_form', 'consent_form_and_counsel', 'prohibited', 'silent', 'unclear'])
+_p289 = {'value': _s287, 'quote': _r64, 'paraphrase': _r66, 'section': _r68, 'note': _r17}
+_w294 = frozenset(['purpose', 'right_to_counsel', 'right_to_decline', 'voluntary'])
+_p295 = {'value': _s280, 'quote': _r64, 'paraphrase': _r66, 'section': _r68, 'note': _r17, 'form': _s282, 'source': _r51, 'exceptions': _s284, 'other_sections': _s285, 'languages': _s290, 'consent_form_covers': _s292}
+_w298 = frozenset(['absent', 'partial', 'required', 'silent', 'unclear'])
 _w300 = frozenset(['email', 'oral', 'practice', 'written'])
-_w305 = frozenset(['allowed', 'court_order_only', 'prohibited', 'public_info_only', 'restricted_to_listed_crimes', 'silent', 'unclear'])
-_p306 = {'value': _s304, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17}
-_w309 = frozenset(['booking_information', 'camera_data', 'contact_information', 'country_of_birth', 'court_dates', 'custody_status', 'home_address', 'release_date', 'supervision_appointments', 'work_address'])
-_p310 = {'value': _s297, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17, 'form': _s299, 'source': _r38, 'exceptions': _s301, 'other_sections': _s302, 'data_categories': _s307}
-_w313 = frozenset(['allowed_on_request', 'prohibited', 'silent', 'unclear'])
-_w315 = frozenset(['email', 'oral', 'practice', 'written'])
-_w320 = frozenset(['allowed_on_request', 'prohibited', 'silent', 'unclear'])
-_p321 = {'value': _s319, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17}
-_p322 = {'value': _s312, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17, 'form': _s314, 'source': _r38, 'exceptions': _s316, 'other_sections': _s317}
-_w325 = frozenset(['not_restricted', 'restricted', 'silent', 'unclear'])
+_w305 = frozenset(['absent', 'partial', 'required', 'silent', 'unclear'])
+_p306 = {'value': _s304, 'quote': _r64, 'paraphrase': _r66, 'section': _r68, 'note': _r17}
+_p307 = {'value': _s297, 'quote': _r64, 'paraphrase': _r66, 'section': _r68, 'note': _r17, 'form': _s299, 'source': _r51, 'exceptions': _s301, 'other_sections': _s302}
+_w310 = frozenset(['allowed', 'court_order_only', 'prohibited', 'public_info_only', 'restricted_to_listed_crimes', 'silent', 'unclear'])
+_w312 = frozenset(['email', 'oral', 'practice', 'written'])
+_w317 = frozenset(['allowed', 'court_order_only', 'prohibited', 'public_info_only', 'restricted_to_listed_crimes', 'silent', 'unclear'])
+_p318 = {'value': _s316, 'quote': _r64, 'paraphrase': _r66, 'section': _r68, 'note': _r17}
+_w321 = frozenset(['booking_information', 'camera_data', 'contact_information', 'country_of_birth', 'court_dates', 'custody_status', 'home_address', 'release_date', 'supervision_appointments', 'work_address'])
+_p322 = {'value': _s309, 'quote': _r64, 'paraphrase': _r66, 'section': _r68, 'note': _r17, 'form': _s311, 'source': _r51, 'exceptions': _s313, 'other_sections': _s314, 'data_categories': _s319}
+_w325 = frozenset(['allowed_on_request', 'prohibited', 'silent', 'unclear'])
 _w327 = frozenset(['email', 'oral', 'practice', 'written'])
-_w332 = frozenset(['not_restricted', 'restricted', 'silent', 'unclear'])
-_p333 = {'value': _s331, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17}
-_p334 = {'value': _s324, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17, 'form': _s326, 'source': _r38, 'exceptions': _s328, 'other_sections': _s329}
-_w337 = frozenset(['allowed', 'prohibited_for_immigration_enforcement', 'silent', 'unclear'])
+_w332 = frozenset(['allowed_on_request', 'prohibited', 'silent', 'unclear'])
+_p333 = {'value': _s331, 'quote': _r64, 'paraphrase': _r66, 'section': _r68, 'note': _r17}
+_p334 = {'value': _s324, 'quote': _r64, 'paraphrase': _r66, 'section': _r68, 'note': _r17, 'form': _s326, 'source': _r51, 'exceptions': _s328, 'other_sections': _s329}
+_w337 = frozenset(['not_restricted', 'restricted', 'silent', 'unclear'])
 _w339 = frozenset(['email', 'oral', 'practice', 'written'])
-_w344 = frozenset(['allowed', 'prohibited_for_immigration_enforcement', 'silent', 'unclear'])
-_p345 = {'value': _s343, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17}
-_p346 = {'value': _s336, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17, 'form': _s338, 'source': _r38, 'exceptions': _s340, 'other_sections': _s341}
-_w349 = frozenset(['allowed', 'in_force', 'prohibited', 'silent', 'unclear'])
+_w344 = frozenset(['not_restricted', 'restricted', 'silent', 'unclear'])
+_p345 = {'value': _s343, 'quote': _r64, 'paraphrase': _r66, 'section': _r68, 'note': _r17}
+_p346 = {'value': _s336, 'quote': _r64, 'paraphrase': _r66, 'section': _r68, 'note': _r17, 'form': _s338, 'source': _r51, 'exceptions': _s340, 'other_sections': _s341}
+_w349 = frozenset(['allowed', 'prohibited_for_immigration_enforcement', 'silent', 'unclear'])
 _w351 = frozenset(['email', 'oral', 'practice', 'written'])
-_w356 = frozenset(['allowed', 'in_force', 'prohibited', 'silent', 'unclear'])
-_p357 = {'value': _s355, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17}
-_p358 = {'value': _s348, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17, 'form': _s350, 'source': _r38, 'exceptions': _s352, 'other_sections': _s353}
-_w361 = frozenset(['allowed', 'prohibited', 'silent', 'unclear'])
+_w356 = frozenset(['allowed', 'prohibited_for_immigration_enforcement', 'silent', 'unclear'])
+_p357 = {'value': _s355, 'quote': _r64, 'paraphrase': _r66, 'section': _r68, 'note': _r17}
+_p358 = {'value': _s348, 'quote': _r64, 'paraphrase': _r66, 'section': _r68, 'note': _r17, 'form': _s350, 'source': _r51, 'exceptions': _s352, 'other_sections': _s353}
+_w361 = frozenset(['allowed', 'in_force', 'prohibited', 'silent', 'unclear'])
 _w363 = frozenset(['email', 'oral', 'practice', 'written'])
-_w368 = frozenset(['allowed', 'prohibited', 'silent', 'unclear'])
-_p369 = {'value': _s367, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17}
-_p370 = {'value': _s360, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17, 'form': _s362, 'source': _r38, 'exceptions': _s364, 'other_sections': _s365}
-_w373 = frozenset(['allowed', 'judicial_warrant_only', 'prohibited', 'silent', 'supervisor_approval', 'unclear'])
+_w368 = frozenset(['allowed', 'in_force', 'prohibited', 'silent', 'unclear'])
+_p369 = {'value': _s367, 'quote': _r64, 'paraphrase': _r66, 'section': _r68, 'note': _r17}
+_p370 = {'value': _s360, 'quote': _r64, 'paraphrase': _r66, 'section': _r68, 'note': _r17, 'form': _s362, 'source': _r51, 'exceptions': _s364, 'other_sections': _s365}
+_w373 = frozenset(['allowed', 'prohibited', 'silent', 'unclear'])
 _w375 = frozenset(['email', 'oral', 'practice', 'written'])
-_w380 = frozenset(['allowed', 'judicial_warrant_only', 'prohibited', 'silent', 'supervisor_approval', 'unclear'])
-_p381 = {'value': _s379, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17}
-_p384 = {'value': _s372, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17, 'form': _s374, 'source': _r38, 'exceptions': _s376, 'other_sections': _s377, 'locations': _s382}
-_w387 = frozenset(['enhanced_protection', 'same_as_adults', 'silent', 'unclear'])
-_w389 = frozenset(['email', 'oral', 'practice', 'written'])
-_w394 = frozenset(['enhanced_protection', 'same_as_adults', 'silent', 'unclear'])
-_p395 = {'value': _s393, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17}
-_w398 = frozenset(['no_detainer_compliance', 'no_notification', 'parent_or_counsel_notice', 'record_confidentiality'])
-_p399 = {'value': _s386, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17, 'form': _s388, 'source': _r38, 'exceptions': _s390, 'other_sections': _s391, 'protections': _s396}
-_w402 = frozenset(['any_officer', 'chief_or_designee_only', 'silent', 'supervisor_approval', 'unclear'])
-_w404 = frozenset(['email', 'oral', 'practice', 'written'])
-_w409 = frozenset(['any_officer', 'chief_or_designee_only', 'silent', 'supervisor_approval', 'unclear'])
-_p410 = {'value': _s408, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17}
-_p412 = {'value': _s401, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17, 'form': _s403, 'source': _r38, 'exceptions': _s405, 'other_sections': _s406, 'documentation_required': _s411}
-_w415 = frozenset(['internal_log', 'none', 'public_annual_report', 'report_to_state', 'silent', 'unclear'])
-_w417 = frozenset(['email', 'oral', 'practice', 'written'])
-_w422 = frozenset(['internal_log', 'none', 'public_annual_report', 'report_to_state', 'silent', 'unclear'])
-_p423 = {'value': _s421, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17}
-_w426 = frozenset(['annual', 'monthly', 'per_request', 'quarterly'])
-_w429 = frozenset(['detainers', 'ice_requests', 'interviews', 'notifications', 'task_force_activity', 'transfers'])
-_p430 = {'value': _s414, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17, 'form': _s416, 'source': _r38, 'exceptions': _s418, 'other_sections': _s419, 'recipient': _s424, 'frequency': _s425, 'covers': _s427}
-_w433 = frozenset(['absent', 'required', 'silent', 'unclear'])
-_w435 = frozenset(['email', 'oral', 'practice', 'written'])
-_w440 = frozenset(['absent', 'required', 'silent', 'unclear'])
-_p441 = {'value': _s439, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17}
-_p442 = {'value': _s432, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17, 'form': _s434, 'source': _r38, 'exceptions': _s436, 'other_sections': _s437}
-_w445 = frozenset(['absent', 'named_body', 'named_body_and_discipline', 'private_right_of_action', 'silent', 'unclear'])
+_w380 = frozenset(['allowed', 'prohibited', 'silent', 'unclear'])
+_p381 = {'value': _s379, 'quote': _r64, 'paraphrase': _r66, 'section': _r68, 'note': _r17}
+_p382 = {'value': _s372, 'quote': _r64, 'paraphrase': _r66, 'section': _r68, 'note': _r17, 'form': _s374, 'source': _r51, 'exceptions': _s376, 'other_sections': _s377}
+_w385 = frozenset(['allowed', 'judicial_warrant_only', 'prohibited', 'silent', 'supervisor_approval', 'unclear'])
+_w387 = frozenset(['email', 'oral', 'practice', 'written'])
+_w392 = frozenset(['allowed', 'judicial_warrant_only', 'prohibited', 'silent', 'supervisor_approval', 'unclear'])
+_p393 = {'value': _s391, 'quote': _r64, 'paraphrase': _r66, 'section': _r68, 'note': _r17}
+_p396 = {'value': _s384, 'quote': _r64, 'paraphrase': _r66, 'section': _r68, 'note': _r17, 'form': _s386, 'source': _r51, 'exceptions': _s388, 'other_sections': _s389, 'locations': _s394}
+_w399 = frozenset(['enhanced_protection', 'same_as_adults', 'silent', 'unclear'])
+_w401 = frozenset(['email', 'oral', 'practice', 'written'])
+_w406 = frozenset(['enhanced_protection', 'same_as_adults', 'silent', 'unclear'])
+_p407 = {'value': _s405, 'quote': _r64, 'paraphrase': _r66, 'section': _r68, 'note': _r17}
+_w410 = frozenset(['no_detainer_compliance', 'no_notification', 'parent_or_counsel_notice', 'record_confidentiality'])
+_p411 = {'value': _s398, 'quote': _r64, 'paraphrase': _r66, 'section': _r68, 'note': _r17, 'form': _s400, 'source': _r51, 'exceptions': _s402, 'other_sections': _s403, 'protections': _s408}
+_w414 = frozenset(['any_officer', 'chief_or_designee_only', 'silent', 'supervisor_approval', 'unclear'])
+_w416 = frozenset(['email', 'oral', 'practice', 'written'])
+_w421 = frozenset(['any_officer', 'chief_or_designee_only', 'silent', 'supervisor_approval', 'unclear'])
+_p422 = {'value': _s420, 'quote': _r64, 'paraphrase': _r66, 'section': _r68, 'note': _r17}
+_p424 = {'value': _s413, 'quote': _r64, 'paraphrase': _r66, 'section': _r68, 'note': _r17, 'form': _s415, 'source': _r51, 'exceptions': _s417, 'other_sections': _s418, 'documentation_required': _s423}
+_w427 = frozenset(['internal_log', 'none', 'public_annual_report', 'report_to_state', 'silent', 'unclear'])
+_w429 = frozenset(['email', 'oral', 'practice', 'written'])
+_w434 = frozenset(['internal_log', 'none', 'public_annual_report', 'report_to_state', 'silent', 'unclear'])
+_p435 = {'value': _s433, 'quote': _r64, 'paraphrase': _r66, 'section': _r68, 'note': _r17}
+_w438 = frozenset(['annual', 'monthly', 'per_request', 'quarterly'])
+_w441 = frozenset(['detainers', 'ice_requests', 'interviews', 'notifications', 'task_force_activity', 'transfers'])
+_p442 = {'value': _s426, 'quote': _r64, 'paraphrase': _r66, 'section': _r68, 'note': _r17, 'form': _s428, 'source': _r51, 'exceptions': _s430, 'other_sections': _s431, 'recipient': _s436, 'frequency': _s437, 'covers': _s439}
+_w445 = frozenset(['absent', 'required', 'silent', 'unclear'])
 _w447 = frozenset(['email', 'oral', 'practice', 'written'])
-_w452 = frozenset(['absent', 'named_body', 'named_body_and_discipline', 'private_right_of_action', 'silent', 'unclear'])
-_p453 = {'value': _s451, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17}
-_p455 = {'value': _s444, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17, 'form': _s446, 'source': _r38, 'exceptions': _s448, 'other_sections': _s449, 'recipient': _s454}
-_w458 = frozenset(['absent', 'bans_national_origin_only', 'bans_status_and_national_origin', 'bans_status_only', 'silent', 'unclear'])
-_w460 = frozenset(['email', 'oral', 'practice', 'written'])
-_w465 = frozenset(['absent', 'bans_national_origin_only', 'bans_status_and_national_origin', 'bans_status_only', 'silent', 'unclear'])
-_p466 = {'value': _s464, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17}
-_p467 = {'value': _s457, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17, 'form': _s459, 'source': _r38, 'exceptions': _s461, 'other_sections': _s462}
-_w470 = frozenset(['absent', 'procedure', 'procedure_with_deadline', 'silent', 'unclear'])
+_w452 = frozenset(['absent', 'required', 'silent', 'unclear'])
+_p453 = {'value': _s451, 'quote': _r64, 'paraphrase': _r66, 'section': _r68, 'note': _r17}
+_p454 = {'value': _s444, 'quote': _r64, 'paraphrase': _r66, 'section': _r68, 'note': _r17, 'form': _s446, 'source': _r51, 'exceptions': _s448, 'other_sections': _s449}
+_w457 = frozenset(['absent', 'named_body', 'named_body_and_discipline', 'private_right_of_action', 'silent', 'unclear'])
+_w459 = frozenset(['email', 'oral', 'practice', 'written'])
+_w464 = frozenset(['absent', 'named_body', 'named_body_and_discipline', 'private_right_of_action', 'silent', 'unclear'])
+_p465 = {'value': _s463, 'quote': _r64, 'paraphrase': _r66, 'section': _r68, 'note': _r17}
+_p467 = {'value': _s456, 'quote': _r64, 'paraphrase': _r66, 'section': _r68, 'note': _r17, 'form': _s458, 'source': _r51, 'exceptions': _s460, 'other_sections': _s461, 'recipient': _s466}
+_w470 = frozenset(['absent', 'bans_national_origin_only', 'bans_status_and_national_origin', 'bans_status_only', 'silent', 'unclear'])
 _w472 = frozenset(['email', 'oral', 'practice', 'written'])
-_w477 = frozenset(['absent', 'procedure', 'procedure_with_deadline', 'silent', 'unclear'])
-_p478 = {'value': _s476, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17}
-_p479 = {'value': _s469, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17, 'form': _s471, 'source': _r38, 'exceptions': _s473, 'other_sections': _s474}
-_w482 = frozenset(['absent', 'required', 'silent', 'unclear'])
+_w477 = frozenset(['absent', 'bans_national_origin_only', 'bans_status_and_national_origin', 'bans_status_only', 'silent', 'unclear'])
+_p478 = {'value': _s476, 'quote': _r64, 'paraphrase': _r66, 'section': _r68, 'note': _r17}
+_p479 = {'value': _s469, 'quote': _r64, 'paraphrase': _r66, 'section': _r68, 'note': _r17, 'form': _s471, 'source': _r51, 'exceptions': _s473, 'other_sections': _s474}
+_w482 = frozenset(['absent', 'procedure', 'procedure_with_deadline', 'silent', 'unclear'])
 _w484 = frozenset(['email', 'oral', 'practice', 'written'])
-_w489 = frozenset(['absent', 'required', 'silent', 'unclear'])
-_p490 = {'value': _s488, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17}
-_p491 = {'value': _s481, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17, 'form': _s483, 'source': _r38, 'exceptions': _s485, 'other_sections': _s486}
-_w494 = frozenset(['absent', 'acknowledged', 'silent', 'unclear'])
+_w489 = frozenset(['absent', 'procedure', 'procedure_with_deadline', 'silent', 'unclear'])
+_p490 = {'value': _s488, 'quote': _r64, 'paraphrase': _r66, 'section': _r68, 'note': _r17}
+_p491 = {'value': _s481, 'quote': _r64, 'paraphrase': _r66, 'section': _r68, 'note': _r17, 'form': _s483, 'source': _r51, 'exceptions': _s485, 'other_sections': _s486}
+_w494 = frozenset(['absent', 'required', 'silent', 'unclear'])
 _w496 = frozenset(['email', 'oral', 'practice', 'written'])
-_w501 = frozenset(['absent', 'acknowledged', 'silent', 'unclear'])
-_p502 = {'value': _s500, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17}
-_p503 = {'value': _s493, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17, 'form': _s495, 'source': _r38, 'exceptions': _s497, 'other_sections': _s498}
-_p504 = {'civil_detainer_hold': _s49, 'admin_warrant_hold': _s77, 'judicial_warrant_definition': _s89, 'transfer_to_ice': _s101, 'release_notification_requests': _s113, 'proactive_notification': _s125, 'status_inquiry': _s137, 'place_of_birth_inquiry': _s150, 'status_database_query': _s163, 'agreement_287g': _s177, 'immigration_officer_functions': _s189, 'civil_immigration_arrest': _s201, 'criminal_immigration_enforcement': _s213, 'joint_task_forces': _s227, 'joint_operations_support': _s243, 'ice_facility_access': _s255, 'ice_interviews_in_custody': _s267, 'detainee_notice': _s284, 'nonpublic_data_sharing': _s296, 'criminal_history_sharing': _s311, 'status_information_sharing': _s323, 'agency_resources': _s335, 'detention_contracts': _s347, 'ice_as_interpreters': _s359, 'sensitive_locations': _s371, 'juveniles': _s385, 'discretion_and_approval': _s400, 'record_keeping_reporting': _s413, 'training': _s431, 'complaints_discipline': _s443, 'bias_based_policing': _s456, 'u_t_visa_certification': _s468, 'consular_notification': _s480, 'biometric_channel_acknowledged': _s492}
-_p508 = {'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17}
-_x510 = _Pattern('^[a-z0-9]+(_[a-z0-9]+)*$')
-_p511 = {'judicial_warrant': _r506, 'administrative_warrant': _r506, 'civil_immigration_warrant': _r506, 'civil_immigration_detainer': _r506, 'hold_request': _r506, 'notification_request': _r506, 'transfer_request': _r506, 'eligible_for_release': _r506, 'immigration_authority': _r506, 'ice': _r506, 'civil_immigration_enforcement': _r506, 'immigration_enforcement': _r506, 'contact_information': _r506, 'convicted': _r506, 'serious_offense': _r506}
-_p515 = {'cite': _s514, 'section': _r56, 'quote': _r52, 'note': _r17}
-_w520 = frozenset(['admin_warrant_hold', 'agency_resources', 'agreement_287g', 'bias_based_policing', 'biometric_channel_acknowledged', 'civil_detainer_hold', 'civil_immigration_arrest', 'complaints_discipline', 'consular_notification', 'criminal_history_sharing', 'criminal_immigration_enforcement', 'detainee_notice', 'detention_contracts', 'discretion_and_approval', 'ice_as_interpreters', 'ice_facility_access', 'ice_interviews_in_custody', 'immigration_officer_functions', 'joint_operations_support', 'joint_task_forces', 'judicial_warrant_definition', 'juveniles', 'nonpublic_data_sharing', 'place_of_birth_inquiry', 'proactive_notification', 'record_keeping_reporting', 'release_notification_requests', 'sensitive_locations', 'status_database_query', 'status_information_sharing', 'status_inquiry', 'training', 'transfer_to_ice', 'u_t_visa_certification'])
-_x522 = _Pattern('\\S')
-_p525 = {'date': _r25, 'topics': _s518, 'summary': _s521, 'source': _s523, 'note': _r17}
-_w528 = frozenset(['denied', 'no_policy', 'no_response', 'pending', 'provided'])
-_p529 = {'status': _s527, 'requested': _r25, 'responded': _r25, 'note': _r17}
-_x533 = _Pattern('^[a-z0-9]+([.-][a-z0-9]+)*$')
-_x535 = _Pattern('^(/([^~/]|~[01])*)*$')
-_x537 = _Pattern('\\S')
-_p538 = {'rule': _s532, 'pointer': _s534, 'reason': _s536, 'until': _r25}
-_p543 = {'$schema': _s2, 'policylint': _s3, 'agency': _s6, 'instrument': _s20, 'provisions': _s48, 'definitions': _s505, 'citations': _s512, 'incidents': _s516, 'survey': _s526, 'waivers': _s530, 'notes': _s539}
+_w501 = frozenset(['absent', 'required', 'silent', 'unclear'])
+_p502 = {'value': _s500, 'quote': _r64, 'paraphrase': _r66, 'section': _r68, 'note': _r17}
+_p503 = {'value': _s493, 'quote': _r64, 'paraphrase': _r66, 'section': _r68, 'note': _r17, 'form': _s495, 'source': _r51, 'exceptions': _s497, 'other_sections': _s498}
+_w506 = frozenset(['absent', 'acknowledged', 'silent', 'unclear'])
+_w508 = frozenset(['email', 'oral', 'practice', 'written'])
+_w513 = frozenset(['absent', 'acknowledged', 'silent', 'unclear'])
+_p514 = {'value': _s512, 'quote': _r64, 'paraphrase': _r66, 'section': _r68, 'note': _r17}
+_p515 = {'value': _s505, 'quote': _r64, 'paraphrase': _r66, 'section': _r68, 'note': _r17, 'form': _s507, 'source': _r51, 'exceptions': _s509, 'other_sections': _s510}
+_p516 = {'civil_detainer_hold': _s61, 'admin_warrant_hold': _s89, 'judicial_warrant_definition': _s101, 'transfer_to_ice': _s113, 'release_notification_requests': _s125, 'proactive_notification': _s137, 'status_inquiry': _s149, 'place_of_birth_inquiry': _s162, 'status_database_query': _s175, 'agreement_287g': _s189, 'immigration_officer_functions': _s201, 'civil_immigration_arrest': _s213, 'criminal_immigration_enforcement': _s225, 'joint_task_forces': _s239, 'joint_operations_support': _s255, 'ice_facility_access': _s267, 'ice_interviews_in_custody': _s279, 'detainee_notice': _s296, 'nonpublic_data_sharing': _s308, 'criminal_history_sharing': _s323, 'status_information_sharing': _s335, 'agency_resources': _s347, 'detention_contracts': _s359, 'ice_as_interpreters': _s371, 'sensitive_locations': _s383, 'juveniles': _s397, 'discretion_and_approval': _s412, 'record_keeping_reporting': _s425, 'training': _s443, 'complaints_discipline': _s455, 'bias_based_policing': _s468, 'u_t_visa_certification': _s480, 'consular_notification': _s492, 'biometric_channel_acknowledged': _s504}
+_p520 = {'quote': _r64, 'paraphrase': _r66, 'section': _r68, 'note': _r17}
+_x522 = _Pattern('^[a-z0-9]+(_[a-z0-9]+)*$')
+_p523 = {'judicial_warrant': _r518, 'administrative_warrant': _r518, 'civil_immigration_warrant': _r518, 'civil_immigration_detainer': _r518, 'hold_request': _r518, 'notification_request': _r518, 'transfer_request': _r518, 'eligible_for_release': _r518, 'immigration_authority': _r518, 'ice': _r518, 'civil_immigration_enforcement': _r518, 'immigration_enforcement': _r518, 'contact_information': _r518, 'convicted': _r518, 'serious_offense': _r518}
+_p527 = {'cite': _s526, 'section': _r68, 'quote': _r64, 'note': _r17}
+_w532 = frozenset(['admin_warrant_hold', 'agency_resources', 'agreement_287g', 'bias_based_policing', 'biometric_channel_acknowledged', 'civil_detainer_hold', 'civil_immigration_arrest', 'complaints_discipline', 'consular_notification', 'criminal_history_sharing', 'criminal_immigration_enforcement', 'detainee_notice', 'detention_contracts', 'discretion_and_approval', 'ice_as_interpreters', 'ice_facility_access', 'ice_interviews_in_custody', 'immigration_officer_functions', 'joint_operations_support', 'joint_task_forces', 'judicial_warrant_definition', 'juveniles', 'nonpublic_data_sharing', 'place_of_birth_inquiry', 'proactive_notification', 'record_keeping_reporting', 'release_notification_requests', 'sensitive_locations', 'status_database_query', 'status_information_sharing', 'status_inquiry', 'training', 'transfer_to_ice', 'u_t_visa_certification'])
+_x534 = _Pattern('\\S')
+_p537 = {'date': _r25, 'topics': _s530, 'summary': _s533, 'source': _s535, 'note': _r17}
+_w540 = frozenset(['denied', 'no_policy', 'no_response', 'pending', 'provided'])
+_p541 = {'status': _s539, 'requested': _r25, 'responded': _r25, 'note': _r17}
+_x545 = _Pattern('^[a-z0-9]+([.-][a-z0-9]+)*$')
+_x547 = _Pattern('^(/([^~/]|~[01])*)*$')
+_x549 = _Pattern('\\S')
+_p550 = {'rule': _s544, 'pointer': _s546, 'reason': _s548, 'until': _r25}
+_p555 = {'$schema': _s2, 'policylint': _s3, 'agency': _s6, 'instrument': _s20, 'provisions': _s60, 'definitions': _s517, 'citations': _s524, 'incidents': _s528, 'survey': _s538, 'waivers': _s542, 'notes': _s551}
 check = _s1
