@@ -183,9 +183,8 @@ def _docx_text(raw: bytes) -> tuple[str | None, bool, str]:
     from xml.etree import ElementTree
 
     try:
-        with zipfile.ZipFile(io.BytesIO(raw)) as zf:
-            with zf.open("word/document.xml") as part:
-                xml = part.read(_DOCX_XML_CAP + 1)
+        with zipfile.ZipFile(io.BytesIO(raw)) as zf, zf.open("word/document.xml") as part:
+            xml = part.read(_DOCX_XML_CAP + 1)
     except KeyError:
         return None, False, "it is not a Word document (no word/document.xml)"
     except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError, EOFError) as exc:

@@ -221,14 +221,16 @@ def compile_rule(rule: Rule, trusted: bool = False) -> CompiledRule:
         elif selector is not None:
             subjects_under = path.static_pointer
         # With several paths, an error in one collection skips only the subjects it touches.
-    subjects: Callable[[Any], list[tuple[str, Any, Any]]]
     if selector is not None:
         subjects = selector.selector()
     elif selectors:
         readers = tuple(path.selector() for path in selectors)
-        subjects = lambda root: [s for read in readers for s in read(root)]  # noqa: E731
+
+        def subjects(root: Any) -> list[tuple[str, Any, Any]]:
+            return [s for read in readers for s in read(root)]
     else:
-        subjects = lambda root: [("", root, None)]  # noqa: E731
+        def subjects(root: Any) -> list[tuple[str, Any, Any]]:
+            return [("", root, None)]
     return CompiledRule(
         rule=rule, selector=selector,
         subjects=subjects,

@@ -190,6 +190,12 @@ class Checker:
             validation = validate(doc)
             findings.extend(validation.findings)
             invalid = validation.invalid
+        from policylint.engine import has_archive
+
+        if has_archive(doc.data):
+            from policylint.checks.sources import prepare
+
+            prepare(doc, self.options.limits.max_file_size)
         try:
             with deadline.budget(self.options.limits.max_rule_seconds):
                 evaluation = self.engine.evaluate(doc, invalid)

@@ -6,8 +6,17 @@ from typing import Any
 
 from policylint.archive import ArchiveText, read_archive
 from policylint.checks import register
-from policylint.sourcetext import (CUES, Source, closest_passage, excerpt, find_quote, passages,
-                                   place, section_in_source)
+from policylint.limits import DEFAULT_LIMITS
+from policylint.sourcetext import (
+    CUES,
+    Source,
+    closest_passage,
+    excerpt,
+    find_quote,
+    passages,
+    place,
+    section_in_source,
+)
 
 _MEMO_KEY = "sources.archive"
 #: Passages listed in one `source-passages-unencoded` message; the rest are counted.
@@ -22,15 +31,49 @@ def archive_path(root: Any) -> str | None:
     return archive if isinstance(archive, str) and archive.strip() else None
 
 
-def _loaded(ctx: Any) -> tuple[ArchiveText, Source | None] | None:
+Loaded = tuple[ArchiveText, "Source | None"]
+#: The archive of the document being checked, read before the rules' time budget starts
+#: (see :func:`prepare`); the document object itself is the key.
+_prepared: tuple[Any, Loaded] | None = None
+#: Prepared texts by (sha256, path): several documents may share one archive.
+_SOURCES: dict[tuple[str, str], Source] = {}
+
+
+def load(document_file: str, archive: str, max_bytes: int = DEFAULT_LIMITS.max_file_size) -> Loaded:
+    """Read ``archive`` (relative to ``document_file``, at most ``max_bytes``, the limit for
+    documents) and prepare its text for checking."""
+    read = read_archive(document_file, archive, max_bytes)
+    if read.problem is not None or read.sha256 is None:
+        return read, None
+    key = (read.sha256, archive)
+    source = _SOURCES.get(key)
+    if source is None:
+        if len(_SOURCES) >= 16:
+            _SOURCES.pop(next(iter(_SOURCES)))
+        source = _SOURCES[key] = Source.of(read.text, read.paged)
+    return read, source
+
+
+def prepare(doc: Any, max_bytes: int = DEFAULT_LIMITS.max_file_size) -> None:
+    """Read the document's archive now: extracting a long PDF is file work, and must not be
+    taken for a slow rule by the rules' time budget."""
+    global _prepared
+    archive = archive_path(doc.data)
+    _prepared = (doc, load(doc.file, archive)) if archive is not None else None
+
+
+def _loaded(ctx: Any) -> Loaded | None:
     """The document's archive, read once per document and shared by every check."""
     archive = archive_path(ctx.root)
     if archive is None:
         return None
     got = ctx.memo.get(_MEMO_KEY)
     if got is None:
-        read = read_archive(getattr(ctx.doc, "file", "") or "", archive)
-        got = ctx.memo[_MEMO_KEY] = (read, Source.of(read.text, read.paged) if read.problem is None else None)
+        if _prepared is not None and _prepared[0] is ctx.doc:
+            got = _prepared[1]
+        else:
+            got = load(getattr(ctx.doc, "file", "") or "", archive)
+        ctx.memo[_MEMO_KEY] = got
     return got  # type: ignore[no-any-return]
 
 
