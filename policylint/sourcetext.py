@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 import unicodedata
 from collections import Counter
@@ -19,6 +20,8 @@ _FOLD = str.maketrans({
 })
 #: An ellipsis or a bracketed elision in a quote: the parts around it are found in order.
 _ELISION = re.compile(r"\s*(?:\[\s*(?:\.\s*){3}\]|(?:\.\s*){3}|\u2026)\s*")
+#: Equally good windows compared letter by letter for the closest passage (repeated text).
+_TIES = 50
 #: A hyphen joining two word characters, possibly across a line break ("immi-\ngration").
 _JOIN = re.compile(r"(?<=\w)-\s*(?=\w)")
 
@@ -93,8 +96,9 @@ def find_quote(source: Folded, quote: str) -> tuple[int, int] | None:
 
 
 def closest_passage(source: Folded, original: str, quote: str) -> tuple[int, int] | None:
-    """The original (start, end) of the passage most like ``quote``: the window of as many
-    words sharing the most words with it, ties going to the first."""
+    """The original (start, end) of the passage most like ``quote``: among the windows of as
+    many words sharing the most words with it, the closest letter by letter; None when no
+    window shares a third of its words."""
     want = " ".join(quote_parts(quote)).split()
     if not want:
         return None
@@ -109,7 +113,7 @@ def closest_passage(source: Folded, original: str, quote: str) -> tuple[int, int
     def word(k: int) -> str:
         return source.text[words[k][0]:words[k][1]]
 
-    best, best_at = -1, 0
+    best, starts = 0, []
     for k in range(len(words)):
         w = word(k)
         have[w] += 1
@@ -120,9 +124,23 @@ def closest_passage(source: Folded, original: str, quote: str) -> tuple[int, int
             if have[old] <= need[old]:
                 score -= 1
             have[old] -= 1
-        if k >= size - 1 and score > best:
-            best, best_at = score, k - size + 1
-    first, last = words[best_at], words[best_at + size - 1]
+        if k >= size - 1 and score >= best and score:
+            if score > best:
+                best, starts = score, []
+            if len(starts) < _TIES:
+                starts.append(k - size + 1)
+    if best * 3 < len(want):
+        return None  # nothing in the source is like the quote
+    # Among the best windows, the one whose letters are closest (a shifted window shares as
+    # many words but starts or ends off the quote).
+    target = " ".join(want)
+
+    def likeness(at: int) -> float:
+        text = source.text[words[at][0]:words[at + size - 1][1]]
+        return difflib.SequenceMatcher(None, text, target, autojunk=False).ratio()
+
+    at = max(starts, key=likeness)
+    first, last = words[at], words[at + size - 1]
     return source.offsets[first[0]], source.offsets[last[1] - 1] + 1
 
 
