@@ -113,7 +113,7 @@ def closest_passage(source: Folded, original: str, quote: str) -> tuple[int, int
     def word(k: int) -> str:
         return source.text[words[k][0]:words[k][1]]
 
-    best, starts = 0, []
+    best, starts = 0, list[int]()
     for k in range(len(words)):
         w = word(k)
         have[w] += 1
