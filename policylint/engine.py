@@ -28,7 +28,8 @@ class Selection:
     """Which rules run.
 
     ``packs=None`` means the default packs of each document (binding packs of its state or
-    city, federal packs, ``drafting``); a tuple replaces them.  ``extend_packs`` adds packs.
+    city, federal packs, ``drafting``, and ``sources`` where it names an archived source); a
+    tuple replaces them.  ``extend_packs`` adds packs.
     ``select`` (when given) runs only the rules it names and ``ignore`` drops rules; both
     take rule ids, aliases or id prefixes (``citation-``).
     """
@@ -120,6 +121,18 @@ def _steps(rules: tuple[PlannedRule, ...]) -> tuple[tuple[_Step, ...], int]:
     return tuple(steps), len(slots)
 
 
+#: The pack that checks an encoding against its archived source: a default pack for the
+#: documents that name an archive (the others have nothing for it to read).
+SOURCES_PACK = "sources"
+
+
+def has_archive(data: Any) -> bool:
+    """Whether a document names an archived source (`instrument.source.archive`)."""
+    instrument = data.get("instrument") if isinstance(data, dict) else None
+    source = instrument.get("source") if isinstance(instrument, dict) else None
+    return isinstance(source, dict) and bool(source.get("archive"))
+
+
 class Engine:
     """Evaluates documents against a registry under a :class:`Selection`."""
 
@@ -195,6 +208,8 @@ class Engine:
             state, place = (v if isinstance(v, str) else None
                             for v in (agency.get("state"), agency.get("jurisdiction")))
             base = self.default_packs(state, place)
+            if SOURCES_PACK in self.registry.packs and SOURCES_PACK not in base and has_archive(doc_data):
+                base = (*base, SOURCES_PACK)
         extra = tuple(p for p in sel.extend_packs if p not in base)
         return base + extra
 

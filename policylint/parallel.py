@@ -78,6 +78,8 @@ class Worker:
         result = self.checker.check_loaded(loaded)
         if any(f.rule == "rule-timeout" for f in result.findings):
             return result, None, None  # the time budget depends on the machine's load
+        if _archived(loaded.document):
+            return result, None, None  # the result depends on another file's bytes too
         return result, digest, day if _expiring(loaded.document) or _dated() else None
 
     def day(self) -> str:
@@ -112,6 +114,13 @@ def _read(path: str, limit: int) -> bytes | None:
     except OSError:
         return None
     return raw if len(raw) <= limit else None
+
+
+def _archived(doc: Any) -> bool:
+    """Whether the document names an archived source (its result depends on that file)."""
+    from policylint.engine import has_archive
+
+    return has_archive(getattr(doc, "data", None))
 
 
 def _expiring(doc: Any) -> bool:

@@ -30,7 +30,8 @@ class Rule:
     topics: tuple[str, ...] = ()
     reads: tuple[str, ...] = ()
     aliases: tuple[str, ...] = ()
-    given: str | None = None
+    #: One subject path, or several whose subjects are checked in turn (a tuple).
+    given: str | tuple[str, ...] | None = None
     at: str | None = None
     rationale: str = ""
     law: dict[str, Any] = field(default_factory=dict)
@@ -46,7 +47,8 @@ class Rule:
             id=data["id"], title=data["title"], severity=data.get("severity", "warning"),
             message=data["message"], topics=tuple(data.get("topics") or ()),
             reads=tuple(data.get("reads") or ()), aliases=tuple(data.get("aliases") or ()),
-            given=data.get("given"), at=data.get("at"), rationale=data.get("rationale", ""),
+            given=tuple(data["given"]) if isinstance(data.get("given"), list) else data.get("given"),
+            at=data.get("at"), rationale=data.get("rationale", ""),
             law=dict(data.get("law") or {}), remediation=dict(data.get("remediation") or {}),
             examples=dict(data.get("examples") or {}), category=category, file=file, data=data,
         )
@@ -168,14 +170,18 @@ def compile_rule(rule: Rule, trusted: bool = False) -> CompiledRule:
     ``trusted``: the file's exact text compiled before, so the message template is
     compiled only when first rendered.
     """
-    selector = None
-    if rule.given:
+    several = isinstance(rule.given, tuple)
+    selectors: list[Path] = []
+    for i, text in enumerate(rule.given if isinstance(rule.given, tuple) else (rule.given,) if rule.given else ()):
+        where = f"/given/{i}" if several else "/given"
         try:
-            selector = compile_path(rule.given)
+            compiled_path = compile_path(text)
         except PathError as exc:
-            raise RuleCompileError(str(exc), "/given") from None
-        if selector.start != "root":
-            raise RuleCompileError("`given` starts at the document root (no `@`)", "/given")
+            raise RuleCompileError(str(exc), where) from None
+        if compiled_path.start != "root":
+            raise RuleCompileError("`given` starts at the document root (no `@`)", where)
+        selectors.append(compiled_path)
+    selector = selectors[0] if len(selectors) == 1 else None
     conds: dict[str, Condition | None] = {}
     for part in ("when", "fail"):
         if rule.data.get(part) is None:
@@ -216,14 +222,25 @@ def compile_rule(rule: Rule, trusted: bool = False) -> CompiledRule:
         if rule.data.get(part) is not None:
             reads.update(_condition_reads(rule.data[part]))
     subjects_under = None
+    for path in selectors:
+        if not path.wildcard:
+            reads.add(path.static_pointer)
+        elif selector is not None:
+            subjects_under = path.static_pointer
+        # With several paths, an error in one collection skips only the subjects it touches.
     if selector is not None:
-        if selector.wildcard:
-            subjects_under = selector.static_pointer
-        else:
-            reads.add(selector.static_pointer)
+        subjects = selector.selector()
+    elif selectors:
+        readers = tuple(path.selector() for path in selectors)
+
+        def subjects(root: Any) -> list[tuple[str, Any, Any]]:
+            return [s for read in readers for s in read(root)]
+    else:
+        def subjects(root: Any) -> list[tuple[str, Any, Any]]:
+            return [("", root, None)]
     return CompiledRule(
         rule=rule, selector=selector,
-        subjects=selector.selector() if selector is not None else (lambda root: [("", root, None)]),
+        subjects=subjects,
         when=conds["when"], fail=conds["fail"],
         template=template, at_pointer=at_pointer,
         reads=tuple(sorted(reads)), subjects_under=subjects_under,

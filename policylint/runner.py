@@ -238,6 +238,12 @@ class Checker:
             validation = validate(doc)
             findings.extend(validation.findings)
             invalid = validation.invalid
+        from policylint.engine import has_archive
+
+        if has_archive(doc.data):
+            from policylint.checks.sources import prepare
+
+            prepare(doc, self.options.limits.max_file_size)
         # The engine starts the clock once its rules are built and planned: building them
         # costs the first document of a process up to half a second, more on a busy machine.
         evaluation = self.engine.evaluate(doc, invalid, self.options.limits.max_rule_seconds)

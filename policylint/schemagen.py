@@ -88,9 +88,26 @@ def _text_fields() -> dict[str, Schema]:
     }
 
 
+def _archive_pattern(tax: Taxonomy) -> str:
+    """A relative path (no leading slash or backslash) ending in an archive extension, any case."""
+    exts = "|".join("".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else c for c in t.value)
+                    for t in tax.archive_formats)
+    return rf"^[^/\\].*\.({exts})$"
+
+
 def _shared_defs(tax: Taxonomy) -> dict[str, Schema]:
     """Shapes used in several places of the document."""
     note = _string("Free-text remarks by the coder.")
+    source = _object(
+        {
+            "url": _string("Where the text was found.", pattern=URL_PATTERN, format="uri"),
+            "retrieved": _ref("date", "When the text was retrieved."),
+            "via": _enum(tax.source_via, "How the text was obtained:"),
+            "title": _string("Title of the source (document, article or filing)."),
+            "note": _ref("note", "Remarks on the source."),
+        },
+        "Where a text came from.",
+    )
     return {
         "date": {
             "type": ["string", "null"],
@@ -107,15 +124,22 @@ def _shared_defs(tax: Taxonomy) -> dict[str, Schema]:
             "description": "A section, paragraph or page reference, e.g. \"III.C\" (quote numbers like 1.33).",
         },
         "note": note,
-        "source": _object(
+        "source": source,
+        "instrument_source": _object(
             {
-                "url": _string("Where the text was found.", pattern=URL_PATTERN, format="uri"),
-                "retrieved": _ref("date", "When the text was retrieved."),
-                "via": _enum(tax.source_via, "How the text was obtained:"),
-                "title": _string("Title of the source (document, article or filing)."),
-                "note": _ref("note", "Remarks on the source."),
+                **source["properties"],
+                "archive": _string(
+                    "A local copy of the instrument, as a path relative to this document (inside its "
+                    "folder tree), ending in "
+                    + ", ".join(f"`.{t.value}`" for t in tax.archive_formats)
+                    + ": the `sources` rules check every quote against its text.",
+                    minLength=1, pattern=_archive_pattern(tax)),
+                "sha256": _string(
+                    "The SHA-256 of the archived file, 64 hexadecimal digits: a different file "
+                    "is reported (`archive-changed`).",
+                    pattern="^[0-9a-fA-F]{64}$"),
             },
-            "Where a text came from.",
+            "Where the text of the instrument came from, and the local copy it is checked against.",
         ),
         "exception": _object(
             {
@@ -260,7 +284,8 @@ def build_schema(tax: Taxonomy | None = None) -> Schema:
                 tax.text_read_values,
                 "How much of the instrument's own text the encoding rests on (absent or null means "
                 "`full`). With `partial` or `none`, a topic left out is not read, not `silent`:"),
-            "source": _ref("source", "Where the text of the instrument came from."),
+            "source": _ref("instrument_source", "Where the text of the instrument came from, and "
+                           "its local copy (`archive`, `sha256`)."),
             "sources": {"type": "array", "items": {"$ref": source_ref},
                         "description": "Further sources, for an instrument known from several."},
             "note": _ref("note", "Remarks on the instrument."),
@@ -499,6 +524,8 @@ def build_docs(tax: Taxonomy | None = None) -> str:
     out += ["## Top level", "", *_schema_table(schema), ""]
     for block in ("agency", "instrument", "survey"):
         out += [f"### `{block}`", "", *_schema_table(props[block]), ""]
+        if block == "instrument":
+            out += ["### `instrument.source`", "", *_schema_table(schema["$defs"]["instrument_source"]), ""]
     out += ["### A provision", "", "Every topic's provision takes these keys, plus the topic's own fields:", ""]
     out += _schema_table(props["provisions"]["properties"][tax.topics[0].key])[:2]
     common = props["provisions"]["properties"][tax.topics[0].key]["properties"]
@@ -524,6 +551,7 @@ def build_docs(tax: Taxonomy | None = None) -> str:
     out += _vocab("`survey.status`", tax.survey_statuses)
     out += _vocab("`instrument.state_filing`", tax.state_filing_values)
     out += _vocab("`instrument.text_read` (absent means `full`)", tax.text_read_values)
+    out += _vocab("`instrument.source.archive` file kinds (by extension)", tax.archive_formats)
     out += _vocab("`form`", tax.provision_forms)
     out += _vocab("Defined terms (`definitions`; any snake_case term is accepted)", tax.definition_terms)
 

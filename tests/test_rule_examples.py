@@ -95,7 +95,7 @@ CATALOGUE_D = (
 ALIASES = {"judicial-warrant-undefined": "judicial-warrant-defined",
            "savings-clause-swallows-rule": "savings-clause-overbroad"}
 PACKS = ("ma-lunn ma-safe-communities-act boston-trust-act ca-values-truth il-trust wa-kww nj-itd "
-         "or-sanctuary-promise us-1373 federal-detainer-reg cfjj-checklist drafting").split()
+         "or-sanctuary-promise us-1373 federal-detainer-reg cfjj-checklist drafting sources").split()
 
 
 def _registry():

@@ -87,7 +87,7 @@ def test_packs_text_and_json() -> None:
     assert "ma-lunn" in out and "default for MA" in out and "default everywhere" in out
     assert "default for Boston, MA" in out
     data = json.loads(run("packs", "-f", "json")[1])
-    assert len(data["packs"]) == 12
+    assert len(data["packs"]) == 13
     assert {p["status"] for p in data["packs"]} == {"binding", "model", "federal", "advisory"}
     assert list_packs(load_registry()) == out
 

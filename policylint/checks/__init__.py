@@ -35,4 +35,5 @@ from policylint.checks import (  # noqa: E402,F401
     citations,
     drafting,
     incidents,
+    sources,
 )

@@ -231,6 +231,30 @@ def _s46(v):
         return False
     return True
 
+def _s47(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
+    if k not in (2, 6,):
+        return False
+    if k == 2:
+        if len(v) < 1:
+            return False
+        if _x48.search(v) is None:
+            return False
+    return True
+
+def _s49(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
+    if k not in (2, 6,):
+        return False
+    if k == 2:
+        if _x50.search(v) is None:
+            return False
+    return True
+
 def _s41(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
@@ -239,14 +263,53 @@ def _s41(v):
         return False
     if k == 0:
         for key, item in v.items():
-            sub = _p47.get(key)
+            sub = _p51.get(key)
             if sub is None:
                 return False
             if not sub(item):
                 return False
     return True
 
-def _s48(v):
+def _s55(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
+    if k not in (2, 6,):
+        return False
+    if k == 2:
+        if _x56.search(v) is None:
+            return False
+    return True
+
+def _s57(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w58 or v is None):
+        return False
+    return True
+
+def _s59(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
+    if k not in (2, 6,):
+        return False
+    return True
+
+def _s54(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
+    if k not in (0,):
+        return False
+    if k == 0:
+        for key, item in v.items():
+            sub = _p60.get(key)
+            if sub is None:
+                return False
+            if not sub(item):
+                return False
+    return True
+
+def _s52(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -254,7 +317,7 @@ def _s48(v):
         return False
     if k == 1:
         for item in v:
-            if not _r40(item):
+            if not _r53(item):
                 return False
     return True
 
@@ -268,19 +331,19 @@ def _s20(v):
         if 'kind' not in v:
             return False
         for key, item in v.items():
-            sub = _p49.get(key)
+            sub = _p61.get(key)
             if sub is None:
                 return False
             if not sub(item):
                 return False
     return True
 
-def _s52(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w53):
+def _s64(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w65):
         return False
     return True
 
-def _s55(v):
+def _s67(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -291,7 +354,7 @@ def _s55(v):
             return False
     return True
 
-def _s57(v):
+def _s69(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -302,7 +365,7 @@ def _s57(v):
             return False
     return True
 
-def _s59(v):
+def _s71(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -311,17 +374,17 @@ def _s59(v):
             return False
     return True
 
-def _s60(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w61 or v is None):
+def _s72(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w73 or v is None):
         return False
     return True
 
-def _s65(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w66):
+def _s77(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w78):
         return False
     return True
 
-def _s67(v):
+def _s79(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -329,7 +392,7 @@ def _s67(v):
         return False
     return True
 
-def _s69(v):
+def _s81(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -340,7 +403,7 @@ def _s69(v):
             return False
     return True
 
-def _s68(v):
+def _s80(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -348,11 +411,11 @@ def _s68(v):
         return False
     if k == 1:
         for item in v:
-            if not _s69(item):
+            if not _s81(item):
                 return False
     return True
 
-def _s70(v):
+def _s82(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -360,7 +423,7 @@ def _s70(v):
         return False
     return True
 
-def _s64(v):
+def _s76(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -370,14 +433,14 @@ def _s64(v):
         if 'kind' not in v:
             return False
         for key, item in v.items():
-            sub = _p71.get(key)
+            sub = _p83.get(key)
             if sub is None:
                 return False
             if not sub(item):
                 return False
     return True
 
-def _s62(v):
+def _s74(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -385,16 +448,16 @@ def _s62(v):
         return False
     if k == 1:
         for item in v:
-            if not _r63(item):
+            if not _r75(item):
                 return False
     return True
 
-def _s74(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w75):
+def _s86(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w87):
         return False
     return True
 
-def _s73(v):
+def _s85(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -404,14 +467,14 @@ def _s73(v):
         if 'value' not in v:
             return False
         for key, item in v.items():
-            sub = _p76.get(key)
+            sub = _p88.get(key)
             if sub is None:
                 return False
             if not sub(item):
                 return False
     return True
 
-def _s72(v):
+def _s84(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -419,11 +482,11 @@ def _s72(v):
         return False
     if k == 1:
         for item in v:
-            if not _s73(item):
+            if not _s85(item):
                 return False
     return True
 
-def _s77(v):
+def _s89(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -435,80 +498,7 @@ def _s77(v):
             return False
     return True
 
-def _s51(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
-    if k not in (0,):
-        return False
-    if k == 0:
-        if 'value' not in v:
-            return False
-        for key, item in v.items():
-            sub = _p78.get(key)
-            if sub is None:
-                return False
-            if not sub(item):
-                return False
-    return True
-
-def _s80(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w81):
-        return False
-    return True
-
-def _s82(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w83 or v is None):
-        return False
-    return True
-
-def _s84(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
-    if k not in (1,):
-        return False
-    if k == 1:
-        for item in v:
-            if not _r63(item):
-                return False
-    return True
-
-def _s87(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w88):
-        return False
-    return True
-
-def _s86(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
-    if k not in (0,):
-        return False
-    if k == 0:
-        if 'value' not in v:
-            return False
-        for key, item in v.items():
-            sub = _p89.get(key)
-            if sub is None:
-                return False
-            if not sub(item):
-                return False
-    return True
-
-def _s85(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
-    if k not in (1,):
-        return False
-    if k == 1:
-        for item in v:
-            if not _s86(item):
-                return False
-    return True
-
-def _s79(v):
+def _s63(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -543,7 +533,7 @@ def _s96(v):
         return False
     if k == 1:
         for item in v:
-            if not _r63(item):
+            if not _r75(item):
                 return False
     return True
 
@@ -616,7 +606,7 @@ def _s108(v):
         return False
     if k == 1:
         for item in v:
-            if not _r63(item):
+            if not _r75(item):
                 return False
     return True
 
@@ -689,7 +679,7 @@ def _s120(v):
         return False
     if k == 1:
         for item in v:
-            if not _r63(item):
+            if not _r75(item):
                 return False
     return True
 
@@ -762,7 +752,7 @@ def _s132(v):
         return False
     if k == 1:
         for item in v:
-            if not _r63(item):
+            if not _r75(item):
                 return False
     return True
 
@@ -835,7 +825,7 @@ def _s144(v):
         return False
     if k == 1:
         for item in v:
-            if not _r63(item):
+            if not _r75(item):
                 return False
     return True
 
@@ -873,14 +863,6 @@ def _s145(v):
                 return False
     return True
 
-def _s150(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
-    if k not in (5, 6,):
-        return False
-    return True
-
 def _s139(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
@@ -891,21 +873,55 @@ def _s139(v):
         if 'value' not in v:
             return False
         for key, item in v.items():
-            sub = _p151.get(key)
+            sub = _p150.get(key)
             if sub is None:
                 return False
             if not sub(item):
                 return False
     return True
 
-def _s153(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w154):
+def _s152(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w153):
         return False
     return True
 
-def _s155(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w156 or v is None):
+def _s154(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w155 or v is None):
         return False
+    return True
+
+def _s156(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
+    if k not in (1,):
+        return False
+    if k == 1:
+        for item in v:
+            if not _r75(item):
+                return False
+    return True
+
+def _s159(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w160):
+        return False
+    return True
+
+def _s158(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
+    if k not in (0,):
+        return False
+    if k == 0:
+        if 'value' not in v:
+            return False
+        for key, item in v.items():
+            sub = _p161.get(key)
+            if sub is None:
+                return False
+            if not sub(item):
+                return False
     return True
 
 def _s157(v):
@@ -916,45 +932,11 @@ def _s157(v):
         return False
     if k == 1:
         for item in v:
-            if not _r63(item):
+            if not _s158(item):
                 return False
     return True
 
-def _s160(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w161):
-        return False
-    return True
-
-def _s159(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
-    if k not in (0,):
-        return False
-    if k == 0:
-        if 'value' not in v:
-            return False
-        for key, item in v.items():
-            sub = _p162.get(key)
-            if sub is None:
-                return False
-            if not sub(item):
-                return False
-    return True
-
-def _s158(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
-    if k not in (1,):
-        return False
-    if k == 1:
-        for item in v:
-            if not _s159(item):
-                return False
-    return True
-
-def _s163(v):
+def _s162(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -962,7 +944,7 @@ def _s163(v):
         return False
     return True
 
-def _s152(v):
+def _s151(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -972,21 +954,55 @@ def _s152(v):
         if 'value' not in v:
             return False
         for key, item in v.items():
-            sub = _p164.get(key)
+            sub = _p163.get(key)
             if sub is None:
                 return False
             if not sub(item):
                 return False
     return True
 
-def _s166(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w167):
+def _s165(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w166):
         return False
     return True
 
-def _s168(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w169 or v is None):
+def _s167(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w168 or v is None):
         return False
+    return True
+
+def _s169(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
+    if k not in (1,):
+        return False
+    if k == 1:
+        for item in v:
+            if not _r75(item):
+                return False
+    return True
+
+def _s172(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w173):
+        return False
+    return True
+
+def _s171(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
+    if k not in (0,):
+        return False
+    if k == 0:
+        if 'value' not in v:
+            return False
+        for key, item in v.items():
+            sub = _p174.get(key)
+            if sub is None:
+                return False
+            if not sub(item):
+                return False
     return True
 
 def _s170(v):
@@ -997,16 +1013,19 @@ def _s170(v):
         return False
     if k == 1:
         for item in v:
-            if not _r63(item):
+            if not _s171(item):
                 return False
     return True
 
-def _s173(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w174):
+def _s175(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
+    if k not in (5, 6,):
         return False
     return True
 
-def _s172(v):
+def _s164(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -1016,14 +1035,24 @@ def _s172(v):
         if 'value' not in v:
             return False
         for key, item in v.items():
-            sub = _p175.get(key)
+            sub = _p176.get(key)
             if sub is None:
                 return False
             if not sub(item):
                 return False
     return True
 
-def _s171(v):
+def _s178(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w179):
+        return False
+    return True
+
+def _s180(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w181 or v is None):
+        return False
+    return True
+
+def _s182(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -1031,39 +1060,12 @@ def _s171(v):
         return False
     if k == 1:
         for item in v:
-            if not _s172(item):
+            if not _r75(item):
                 return False
     return True
 
-def _s176(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w177 or v is None):
-        return False
-    return True
-
-def _s165(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
-    if k not in (0,):
-        return False
-    if k == 0:
-        if 'value' not in v:
-            return False
-        for key, item in v.items():
-            sub = _p178.get(key)
-            if sub is None:
-                return False
-            if not sub(item):
-                return False
-    return True
-
-def _s180(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w181):
-        return False
-    return True
-
-def _s182(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w183 or v is None):
+def _s185(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w186):
         return False
     return True
 
@@ -1071,37 +1073,20 @@ def _s184(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
-    if k not in (1,):
-        return False
-    if k == 1:
-        for item in v:
-            if not _r63(item):
-                return False
-    return True
-
-def _s187(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w188):
-        return False
-    return True
-
-def _s186(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
     if k not in (0,):
         return False
     if k == 0:
         if 'value' not in v:
             return False
         for key, item in v.items():
-            sub = _p189.get(key)
+            sub = _p187.get(key)
             if sub is None:
                 return False
             if not sub(item):
                 return False
     return True
 
-def _s185(v):
+def _s183(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -1109,11 +1094,16 @@ def _s185(v):
         return False
     if k == 1:
         for item in v:
-            if not _s186(item):
+            if not _s184(item):
                 return False
     return True
 
-def _s179(v):
+def _s188(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w189 or v is None):
+        return False
+    return True
+
+def _s177(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -1148,7 +1138,7 @@ def _s196(v):
         return False
     if k == 1:
         for item in v:
-            if not _r63(item):
+            if not _r75(item):
                 return False
     return True
 
@@ -1221,7 +1211,7 @@ def _s208(v):
         return False
     if k == 1:
         for item in v:
-            if not _r63(item):
+            if not _r75(item):
                 return False
     return True
 
@@ -1294,7 +1284,7 @@ def _s220(v):
         return False
     if k == 1:
         for item in v:
-            if not _r63(item):
+            if not _r75(item):
                 return False
     return True
 
@@ -1332,29 +1322,6 @@ def _s221(v):
                 return False
     return True
 
-def _s227(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
-    if k not in (2,):
-        return False
-    if k == 2:
-        if len(v) < 1:
-            return False
-    return True
-
-def _s226(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
-    if k not in (1,):
-        return False
-    if k == 1:
-        for item in v:
-            if not _s227(item):
-                return False
-    return True
-
 def _s215(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
@@ -1365,24 +1332,24 @@ def _s215(v):
         if 'value' not in v:
             return False
         for key, item in v.items():
-            sub = _p228.get(key)
+            sub = _p226.get(key)
             if sub is None:
                 return False
             if not sub(item):
                 return False
     return True
 
+def _s228(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w229):
+        return False
+    return True
+
 def _s230(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w231):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w231 or v is None):
         return False
     return True
 
 def _s232(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w233 or v is None):
-        return False
-    return True
-
-def _s234(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -1390,16 +1357,16 @@ def _s234(v):
         return False
     if k == 1:
         for item in v:
-            if not _r63(item):
+            if not _r75(item):
                 return False
     return True
 
-def _s237(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w238):
+def _s235(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w236):
         return False
     return True
 
-def _s236(v):
+def _s234(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -1409,14 +1376,14 @@ def _s236(v):
         if 'value' not in v:
             return False
         for key, item in v.items():
-            sub = _p239.get(key)
+            sub = _p237.get(key)
             if sub is None:
                 return False
             if not sub(item):
                 return False
     return True
 
-def _s235(v):
+def _s233(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -1424,11 +1391,11 @@ def _s235(v):
         return False
     if k == 1:
         for item in v:
-            if not _s236(item):
+            if not _s234(item):
                 return False
     return True
 
-def _s241(v):
+def _s239(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -1439,7 +1406,7 @@ def _s241(v):
             return False
     return True
 
-def _s240(v):
+def _s238(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -1447,27 +1414,11 @@ def _s240(v):
         return False
     if k == 1:
         for item in v:
-            if not _s241(item):
+            if not _s239(item):
                 return False
     return True
 
-def _s242(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
-    if k not in (5, 6,):
-        return False
-    return True
-
-def _s243(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
-    if k not in (5, 6,):
-        return False
-    return True
-
-def _s229(v):
+def _s227(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -1477,24 +1428,24 @@ def _s229(v):
         if 'value' not in v:
             return False
         for key, item in v.items():
-            sub = _p244.get(key)
+            sub = _p240.get(key)
             if sub is None:
                 return False
             if not sub(item):
                 return False
     return True
 
+def _s242(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w243):
+        return False
+    return True
+
+def _s244(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w245 or v is None):
+        return False
+    return True
+
 def _s246(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w247):
-        return False
-    return True
-
-def _s248(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w249 or v is None):
-        return False
-    return True
-
-def _s250(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -1502,45 +1453,84 @@ def _s250(v):
         return False
     if k == 1:
         for item in v:
-            if not _r63(item):
+            if not _r75(item):
+                return False
+    return True
+
+def _s249(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w250):
+        return False
+    return True
+
+def _s248(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
+    if k not in (0,):
+        return False
+    if k == 0:
+        if 'value' not in v:
+            return False
+        for key, item in v.items():
+            sub = _p251.get(key)
+            if sub is None:
+                return False
+            if not sub(item):
+                return False
+    return True
+
+def _s247(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
+    if k not in (1,):
+        return False
+    if k == 1:
+        for item in v:
+            if not _s248(item):
                 return False
     return True
 
 def _s253(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w254):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
+    if k not in (2,):
         return False
+    if k == 2:
+        if len(v) < 1:
+            return False
     return True
 
 def _s252(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
-    if k not in (0,):
-        return False
-    if k == 0:
-        if 'value' not in v:
-            return False
-        for key, item in v.items():
-            sub = _p255.get(key)
-            if sub is None:
-                return False
-            if not sub(item):
-                return False
-    return True
-
-def _s251(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
     if k not in (1,):
         return False
     if k == 1:
         for item in v:
-            if not _s252(item):
+            if not _s253(item):
                 return False
     return True
 
-def _s245(v):
+def _s254(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
+    if k not in (5, 6,):
+        return False
+    return True
+
+def _s255(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
+    if k not in (5, 6,):
+        return False
+    return True
+
+def _s241(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -1575,7 +1565,7 @@ def _s262(v):
         return False
     if k == 1:
         for item in v:
-            if not _r63(item):
+            if not _r75(item):
                 return False
     return True
 
@@ -1648,7 +1638,7 @@ def _s274(v):
         return False
     if k == 1:
         for item in v:
-            if not _r63(item):
+            if not _r75(item):
                 return False
     return True
 
@@ -1686,48 +1676,6 @@ def _s275(v):
                 return False
     return True
 
-def _s281(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
-    if k not in (2,):
-        return False
-    if k == 2:
-        if len(v) < 1:
-            return False
-    return True
-
-def _s280(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
-    if k not in (1,):
-        return False
-    if k == 1:
-        for item in v:
-            if not _s281(item):
-                return False
-    return True
-
-def _s283(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w284):
-        return False
-    return True
-
-def _s282(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
-    if k not in (1,):
-        return False
-    if k == 1:
-        for item in v:
-            if not _s283(item):
-                return False
-        if not _unique(v):
-            return False
-    return True
-
 def _s269(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
@@ -1738,24 +1686,24 @@ def _s269(v):
         if 'value' not in v:
             return False
         for key, item in v.items():
-            sub = _p285.get(key)
+            sub = _p280.get(key)
             if sub is None:
                 return False
             if not sub(item):
                 return False
     return True
 
-def _s287(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w288):
+def _s282(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w283):
         return False
     return True
 
-def _s289(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w290 or v is None):
+def _s284(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w285 or v is None):
         return False
     return True
 
-def _s291(v):
+def _s286(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -1763,16 +1711,16 @@ def _s291(v):
         return False
     if k == 1:
         for item in v:
-            if not _r63(item):
+            if not _r75(item):
                 return False
     return True
 
-def _s294(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w295):
+def _s289(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w290):
         return False
     return True
 
-def _s293(v):
+def _s288(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -1782,11 +1730,34 @@ def _s293(v):
         if 'value' not in v:
             return False
         for key, item in v.items():
-            sub = _p296.get(key)
+            sub = _p291.get(key)
             if sub is None:
                 return False
             if not sub(item):
                 return False
+    return True
+
+def _s287(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
+    if k not in (1,):
+        return False
+    if k == 1:
+        for item in v:
+            if not _s288(item):
+                return False
+    return True
+
+def _s293(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
+    if k not in (2,):
+        return False
+    if k == 2:
+        if len(v) < 1:
+            return False
     return True
 
 def _s292(v):
@@ -1801,7 +1772,26 @@ def _s292(v):
                 return False
     return True
 
-def _s286(v):
+def _s295(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w296):
+        return False
+    return True
+
+def _s294(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
+    if k not in (1,):
+        return False
+    if k == 1:
+        for item in v:
+            if not _s295(item):
+                return False
+        if not _unique(v):
+            return False
+    return True
+
+def _s281(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -1836,7 +1826,7 @@ def _s303(v):
         return False
     if k == 1:
         for item in v:
-            if not _r63(item):
+            if not _r75(item):
                 return False
     return True
 
@@ -1874,25 +1864,6 @@ def _s304(v):
                 return False
     return True
 
-def _s310(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w311):
-        return False
-    return True
-
-def _s309(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
-    if k not in (1,):
-        return False
-    if k == 1:
-        for item in v:
-            if not _s310(item):
-                return False
-        if not _unique(v):
-            return False
-    return True
-
 def _s298(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
@@ -1903,24 +1874,24 @@ def _s298(v):
         if 'value' not in v:
             return False
         for key, item in v.items():
-            sub = _p312.get(key)
+            sub = _p309.get(key)
             if sub is None:
                 return False
             if not sub(item):
                 return False
     return True
 
-def _s314(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w315):
+def _s311(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w312):
         return False
     return True
 
-def _s316(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w317 or v is None):
+def _s313(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w314 or v is None):
         return False
     return True
 
-def _s318(v):
+def _s315(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -1928,16 +1899,16 @@ def _s318(v):
         return False
     if k == 1:
         for item in v:
-            if not _r63(item):
+            if not _r75(item):
                 return False
     return True
 
-def _s321(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w322):
+def _s318(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w319):
         return False
     return True
 
-def _s320(v):
+def _s317(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -1947,14 +1918,14 @@ def _s320(v):
         if 'value' not in v:
             return False
         for key, item in v.items():
-            sub = _p323.get(key)
+            sub = _p320.get(key)
             if sub is None:
                 return False
             if not sub(item):
                 return False
     return True
 
-def _s319(v):
+def _s316(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -1962,11 +1933,30 @@ def _s319(v):
         return False
     if k == 1:
         for item in v:
-            if not _s320(item):
+            if not _s317(item):
                 return False
     return True
 
-def _s313(v):
+def _s322(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w323):
+        return False
+    return True
+
+def _s321(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
+    if k not in (1,):
+        return False
+    if k == 1:
+        for item in v:
+            if not _s322(item):
+                return False
+        if not _unique(v):
+            return False
+    return True
+
+def _s310(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -2001,7 +1991,7 @@ def _s330(v):
         return False
     if k == 1:
         for item in v:
-            if not _r63(item):
+            if not _r75(item):
                 return False
     return True
 
@@ -2074,7 +2064,7 @@ def _s342(v):
         return False
     if k == 1:
         for item in v:
-            if not _r63(item):
+            if not _r75(item):
                 return False
     return True
 
@@ -2147,7 +2137,7 @@ def _s354(v):
         return False
     if k == 1:
         for item in v:
-            if not _r63(item):
+            if not _r75(item):
                 return False
     return True
 
@@ -2220,7 +2210,7 @@ def _s366(v):
         return False
     if k == 1:
         for item in v:
-            if not _r63(item):
+            if not _r75(item):
                 return False
     return True
 
@@ -2293,7 +2283,7 @@ def _s378(v):
         return False
     if k == 1:
         for item in v:
-            if not _r63(item):
+            if not _r75(item):
                 return False
     return True
 
@@ -2331,29 +2321,6 @@ def _s379(v):
                 return False
     return True
 
-def _s385(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
-    if k not in (2,):
-        return False
-    if k == 2:
-        if len(v) < 1:
-            return False
-    return True
-
-def _s384(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
-    if k not in (1,):
-        return False
-    if k == 1:
-        for item in v:
-            if not _s385(item):
-                return False
-    return True
-
 def _s373(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
@@ -2364,20 +2331,37 @@ def _s373(v):
         if 'value' not in v:
             return False
         for key, item in v.items():
-            sub = _p386.get(key)
+            sub = _p384.get(key)
             if sub is None:
                 return False
             if not sub(item):
                 return False
     return True
 
+def _s386(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w387):
+        return False
+    return True
+
 def _s388(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w389):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w389 or v is None):
         return False
     return True
 
 def _s390(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w391 or v is None):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
+    if k not in (1,):
+        return False
+    if k == 1:
+        for item in v:
+            if not _r75(item):
+                return False
+    return True
+
+def _s393(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w394):
         return False
     return True
 
@@ -2385,20 +2369,55 @@ def _s392(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
+    if k not in (0,):
+        return False
+    if k == 0:
+        if 'value' not in v:
+            return False
+        for key, item in v.items():
+            sub = _p395.get(key)
+            if sub is None:
+                return False
+            if not sub(item):
+                return False
+    return True
+
+def _s391(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
     if k not in (1,):
         return False
     if k == 1:
         for item in v:
-            if not _r63(item):
+            if not _s392(item):
                 return False
     return True
 
-def _s395(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w396):
+def _s397(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
+    if k not in (2,):
         return False
+    if k == 2:
+        if len(v) < 1:
+            return False
     return True
 
-def _s394(v):
+def _s396(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
+    if k not in (1,):
+        return False
+    if k == 1:
+        for item in v:
+            if not _s397(item):
+                return False
+    return True
+
+def _s385(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -2408,14 +2427,24 @@ def _s394(v):
         if 'value' not in v:
             return False
         for key, item in v.items():
-            sub = _p397.get(key)
+            sub = _p398.get(key)
             if sub is None:
                 return False
             if not sub(item):
                 return False
     return True
 
-def _s393(v):
+def _s400(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w401):
+        return False
+    return True
+
+def _s402(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w403 or v is None):
+        return False
+    return True
+
+def _s404(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -2423,16 +2452,33 @@ def _s393(v):
         return False
     if k == 1:
         for item in v:
-            if not _s394(item):
+            if not _r75(item):
                 return False
     return True
 
-def _s399(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w400):
+def _s407(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w408):
         return False
     return True
 
-def _s398(v):
+def _s406(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
+    if k not in (0,):
+        return False
+    if k == 0:
+        if 'value' not in v:
+            return False
+        for key, item in v.items():
+            sub = _p409.get(key)
+            if sub is None:
+                return False
+            if not sub(item):
+                return False
+    return True
+
+def _s405(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -2440,13 +2486,30 @@ def _s398(v):
         return False
     if k == 1:
         for item in v:
-            if not _s399(item):
+            if not _s406(item):
+                return False
+    return True
+
+def _s411(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w412):
+        return False
+    return True
+
+def _s410(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
+    if k not in (1,):
+        return False
+    if k == 1:
+        for item in v:
+            if not _s411(item):
                 return False
         if not _unique(v):
             return False
     return True
 
-def _s387(v):
+def _s399(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -2456,24 +2519,24 @@ def _s387(v):
         if 'value' not in v:
             return False
         for key, item in v.items():
-            sub = _p401.get(key)
+            sub = _p413.get(key)
             if sub is None:
                 return False
             if not sub(item):
                 return False
     return True
 
-def _s403(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w404):
+def _s415(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w416):
         return False
     return True
 
-def _s405(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w406 or v is None):
+def _s417(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w418 or v is None):
         return False
     return True
 
-def _s407(v):
+def _s419(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -2481,16 +2544,16 @@ def _s407(v):
         return False
     if k == 1:
         for item in v:
-            if not _r63(item):
+            if not _r75(item):
                 return False
     return True
 
-def _s410(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w411):
+def _s422(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w423):
         return False
     return True
 
-def _s409(v):
+def _s421(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -2500,58 +2563,11 @@ def _s409(v):
         if 'value' not in v:
             return False
         for key, item in v.items():
-            sub = _p412.get(key)
+            sub = _p424.get(key)
             if sub is None:
                 return False
             if not sub(item):
                 return False
-    return True
-
-def _s408(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
-    if k not in (1,):
-        return False
-    if k == 1:
-        for item in v:
-            if not _s409(item):
-                return False
-    return True
-
-def _s413(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
-    if k not in (5, 6,):
-        return False
-    return True
-
-def _s402(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
-    if k not in (0,):
-        return False
-    if k == 0:
-        if 'value' not in v:
-            return False
-        for key, item in v.items():
-            sub = _p414.get(key)
-            if sub is None:
-                return False
-            if not sub(item):
-                return False
-    return True
-
-def _s416(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w417):
-        return False
-    return True
-
-def _s418(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w419 or v is None):
-        return False
     return True
 
 def _s420(v):
@@ -2562,16 +2578,19 @@ def _s420(v):
         return False
     if k == 1:
         for item in v:
-            if not _r63(item):
+            if not _s421(item):
                 return False
     return True
 
-def _s423(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w424):
+def _s425(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
+    if k not in (5, 6,):
         return False
     return True
 
-def _s422(v):
+def _s414(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -2581,14 +2600,24 @@ def _s422(v):
         if 'value' not in v:
             return False
         for key, item in v.items():
-            sub = _p425.get(key)
+            sub = _p426.get(key)
             if sub is None:
                 return False
             if not sub(item):
                 return False
     return True
 
-def _s421(v):
+def _s428(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w429):
+        return False
+    return True
+
+def _s430(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w431 or v is None):
+        return False
+    return True
+
+def _s432(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -2596,11 +2625,45 @@ def _s421(v):
         return False
     if k == 1:
         for item in v:
-            if not _s422(item):
+            if not _r75(item):
                 return False
     return True
 
-def _s426(v):
+def _s435(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w436):
+        return False
+    return True
+
+def _s434(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
+    if k not in (0,):
+        return False
+    if k == 0:
+        if 'value' not in v:
+            return False
+        for key, item in v.items():
+            sub = _p437.get(key)
+            if sub is None:
+                return False
+            if not sub(item):
+                return False
+    return True
+
+def _s433(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
+    if k not in (1,):
+        return False
+    if k == 1:
+        for item in v:
+            if not _s434(item):
+                return False
+    return True
+
+def _s438(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -2608,17 +2671,17 @@ def _s426(v):
         return False
     return True
 
-def _s427(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w428 or v is None):
+def _s439(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w440 or v is None):
         return False
     return True
 
-def _s430(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w431):
+def _s442(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w443):
         return False
     return True
 
-def _s429(v):
+def _s441(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -2626,86 +2689,13 @@ def _s429(v):
         return False
     if k == 1:
         for item in v:
-            if not _s430(item):
+            if not _s442(item):
                 return False
         if not _unique(v):
             return False
     return True
 
-def _s415(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
-    if k not in (0,):
-        return False
-    if k == 0:
-        if 'value' not in v:
-            return False
-        for key, item in v.items():
-            sub = _p432.get(key)
-            if sub is None:
-                return False
-            if not sub(item):
-                return False
-    return True
-
-def _s434(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w435):
-        return False
-    return True
-
-def _s436(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w437 or v is None):
-        return False
-    return True
-
-def _s438(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
-    if k not in (1,):
-        return False
-    if k == 1:
-        for item in v:
-            if not _r63(item):
-                return False
-    return True
-
-def _s441(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w442):
-        return False
-    return True
-
-def _s440(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
-    if k not in (0,):
-        return False
-    if k == 0:
-        if 'value' not in v:
-            return False
-        for key, item in v.items():
-            sub = _p443.get(key)
-            if sub is None:
-                return False
-            if not sub(item):
-                return False
-    return True
-
-def _s439(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
-    if k not in (1,):
-        return False
-    if k == 1:
-        for item in v:
-            if not _s440(item):
-                return False
-    return True
-
-def _s433(v):
+def _s427(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -2740,7 +2730,7 @@ def _s450(v):
         return False
     if k == 1:
         for item in v:
-            if not _r63(item):
+            if not _r75(item):
                 return False
     return True
 
@@ -2778,14 +2768,6 @@ def _s451(v):
                 return False
     return True
 
-def _s456(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
-    if k not in (2, 6,):
-        return False
-    return True
-
 def _s445(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
@@ -2796,21 +2778,55 @@ def _s445(v):
         if 'value' not in v:
             return False
         for key, item in v.items():
-            sub = _p457.get(key)
+            sub = _p456.get(key)
             if sub is None:
                 return False
             if not sub(item):
                 return False
     return True
 
-def _s459(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w460):
+def _s458(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w459):
         return False
     return True
 
-def _s461(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w462 or v is None):
+def _s460(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w461 or v is None):
         return False
+    return True
+
+def _s462(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
+    if k not in (1,):
+        return False
+    if k == 1:
+        for item in v:
+            if not _r75(item):
+                return False
+    return True
+
+def _s465(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w466):
+        return False
+    return True
+
+def _s464(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
+    if k not in (0,):
+        return False
+    if k == 0:
+        if 'value' not in v:
+            return False
+        for key, item in v.items():
+            sub = _p467.get(key)
+            if sub is None:
+                return False
+            if not sub(item):
+                return False
     return True
 
 def _s463(v):
@@ -2821,45 +2837,19 @@ def _s463(v):
         return False
     if k == 1:
         for item in v:
-            if not _r63(item):
+            if not _s464(item):
                 return False
     return True
 
-def _s466(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w467):
-        return False
-    return True
-
-def _s465(v):
+def _s468(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
-    if k not in (0,):
+    if k not in (2, 6,):
         return False
-    if k == 0:
-        if 'value' not in v:
-            return False
-        for key, item in v.items():
-            sub = _p468.get(key)
-            if sub is None:
-                return False
-            if not sub(item):
-                return False
     return True
 
-def _s464(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
-    if k not in (1,):
-        return False
-    if k == 1:
-        for item in v:
-            if not _s465(item):
-                return False
-    return True
-
-def _s458(v):
+def _s457(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -2894,7 +2884,7 @@ def _s475(v):
         return False
     if k == 1:
         for item in v:
-            if not _r63(item):
+            if not _r75(item):
                 return False
     return True
 
@@ -2967,7 +2957,7 @@ def _s487(v):
         return False
     if k == 1:
         for item in v:
-            if not _r63(item):
+            if not _r75(item):
                 return False
     return True
 
@@ -3040,7 +3030,7 @@ def _s499(v):
         return False
     if k == 1:
         for item in v:
-            if not _r63(item):
+            if not _r75(item):
                 return False
     return True
 
@@ -3095,82 +3085,70 @@ def _s494(v):
                 return False
     return True
 
-def _s50(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
-    if k not in (0,):
+def _s507(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w508):
         return False
-    if k == 0:
-        for key, item in v.items():
-            sub = _p506.get(key)
-            if sub is None:
-                return False
-            if not sub(item):
-                return False
     return True
 
 def _s509(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
-    if k not in (0,):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w510 or v is None):
         return False
-    if k == 0:
-        for key, item in v.items():
-            sub = _p510.get(key)
-            if sub is None:
-                return False
-            if not sub(item):
-                return False
     return True
 
 def _s511(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
-    if k == 2:
-        if _x512.search(v) is None:
-            return False
+    if k not in (1,):
+        return False
+    if k == 1:
+        for item in v:
+            if not _r75(item):
+                return False
     return True
 
-def _s507(v):
+def _s514(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w515):
+        return False
+    return True
+
+def _s513(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
     if k not in (0,):
         return False
     if k == 0:
+        if 'value' not in v:
+            return False
         for key, item in v.items():
-            sub = _p513.get(key)
+            sub = _p516.get(key)
             if sub is None:
-                if not _r508(item):
-                    return False
-            elif not sub(item):
                 return False
-            if not _s511(key):
+            if not sub(item):
                 return False
     return True
 
-def _s516(v):
+def _s512(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
-    if k not in (2,):
+    if k not in (1,):
         return False
-    if k == 2:
-        if len(v) < 1:
-            return False
+    if k == 1:
+        for item in v:
+            if not _s513(item):
+                return False
     return True
 
-def _s515(v):
+def _s506(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
     if k not in (0,):
         return False
     if k == 0:
-        if 'cite' not in v:
+        if 'value' not in v:
             return False
         for key, item in v.items():
             sub = _p517.get(key)
@@ -3180,49 +3158,64 @@ def _s515(v):
                 return False
     return True
 
-def _s514(v):
+def _s62(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
-    if k not in (1,):
+    if k not in (0,):
         return False
-    if k == 1:
-        for item in v:
-            if not _s515(item):
+    if k == 0:
+        for key, item in v.items():
+            sub = _p518.get(key)
+            if sub is None:
+                return False
+            if not sub(item):
                 return False
     return True
 
 def _s521(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w522):
-        return False
-    return True
-
-def _s520(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
-    if k not in (1,):
+    if k not in (0,):
         return False
-    if k == 1:
-        for item in v:
-            if not _s521(item):
+    if k == 0:
+        for key, item in v.items():
+            sub = _p522.get(key)
+            if sub is None:
                 return False
-        if not _unique(v):
-            return False
+            if not sub(item):
+                return False
     return True
 
 def _s523(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
-    if k not in (2,):
-        return False
     if k == 2:
         if _x524.search(v) is None:
             return False
     return True
 
-def _s526(v):
+def _s519(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
+    if k not in (0,):
+        return False
+    if k == 0:
+        for key, item in v.items():
+            sub = _p525.get(key)
+            if sub is None:
+                if not _r520(item):
+                    return False
+            elif not sub(item):
+                return False
+            if not _s523(key):
+                return False
+    return True
+
+def _s528(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -3233,29 +3226,24 @@ def _s526(v):
             return False
     return True
 
-def _s525(v):
-    if not (_s526(v) or _r40(v)):
-        return False
-    return True
-
-def _s519(v):
+def _s527(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
     if k not in (0,):
         return False
     if k == 0:
-        if 'summary' not in v:
+        if 'cite' not in v:
             return False
         for key, item in v.items():
-            sub = _p527.get(key)
+            sub = _p529.get(key)
             if sub is None:
                 return False
             if not sub(item):
                 return False
     return True
 
-def _s518(v):
+def _s526(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -3263,80 +3251,13 @@ def _s518(v):
         return False
     if k == 1:
         for item in v:
-            if not _s519(item):
+            if not _s527(item):
                 return False
-    return True
-
-def _s529(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w530):
-        return False
-    return True
-
-def _s528(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
-    if k not in (0,):
-        return False
-    if k == 0:
-        if 'status' not in v:
-            return False
-        for key, item in v.items():
-            sub = _p531.get(key)
-            if sub is None:
-                return False
-            if not sub(item):
-                return False
-    return True
-
-def _s534(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
-    if k not in (2,):
-        return False
-    if k == 2:
-        if _x535.search(v) is None:
-            return False
-    return True
-
-def _s536(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
-    if k not in (2,):
-        return False
-    if k == 2:
-        if _x537.search(v) is None:
-            return False
-    return True
-
-def _s538(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
-    if k not in (2,):
-        return False
-    if k == 2:
-        if _x539.search(v) is None:
-            return False
     return True
 
 def _s533(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
-    if k not in (0,):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w534):
         return False
-    if k == 0:
-        if 'rule' not in v or 'reason' not in v:
-            return False
-        for key, item in v.items():
-            sub = _p540.get(key)
-            if sub is None:
-                return False
-            if not sub(item):
-                return False
     return True
 
 def _s532(v):
@@ -3349,25 +3270,55 @@ def _s532(v):
         for item in v:
             if not _s533(item):
                 return False
+        if not _unique(v):
+            return False
     return True
 
-def _s542(v):
+def _s535(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
     if k not in (2,):
         return False
+    if k == 2:
+        if _x536.search(v) is None:
+            return False
     return True
 
-def _s544(v):
+def _s538(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
     if k not in (2,):
         return False
+    if k == 2:
+        if len(v) < 1:
+            return False
     return True
 
-def _s543(v):
+def _s537(v):
+    if not (_s538(v) or _r53(v)):
+        return False
+    return True
+
+def _s531(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
+    if k not in (0,):
+        return False
+    if k == 0:
+        if 'summary' not in v:
+            return False
+        for key, item in v.items():
+            sub = _p539.get(key)
+            if sub is None:
+                return False
+            if not sub(item):
+                return False
+    return True
+
+def _s530(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -3375,12 +3326,124 @@ def _s543(v):
         return False
     if k == 1:
         for item in v:
-            if not _s544(item):
+            if not _s531(item):
                 return False
     return True
 
 def _s541(v):
-    if not (_s542(v) or _s543(v)):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w542):
+        return False
+    return True
+
+def _s540(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
+    if k not in (0,):
+        return False
+    if k == 0:
+        if 'status' not in v:
+            return False
+        for key, item in v.items():
+            sub = _p543.get(key)
+            if sub is None:
+                return False
+            if not sub(item):
+                return False
+    return True
+
+def _s546(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
+    if k not in (2,):
+        return False
+    if k == 2:
+        if _x547.search(v) is None:
+            return False
+    return True
+
+def _s548(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
+    if k not in (2,):
+        return False
+    if k == 2:
+        if _x549.search(v) is None:
+            return False
+    return True
+
+def _s550(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
+    if k not in (2,):
+        return False
+    if k == 2:
+        if _x551.search(v) is None:
+            return False
+    return True
+
+def _s545(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
+    if k not in (0,):
+        return False
+    if k == 0:
+        if 'rule' not in v or 'reason' not in v:
+            return False
+        for key, item in v.items():
+            sub = _p552.get(key)
+            if sub is None:
+                return False
+            if not sub(item):
+                return False
+    return True
+
+def _s544(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
+    if k not in (1,):
+        return False
+    if k == 1:
+        for item in v:
+            if not _s545(item):
+                return False
+    return True
+
+def _s554(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
+    if k not in (2,):
+        return False
+    return True
+
+def _s556(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
+    if k not in (2,):
+        return False
+    return True
+
+def _s555(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
+    if k not in (1,):
+        return False
+    if k == 1:
+        for item in v:
+            if not _s556(item):
+                return False
+    return True
+
+def _s553(v):
+    if not (_s554(v) or _s555(v)):
         return False
     return True
 
@@ -3394,7 +3457,7 @@ def _s1(v):
         if 'policylint' not in v or 'agency' not in v or 'instrument' not in v:
             return False
         for key, item in v.items():
-            sub = _p545.get(key)
+            sub = _p557.get(key)
             if sub is None:
                 return False
             if not sub(item):
@@ -3404,11 +3467,12 @@ def _s1(v):
 _r17 = _s18
 _r25 = _s26
 _r40 = _s41
-_r54 = _s55
-_r56 = _s57
-_r58 = _s59
-_r63 = _s64
-_r508 = _s509
+_r53 = _s54
+_r66 = _s67
+_r68 = _s69
+_r70 = _s71
+_r75 = _s76
+_r520 = _s521
 _w4 = frozenset([])
 _e5 = _json_loads("[1]")
 _w9 = frozenset(['campus_police', 'corrections', 'county_police', 'municipal_police', 'other', 'sheriff', 'state_police', 'transit_police'])
@@ -3423,199 +3487,204 @@ _w35 = frozenset(['adopted_state_model', 'filed_with_state', 'not_filed'])
 _w39 = frozenset(['full', 'none', 'partial'])
 _x43 = _Pattern('^https?://\\S+$')
 _w45 = frozenset(['court_record', 'other', 'press_report', 'public_records_request', 'published'])
-_p47 = {'url': _s42, 'retrieved': _r25, 'via': _s44, 'title': _s46, 'note': _r17}
-_p49 = {'kind': _s21, 'title': _s23, 'number': _s24, 'effective_date': _r25, 'ended': _r25, 'review_date': _r25, 'issuing_authority': _s28, 'public': _s29, 'applies_to': _s31, 'state_filing': _s34, 'supersedes': _s36, 'text_read': _s38, 'source': _r40, 'sources': _s48, 'note': _r17}
-_w53 = frozenset(['allowed', 'judicial_warrant_only', 'prohibited', 'required', 'restricted_to_listed_crimes', 'silent', 'unclear'])
-_w61 = frozenset(['email', 'oral', 'practice', 'written'])
-_w66 = frozenset(['chief_discretion', 'exigent_circumstances', 'federal_felony_warrant', 'judicial_warrant', 'listed_serious_violent_crimes', 'national_security', 'officer_safety_deconfliction', 'other', 'public_safety', 'required_by_law'])
-_p71 = {'kind': _s65, 'bounded': _s67, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'crimes': _s68, 'citation': _s70, 'note': _r17}
-_w75 = frozenset(['allowed', 'judicial_warrant_only', 'prohibited', 'required', 'restricted_to_listed_crimes', 'silent', 'unclear'])
-_p76 = {'value': _s74, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17}
-_p78 = {'value': _s52, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17, 'form': _s60, 'source': _r40, 'effective_date': _r25, 'ended': _r25, 'exceptions': _s62, 'other_sections': _s72, 'max_hold_hours': _s77}
-_w81 = frozenset(['allowed', 'judicial_warrant_only', 'prohibited', 'required', 'restricted_to_listed_crimes', 'silent', 'unclear'])
-_w83 = frozenset(['email', 'oral', 'practice', 'written'])
-_w88 = frozenset(['allowed', 'judicial_warrant_only', 'prohibited', 'required', 'restricted_to_listed_crimes', 'silent', 'unclear'])
-_p89 = {'value': _s87, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17}
-_p90 = {'value': _s80, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17, 'form': _s82, 'source': _r40, 'effective_date': _r25, 'ended': _r25, 'exceptions': _s84, 'other_sections': _s85}
-_w93 = frozenset(['any_judge_defined', 'criminal_judicial_defined', 'silent', 'unclear', 'undefined'])
+_x48 = _Pattern('^[^/\\\\].*\\.([tT][xX][tT]|[mM][dD]|[hH][tT][mM][lL]|[hH][tT][mM]|[pP][dD][fF]|[dD][oO][cC][xX])$')
+_x50 = _Pattern('^[0-9a-fA-F]{64}$')
+_p51 = {'url': _s42, 'retrieved': _r25, 'via': _s44, 'title': _s46, 'note': _r17, 'archive': _s47, 'sha256': _s49}
+_x56 = _Pattern('^https?://\\S+$')
+_w58 = frozenset(['court_record', 'other', 'press_report', 'public_records_request', 'published'])
+_p60 = {'url': _s55, 'retrieved': _r25, 'via': _s57, 'title': _s59, 'note': _r17}
+_p61 = {'kind': _s21, 'title': _s23, 'number': _s24, 'effective_date': _r25, 'ended': _r25, 'review_date': _r25, 'issuing_authority': _s28, 'public': _s29, 'applies_to': _s31, 'state_filing': _s34, 'supersedes': _s36, 'text_read': _s38, 'source': _r40, 'sources': _s52, 'note': _r17}
+_w65 = frozenset(['allowed', 'judicial_warrant_only', 'prohibited', 'required', 'restricted_to_listed_crimes', 'silent', 'unclear'])
+_w73 = frozenset(['email', 'oral', 'practice', 'written'])
+_w78 = frozenset(['chief_discretion', 'exigent_circumstances', 'federal_felony_warrant', 'judicial_warrant', 'listed_serious_violent_crimes', 'national_security', 'officer_safety_deconfliction', 'other', 'public_safety', 'required_by_law'])
+_p83 = {'kind': _s77, 'bounded': _s79, 'quote': _r66, 'paraphrase': _r68, 'section': _r70, 'crimes': _s80, 'citation': _s82, 'note': _r17}
+_w87 = frozenset(['allowed', 'judicial_warrant_only', 'prohibited', 'required', 'restricted_to_listed_crimes', 'silent', 'unclear'])
+_p88 = {'value': _s86, 'quote': _r66, 'paraphrase': _r68, 'section': _r70, 'note': _r17}
+_p90 = {'value': _s64, 'quote': _r66, 'paraphrase': _r68, 'section': _r70, 'note': _r17, 'form': _s72, 'source': _r53, 'effective_date': _r25, 'ended': _r25, 'exceptions': _s74, 'other_sections': _s84, 'max_hold_hours': _s89}
+_w93 = frozenset(['allowed', 'judicial_warrant_only', 'prohibited', 'required', 'restricted_to_listed_crimes', 'silent', 'unclear'])
 _w95 = frozenset(['email', 'oral', 'practice', 'written'])
-_w100 = frozenset(['any_judge_defined', 'criminal_judicial_defined', 'silent', 'unclear', 'undefined'])
-_p101 = {'value': _s99, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17}
-_p102 = {'value': _s92, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17, 'form': _s94, 'source': _r40, 'effective_date': _r25, 'ended': _r25, 'exceptions': _s96, 'other_sections': _s97}
-_w105 = frozenset(['allowed', 'judicial_warrant_only', 'prohibited', 'restricted_to_listed_crimes', 'silent', 'unclear'])
+_w100 = frozenset(['allowed', 'judicial_warrant_only', 'prohibited', 'required', 'restricted_to_listed_crimes', 'silent', 'unclear'])
+_p101 = {'value': _s99, 'quote': _r66, 'paraphrase': _r68, 'section': _r70, 'note': _r17}
+_p102 = {'value': _s92, 'quote': _r66, 'paraphrase': _r68, 'section': _r70, 'note': _r17, 'form': _s94, 'source': _r53, 'effective_date': _r25, 'ended': _r25, 'exceptions': _s96, 'other_sections': _s97}
+_w105 = frozenset(['any_judge_defined', 'criminal_judicial_defined', 'silent', 'unclear', 'undefined'])
 _w107 = frozenset(['email', 'oral', 'practice', 'written'])
-_w112 = frozenset(['allowed', 'judicial_warrant_only', 'prohibited', 'restricted_to_listed_crimes', 'silent', 'unclear'])
-_p113 = {'value': _s111, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17}
-_p114 = {'value': _s104, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17, 'form': _s106, 'source': _r40, 'effective_date': _r25, 'ended': _r25, 'exceptions': _s108, 'other_sections': _s109}
-_w117 = frozenset(['allowed', 'end_of_sentence_only', 'prohibited', 'public_info_only', 'required', 'restricted_to_listed_crimes', 'silent', 'unclear'])
+_w112 = frozenset(['any_judge_defined', 'criminal_judicial_defined', 'silent', 'unclear', 'undefined'])
+_p113 = {'value': _s111, 'quote': _r66, 'paraphrase': _r68, 'section': _r70, 'note': _r17}
+_p114 = {'value': _s104, 'quote': _r66, 'paraphrase': _r68, 'section': _r70, 'note': _r17, 'form': _s106, 'source': _r53, 'effective_date': _r25, 'ended': _r25, 'exceptions': _s108, 'other_sections': _s109}
+_w117 = frozenset(['allowed', 'judicial_warrant_only', 'prohibited', 'restricted_to_listed_crimes', 'silent', 'unclear'])
 _w119 = frozenset(['email', 'oral', 'practice', 'written'])
-_w124 = frozenset(['allowed', 'end_of_sentence_only', 'prohibited', 'public_info_only', 'required', 'restricted_to_listed_crimes', 'silent', 'unclear'])
-_p125 = {'value': _s123, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17}
-_p126 = {'value': _s116, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17, 'form': _s118, 'source': _r40, 'effective_date': _r25, 'ended': _r25, 'exceptions': _s120, 'other_sections': _s121}
-_w129 = frozenset(['allowed', 'criminal_matters_only', 'prohibited', 'required', 'restricted_to_listed_crimes', 'silent', 'supervisor_approval', 'unclear'])
+_w124 = frozenset(['allowed', 'judicial_warrant_only', 'prohibited', 'restricted_to_listed_crimes', 'silent', 'unclear'])
+_p125 = {'value': _s123, 'quote': _r66, 'paraphrase': _r68, 'section': _r70, 'note': _r17}
+_p126 = {'value': _s116, 'quote': _r66, 'paraphrase': _r68, 'section': _r70, 'note': _r17, 'form': _s118, 'source': _r53, 'effective_date': _r25, 'ended': _r25, 'exceptions': _s120, 'other_sections': _s121}
+_w129 = frozenset(['allowed', 'end_of_sentence_only', 'prohibited', 'public_info_only', 'required', 'restricted_to_listed_crimes', 'silent', 'unclear'])
 _w131 = frozenset(['email', 'oral', 'practice', 'written'])
-_w136 = frozenset(['allowed', 'criminal_matters_only', 'prohibited', 'required', 'restricted_to_listed_crimes', 'silent', 'supervisor_approval', 'unclear'])
-_p137 = {'value': _s135, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17}
-_p138 = {'value': _s128, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17, 'form': _s130, 'source': _r40, 'effective_date': _r25, 'ended': _r25, 'exceptions': _s132, 'other_sections': _s133}
-_w141 = frozenset(['allowed', 'criminal_investigation_nexus', 'listed_circumstances', 'prohibited', 'required_by_law_only', 'serious_offense_nexus', 'silent', 'unclear'])
+_w136 = frozenset(['allowed', 'end_of_sentence_only', 'prohibited', 'public_info_only', 'required', 'restricted_to_listed_crimes', 'silent', 'unclear'])
+_p137 = {'value': _s135, 'quote': _r66, 'paraphrase': _r68, 'section': _r70, 'note': _r17}
+_p138 = {'value': _s128, 'quote': _r66, 'paraphrase': _r68, 'section': _r70, 'note': _r17, 'form': _s130, 'source': _r53, 'effective_date': _r25, 'ended': _r25, 'exceptions': _s132, 'other_sections': _s133}
+_w141 = frozenset(['allowed', 'criminal_matters_only', 'prohibited', 'required', 'restricted_to_listed_crimes', 'silent', 'supervisor_approval', 'unclear'])
 _w143 = frozenset(['email', 'oral', 'practice', 'written'])
-_w148 = frozenset(['allowed', 'criminal_investigation_nexus', 'listed_circumstances', 'prohibited', 'required_by_law_only', 'serious_offense_nexus', 'silent', 'unclear'])
-_p149 = {'value': _s147, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17}
-_p151 = {'value': _s140, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17, 'form': _s142, 'source': _r40, 'effective_date': _r25, 'ended': _r25, 'exceptions': _s144, 'other_sections': _s145, 'victims_witnesses_protected': _s150}
-_w154 = frozenset(['allowed', 'criminal_investigation_nexus', 'listed_circumstances', 'prohibited', 'required_by_law_only', 'serious_offense_nexus', 'silent', 'unclear'])
-_w156 = frozenset(['email', 'oral', 'practice', 'written'])
-_w161 = frozenset(['allowed', 'criminal_investigation_nexus', 'listed_circumstances', 'prohibited', 'required_by_law_only', 'serious_offense_nexus', 'silent', 'unclear'])
-_p162 = {'value': _s160, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17}
-_p164 = {'value': _s153, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17, 'form': _s155, 'source': _r40, 'effective_date': _r25, 'ended': _r25, 'exceptions': _s157, 'other_sections': _s158, 'victims_witnesses_protected': _s163}
-_w167 = frozenset(['criminal_investigation_nexus', 'prohibited', 'routine_at_booking', 'silent', 'supervisor_approval', 'unclear'])
-_w169 = frozenset(['email', 'oral', 'practice', 'written'])
-_w174 = frozenset(['criminal_investigation_nexus', 'prohibited', 'routine_at_booking', 'silent', 'supervisor_approval', 'unclear'])
-_p175 = {'value': _s173, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17}
-_w177 = frozenset(['all_arrestees', 'foreign_born', 'listed_offense', 'none', 'suspected_noncitizen'])
-_p178 = {'value': _s166, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17, 'form': _s168, 'source': _r40, 'effective_date': _r25, 'ended': _r25, 'exceptions': _s170, 'other_sections': _s171, 'trigger': _s176}
-_w181 = frozenset(['jem', 'none_in_force', 'prohibited', 'silent', 'tfm', 'unclear', 'wso'])
-_w183 = frozenset(['email', 'oral', 'practice', 'written'])
-_w188 = frozenset(['jem', 'none_in_force', 'prohibited', 'silent', 'tfm', 'unclear', 'wso'])
-_p189 = {'value': _s187, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17}
-_p190 = {'value': _s180, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17, 'form': _s182, 'source': _r40, 'effective_date': _r25, 'ended': _r25, 'exceptions': _s184, 'other_sections': _s185}
-_w193 = frozenset(['allowed', 'prohibited', 'silent', 'unclear'])
+_w148 = frozenset(['allowed', 'criminal_matters_only', 'prohibited', 'required', 'restricted_to_listed_crimes', 'silent', 'supervisor_approval', 'unclear'])
+_p149 = {'value': _s147, 'quote': _r66, 'paraphrase': _r68, 'section': _r70, 'note': _r17}
+_p150 = {'value': _s140, 'quote': _r66, 'paraphrase': _r68, 'section': _r70, 'note': _r17, 'form': _s142, 'source': _r53, 'effective_date': _r25, 'ended': _r25, 'exceptions': _s144, 'other_sections': _s145}
+_w153 = frozenset(['allowed', 'criminal_investigation_nexus', 'listed_circumstances', 'prohibited', 'required_by_law_only', 'serious_offense_nexus', 'silent', 'unclear'])
+_w155 = frozenset(['email', 'oral', 'practice', 'written'])
+_w160 = frozenset(['allowed', 'criminal_investigation_nexus', 'listed_circumstances', 'prohibited', 'required_by_law_only', 'serious_offense_nexus', 'silent', 'unclear'])
+_p161 = {'value': _s159, 'quote': _r66, 'paraphrase': _r68, 'section': _r70, 'note': _r17}
+_p163 = {'value': _s152, 'quote': _r66, 'paraphrase': _r68, 'section': _r70, 'note': _r17, 'form': _s154, 'source': _r53, 'effective_date': _r25, 'ended': _r25, 'exceptions': _s156, 'other_sections': _s157, 'victims_witnesses_protected': _s162}
+_w166 = frozenset(['allowed', 'criminal_investigation_nexus', 'listed_circumstances', 'prohibited', 'required_by_law_only', 'serious_offense_nexus', 'silent', 'unclear'])
+_w168 = frozenset(['email', 'oral', 'practice', 'written'])
+_w173 = frozenset(['allowed', 'criminal_investigation_nexus', 'listed_circumstances', 'prohibited', 'required_by_law_only', 'serious_offense_nexus', 'silent', 'unclear'])
+_p174 = {'value': _s172, 'quote': _r66, 'paraphrase': _r68, 'section': _r70, 'note': _r17}
+_p176 = {'value': _s165, 'quote': _r66, 'paraphrase': _r68, 'section': _r70, 'note': _r17, 'form': _s167, 'source': _r53, 'effective_date': _r25, 'ended': _r25, 'exceptions': _s169, 'other_sections': _s170, 'victims_witnesses_protected': _s175}
+_w179 = frozenset(['criminal_investigation_nexus', 'prohibited', 'routine_at_booking', 'silent', 'supervisor_approval', 'unclear'])
+_w181 = frozenset(['email', 'oral', 'practice', 'written'])
+_w186 = frozenset(['criminal_investigation_nexus', 'prohibited', 'routine_at_booking', 'silent', 'supervisor_approval', 'unclear'])
+_p187 = {'value': _s185, 'quote': _r66, 'paraphrase': _r68, 'section': _r70, 'note': _r17}
+_w189 = frozenset(['all_arrestees', 'foreign_born', 'listed_offense', 'none', 'suspected_noncitizen'])
+_p190 = {'value': _s178, 'quote': _r66, 'paraphrase': _r68, 'section': _r70, 'note': _r17, 'form': _s180, 'source': _r53, 'effective_date': _r25, 'ended': _r25, 'exceptions': _s182, 'other_sections': _s183, 'trigger': _s188}
+_w193 = frozenset(['jem', 'none_in_force', 'prohibited', 'silent', 'tfm', 'unclear', 'wso'])
 _w195 = frozenset(['email', 'oral', 'practice', 'written'])
-_w200 = frozenset(['allowed', 'prohibited', 'silent', 'unclear'])
-_p201 = {'value': _s199, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17}
-_p202 = {'value': _s192, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17, 'form': _s194, 'source': _r40, 'effective_date': _r25, 'ended': _r25, 'exceptions': _s196, 'other_sections': _s197}
+_w200 = frozenset(['jem', 'none_in_force', 'prohibited', 'silent', 'tfm', 'unclear', 'wso'])
+_p201 = {'value': _s199, 'quote': _r66, 'paraphrase': _r68, 'section': _r70, 'note': _r17}
+_p202 = {'value': _s192, 'quote': _r66, 'paraphrase': _r68, 'section': _r70, 'note': _r17, 'form': _s194, 'source': _r53, 'effective_date': _r25, 'ended': _r25, 'exceptions': _s196, 'other_sections': _s197}
 _w205 = frozenset(['allowed', 'prohibited', 'silent', 'unclear'])
 _w207 = frozenset(['email', 'oral', 'practice', 'written'])
 _w212 = frozenset(['allowed', 'prohibited', 'silent', 'unclear'])
-_p213 = {'value': _s211, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17}
-_p214 = {'value': _s204, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17, 'form': _s206, 'source': _r40, 'effective_date': _r25, 'ended': _r25, 'exceptions': _s208, 'other_sections': _s209}
-_w217 = frozenset(['1326_aggravated_only', 'allowed', 'prohibited', 'silent', 'unclear'])
+_p213 = {'value': _s211, 'quote': _r66, 'paraphrase': _r68, 'section': _r70, 'note': _r17}
+_p214 = {'value': _s204, 'quote': _r66, 'paraphrase': _r68, 'section': _r70, 'note': _r17, 'form': _s206, 'source': _r53, 'effective_date': _r25, 'ended': _r25, 'exceptions': _s208, 'other_sections': _s209}
+_w217 = frozenset(['allowed', 'prohibited', 'silent', 'unclear'])
 _w219 = frozenset(['email', 'oral', 'practice', 'written'])
-_w224 = frozenset(['1326_aggravated_only', 'allowed', 'prohibited', 'silent', 'unclear'])
-_p225 = {'value': _s223, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17}
-_p228 = {'value': _s216, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17, 'form': _s218, 'source': _r40, 'effective_date': _r25, 'ended': _r25, 'exceptions': _s220, 'other_sections': _s221, 'statutes': _s226}
-_w231 = frozenset(['criminal_only', 'criminal_only_with_reporting', 'silent', 'unclear', 'unrestricted'])
-_w233 = frozenset(['email', 'oral', 'practice', 'written'])
-_w238 = frozenset(['criminal_only', 'criminal_only_with_reporting', 'silent', 'unclear', 'unrestricted'])
-_p239 = {'value': _s237, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17}
-_p244 = {'value': _s230, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17, 'form': _s232, 'source': _r40, 'effective_date': _r25, 'ended': _r25, 'exceptions': _s234, 'other_sections': _s235, 'task_forces': _s240, 'ice_component_member': _s242, 'information_flow_addressed': _s243}
-_w247 = frozenset(['allowed', 'exigent_or_officer_safety_only', 'prohibited', 'silent', 'unclear'])
-_w249 = frozenset(['email', 'oral', 'practice', 'written'])
-_w254 = frozenset(['allowed', 'exigent_or_officer_safety_only', 'prohibited', 'silent', 'unclear'])
-_p255 = {'value': _s253, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17}
-_p256 = {'value': _s246, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17, 'form': _s248, 'source': _r40, 'effective_date': _r25, 'ended': _r25, 'exceptions': _s250, 'other_sections': _s251}
-_w259 = frozenset(['allowed', 'judicial_warrant_only', 'prohibited', 'public_areas_only', 'silent', 'unclear'])
+_w224 = frozenset(['allowed', 'prohibited', 'silent', 'unclear'])
+_p225 = {'value': _s223, 'quote': _r66, 'paraphrase': _r68, 'section': _r70, 'note': _r17}
+_p226 = {'value': _s216, 'quote': _r66, 'paraphrase': _r68, 'section': _r70, 'note': _r17, 'form': _s218, 'source': _r53, 'effective_date': _r25, 'ended': _r25, 'exceptions': _s220, 'other_sections': _s221}
+_w229 = frozenset(['1326_aggravated_only', 'allowed', 'prohibited', 'silent', 'unclear'])
+_w231 = frozenset(['email', 'oral', 'practice', 'written'])
+_w236 = frozenset(['1326_aggravated_only', 'allowed', 'prohibited', 'silent', 'unclear'])
+_p237 = {'value': _s235, 'quote': _r66, 'paraphrase': _r68, 'section': _r70, 'note': _r17}
+_p240 = {'value': _s228, 'quote': _r66, 'paraphrase': _r68, 'section': _r70, 'note': _r17, 'form': _s230, 'source': _r53, 'effective_date': _r25, 'ended': _r25, 'exceptions': _s232, 'other_sections': _s233, 'statutes': _s238}
+_w243 = frozenset(['criminal_only', 'criminal_only_with_reporting', 'silent', 'unclear', 'unrestricted'])
+_w245 = frozenset(['email', 'oral', 'practice', 'written'])
+_w250 = frozenset(['criminal_only', 'criminal_only_with_reporting', 'silent', 'unclear', 'unrestricted'])
+_p251 = {'value': _s249, 'quote': _r66, 'paraphrase': _r68, 'section': _r70, 'note': _r17}
+_p256 = {'value': _s242, 'quote': _r66, 'paraphrase': _r68, 'section': _r70, 'note': _r17, 'form': _s244, 'source': _r53, 'effective_date': _r25, 'ended': _r25, 'exceptions': _s246, 'other_sections': _s247, 'task_forces': _s252, 'ice_component_member': _s254, 'information_flow_addressed': _s255}
+_w259 = frozenset(['allowed', 'exigent_or_officer_safety_only', 'prohibited', 'silent', 'unclear'])
 _w261 = frozenset(['email', 'oral', 'practice', 'written'])
-_w266 = frozenset(['allowed', 'judicial_warrant_only', 'prohibited', 'public_areas_only', 'silent', 'unclear'])
-_p267 = {'value': _s265, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17}
-_p268 = {'value': _s258, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17, 'form': _s260, 'source': _r40, 'effective_date': _r25, 'ended': _r25, 'exceptions': _s262, 'other_sections': _s263}
-_w271 = frozenset(['allowed', 'consent_form', 'consent_form_and_counsel', 'prohibited', 'silent', 'unclear'])
+_w266 = frozenset(['allowed', 'exigent_or_officer_safety_only', 'prohibited', 'silent', 'unclear'])
+_p267 = {'value': _s265, 'quote': _r66, 'paraphrase': _r68, 'section': _r70, 'note': _r17}
+_p268 = {'value': _s258, 'quote': _r66, 'paraphrase': _r68, 'section': _r70, 'note': _r17, 'form': _s260, 'source': _r53, 'effective_date': _r25, 'ended': _r25, 'exceptions': _s262, 'other_sections': _s263}
+_w271 = frozenset(['allowed', 'judicial_warrant_only', 'prohibited', 'public_areas_only', 'silent', 'unclear'])
 _w273 = frozenset(['email', 'oral', 'practice', 'written'])
-_w278 = frozenset(['allowed', 'consent_form', 'consent_form_and_counsel', 'prohibited', 'silent', 'unclear'])
-_p279 = {'value': _s277, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17}
-_w284 = frozenset(['purpose', 'right_to_counsel', 'right_to_decline', 'voluntary'])
-_p285 = {'value': _s270, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17, 'form': _s272, 'source': _r40, 'effective_date': _r25, 'ended': _r25, 'exceptions': _s274, 'other_sections': _s275, 'languages': _s280, 'consent_form_covers': _s282}
-_w288 = frozenset(['absent', 'partial', 'required', 'silent', 'unclear'])
-_w290 = frozenset(['email', 'oral', 'practice', 'written'])
-_w295 = frozenset(['absent', 'partial', 'required', 'silent', 'unclear'])
-_p296 = {'value': _s294, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17}
-_p297 = {'value': _s287, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17, 'form': _s289, 'source': _r40, 'effective_date': _r25, 'ended': _r25, 'exceptions': _s291, 'other_sections': _s292}
-_w300 = frozenset(['allowed', 'court_order_only', 'prohibited', 'public_info_only', 'restricted_to_listed_crimes', 'silent', 'unclear'])
+_w278 = frozenset(['allowed', 'judicial_warrant_only', 'prohibited', 'public_areas_only', 'silent', 'unclear'])
+_p279 = {'value': _s277, 'quote': _r66, 'paraphrase': _r68, 'section': _r70, 'note': _r17}
+_p280 = {'value': _s270, 'quote': _r66, 'paraphrase': _r68, 'section': _r70, 'note': _r17, 'form': _s272, 'source': _r53, 'effective_date': _r25, 'ended': _r25, 'exceptions': _s274, 'other_sections': _s275}
+_w283 = frozenset(['allowed', 'consent_form', 'consent_form_and_counsel', 'prohibited', 'silent', 'unclear'])
+_w285 = frozenset(['email', 'oral', 'practice', 'written'])
+_w290 = frozenset(['allowed', 'consent_form', 'consent_form_and_counsel', 'prohibited', 'silent', 'unclear'])
+_p291 = {'value': _s289, 'quote': _r66, 'paraphrase': _r68, 'section': _r70, 'note': _r17}
+_w296 = frozenset(['purpose', 'right_to_counsel', 'right_to_decline', 'voluntary'])
+_p297 = {'value': _s282, 'quote': _r66, 'paraphrase': _r68, 'section': _r70, 'note': _r17, 'form': _s284, 'source': _r53, 'effective_date': _r25, 'ended': _r25, 'exceptions': _s286, 'other_sections': _s287, 'languages': _s292, 'consent_form_covers': _s294}
+_w300 = frozenset(['absent', 'partial', 'required', 'silent', 'unclear'])
 _w302 = frozenset(['email', 'oral', 'practice', 'written'])
-_w307 = frozenset(['allowed', 'court_order_only', 'prohibited', 'public_info_only', 'restricted_to_listed_crimes', 'silent', 'unclear'])
-_p308 = {'value': _s306, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17}
-_w311 = frozenset(['booking_information', 'camera_data', 'contact_information', 'country_of_birth', 'court_dates', 'custody_status', 'home_address', 'release_date', 'supervision_appointments', 'work_address'])
-_p312 = {'value': _s299, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17, 'form': _s301, 'source': _r40, 'effective_date': _r25, 'ended': _r25, 'exceptions': _s303, 'other_sections': _s304, 'data_categories': _s309}
-_w315 = frozenset(['allowed_on_request', 'prohibited', 'silent', 'unclear'])
-_w317 = frozenset(['email', 'oral', 'practice', 'written'])
-_w322 = frozenset(['allowed_on_request', 'prohibited', 'silent', 'unclear'])
-_p323 = {'value': _s321, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17}
-_p324 = {'value': _s314, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17, 'form': _s316, 'source': _r40, 'effective_date': _r25, 'ended': _r25, 'exceptions': _s318, 'other_sections': _s319}
-_w327 = frozenset(['not_restricted', 'restricted', 'silent', 'unclear'])
+_w307 = frozenset(['absent', 'partial', 'required', 'silent', 'unclear'])
+_p308 = {'value': _s306, 'quote': _r66, 'paraphrase': _r68, 'section': _r70, 'note': _r17}
+_p309 = {'value': _s299, 'quote': _r66, 'paraphrase': _r68, 'section': _r70, 'note': _r17, 'form': _s301, 'source': _r53, 'effective_date': _r25, 'ended': _r25, 'exceptions': _s303, 'other_sections': _s304}
+_w312 = frozenset(['allowed', 'court_order_only', 'prohibited', 'public_info_only', 'restricted_to_listed_crimes', 'silent', 'unclear'])
+_w314 = frozenset(['email', 'oral', 'practice', 'written'])
+_w319 = frozenset(['allowed', 'court_order_only', 'prohibited', 'public_info_only', 'restricted_to_listed_crimes', 'silent', 'unclear'])
+_p320 = {'value': _s318, 'quote': _r66, 'paraphrase': _r68, 'section': _r70, 'note': _r17}
+_w323 = frozenset(['booking_information', 'camera_data', 'contact_information', 'country_of_birth', 'court_dates', 'custody_status', 'home_address', 'release_date', 'supervision_appointments', 'work_address'])
+_p324 = {'value': _s311, 'quote': _r66, 'paraphrase': _r68, 'section': _r70, 'note': _r17, 'form': _s313, 'source': _r53, 'effective_date': _r25, 'ended': _r25, 'exceptions': _s315, 'other_sections': _s316, 'data_categories': _s321}
+_w327 = frozenset(['allowed_on_request', 'prohibited', 'silent', 'unclear'])
 _w329 = frozenset(['email', 'oral', 'practice', 'written'])
-_w334 = frozenset(['not_restricted', 'restricted', 'silent', 'unclear'])
-_p335 = {'value': _s333, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17}
-_p336 = {'value': _s326, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17, 'form': _s328, 'source': _r40, 'effective_date': _r25, 'ended': _r25, 'exceptions': _s330, 'other_sections': _s331}
-_w339 = frozenset(['allowed', 'prohibited_for_immigration_enforcement', 'silent', 'unclear'])
+_w334 = frozenset(['allowed_on_request', 'prohibited', 'silent', 'unclear'])
+_p335 = {'value': _s333, 'quote': _r66, 'paraphrase': _r68, 'section': _r70, 'note': _r17}
+_p336 = {'value': _s326, 'quote': _r66, 'paraphrase': _r68, 'section': _r70, 'note': _r17, 'form': _s328, 'source': _r53, 'effective_date': _r25, 'ended': _r25, 'exceptions': _s330, 'other_sections': _s331}
+_w339 = frozenset(['not_restricted', 'restricted', 'silent', 'unclear'])
 _w341 = frozenset(['email', 'oral', 'practice', 'written'])
-_w346 = frozenset(['allowed', 'prohibited_for_immigration_enforcement', 'silent', 'unclear'])
-_p347 = {'value': _s345, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17}
-_p348 = {'value': _s338, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17, 'form': _s340, 'source': _r40, 'effective_date': _r25, 'ended': _r25, 'exceptions': _s342, 'other_sections': _s343}
-_w351 = frozenset(['allowed', 'in_force', 'prohibited', 'silent', 'unclear'])
+_w346 = frozenset(['not_restricted', 'restricted', 'silent', 'unclear'])
+_p347 = {'value': _s345, 'quote': _r66, 'paraphrase': _r68, 'section': _r70, 'note': _r17}
+_p348 = {'value': _s338, 'quote': _r66, 'paraphrase': _r68, 'section': _r70, 'note': _r17, 'form': _s340, 'source': _r53, 'effective_date': _r25, 'ended': _r25, 'exceptions': _s342, 'other_sections': _s343}
+_w351 = frozenset(['allowed', 'prohibited_for_immigration_enforcement', 'silent', 'unclear'])
 _w353 = frozenset(['email', 'oral', 'practice', 'written'])
-_w358 = frozenset(['allowed', 'in_force', 'prohibited', 'silent', 'unclear'])
-_p359 = {'value': _s357, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17}
-_p360 = {'value': _s350, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17, 'form': _s352, 'source': _r40, 'effective_date': _r25, 'ended': _r25, 'exceptions': _s354, 'other_sections': _s355}
-_w363 = frozenset(['allowed', 'prohibited', 'silent', 'unclear'])
+_w358 = frozenset(['allowed', 'prohibited_for_immigration_enforcement', 'silent', 'unclear'])
+_p359 = {'value': _s357, 'quote': _r66, 'paraphrase': _r68, 'section': _r70, 'note': _r17}
+_p360 = {'value': _s350, 'quote': _r66, 'paraphrase': _r68, 'section': _r70, 'note': _r17, 'form': _s352, 'source': _r53, 'effective_date': _r25, 'ended': _r25, 'exceptions': _s354, 'other_sections': _s355}
+_w363 = frozenset(['allowed', 'in_force', 'prohibited', 'silent', 'unclear'])
 _w365 = frozenset(['email', 'oral', 'practice', 'written'])
-_w370 = frozenset(['allowed', 'prohibited', 'silent', 'unclear'])
-_p371 = {'value': _s369, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17}
-_p372 = {'value': _s362, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17, 'form': _s364, 'source': _r40, 'effective_date': _r25, 'ended': _r25, 'exceptions': _s366, 'other_sections': _s367}
-_w375 = frozenset(['allowed', 'judicial_warrant_only', 'prohibited', 'silent', 'supervisor_approval', 'unclear'])
+_w370 = frozenset(['allowed', 'in_force', 'prohibited', 'silent', 'unclear'])
+_p371 = {'value': _s369, 'quote': _r66, 'paraphrase': _r68, 'section': _r70, 'note': _r17}
+_p372 = {'value': _s362, 'quote': _r66, 'paraphrase': _r68, 'section': _r70, 'note': _r17, 'form': _s364, 'source': _r53, 'effective_date': _r25, 'ended': _r25, 'exceptions': _s366, 'other_sections': _s367}
+_w375 = frozenset(['allowed', 'prohibited', 'silent', 'unclear'])
 _w377 = frozenset(['email', 'oral', 'practice', 'written'])
-_w382 = frozenset(['allowed', 'judicial_warrant_only', 'prohibited', 'silent', 'supervisor_approval', 'unclear'])
-_p383 = {'value': _s381, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17}
-_p386 = {'value': _s374, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17, 'form': _s376, 'source': _r40, 'effective_date': _r25, 'ended': _r25, 'exceptions': _s378, 'other_sections': _s379, 'locations': _s384}
-_w389 = frozenset(['enhanced_protection', 'same_as_adults', 'silent', 'unclear'])
-_w391 = frozenset(['email', 'oral', 'practice', 'written'])
-_w396 = frozenset(['enhanced_protection', 'same_as_adults', 'silent', 'unclear'])
-_p397 = {'value': _s395, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17}
-_w400 = frozenset(['no_detainer_compliance', 'no_notification', 'parent_or_counsel_notice', 'record_confidentiality'])
-_p401 = {'value': _s388, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17, 'form': _s390, 'source': _r40, 'effective_date': _r25, 'ended': _r25, 'exceptions': _s392, 'other_sections': _s393, 'protections': _s398}
-_w404 = frozenset(['any_officer', 'chief_or_designee_only', 'silent', 'supervisor_approval', 'unclear'])
-_w406 = frozenset(['email', 'oral', 'practice', 'written'])
-_w411 = frozenset(['any_officer', 'chief_or_designee_only', 'silent', 'supervisor_approval', 'unclear'])
-_p412 = {'value': _s410, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17}
-_p414 = {'value': _s403, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17, 'form': _s405, 'source': _r40, 'effective_date': _r25, 'ended': _r25, 'exceptions': _s407, 'other_sections': _s408, 'documentation_required': _s413}
-_w417 = frozenset(['internal_log', 'none', 'public_annual_report', 'report_to_state', 'silent', 'unclear'])
-_w419 = frozenset(['email', 'oral', 'practice', 'written'])
-_w424 = frozenset(['internal_log', 'none', 'public_annual_report', 'report_to_state', 'silent', 'unclear'])
-_p425 = {'value': _s423, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17}
-_w428 = frozenset(['annual', 'monthly', 'per_request', 'quarterly'])
-_w431 = frozenset(['detainers', 'ice_requests', 'interviews', 'notifications', 'task_force_activity', 'transfers'])
-_p432 = {'value': _s416, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17, 'form': _s418, 'source': _r40, 'effective_date': _r25, 'ended': _r25, 'exceptions': _s420, 'other_sections': _s421, 'recipient': _s426, 'frequency': _s427, 'covers': _s429}
-_w435 = frozenset(['absent', 'required', 'silent', 'unclear'])
-_w437 = frozenset(['email', 'oral', 'practice', 'written'])
-_w442 = frozenset(['absent', 'required', 'silent', 'unclear'])
-_p443 = {'value': _s441, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17}
-_p444 = {'value': _s434, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17, 'form': _s436, 'source': _r40, 'effective_date': _r25, 'ended': _r25, 'exceptions': _s438, 'other_sections': _s439}
-_w447 = frozenset(['absent', 'named_body', 'named_body_and_discipline', 'private_right_of_action', 'silent', 'unclear'])
+_w382 = frozenset(['allowed', 'prohibited', 'silent', 'unclear'])
+_p383 = {'value': _s381, 'quote': _r66, 'paraphrase': _r68, 'section': _r70, 'note': _r17}
+_p384 = {'value': _s374, 'quote': _r66, 'paraphrase': _r68, 'section': _r70, 'note': _r17, 'form': _s376, 'source': _r53, 'effective_date': _r25, 'ended': _r25, 'exceptions': _s378, 'other_sections': _s379}
+_w387 = frozenset(['allowed', 'judicial_warrant_only', 'prohibited', 'silent', 'supervisor_approval', 'unclear'])
+_w389 = frozenset(['email', 'oral', 'practice', 'written'])
+_w394 = frozenset(['allowed', 'judicial_warrant_only', 'prohibited', 'silent', 'supervisor_approval', 'unclear'])
+_p395 = {'value': _s393, 'quote': _r66, 'paraphrase': _r68, 'section': _r70, 'note': _r17}
+_p398 = {'value': _s386, 'quote': _r66, 'paraphrase': _r68, 'section': _r70, 'note': _r17, 'form': _s388, 'source': _r53, 'effective_date': _r25, 'ended': _r25, 'exceptions': _s390, 'other_sections': _s391, 'locations': _s396}
+_w401 = frozenset(['enhanced_protection', 'same_as_adults', 'silent', 'unclear'])
+_w403 = frozenset(['email', 'oral', 'practice', 'written'])
+_w408 = frozenset(['enhanced_protection', 'same_as_adults', 'silent', 'unclear'])
+_p409 = {'value': _s407, 'quote': _r66, 'paraphrase': _r68, 'section': _r70, 'note': _r17}
+_w412 = frozenset(['no_detainer_compliance', 'no_notification', 'parent_or_counsel_notice', 'record_confidentiality'])
+_p413 = {'value': _s400, 'quote': _r66, 'paraphrase': _r68, 'section': _r70, 'note': _r17, 'form': _s402, 'source': _r53, 'effective_date': _r25, 'ended': _r25, 'exceptions': _s404, 'other_sections': _s405, 'protections': _s410}
+_w416 = frozenset(['any_officer', 'chief_or_designee_only', 'silent', 'supervisor_approval', 'unclear'])
+_w418 = frozenset(['email', 'oral', 'practice', 'written'])
+_w423 = frozenset(['any_officer', 'chief_or_designee_only', 'silent', 'supervisor_approval', 'unclear'])
+_p424 = {'value': _s422, 'quote': _r66, 'paraphrase': _r68, 'section': _r70, 'note': _r17}
+_p426 = {'value': _s415, 'quote': _r66, 'paraphrase': _r68, 'section': _r70, 'note': _r17, 'form': _s417, 'source': _r53, 'effective_date': _r25, 'ended': _r25, 'exceptions': _s419, 'other_sections': _s420, 'documentation_required': _s425}
+_w429 = frozenset(['internal_log', 'none', 'public_annual_report', 'report_to_state', 'silent', 'unclear'])
+_w431 = frozenset(['email', 'oral', 'practice', 'written'])
+_w436 = frozenset(['internal_log', 'none', 'public_annual_report', 'report_to_state', 'silent', 'unclear'])
+_p437 = {'value': _s435, 'quote': _r66, 'paraphrase': _r68, 'section': _r70, 'note': _r17}
+_w440 = frozenset(['annual', 'monthly', 'per_request', 'quarterly'])
+_w443 = frozenset(['detainers', 'ice_requests', 'interviews', 'notifications', 'task_force_activity', 'transfers'])
+_p444 = {'value': _s428, 'quote': _r66, 'paraphrase': _r68, 'section': _r70, 'note': _r17, 'form': _s430, 'source': _r53, 'effective_date': _r25, 'ended': _r25, 'exceptions': _s432, 'other_sections': _s433, 'recipient': _s438, 'frequency': _s439, 'covers': _s441}
+_w447 = frozenset(['absent', 'required', 'silent', 'unclear'])
 _w449 = frozenset(['email', 'oral', 'practice', 'written'])
-_w454 = frozenset(['absent', 'named_body', 'named_body_and_discipline', 'private_right_of_action', 'silent', 'unclear'])
-_p455 = {'value': _s453, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17}
-_p457 = {'value': _s446, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17, 'form': _s448, 'source': _r40, 'effective_date': _r25, 'ended': _r25, 'exceptions': _s450, 'other_sections': _s451, 'recipient': _s456}
-_w460 = frozenset(['absent', 'bans_national_origin_only', 'bans_status_and_national_origin', 'bans_status_only', 'silent', 'unclear'])
-_w462 = frozenset(['email', 'oral', 'practice', 'written'])
-_w467 = frozenset(['absent', 'bans_national_origin_only', 'bans_status_and_national_origin', 'bans_status_only', 'silent', 'unclear'])
-_p468 = {'value': _s466, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17}
-_p469 = {'value': _s459, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17, 'form': _s461, 'source': _r40, 'effective_date': _r25, 'ended': _r25, 'exceptions': _s463, 'other_sections': _s464}
-_w472 = frozenset(['absent', 'procedure', 'procedure_with_deadline', 'silent', 'unclear'])
+_w454 = frozenset(['absent', 'required', 'silent', 'unclear'])
+_p455 = {'value': _s453, 'quote': _r66, 'paraphrase': _r68, 'section': _r70, 'note': _r17}
+_p456 = {'value': _s446, 'quote': _r66, 'paraphrase': _r68, 'section': _r70, 'note': _r17, 'form': _s448, 'source': _r53, 'effective_date': _r25, 'ended': _r25, 'exceptions': _s450, 'other_sections': _s451}
+_w459 = frozenset(['absent', 'named_body', 'named_body_and_discipline', 'private_right_of_action', 'silent', 'unclear'])
+_w461 = frozenset(['email', 'oral', 'practice', 'written'])
+_w466 = frozenset(['absent', 'named_body', 'named_body_and_discipline', 'private_right_of_action', 'silent', 'unclear'])
+_p467 = {'value': _s465, 'quote': _r66, 'paraphrase': _r68, 'section': _r70, 'note': _r17}
+_p469 = {'value': _s458, 'quote': _r66, 'paraphrase': _r68, 'section': _r70, 'note': _r17, 'form': _s460, 'source': _r53, 'effective_date': _r25, 'ended': _r25, 'exceptions': _s462, 'other_sections': _s463, 'recipient': _s468}
+_w472 = frozenset(['absent', 'bans_national_origin_only', 'bans_status_and_national_origin', 'bans_status_only', 'silent', 'unclear'])
 _w474 = frozenset(['email', 'oral', 'practice', 'written'])
-_w479 = frozenset(['absent', 'procedure', 'procedure_with_deadline', 'silent', 'unclear'])
-_p480 = {'value': _s478, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17}
-_p481 = {'value': _s471, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17, 'form': _s473, 'source': _r40, 'effective_date': _r25, 'ended': _r25, 'exceptions': _s475, 'other_sections': _s476}
-_w484 = frozenset(['absent', 'required', 'silent', 'unclear'])
+_w479 = frozenset(['absent', 'bans_national_origin_only', 'bans_status_and_national_origin', 'bans_status_only', 'silent', 'unclear'])
+_p480 = {'value': _s478, 'quote': _r66, 'paraphrase': _r68, 'section': _r70, 'note': _r17}
+_p481 = {'value': _s471, 'quote': _r66, 'paraphrase': _r68, 'section': _r70, 'note': _r17, 'form': _s473, 'source': _r53, 'effective_date': _r25, 'ended': _r25, 'exceptions': _s475, 'other_sections': _s476}
+_w484 = frozenset(['absent', 'procedure', 'procedure_with_deadline', 'silent', 'unclear'])
 _w486 = frozenset(['email', 'oral', 'practice', 'written'])
-_w491 = frozenset(['absent', 'required', 'silent', 'unclear'])
-_p492 = {'value': _s490, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17}
-_p493 = {'value': _s483, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17, 'form': _s485, 'source': _r40, 'effective_date': _r25, 'ended': _r25, 'exceptions': _s487, 'other_sections': _s488}
-_w496 = frozenset(['absent', 'acknowledged', 'silent', 'unclear'])
+_w491 = frozenset(['absent', 'procedure', 'procedure_with_deadline', 'silent', 'unclear'])
+_p492 = {'value': _s490, 'quote': _r66, 'paraphrase': _r68, 'section': _r70, 'note': _r17}
+_p493 = {'value': _s483, 'quote': _r66, 'paraphrase': _r68, 'section': _r70, 'note': _r17, 'form': _s485, 'source': _r53, 'effective_date': _r25, 'ended': _r25, 'exceptions': _s487, 'other_sections': _s488}
+_w496 = frozenset(['absent', 'required', 'silent', 'unclear'])
 _w498 = frozenset(['email', 'oral', 'practice', 'written'])
-_w503 = frozenset(['absent', 'acknowledged', 'silent', 'unclear'])
-_p504 = {'value': _s502, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17}
-_p505 = {'value': _s495, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17, 'form': _s497, 'source': _r40, 'effective_date': _r25, 'ended': _r25, 'exceptions': _s499, 'other_sections': _s500}
-_p506 = {'civil_detainer_hold': _s51, 'admin_warrant_hold': _s79, 'judicial_warrant_definition': _s91, 'transfer_to_ice': _s103, 'release_notification_requests': _s115, 'proactive_notification': _s127, 'status_inquiry': _s139, 'place_of_birth_inquiry': _s152, 'status_database_query': _s165, 'agreement_287g': _s179, 'immigration_officer_functions': _s191, 'civil_immigration_arrest': _s203, 'criminal_immigration_enforcement': _s215, 'joint_task_forces': _s229, 'joint_operations_support': _s245, 'ice_facility_access': _s257, 'ice_interviews_in_custody': _s269, 'detainee_notice': _s286, 'nonpublic_data_sharing': _s298, 'criminal_history_sharing': _s313, 'status_information_sharing': _s325, 'agency_resources': _s337, 'detention_contracts': _s349, 'ice_as_interpreters': _s361, 'sensitive_locations': _s373, 'juveniles': _s387, 'discretion_and_approval': _s402, 'record_keeping_reporting': _s415, 'training': _s433, 'complaints_discipline': _s445, 'bias_based_policing': _s458, 'u_t_visa_certification': _s470, 'consular_notification': _s482, 'biometric_channel_acknowledged': _s494}
-_p510 = {'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17}
-_x512 = _Pattern('^[a-z0-9]+(_[a-z0-9]+)*$')
-_p513 = {'judicial_warrant': _r508, 'administrative_warrant': _r508, 'civil_immigration_warrant': _r508, 'civil_immigration_detainer': _r508, 'hold_request': _r508, 'notification_request': _r508, 'transfer_request': _r508, 'eligible_for_release': _r508, 'immigration_authority': _r508, 'ice': _r508, 'civil_immigration_enforcement': _r508, 'immigration_enforcement': _r508, 'contact_information': _r508, 'convicted': _r508, 'serious_offense': _r508}
-_p517 = {'cite': _s516, 'section': _r58, 'quote': _r54, 'note': _r17}
-_w522 = frozenset(['admin_warrant_hold', 'agency_resources', 'agreement_287g', 'bias_based_policing', 'biometric_channel_acknowledged', 'civil_detainer_hold', 'civil_immigration_arrest', 'complaints_discipline', 'consular_notification', 'criminal_history_sharing', 'criminal_immigration_enforcement', 'detainee_notice', 'detention_contracts', 'discretion_and_approval', 'ice_as_interpreters', 'ice_facility_access', 'ice_interviews_in_custody', 'immigration_officer_functions', 'joint_operations_support', 'joint_task_forces', 'judicial_warrant_definition', 'juveniles', 'nonpublic_data_sharing', 'place_of_birth_inquiry', 'proactive_notification', 'record_keeping_reporting', 'release_notification_requests', 'sensitive_locations', 'status_database_query', 'status_information_sharing', 'status_inquiry', 'training', 'transfer_to_ice', 'u_t_visa_certification'])
-_x524 = _Pattern('\\S')
-_p527 = {'date': _r25, 'topics': _s520, 'summary': _s523, 'source': _s525, 'note': _r17}
-_w530 = frozenset(['denied', 'no_policy', 'no_response', 'pending', 'provided'])
-_p531 = {'status': _s529, 'requested': _r25, 'responded': _r25, 'note': _r17}
-_x535 = _Pattern('^[a-z0-9]+([.-][a-z0-9]+)*$')
-_x537 = _Pattern('^(/([^~/]|~[01])*)*$')
-_x539 = _Pattern('\\S')
-_p540 = {'rule': _s534, 'pointer': _s536, 'reason': _s538, 'until': _r25}
-_p545 = {'$schema': _s2, 'policylint': _s3, 'agency': _s6, 'instrument': _s20, 'provisions': _s50, 'definitions': _s507, 'citations': _s514, 'incidents': _s518, 'survey': _s528, 'waivers': _s532, 'notes': _s541}
+_w503 = frozenset(['absent', 'required', 'silent', 'unclear'])
+_p504 = {'value': _s502, 'quote': _r66, 'paraphrase': _r68, 'section': _r70, 'note': _r17}
+_p505 = {'value': _s495, 'quote': _r66, 'paraphrase': _r68, 'section': _r70, 'note': _r17, 'form': _s497, 'source': _r53, 'effective_date': _r25, 'ended': _r25, 'exceptions': _s499, 'other_sections': _s500}
+_w508 = frozenset(['absent', 'acknowledged', 'silent', 'unclear'])
+_w510 = frozenset(['email', 'oral', 'practice', 'written'])
+_w515 = frozenset(['absent', 'acknowledged', 'silent', 'unclear'])
+_p516 = {'value': _s514, 'quote': _r66, 'paraphrase': _r68, 'section': _r70, 'note': _r17}
+_p517 = {'value': _s507, 'quote': _r66, 'paraphrase': _r68, 'section': _r70, 'note': _r17, 'form': _s509, 'source': _r53, 'effective_date': _r25, 'ended': _r25, 'exceptions': _s511, 'other_sections': _s512}
+_p518 = {'civil_detainer_hold': _s63, 'admin_warrant_hold': _s91, 'judicial_warrant_definition': _s103, 'transfer_to_ice': _s115, 'release_notification_requests': _s127, 'proactive_notification': _s139, 'status_inquiry': _s151, 'place_of_birth_inquiry': _s164, 'status_database_query': _s177, 'agreement_287g': _s191, 'immigration_officer_functions': _s203, 'civil_immigration_arrest': _s215, 'criminal_immigration_enforcement': _s227, 'joint_task_forces': _s241, 'joint_operations_support': _s257, 'ice_facility_access': _s269, 'ice_interviews_in_custody': _s281, 'detainee_notice': _s298, 'nonpublic_data_sharing': _s310, 'criminal_history_sharing': _s325, 'status_information_sharing': _s337, 'agency_resources': _s349, 'detention_contracts': _s361, 'ice_as_interpreters': _s373, 'sensitive_locations': _s385, 'juveniles': _s399, 'discretion_and_approval': _s414, 'record_keeping_reporting': _s427, 'training': _s445, 'complaints_discipline': _s457, 'bias_based_policing': _s470, 'u_t_visa_certification': _s482, 'consular_notification': _s494, 'biometric_channel_acknowledged': _s506}
+_p522 = {'quote': _r66, 'paraphrase': _r68, 'section': _r70, 'note': _r17}
+_x524 = _Pattern('^[a-z0-9]+(_[a-z0-9]+)*$')
+_p525 = {'judicial_warrant': _r520, 'administrative_warrant': _r520, 'civil_immigration_warrant': _r520, 'civil_immigration_detainer': _r520, 'hold_request': _r520, 'notification_request': _r520, 'transfer_request': _r520, 'eligible_for_release': _r520, 'immigration_authority': _r520, 'ice': _r520, 'civil_immigration_enforcement': _r520, 'immigration_enforcement': _r520, 'contact_information': _r520, 'convicted': _r520, 'serious_offense': _r520}
+_p529 = {'cite': _s528, 'section': _r70, 'quote': _r66, 'note': _r17}
+_w534 = frozenset(['admin_warrant_hold', 'agency_resources', 'agreement_287g', 'bias_based_policing', 'biometric_channel_acknowledged', 'civil_detainer_hold', 'civil_immigration_arrest', 'complaints_discipline', 'consular_notification', 'criminal_history_sharing', 'criminal_immigration_enforcement', 'detainee_notice', 'detention_contracts', 'discretion_and_approval', 'ice_as_interpreters', 'ice_facility_access', 'ice_interviews_in_custody', 'immigration_officer_functions', 'joint_operations_support', 'joint_task_forces', 'judicial_warrant_definition', 'juveniles', 'nonpublic_data_sharing', 'place_of_birth_inquiry', 'proactive_notification', 'record_keeping_reporting', 'release_notification_requests', 'sensitive_locations', 'status_database_query', 'status_information_sharing', 'status_inquiry', 'training', 'transfer_to_ice', 'u_t_visa_certification'])
+_x536 = _Pattern('\\S')
+_p539 = {'date': _r25, 'topics': _s532, 'summary': _s535, 'source': _s537, 'note': _r17}
+_w542 = frozenset(['denied', 'no_policy', 'no_response', 'pending', 'provided'])
+_p543 = {'status': _s541, 'requested': _r25, 'responded': _r25, 'note': _r17}
+_x547 = _Pattern('^[a-z0-9]+([.-][a-z0-9]+)*$')
+_x549 = _Pattern('^(/([^~/]|~[01])*)*$')
+_x551 = _Pattern('\\S')
+_p552 = {'rule': _s546, 'pointer': _s548, 'reason': _s550, 'until': _r25}
+_p557 = {'$schema': _s2, 'policylint': _s3, 'agency': _s6, 'instrument': _s20, 'provisions': _s62, 'definitions': _s519, 'citations': _s526, 'incidents': _s530, 'survey': _s540, 'waivers': _s544, 'notes': _s553}
 check = _s1

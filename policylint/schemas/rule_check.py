@@ -104,7 +104,7 @@ def _s13(v):
         return False
     return True
 
-def _s15(v):
+def _s16(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -115,26 +115,18 @@ def _s15(v):
             return False
     return True
 
-def _s19(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
-    if k not in (1,):
-        return False
-    if k == 1:
-        if len(v) < 1:
-            return False
-        for item in v:
-            if not _r16(item):
-                return False
-    return True
-
 def _s18(v):
-    if not (_s19(v) or _r16(v)):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
+    if k not in (2,):
         return False
+    if k == 2:
+        if len(v) < 1:
+            return False
     return True
 
-def _s21(v):
+def _s17(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -144,12 +136,12 @@ def _s21(v):
         if len(v) < 1:
             return False
         for item in v:
-            if not _r16(item):
+            if not _s18(item):
                 return False
     return True
 
-def _s20(v):
-    if not (_s21(v) or _r16(v)):
+def _s15(v):
+    if not (_s16(v) or _s17(v)):
         return False
     return True
 
@@ -157,22 +149,19 @@ def _s22(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
-    if k not in (2,):
+    if k not in (1,):
         return False
-    if k == 2:
+    if k == 1:
         if len(v) < 1:
             return False
+        for item in v:
+            if not _r19(item):
+                return False
     return True
 
-def _s23(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
-    if k not in (2,):
+def _s21(v):
+    if not (_s22(v) or _r19(v)):
         return False
-    if k == 2:
-        if len(v) < 1:
-            return False
     return True
 
 def _s24(v):
@@ -181,25 +170,20 @@ def _s24(v):
         k = _kind(v)
     if k not in (1,):
         return False
+    if k == 1:
+        if len(v) < 1:
+            return False
+        for item in v:
+            if not _r19(item):
+                return False
+    return True
+
+def _s23(v):
+    if not (_s24(v) or _r19(v)):
+        return False
     return True
 
 def _s25(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
-    if k not in (1,):
-        return False
-    return True
-
-def _s26(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
-    if k not in (5,):
-        return False
-    return True
-
-def _s27(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -208,6 +192,25 @@ def _s27(v):
     if k == 2:
         if len(v) < 1:
             return False
+    return True
+
+def _s26(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
+    if k not in (2,):
+        return False
+    if k == 2:
+        if len(v) < 1:
+            return False
+    return True
+
+def _s27(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
+    if k not in (1,):
+        return False
     return True
 
 def _s28(v):
@@ -222,10 +225,18 @@ def _s29(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
+    if k not in (5,):
+        return False
+    return True
+
+def _s30(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
     if k not in (2,):
         return False
     if k == 2:
-        if _x30.search(v) is None:
+        if len(v) < 1:
             return False
     return True
 
@@ -233,37 +244,29 @@ def _s31(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
-    if k not in (2,):
+    if k not in (1,):
         return False
-    if k == 2:
-        if _x32.search(v) is None:
-            return False
     return True
 
-def _s33(v):
+def _s32(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
-    if k not in (3, 4,):
+    if k not in (2,):
         return False
+    if k == 2:
+        if _x33.search(v) is None:
+            return False
     return True
 
 def _s34(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
-    if k not in (3, 4,):
-        return False
-    return True
-
-def _s35(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
     if k not in (2,):
         return False
     if k == 2:
-        if len(v) < 1:
+        if _x35.search(v) is None:
             return False
     return True
 
@@ -271,22 +274,16 @@ def _s36(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
-    if k not in (2,):
+    if k not in (3, 4,):
         return False
-    if k == 2:
-        if len(v) < 1:
-            return False
     return True
 
 def _s37(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
-    if k not in (2,):
+    if k not in (3, 4,):
         return False
-    if k == 2:
-        if len(v) < 1:
-            return False
     return True
 
 def _s38(v):
@@ -304,8 +301,22 @@ def _s39(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
-    if k not in (0,):
+    if k not in (2,):
         return False
+    if k == 2:
+        if len(v) < 1:
+            return False
+    return True
+
+def _s40(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
+    if k not in (2,):
+        return False
+    if k == 2:
+        if len(v) < 1:
+            return False
     return True
 
 def _s41(v):
@@ -315,11 +326,30 @@ def _s41(v):
     if k not in (2,):
         return False
     if k == 2:
-        if _x42.search(v) is None:
+        if len(v) < 1:
             return False
     return True
 
-def _s40(v):
+def _s42(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
+    if k not in (0,):
+        return False
+    return True
+
+def _s44(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
+    if k not in (2,):
+        return False
+    if k == 2:
+        if _x45.search(v) is None:
+            return False
+    return True
+
+def _s43(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -329,11 +359,11 @@ def _s40(v):
         if len(v) < 1:
             return False
         for item in v:
-            if not _s41(item):
+            if not _s44(item):
                 return False
     return True
 
-def _s17(v):
+def _s20(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -343,41 +373,19 @@ def _s17(v):
         if len(v) < 1:
             return False
         for key, item in v.items():
-            sub = _p43.get(key)
+            sub = _p46.get(key)
             if sub is None:
                 return False
             if not sub(item):
                 return False
     return True
 
-def _s44(v):
+def _s47(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
     if k not in (2,):
         return False
-    return True
-
-def _s45(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
-    if k not in (2,):
-        return False
-    if k == 2:
-        if len(v) < 1:
-            return False
-    return True
-
-def _s46(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
-    if k not in (2,):
-        return False
-    if k == 2:
-        if len(v) < 1:
-            return False
     return True
 
 def _s48(v):
@@ -397,22 +405,20 @@ def _s49(v):
         k = _kind(v)
     if k not in (2,):
         return False
-    return True
-
-def _s50(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
-    if k not in (2,):
-        return False
+    if k == 2:
+        if len(v) < 1:
+            return False
     return True
 
 def _s51(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
-    if k not in (5,):
+    if k not in (2,):
         return False
+    if k == 2:
+        if len(v) < 1:
+            return False
     return True
 
 def _s52(v):
@@ -435,6 +441,30 @@ def _s54(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
+    if k not in (5,):
+        return False
+    return True
+
+def _s55(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
+    if k not in (2,):
+        return False
+    return True
+
+def _s56(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
+    if k not in (2,):
+        return False
+    return True
+
+def _s57(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
     if k not in (2,):
         return False
     if k == 2:
@@ -442,12 +472,12 @@ def _s54(v):
             return False
     return True
 
-def _s55(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w56):
+def _s58(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w59):
         return False
     return True
 
-def _s47(v):
+def _s50(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -457,38 +487,11 @@ def _s47(v):
         if 'citation' not in v:
             return False
         for key, item in v.items():
-            sub = _p57.get(key)
+            sub = _p60.get(key)
             if sub is None:
                 return False
             if not sub(item):
                 return False
-    return True
-
-def _s59(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
-    if k not in (2,):
-        return False
-    if k == 2:
-        if len(v) < 1:
-            return False
-    return True
-
-def _s60(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
-    if k not in (2,):
-        return False
-    return True
-
-def _s61(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
-    if k not in (2,):
-        return False
     return True
 
 def _s62(v):
@@ -502,24 +505,7 @@ def _s62(v):
             return False
     return True
 
-def _s58(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
-    if k not in (0,):
-        return False
-    if k == 0:
-        if 'text' not in v:
-            return False
-        for key, item in v.items():
-            sub = _p63.get(key)
-            if sub is None:
-                return False
-            if not sub(item):
-                return False
-    return True
-
-def _s67(v):
+def _s63(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -527,7 +513,15 @@ def _s67(v):
         return False
     return True
 
-def _s68(v):
+def _s64(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
+    if k not in (2,):
+        return False
+    return True
+
+def _s65(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -538,35 +532,40 @@ def _s68(v):
             return False
     return True
 
-def _s66(v):
+def _s61(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
     if k not in (0,):
         return False
     if k == 0:
-        if 'document' not in v:
+        if 'text' not in v:
             return False
         for key, item in v.items():
-            sub = _p69.get(key)
+            sub = _p66.get(key)
             if sub is None:
                 return False
             if not sub(item):
                 return False
     return True
 
-def _s65(v):
+def _s70(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
-    if k not in (1,):
+    if k not in (2,):
         return False
-    if k == 1:
+    return True
+
+def _s71(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
+    if k not in (2,):
+        return False
+    if k == 2:
         if len(v) < 1:
             return False
-        for item in v:
-            if not _s66(item):
-                return False
     return True
 
 def _s72(v):
@@ -577,7 +576,46 @@ def _s72(v):
         return False
     return True
 
-def _s73(v):
+def _s69(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
+    if k not in (0,):
+        return False
+    if k == 0:
+        if 'document' not in v:
+            return False
+        for key, item in v.items():
+            sub = _p73.get(key)
+            if sub is None:
+                return False
+            if not sub(item):
+                return False
+    return True
+
+def _s68(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
+    if k not in (1,):
+        return False
+    if k == 1:
+        if len(v) < 1:
+            return False
+        for item in v:
+            if not _s69(item):
+                return False
+    return True
+
+def _s76(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
+    if k not in (2,):
+        return False
+    return True
+
+def _s77(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -588,18 +626,18 @@ def _s73(v):
             return False
     return True
 
-def _s76(v):
+def _s80(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
     if k not in (2,):
         return False
     if k == 2:
-        if _x77.search(v) is None:
+        if _x81.search(v) is None:
             return False
     return True
 
-def _s78(v):
+def _s82(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -611,7 +649,7 @@ def _s78(v):
             return False
     return True
 
-def _s75(v):
+def _s79(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -621,7 +659,46 @@ def _s75(v):
         if 'at' not in v or 'line' not in v:
             return False
         for key, item in v.items():
-            sub = _p79.get(key)
+            sub = _p83.get(key)
+            if sub is None:
+                return False
+            if not sub(item):
+                return False
+    return True
+
+def _s78(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
+    if k not in (1,):
+        return False
+    if k == 1:
+        if len(v) < 1:
+            return False
+        for item in v:
+            if not _s79(item):
+                return False
+    return True
+
+def _s84(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
+    if k not in (2,):
+        return False
+    return True
+
+def _s75(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
+    if k not in (0,):
+        return False
+    if k == 0:
+        if 'document' not in v or 'findings' not in v:
+            return False
+        for key, item in v.items():
+            sub = _p85.get(key)
             if sub is None:
                 return False
             if not sub(item):
@@ -642,38 +719,7 @@ def _s74(v):
                 return False
     return True
 
-def _s71(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
-    if k not in (0,):
-        return False
-    if k == 0:
-        if 'document' not in v or 'findings' not in v:
-            return False
-        for key, item in v.items():
-            sub = _p80.get(key)
-            if sub is None:
-                return False
-            if not sub(item):
-                return False
-    return True
-
-def _s70(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
-    if k not in (1,):
-        return False
-    if k == 1:
-        if len(v) < 1:
-            return False
-        for item in v:
-            if not _s71(item):
-                return False
-    return True
-
-def _s64(v):
+def _s67(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -683,7 +729,7 @@ def _s64(v):
         if 'pass' not in v or 'fail' not in v:
             return False
         for key, item in v.items():
-            sub = _p81.get(key)
+            sub = _p86.get(key)
             if sub is None:
                 return False
             if not sub(item):
@@ -700,29 +746,29 @@ def _s1(v):
         if 'id' not in v or 'title' not in v or 'severity' not in v or 'fail' not in v or 'message' not in v or 'rationale' not in v or 'law' not in v or 'remediation' not in v or 'examples' not in v:
             return False
         for key, item in v.items():
-            sub = _p82.get(key)
+            sub = _p87.get(key)
             if sub is None:
                 return False
             if not sub(item):
                 return False
     return True
 
-_r16 = _s17
+_r19 = _s20
 _x3 = _Pattern('^[a-z0-9]+(-[a-z0-9.]+)*$')
 _x6 = _Pattern('^[a-z0-9]+(-[a-z0-9.]+)*$')
 _x10 = _Pattern('^[a-z0-9_]+$')
 _w14 = frozenset(['error', 'info', 'warning'])
-_x30 = _Pattern('^\\d{4}-\\d{2}-\\d{2}')
-_x32 = _Pattern('^\\d{4}-\\d{2}-\\d{2}')
-_x42 = _Pattern('^[A-Z]{2}$')
-_p43 = {'all': _s18, 'any': _s20, 'not': _r16, 'none': _r16, 'path': _s22, 'topic': _s23, 'equals': _always, 'in': _s24, 'not_in': _s25, 'exists': _s26, 'matches': _s27, 'contains': _always, 'contains_any': _s28, 'before': _s29, 'after': _s31, 'at_most': _s33, 'at_least': _s34, 'silent': _s35, 'present': _s36, 'each': _s37, 'check': _s38, 'args': _s39, 'standard': _s40}
-_w56 = frozenset(['data-quality', 'drafting', 'law'])
-_p57 = {'citation': _s48, 'url': _s49, 'quote': _s50, 'summary': _s51, 'holding': _s52, 'note': _s53, 'jurisdiction': _s54, 'basis': _s55}
-_p63 = {'text': _s59, 'model_language': _s60, 'model_source': _s61, 'suggested_language': _s62}
-_p69 = {'name': _s67, 'document': _s68}
-_x77 = _Pattern('^(/.*)?$')
-_p79 = {'at': _s76, 'line': _s78}
-_p80 = {'name': _s72, 'document': _s73, 'findings': _s74}
-_p81 = {'pass': _s65, 'fail': _s70}
-_p82 = {'id': _s2, 'aliases': _s4, 'title': _s7, 'topics': _s8, 'reads': _s11, 'severity': _s13, 'given': _s15, 'when': _r16, 'fail': _r16, 'at': _s44, 'message': _s45, 'rationale': _s46, 'law': _s47, 'remediation': _s58, 'examples': _s64}
+_x33 = _Pattern('^\\d{4}-\\d{2}-\\d{2}')
+_x35 = _Pattern('^\\d{4}-\\d{2}-\\d{2}')
+_x45 = _Pattern('^[A-Z]{2}$')
+_p46 = {'all': _s21, 'any': _s23, 'not': _r19, 'none': _r19, 'path': _s25, 'topic': _s26, 'equals': _always, 'in': _s27, 'not_in': _s28, 'exists': _s29, 'matches': _s30, 'contains': _always, 'contains_any': _s31, 'before': _s32, 'after': _s34, 'at_most': _s36, 'at_least': _s37, 'silent': _s38, 'present': _s39, 'each': _s40, 'check': _s41, 'args': _s42, 'standard': _s43}
+_w59 = frozenset(['data-quality', 'drafting', 'law'])
+_p60 = {'citation': _s51, 'url': _s52, 'quote': _s53, 'summary': _s54, 'holding': _s55, 'note': _s56, 'jurisdiction': _s57, 'basis': _s58}
+_p66 = {'text': _s62, 'model_language': _s63, 'model_source': _s64, 'suggested_language': _s65}
+_p73 = {'name': _s70, 'document': _s71, 'archive': _s72}
+_x81 = _Pattern('^(/.*)?$')
+_p83 = {'at': _s80, 'line': _s82}
+_p85 = {'name': _s76, 'document': _s77, 'findings': _s78, 'archive': _s84}
+_p86 = {'pass': _s68, 'fail': _s74}
+_p87 = {'id': _s2, 'aliases': _s4, 'title': _s7, 'topics': _s8, 'reads': _s11, 'severity': _s13, 'given': _s15, 'when': _r19, 'fail': _r19, 'at': _s47, 'message': _s48, 'rationale': _s49, 'law': _s50, 'remediation': _s61, 'examples': _s67}
 check = _s1
