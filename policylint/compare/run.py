@@ -11,7 +11,7 @@ from typing import Any, Sequence
 from policylint import __version__
 from policylint.errors import UsageError
 
-COMPARE_FORMATS = ("html", "markdown", "csv", "json")
+COMPARE_FORMATS = ("html", "markdown", "csv", "csv-evidence", "json")
 DIFF_FORMATS = ("markdown", "html", "json")
 _BY_SUFFIX = {".html": "html", ".htm": "html", ".md": "markdown", ".markdown": "markdown",
               ".csv": "csv", ".json": "json"}
@@ -74,6 +74,10 @@ def render_comparison(comparison: Any, fmt: str, title: str, bom: bool = False) 
         from policylint.compare.render_csv import render as render_csv
 
         return render_csv(comparison, bom)
+    if fmt == "csv-evidence":
+        from policylint.compare.render_csv import render_evidence
+
+        return render_evidence(comparison, bom)
     if fmt == "json":
         from policylint.compare.render_json import render as render_json
 

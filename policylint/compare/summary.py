@@ -39,6 +39,21 @@ def _mapping(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+#: How much of an instrument's own text its encoding rests on (``instrument.text_read``).
+TEXT_READ = ("full", "partial", "none")
+
+
+def text_read(value: Any) -> str:
+    """``full`` unless the document says ``partial`` or ``none`` (absent means ``full``)."""
+    return value if value in TEXT_READ else "full"
+
+
+def _words(value: Any) -> list[str]:
+    """A string or a list of strings as a list of display texts."""
+    items = value if isinstance(value, list) else [value]
+    return [t for item in items if (t := text(item, 300))]
+
+
 def _source(source: Any) -> dict[str, Any]:
     """A source's URL split into a safe link or rejected text, with how it was obtained."""
     src = _mapping(source)
@@ -99,6 +114,10 @@ def summarise(data: Any, packs: Sequence[str] = ()) -> dict[str, Any]:
             "title": text(instrument.get("title"), 300),
             "number": text(instrument.get("number"), 80),
             "effective_date": text(instrument.get("effective_date"), 20),
+            # Read defensively: both keys are optional, and a document may be invalid.
+            "text_read": text_read(instrument.get("text_read")),
+            "ended": text(instrument.get("ended"), 20),
+            "supersedes": _words(instrument.get("supersedes")),
             "source": fallback,
         },
         "survey": {"status": text(survey.get("status"), 40),
