@@ -220,7 +220,7 @@ def rule_cell(rule_id: str, outcome: str | None, findings: list[Any], topics: tu
     # The rule reads only topics the document leaves uncoded.
     silence = bool(topics) and all(
         (provisions.get(t) or {}).get("value", SILENT) == SILENT for t in topics)
-    if silence and not read:
+    if silence and not read and outcome in ("pass", "fail"):
         return RuleCell(NOT_READ)
     active = [f for f in findings if f.suppressed is None and f.baseline is None]
     if active:
