@@ -2,9 +2,9 @@
 
     .venv/bin/python scripts/screenshots.py [OUT_DIR]
 
-Writes compare-desktop.png (1400×900) and compare-phone.png (390×844, the first screen of
-each), and compare-desktop-full.png (the whole page at 1400 px), so a reviewer sees what a
-change to the report looks like.  Uses the same DevTools-over-a-pipe driver as the browser
+Writes compare-desktop.png (1400×900) and compare-phone.png (390×844): the first screen a
+reader sees on each, so a reviewer sees what a change to the report looks like.  With
+--full, also compare-desktop-full.png (the whole page at 1400 px; large, not committed).  Uses the same DevTools-over-a-pipe driver as the browser
 tests (tests/browser/conftest.py); set POLICYLINT_CHROMIUM to choose the browser.
 """
 
@@ -25,6 +25,8 @@ SIZES = (("desktop", 1400, 900, False), ("phone", 390, 844, True))
 
 
 def main(argv: list[str]) -> int:
+    full = "--full" in argv
+    argv = [a for a in argv if a != "--full"]
     out = Path(argv[0]) if argv else REPO / "docs" / "screenshots"
     out.mkdir(parents=True, exist_ok=True)
     browser_path = find_browser()
@@ -48,11 +50,12 @@ def main(argv: list[str]) -> int:
                     browser.goto(report.resolve().as_uri())
                     browser.screenshot(out / f"compare-{name}.png")
                     print(out / f"compare-{name}.png")
-                browser.send("Emulation.setDeviceMetricsOverride",
-                             {"width": 1400, "height": 900, "deviceScaleFactor": 1, "mobile": False})
-                browser.goto(report.resolve().as_uri())
-                browser.screenshot(out / "compare-desktop-full.png", full_page=True)
-                print(out / "compare-desktop-full.png")
+                if full:
+                    browser.send("Emulation.setDeviceMetricsOverride",
+                                 {"width": 1400, "height": 900, "deviceScaleFactor": 1, "mobile": False})
+                    browser.goto(report.resolve().as_uri())
+                    browser.screenshot(out / "compare-desktop-full.png", full_page=True)
+                    print(out / "compare-desktop-full.png")
             finally:
                 browser.close()
     return 0
