@@ -42,7 +42,9 @@ def test_lynn_shows_the_new_notification_rule_and_the_finding_it_fixed(run_cli: 
     assert [f["rule"] for f in data["findings"]["fixed"]] == ["proactive-notification-prohibited"]
     assert "unwritten-directive" in [f["rule"] for f in data["findings"]["unchanged"]]
     cfjj = next(s for s in data["scores"] if s["pack"] == "cfjj-checklist")
-    assert cfjj["new"] > cfjj["old"]
+    # The directive addresses a topic the old version left unsaid: fewer rules are silent.
+    assert cfjj["new_counts"]["addressed"] > cfjj["old_counts"]["addressed"]
+    assert cfjj["new_counts"]["silent"] < cfjj["old_counts"]["silent"]
 
 
 def test_lynn_markdown_reads_as_a_pull_request_comment(run_cli: Any) -> None:

@@ -121,6 +121,11 @@ def run_compare(settings: CompareSettings, options: Any) -> tuple[int, list[tupl
 
 def diff_report(d: Any) -> dict[str, Any]:
     """The diff as plain data (the ``json`` format of ``policylint diff``)."""
+    def counts(s: Any) -> dict[str, int] | None:
+        return None if s is None else {"violations": s.violations, "silent": s.silent,
+                                       "not_read": s.not_read, "addressed": s.addressed,
+                                       "applicable": s.applicable}
+
     def finding(f: Any) -> dict[str, Any]:
         return {"rule": f.rule, "severity": f.severity, "message": f.message, "path": f.path,
                 "line": f.line, "column": f.column}
@@ -133,7 +138,8 @@ def diff_report(d: Any) -> dict[str, Any]:
                         "old": p.old, "new": p.new, "details": list(p.details)} for p in d.provisions],
         "findings": {"new": [finding(f) for f in d.new_findings], "fixed": [finding(f) for f in d.fixed],
                      "unchanged": [finding(f) for f in d.unchanged]},
-        "scores": [{"pack": pid, "old": a, "new": b} for pid, _, a, b in d.scores],
+        "scores": [{"pack": pid, "old": a.value if a else None, "new": b.value if b else None,
+                    "old_counts": counts(a), "new_counts": counts(b)} for pid, _, a, b in d.scores],
     }
 
 
