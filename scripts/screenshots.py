@@ -17,9 +17,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests" / "browser"))
 
-from conftest import Browser, find_browser  # noqa: E402
+from conftest import Browser, find_browser
 
-from policylint.compare.run import CompareSettings, check_options, run_compare  # noqa: E402
+from policylint.compare.run import CompareSettings, check_options, run_compare
 
 SIZES = (("desktop", 1400, 900, False), ("phone", 390, 844, True))
 

@@ -542,7 +542,7 @@ def test_evidence_csv_has_value_quote_section_and_source_for_every_agency_and_to
 def test_markdown_gives_every_coded_value_a_footnote_with_its_evidence(ma: Any) -> None:
     text = render_markdown.render(ma)
     refs = re.findall(r"\[\^(\d+)\](?!:)", text)
-    notes = dict(re.findall(r"^\[\^(\d+)\]: (.*)$", text, re.M))
+    notes = dict(re.findall(r"^\[\^(\d+)\]: (.*)$", text, re.MULTILINE))
     coded = sum(1 for r in ma.rows for t in ma.topics if r.topics[t.key].coded)
     assert len(refs) == len(set(refs)) == len(notes) == coded
     quincy = next(n for n in notes.values() if n.startswith("Quincy Police Department, T10"))

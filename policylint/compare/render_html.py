@@ -207,13 +207,13 @@ def view(comparison: Any, title: str, version: str) -> dict[str, Any]:
         topic = topic_titles[key]
         segments = charts.stacked(counts)
         bars.append({"topic": topic, "ends": scale(key).ends, "segments": [
-            (seg, members(rows, lambda r, v=seg.label: r.topics[key].value == v), value_help(topic, seg.label))
+            (seg, members(rows, lambda r, v=seg.label, k=key: r.topics[k].value == v), value_help(topic, seg.label))
             for seg in segments]})
     hists = []
     for m in comparison.packs:
         scored = [r for r in rows if m.pack.id in r.scores and r.scores[m.pack.id].value is not None]
         bins = charts.histogram_bars(histogram([r.scores[m.pack.id].value for r in scored]))
-        hists.append((m, [(b, members(scored, lambda r, i=i: min(int(r.scores[m.pack.id].value), 9) == i))
+        hists.append((m, [(b, members(scored, lambda r, i=i, p=m.pack.id: min(int(r.scores[p].value), 9) == i))
                           for i, b in enumerate(bins)]))
     matrices = []
     for method in comparison.packs:

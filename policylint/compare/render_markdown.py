@@ -26,7 +26,6 @@ def rule_mark(cell: Any) -> str:
 def environment() -> Any:
     """Every ``{{ }}`` is escaped for GitHub Markdown (and its inline HTML)."""
     from jinja2 import Environment, PackageLoader, StrictUndefined
-
     from markupsafe import Markup
 
     from policylint.compare.render_html import score_text, words
