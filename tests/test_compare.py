@@ -118,18 +118,22 @@ class _Row:
 
 def test_score_is_over_what_the_policy_addresses_and_counts_silence_apart() -> None:
     pack = load_registry().packs["ma-lunn"]
-    method = PackMethod(pack, (WeightedRule("a", "A", 3, "error", None), WeightedRule("b", "B", 2, "warning", None),
+    method = PackMethod(pack, (WeightedRule("a", "A", 3, "error", None), WeightedRule("b", "B", 2, "error", None),
                                WeightedRule("c", "C", 1, "info", None), WeightedRule("d", "D", 5, "info", None),
-                               WeightedRule("e", "E", 4, "warning", None), WeightedRule("f", "F", 2, "error", None)))
-    r = _Row({"a": RuleCell("pass"), "b": RuleCell("fail", "warning", 1), "c": RuleCell("not_addressed", silence=True),
-              "d": RuleCell("not_applicable"), "e": RuleCell("fail", "warning", 1, silence=True),
-              "f": RuleCell("not_read")})
+                               WeightedRule("e", "E", 4, "warning", None), WeightedRule("f", "F", 2, "error", None),
+                               WeightedRule("g", "G", 1, "warning", None), WeightedRule("h", "H", 1, "warning", None)))
+    r = _Row({"a": RuleCell("pass"), "b": RuleCell("fail", "error", 1), "c": RuleCell("not_addressed", silence=True),
+              "d": RuleCell("not_applicable"), "e": RuleCell("fail", "error", 1, silence=True),
+              "f": RuleCell("not_read"), "g": RuleCell("fail", "warning", 1),
+              # An error that another pack gave the rule counts at this pack's own severity.
+              "h": RuleCell("fail", "error", 1)})
     s = score(r, method)
     # Silence (c, and e whose finding reports silence) and text not read (f) are neither
-    # earned nor lost: the score is over the rules the policy addresses (a and b).
-    assert (s.earned, s.possible, s.value) == (3, 5, 6.0)
-    assert (s.violations, s.silent, s.not_read, s.addressed, s.applicable) == (1, 2, 1, 2, 5)
-    assert s.ids("violation") == ("b",) and s.ids("silent") == ("c", "e") and s.ids("unscored") == ("d",)
+    # earned nor lost: the score is over the rules the policy addresses (a, b, g, h).
+    assert (s.earned, s.possible, s.value) == (3, 7, 4.3)
+    assert (s.violations, s.warnings, s.silent, s.not_read, s.addressed, s.applicable) == (1, 2, 2, 1, 4, 7)
+    assert s.ids("violation") == ("b",) and s.ids("warning") == ("g", "h")
+    assert s.ids("silent") == ("c", "e") and s.ids("unscored") == ("d",)
 
 
 def test_a_policy_that_addresses_nothing_has_no_score_not_zero() -> None:
@@ -147,7 +151,8 @@ def test_scores_of_the_examples_trace_every_rule_of_their_packs(ma: Any) -> None
         for pid, s in r.scores.items():
             weights = {e.rule: e.weight for e in registry.packs[pid].rules}
             assert [rule for rule, _, _ in s.rules] == list(weights)
-            assert s.possible == sum(weights[rule] for rule, _, k in s.rules if k in ("pass", "violation", "waived"))
+            assert s.possible == sum(weights[rule] for rule, _, k in s.rules
+                                     if k in ("pass", "violation", "warning", "waived"))
         assert not hasattr(r, "overall")  # there is no overall score
 
 
@@ -195,6 +200,29 @@ def test_silence_and_text_not_read_are_never_counted_as_violations(ma: Any, tmp_
         assert r.law.violations == 0 and r.law.silent == 0 and r.law.not_read == full.law.silent > 0
         assert all(s.violations == 0 and s.silent == 0 for s in r.scores.values())
     assert full.law.violations == 0 and all(s.violations == 0 for pid, s in full.scores.items() if pid != "drafting")
+
+
+def test_a_finding_about_what_the_document_leaves_out_is_silence(ma: Any) -> None:
+    from policylint.compare.summary import points_at_nothing
+
+    data = {"provisions": {"civil_detainer_hold": {"value": "prohibited", "exceptions": [{"kind": "x"}]},
+                           "training": {"value": "silent"}}, "instrument": {"review_date": None}}
+    assert points_at_nothing(data, "/provisions/release_notification_requests/value")
+    assert points_at_nothing(data, "/provisions/training/value") and points_at_nothing(data, "/instrument/review_date")
+    assert points_at_nothing(data, "/definitions/eligible_for_release")
+    assert not points_at_nothing(data, "/provisions/civil_detainer_hold/value")
+    assert not points_at_nothing(data, "/provisions/civil_detainer_hold/exceptions/0/kind")
+    assert not points_at_nothing(data, "") and not points_at_nothing(data, None)
+    # Brookline bans holds but says nothing on ICE's release requests: the rule that reports
+    # that gap reads a coded topic (the hold ban) and still counts as silence, not a failure.
+    brookline = row(ma, "brookline.yaml")
+    gap = brookline.rules["notification-gap-when-holds-banned"]
+    assert gap.state == "fail" and gap.silence
+    assert "notification-gap-when-holds-banned" in brookline.law.ids("silent")
+    assert brookline.rules["release-eligibility-defined"].silence  # a definition left out
+    # Quincy's unbounded "public safety" exception is something the policy says.
+    quincy = row(ma, "quincy.yaml")
+    assert not quincy.rules["exception-unbounded-public-safety"].silence
 
 
 def test_no_aggregate_mixes_law_with_standards_that_are_not_law(tmp_path: Path) -> None:
@@ -396,7 +424,7 @@ def test_json_has_the_documented_shape(ma: Any) -> None:
     boston = next(a for a in data["agencies"] if a["file"].endswith("boston.yaml"))
     lunn = boston["scores"]["ma-lunn"]
     assert lunn["possible"] == sum(x["weight"] for x in lunn["rules"]
-                                   if x["counts_as"] in ("pass", "violation", "waived"))
+                                   if x["counts_as"] in ("pass", "violation", "warning", "waived"))
     assert lunn["violations"] == sum(x["counts_as"] == "violation" for x in lunn["rules"])
     assert boston["law"]["packs"] == ["boston-trust-act", "ma-lunn", "federal-detainer-reg", "us-1373"]
     lynn = next(a for a in data["agencies"] if a["name"] == "Lynn Police Department")
@@ -514,8 +542,8 @@ def test_silence_complies_with_a_standard_that_limits_what_a_policy_may_say() ->
     assert pack.silence_complies
     method = PackMethod(pack, (WeightedRule("a", "A", 2, "warning", None), WeightedRule("b", "B", 1, "warning", None)))
     s = score(_Row({"a": RuleCell("not_addressed", silence=True), "b": RuleCell("fail", "warning", 1)}), method)
-    # Silence is shown as silence (the report adds "silence complies"), never as a violation.
-    assert (s.earned, s.possible, s.violations, s.silent) == (0, 1, 1, 1)
+    # Silence is shown as silence (the report adds "silence complies"), never as a failure.
+    assert (s.earned, s.possible, s.violations, s.warnings, s.silent) == (0, 1, 0, 1, 1)
 
 
 def test_evidence_csv_has_value_quote_section_and_source_for_every_agency_and_topic(ma: Any) -> None:
@@ -547,7 +575,7 @@ def test_markdown_gives_every_coded_value_a_footnote_with_its_evidence(ma: Any) 
     assert len(refs) == len(set(refs)) == len(notes) == coded
     quincy = next(n for n in notes.values() if n.startswith("Quincy Police Department, T10"))
     assert "“foreign-born person arrested”" in quincy and "<https://www.nenc.news/wbur/" in quincy
-    assert "Overall" not in text and "| Violations of law | Silent | Not read | Addresses |" in text
+    assert "Overall" not in text and "| Violations of law | Warnings | Silent | Not read | Addresses |" in text
 
 
 def test_html_gives_every_value_word_and_pack_a_meaning(ma: Any) -> None:

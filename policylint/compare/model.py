@@ -206,23 +206,27 @@ def topic_cell(topic: Topic, provision: dict[str, Any] | None, known: bool,
 
 
 def rule_cell(rule_id: str, outcome: str | None, findings: list[Any], topics: tuple[str, ...],
-              provisions: dict[str, Any], read: bool = True) -> RuleCell:
+              provisions: dict[str, Any], read: bool = True,
+              absent: frozenset[str] = frozenset()) -> RuleCell:
     """The state of one rule for one document, from its outcome and findings.
 
-    ``read`` is False when the encoder did not read all of the instrument's text: a rule
-    whose topics are all uncoded then reads text nobody read, and is ``not_read`` whatever
-    it reported (never a violation, never silence).
+    A rule's cell reports silence when the rule reads only topics the document leaves
+    uncoded, or when every finding it made points at something the document leaves out
+    (``absent``: the paths of such findings, e.g. ``/provisions/training/value`` of a
+    policy silent on training, or a missing definition).  ``read`` is False when the
+    encoder did not read all of the instrument's text: a rule reporting silence then reads
+    text nobody read, and is ``not_read`` (never a violation, never silence).
     """
     if outcome is None:
         return RuleCell("not_selected")
     if outcome == "skipped":
         return RuleCell("skipped")
-    # The rule reads only topics the document leaves uncoded.
-    silence = bool(topics) and all(
-        (provisions.get(t) or {}).get("value", SILENT) == SILENT for t in topics)
+    active = [f for f in findings if f.suppressed is None and f.baseline is None]
+    reported = active or findings
+    silence = (bool(topics) and all((provisions.get(t) or {}).get("value", SILENT) == SILENT for t in topics)) \
+        or (bool(reported) and all(f.path in absent for f in reported))
     if silence and not read and outcome in ("pass", "fail"):
         return RuleCell(NOT_READ)
-    active = [f for f in findings if f.suppressed is None and f.baseline is None]
     if active:
         worst = max(active, key=lambda f: f.rank)
         return RuleCell("fail", worst.severity, len(active), message=active[0].message, silence=silence)
@@ -266,6 +270,7 @@ def make_row(result: Any, registry: Registry, root: str) -> Row:
     survey = (summary.get("survey") or {}).get("status")
     known = instrument.get("kind") != "unknown"
     read = instrument.get("text_read", "full") == "full"
+    absent = frozenset(summary.get("absent") or ())
     topics = {t.key: topic_cell(t, provisions.get(t.key), known, read) for t in load_taxonomy().topics}
     by_rule: dict[str, list[Any]] = {}
     for f in result.findings:
@@ -276,7 +281,7 @@ def make_row(result: Any, registry: Registry, root: str) -> Row:
         rule = registry.rules.get(rid)
         rules[rid] = rule_cell(rid, outcomes.get(rid, "fail" if rid in by_rule else None),
                                by_rule.get(rid, []), tuple(rule.topics) if rule else (), provisions,
-                               read)
+                               read, absent)
     file = report_path(result.file, root)
     row = Row(
         file=file, name=agency.get("name") or file.rsplit("/", 1)[-1], kind=agency.get("kind"),

@@ -29,7 +29,7 @@ def _pack_words(m: Any) -> tuple[str, str]:
     from policylint.compare.scores import is_law
 
     law = is_law(m.pack)
-    return f"{m.pack.title} ({'law' if law else 'not law'})", "violations" if law else "departures"
+    return f"{m.pack.title} ({'law' if law else 'not law'})", "violations" if law else "errors"
 
 
 def header(comparison: Any) -> list[str]:
@@ -37,12 +37,12 @@ def header(comparison: Any) -> list[str]:
     cols = ["Agency", "File", "Agency kind", "State", "County", "Jurisdiction", "Population",
             "Instrument kind", "Instrument ended", "Text read", "Survey status", "Policy status",
             "Earlier versions", "Schema errors",
-            "Law: violations", "Law: silent", "Law: not read", "Law: rules addressed",
+            "Law: violations", "Law: warnings", "Law: silent", "Law: not read", "Law: rules addressed",
             "Law: rules that apply"]
     cols += [f"{t.number} {t.title}" for t in comparison.topics]
     for m in comparison.packs:
         name, failing = _pack_words(m)
-        cols += [f"{name}: {failing}", f"{name}: silent", f"{name}: not read",
+        cols += [f"{name}: {failing}", f"{name}: warnings", f"{name}: silent", f"{name}: not read",
                  f"{name}: score on what the policy addresses"]
     cols += [f"Rule: {r.title} [{r.id}]" for r in comparison.rules]
     return cols
@@ -63,12 +63,12 @@ def rows(comparison: Any) -> list[list[str]]:
         values: list[Any] = [r.name, r.file, r.kind, r.state, r.county, r.jurisdiction, r.population,
                              r.instrument.get("kind"), r.ended, r.text_read, r.survey, r.status,
                              " ".join(v.file for v in r.history), r.schema_errors]
-        values += ([law.violations, law.silent, law.not_read, law.addressed, law.applicable]
-                   if law is not None else [None] * 5)
+        values += ([law.violations, law.warnings, law.silent, law.not_read, law.addressed, law.applicable]
+                   if law is not None else [None] * 6)
         values += [r.topics[t.key].value for t in comparison.topics]
         for m in comparison.packs:
             s = r.scores.get(m.pack.id)
-            values += [s.violations, s.silent, s.not_read, s.value] if s is not None else [None] * 4
+            values += [s.violations, s.warnings, s.silent, s.not_read, s.value] if s is not None else [None] * 5
         values += [_rule_text(r.rules.get(c.id)) for c in comparison.rules]
         out.append([cell(v) for v in values])
     return out

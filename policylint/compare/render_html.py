@@ -28,9 +28,9 @@ SEVERITY_SHORT = {"error": "error", "warning": "warn", "info": "info"}
 #: The legend of the rule tables: (css class, visible text, meaning).
 LEGEND = (
     ("r-pass", "pass", "passes on what the policy says"),
-    ("r-fail sev-error", "error", "violation: fails on what the policy says, severity error"),
-    ("r-fail sev-warning", "warn", "violation, severity warning"),
-    ("r-fail sev-info", "info", "violation, severity info"),
+    ("r-fail sev-error", "error", "fails on what the policy says at severity error (in a pack of law, a violation)"),
+    ("r-fail sev-warning", "warn", "fails at severity warning: a weakness, not a violation"),
+    ("r-fail sev-info", "info", "fails at severity info"),
     ("r-not_addressed", "silent · warn", "silent, and the rule reports the silence as a finding"),
     *((f"r-{state}", short, long) for state, (short, long) in RULE_LABELS.items()
       if state not in ("pass", "fail")),
@@ -116,7 +116,7 @@ def rule_view(cell: Any) -> dict[str, Any]:
         short = SEVERITY_SHORT.get(cell.severity or "", "fail")
         count = f"{cell.findings} finding{'s' if cell.findings != 1 else ''}"
         long = (f"silent, reported as a finding ({cell.severity}, {count})" if cell.silence
-                else f"violation ({cell.severity}, {count})")
+                else f"fails on what the policy says ({cell.severity}, {count})")
         if cell.message:
             long += f": {cell.message}"
         if cell.silence:

@@ -12,7 +12,7 @@ COMPARE_FORMAT_VERSION = 2
 
 
 def _score(score: Any) -> dict[str, Any]:
-    return {"violations": score.violations, "silent": score.silent, "not_read": score.not_read,
+    return {"violations": score.violations, "warnings": score.warnings, "silent": score.silent, "not_read": score.not_read,
             "addressed": score.addressed, "applicable": score.applicable,
             "score": score.value, "earned": score.earned, "possible": score.possible,
             "rules": [{"rule": r, "weight": w, "counts_as": k} for r, w, k in score.rules]}
@@ -22,6 +22,7 @@ def _law(tally: Any) -> dict[str, Any] | None:
     if tally is None:
         return None
     return {"packs": list(tally.packs), "violations": list(tally.ids("violation")),
+            "warnings": list(tally.ids("warning")),
             "silent": list(tally.ids("silent")), "not_read": list(tally.ids("not_read")),
             "addressed": tally.addressed, "applicable": tally.applicable}
 

@@ -122,7 +122,8 @@ def run_compare(settings: CompareSettings, options: Any) -> tuple[int, list[tupl
 def diff_report(d: Any) -> dict[str, Any]:
     """The diff as plain data (the ``json`` format of ``policylint diff``)."""
     def counts(s: Any) -> dict[str, int] | None:
-        return None if s is None else {"violations": s.violations, "silent": s.silent,
+        return None if s is None else {"violations": s.violations, "warnings": s.warnings,
+                                       "silent": s.silent,
                                        "not_read": s.not_read, "addressed": s.addressed,
                                        "applicable": s.applicable}
 

@@ -22,40 +22,59 @@ def is_law(pack: Any) -> bool:
 
 
 #: What each rule of a pack counts as, for one agency:
-#:   violation  the rule fails on what the policy says (or on the instrument itself);
+#:   violation  the rule fails at severity error on what the policy says (or on the
+#:              instrument itself): severity follows the law, so an error is what the law
+#:              forbids, or a provision the law requires the written policy to contain;
+#:   warning    the rule fails at severity warning or info on what the policy says: a
+#:              weakness (an unbounded exception, an undefined term), not a violation;
 #:   silent     the policy says nothing on the rule's topics (whether or not the rule
 #:              reports that silence as a finding);
 #:   not_read   the rule's topics are in text the encoder did not read;
 #:   pass       the rule passes on what the policy says;
 #:   waived     every finding is suppressed or waived (counted apart, never as a pass);
 #:   unscored   the rule does not apply, could not be checked, or is not in the packs.
-KINDS = ("violation", "silent", "not_read", "pass", "waived", "unscored")
+KINDS = ("violation", "warning", "silent", "not_read", "pass", "waived", "unscored")
+
+#: The kinds that say the policy addresses the rule's topics.
+ADDRESSED = frozenset({"pass", "violation", "warning", "waived"})
+
+#: Severities from least to most severe.
+_RANK = {"info": 0, "warning": 1, "error": 2}
 
 #: The published methodology, shown with every report.
 METHOD = (
     "Each agency is one row: its latest document in force (earlier and ended versions are "
     "listed under it). For every standard (rule pack) the agency is checked against, each "
-    "rule of the pack is counted as one of: a violation (the rule fails on what the policy "
-    "says, or on the instrument itself), silent (the policy says nothing on the rule's "
-    "topics, whether or not the rule reports that as a finding), not read (the rule's topics "
-    "are in text the encoder did not read: instrument.text_read partial or none), a pass, "
-    "waived (its findings are suppressed or waived), or not counted (the rule does not "
-    "apply, or could not be checked). Silence and text not read are never counted as "
-    "violations. “Addresses 3 of 9” counts the rules whose topics the policy says something "
-    "on, out of those that apply. The score, where shown, is over what the policy addresses "
-    "only: 10 × the weights of the rules it passes ÷ the weights of the rules it addresses "
-    "(passes, violations and waived), to one decimal; it is n/a when the policy addresses "
-    "none. Packs of binding law (the agency's state or city) and federal law are summed "
-    "only with each other, in the column “Law that binds”, where a rule shared by several "
-    "packs counts once; model laws and advisory standards (drafting, advocates' checklists) "
-    "are shown one by one and are never added to law. There is no overall score. Agencies "
-    "whose policy is not known (instrument kind unknown) are not scored. The numbers "
-    "measure what the written text says, not what officers do."
+    "rule of the pack counts as one of: a violation (the rule fails at severity error on what "
+    "the policy says, or on the instrument itself; severity follows the law, so an error is "
+    "what the law forbids or a provision it requires the written policy to contain), a "
+    "warning (the rule fails at severity warning or info on what the policy says: a weakness "
+    "such as an unbounded exception, not a violation), silent (the policy says nothing on "
+    "what the rule reads, whether or not the rule reports that as a finding), not read (the "
+    "same, where the encoder did not read all of the instrument's text: instrument.text_read "
+    "partial or none), a pass, waived (its findings are suppressed or waived), or not counted "
+    "(the rule does not apply, or could not be checked). A rule counts at no more than the "
+    "severity its own pack gives it. Silence and text not read are never counted as "
+    "violations or warnings. “Addresses 3 of 9” counts the rules the policy says something "
+    "on (passes, violations, warnings, waived), out of those that count. The score, where "
+    "shown, is over what the policy addresses only: 10 × the weights of the rules it passes "
+    "÷ the weights of the rules it addresses, to one decimal; there is no score when it "
+    "addresses none. Packs of binding law (the agency's state or city) and federal law are "
+    "counted together, in “Law that binds”, where a rule shared by several packs counts "
+    "once; model laws and advisory standards (drafting, advocates' checklists) are shown one "
+    "by one and are never added to law. There is no overall score. Agencies whose policy is "
+    "not known (instrument kind unknown) are not scored. The numbers measure what the "
+    "written text says, not what officers do."
 )
 
 
-def kind_of(cell: Any) -> str:
-    """What one rule cell counts as (one of KINDS)."""
+def kind_of(cell: Any, severity: str | None = None) -> str:
+    """What one rule cell counts as (one of KINDS) in a pack that gives the rule ``severity``.
+
+    A finding carries the severity of the most severe pack that selects its rule; within
+    one pack the rule counts at no more than that pack's own severity, so an advisory
+    pack's severity never makes a violation of law.
+    """
     state = cell.state if cell is not None else "not_selected"
     if state == "pass":
         return "pass"
@@ -64,7 +83,8 @@ def kind_of(cell: Any) -> str:
     if state == "not_addressed" or (state in ("fail", "suppressed") and cell.silence):
         return "silent"
     if state == "fail":
-        return "violation"
+        found = _RANK.get(cell.severity or "", 2)
+        return "violation" if min(found, _RANK.get(severity or "", 2)) == 2 else "warning"
     if state == "suppressed":
         return "waived"
     return "unscored"
@@ -108,6 +128,10 @@ class Score:
         return len(self.ids("violation"))
 
     @property
+    def warnings(self) -> int:
+        return len(self.ids("warning"))
+
+    @property
     def silent(self) -> int:
         return len(self.ids("silent"))
 
@@ -117,7 +141,7 @@ class Score:
 
     @property
     def addressed(self) -> int:
-        return sum(1 for _, _, k in self.rules if k in ("pass", "violation", "waived"))
+        return sum(1 for _, _, k in self.rules if k in ADDRESSED)
 
     @property
     def applicable(self) -> int:
@@ -143,6 +167,10 @@ class Tally:
         return len(self.ids("violation"))
 
     @property
+    def warnings(self) -> int:
+        return len(self.ids("warning"))
+
+    @property
     def silent(self) -> int:
         return len(self.ids("silent"))
 
@@ -152,7 +180,7 @@ class Tally:
 
     @property
     def addressed(self) -> int:
-        return sum(1 for k in self.kinds.values() if k in ("pass", "violation", "waived"))
+        return sum(1 for k in self.kinds.values() if k in ADDRESSED)
 
     @property
     def applicable(self) -> int:
@@ -176,8 +204,8 @@ def score(row: Any, method: PackMethod) -> Score:
     earned = possible = 0
     rules = []
     for rule in method.rules:
-        kind = kind_of(row.rules.get(rule.rule))
-        if kind in ("pass", "violation", "waived"):
+        kind = kind_of(row.rules.get(rule.rule), rule.severity)
+        if kind in ADDRESSED:
             possible += rule.weight
             earned += rule.weight if kind == "pass" else 0
         rules.append((rule.rule, rule.weight, kind))

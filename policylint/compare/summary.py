@@ -129,6 +129,25 @@ def summarise(data: Any, packs: Sequence[str] = ()) -> dict[str, Any]:
     }
 
 
+def points_at_nothing(data: Any, pointer: str | None) -> bool:
+    """True when the JSON pointer names a key the document leaves out, empty or ``silent``:
+    a finding there reports what the policy leaves unsaid, not something it says."""
+    if not pointer or not pointer.startswith("/"):
+        return False
+    node = data
+    for raw in pointer[1:].split("/"):
+        key = raw.replace("~1", "/").replace("~0", "~")
+        if isinstance(node, dict):
+            if key not in node:
+                return True
+            node = node[key]
+        elif isinstance(node, list) and key.isdigit() and int(key) < len(node):
+            node = node[int(key)]
+        else:
+            return not isinstance(node, (dict, list))  # a scalar cannot hold the key: absent
+    return node is None or node == "" or node == "silent"
+
+
 class SummarisingChecker(Checker):
     """A checker that also fills each result's ``summary`` while the document is at hand."""
 
@@ -137,6 +156,9 @@ class SummarisingChecker(Checker):
         doc = loaded.document
         if doc is not None:
             result.summary = summarise(doc.data, self.engine.packs_for(doc.data))
+            # Which findings point at what the document leaves unsaid (kept as their paths).
+            result.summary["absent"] = sorted({f.path for f in result.findings
+                                               if f.path and points_at_nothing(doc.data, f.path)})
         return result
 
 
