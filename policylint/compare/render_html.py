@@ -234,6 +234,7 @@ def view(comparison: Any, title: str, version: str) -> dict[str, Any]:
         "law_packs": law, "other_packs": other, "pack_help": pack_help,
         "value_help": value_help, "scale": scale, "uncoded_help": UNCODED_HELP,
         "coverage": _coverage(comparison), "survey": _survey(rows),
+        "rule_titles": {r.id: r.title for r in comparison.rules},
         "filters": {k: _options(rows, k) for k in ("county", "kind", "state", "status")},
         "css": css, "js": js, "csp": {"style": csp_hash(css), "script": csp_hash(js)},
     }
