@@ -587,3 +587,16 @@ def test_html_gives_every_value_word_and_pack_a_meaning(ma: Any) -> None:
     packs += re.findall(r'title="([^"]*)"[^>]*class="[^"]*\bpk\b', page)
     assert packs and all("(pack id: " in p for p in packs)
     assert "Lunn v. Commonwealth (Massachusetts)" in page and ">ma-lunn<" not in page
+
+
+def test_what_an_ended_instrument_said_is_not_counted_as_the_agencys_rule_today(tmp_path: Path) -> None:
+    agreement = doc("Sheriff A", kind="sheriff", instrument="agreement",
+                    provisions={"agreement_287g": {"value": "jem", "quote": "jail enforcement model"}})
+    (tmp_path / "a.yaml").write_text(_with_instrument(agreement, ended="2021-05-01"))
+    (tmp_path / "b.yaml").write_text(agreement.replace("Sheriff A", "Sheriff B"))
+    c = compare([tmp_path])
+    assert dict((v, n) for v, _, n in dict(c.coverage.topics)["agreement_287g"]) == {"jem": 1, "ended": 1}
+    a = row(c, "a.yaml")
+    assert a.topics["agreement_287g"].value == "jem"  # the matrix still shows what it said
+    page = render_html.render(c, "t", "test")
+    assert "ended 2021-05-01</span> no longer in force" in page

@@ -19,9 +19,12 @@ NOT_KNOWN = "not_known"
 #: "not read", never "silent", and it never counts against the agency.
 NOT_READ = "not_read"
 
+#: How the coverage counts a provision of an instrument that has ended (``instrument.ended``).
+ENDED = "ended"
+
 #: Topic cell tones from the end that limits cooperation to the end that cooperates (see
 #: scales.yaml), then the cells that carry no value.
-TONES = ("t0", "t1", "t2", "t3", "t4", "other", "unclear", "silent", NOT_READ, NOT_KNOWN)
+TONES = ("t0", "t1", "t2", "t3", "t4", "other", "unclear", "silent", NOT_READ, ENDED, NOT_KNOWN)
 
 #: Rule cell states, in the order a legend lists them.
 RULE_STATES = ("pass", "fail", "suppressed", "not_addressed", NOT_READ, "not_applicable",
@@ -104,6 +107,12 @@ class Row:
     def in_force(self) -> bool:
         """False once ``instrument.ended`` is a day that has come."""
         return self.ended is None or self.ended > date.today().isoformat()
+
+    def standing_value(self, topic: str) -> str:
+        """The topic's value as counted across agencies: a provision of an instrument that
+        has ended is no longer the agency's rule, so it counts as ``ended``."""
+        cell = self.topics[topic]
+        return cell.value if self.in_force or not cell.coded else ENDED
 
     @property
     def agency_key(self) -> tuple[str, str, str]:

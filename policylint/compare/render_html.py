@@ -67,6 +67,8 @@ UNCODED_HELP = {
     "not_read": "Not read: the encoding does not rest on all of the instrument's text, so the "
                 "policy may address this topic. Never counted against the agency.",
     "not_known": "Not known: nobody has seen the policy (instrument kind unknown).",
+    "ended": "Ended: the agency's instrument is no longer in force (instrument.ended); what it "
+             "said is in the agency's row and history, not counted as its rule today.",
 }
 
 
@@ -207,7 +209,7 @@ def view(comparison: Any, title: str, version: str) -> dict[str, Any]:
         topic = topic_titles[key]
         segments = charts.stacked(counts)
         bars.append({"topic": topic, "ends": scale(key).ends, "segments": [
-            (seg, members(rows, lambda r, v=seg.label, k=key: r.topics[k].value == v), value_help(topic, seg.label))
+            (seg, members(rows, lambda r, v=seg.label, k=key: r.standing_value(k) == v), value_help(topic, seg.label))
             for seg in segments]})
     hists = []
     for m in comparison.packs:
