@@ -595,7 +595,7 @@ def test_what_an_ended_instrument_said_is_not_counted_as_the_agencys_rule_today(
     (tmp_path / "a.yaml").write_text(_with_instrument(agreement, ended="2021-05-01"))
     (tmp_path / "b.yaml").write_text(agreement.replace("Sheriff A", "Sheriff B"))
     c = compare([tmp_path])
-    assert dict((v, n) for v, _, n in dict(c.coverage.topics)["agreement_287g"]) == {"jem": 1, "ended": 1}
+    assert {v: n for v, _, n in dict(c.coverage.topics)["agreement_287g"]} == {"jem": 1, "ended": 1}
     a = row(c, "a.yaml")
     assert a.topics["agreement_287g"].value == "jem"  # the matrix still shows what it said
     page = render_html.render(c, "t", "test")
