@@ -41,6 +41,7 @@ class CheckSettings:
     fingerprints: bool | None = None             # value hashes on findings; None = if needed
     jobs: int | None = None                      # processes; None = one per processor
     cache_dir: str | None = None                 # results cache; None = none (the CLI sets one)
+    config_files: tuple[str, ...] = ()           # the configuration files read (never outputs)
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -86,7 +87,7 @@ def overrides(settings: CheckSettings) -> Any:
         if registry is None:
             from policylint.registry import load_registry
 
-            registry = load_registry(settings.rule_dirs)
+            registry = load_registry(settings.rule_dirs, settings.cache_dir)
         got = registry.resolve(rule)
         if got is not None:
             return got
@@ -171,23 +172,16 @@ def iter_results(settings: CheckSettings) -> Iterator[FileResult]:
         yield from check_paths(paths, options)
 
 
-def refuse_writing_inputs(settings: CheckSettings) -> None:
-    """A usage error when an output file is one of the inputs (or a YAML file in an input
-    folder, which the walk reads): policylint never writes to what it checks."""
-    from policylint.errors import UsageError
-    from policylint.runner import YAML_SUFFIXES
+def output_guard(settings: CheckSettings) -> Any:
+    """What no output of the run may replace: its inputs (and the YAML files of input
+    folders), the configuration files, output templates and the baseline."""
+    from policylint.formats.writer import Guard
 
-    inputs = [os.path.realpath(p) for p in settings.paths if p != "-"]
-    for _, target in settings.outputs:
-        if not target:
-            continue
-        out = os.path.realpath(target)
-        for path in inputs:
-            inside = os.path.isdir(path) and out.startswith(path.rstrip(os.sep) + os.sep) \
-                and out.endswith(YAML_SUFFIXES)
-            if out == path or inside:
-                raise UsageError(f"the output file {target} is also an input; policylint never "
-                                 "writes to the files it checks")
+    templates = [name[len("template:"):] for name, _ in settings.outputs if name.startswith("template:")]
+    return (Guard().protect(settings.paths, "an input")
+            .protect(settings.config_files, "a configuration file")
+            .protect(templates, "an output template")
+            .protect([settings.baseline], "the baseline"))
 
 
 def run_check(settings: CheckSettings) -> int:
@@ -206,15 +200,19 @@ def run_check(settings: CheckSettings) -> int:
     if settings.baseline:
         from policylint.baseline import Baseline  # hashing: only runs with a baseline
 
-        baseline = Baseline.load(settings.baseline)
+        baseline = Baseline.load(settings.baseline, settings.limits.max_file_size)
     ctx = RenderContext(color=settings.color, verbose=settings.verbose,
                         statistics=settings.statistics, tool_version=__version__,
-                        rules=describer(settings.rule_dirs),
+                        rules=describer(settings.rule_dirs, settings.cache_dir),
                         started=datetime.datetime.now().isoformat(timespec="seconds"),
                         step_summary=os.environ.get("GITHUB_STEP_SUMMARY") or None,
-                        baseline=settings.baseline)
-    refuse_writing_inputs(settings)
-    reporters = [Reporter(name, target, ctx) for name, target in settings.outputs]
+                        baseline=settings.baseline, fail_on=settings.fail_on,
+                        max_warnings=settings.max_warnings)
+    guard = output_guard(settings)
+    for _, target in settings.outputs:  # before checking anything
+        if target:
+            guard.refuse(target)
+    reporters = [Reporter(name, target, ctx, guard) for name, target in settings.outputs]
     summary = Summary()
     try:
         for result in iter_results(settings):
@@ -222,6 +220,8 @@ def run_check(settings: CheckSettings) -> int:
                 marked = baseline.apply(result.file, result.findings, rules_that_ran(settings, result))
                 result = FileResult(result.file, marked, result.summary, result.outcomes)
             summary.add(result)
+            if result.skipped:
+                continue
             for reporter in reporters:
                 # -q trims only what the terminal shows; files still get every finding.
                 shown = result
@@ -234,10 +234,20 @@ def run_check(settings: CheckSettings) -> int:
         raise
     for reporter in reporters:
         reporter.close(summary)
-    if summary.files == 0 and settings.paths:
+    if summary.skipped:
+        from policylint.runner import skipped_note
+
+        print(skipped_note(summary.skipped), file=sys.stderr)
+    if summary.files == 0 and summary.skipped == 0 and settings.paths:
         # Like a linter finding no source files: say so rather than report a silent success.
         print(f"policylint: warning: no YAML files found in {', '.join(settings.paths)}",
               file=sys.stderr)
+    reason = ctx.exit_reason(summary)
+    if reason and not any(r.target is None and getattr(r.module, "SAYS_EXIT_REASON", False)
+                          for r in reporters):
+        # Formats on standard output that do not say it themselves (concise, json, ...):
+        # the reason goes to standard error, out of the way of a parser.
+        print(f"policylint: {reason}", file=sys.stderr)
     return summary.exit_code(settings.fail_on, settings.max_warnings)
 
 
@@ -322,6 +332,7 @@ def build_settings(config: Any, **cli: Any) -> CheckSettings:
         report_unused=bool(suppressions.get("report-unused", True)),
         baseline=pick("baseline", "baseline", None),
         jobs=pick("jobs", "jobs", None), cache_dir=_cache_dir(cli, config.get("cache")),
+        config_files=tuple(config.files),
     )
 
 

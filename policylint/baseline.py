@@ -97,15 +97,18 @@ class Baseline:
     # -- reading and writing ---------------------------------------------------------------
 
     @classmethod
-    def load(cls, path: str) -> Baseline:
+    def load(cls, path: str, max_size: int | None = None) -> Baseline:
+        """Read a baseline: a regular file of at most ``max_size`` bytes (the file-size limit)."""
+        from policylint.limits import DEFAULT_LIMITS
+        from policylint.loader import read_regular
+
         try:
-            with open(path, encoding="utf-8") as fh:
-                data = json.load(fh)
+            data = json.loads(read_regular(path, max_size or DEFAULT_LIMITS.max_file_size))
         except FileNotFoundError:
             raise UsageError(f"baseline file not found: {path} "
                              "(create it with `policylint baseline create`)") from None
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise UsageError(f"cannot read the baseline {path}: {exc}") from None
+        except (OSError, ValueError) as exc:  # JSON and encoding errors are ValueErrors
+            raise UsageError(f"cannot read the baseline {path}: {getattr(exc, 'strerror', None) or exc}") from None
         if not isinstance(data, dict) or data.get("policylint-baseline") != BASELINE_VERSION \
                 or not isinstance(data.get("findings"), list):
             raise UsageError(f"{path} is not a policylint baseline (version {BASELINE_VERSION})")
@@ -140,12 +143,11 @@ class Baseline:
             ],
         }
 
-    def write(self, path: str | None = None) -> None:
-        from policylint.formats import AtomicWriter
+    def write(self, path: str | None = None, guard: Any = None) -> None:
+        """Write the baseline whole; ``guard``: the files it must not replace (the inputs)."""
+        from policylint.formats.writer import write_file
 
-        writer = AtomicWriter(path or self.path)
-        writer.write(json.dumps(self.to_data(), indent=2, ensure_ascii=False) + "\n")
-        writer.close()
+        write_file(path or self.path, json.dumps(self.to_data(), indent=2, ensure_ascii=False) + "\n", guard)
 
     # -- matching ----------------------------------------------------------------------------
 
@@ -211,9 +213,11 @@ def create(settings: Any, path: str) -> tuple[Baseline, int]:
     """
     from dataclasses import replace
 
-    from policylint.api import iter_results
+    from policylint.api import iter_results, output_guard
 
     settings = replace(settings, fingerprints=True)
+    guard = output_guard(settings)
+    guard.refuse(path)  # before checking anything
     baseline = Baseline(path)
     errors = 0
     for result in iter_results(settings):
@@ -221,7 +225,7 @@ def create(settings: Any, path: str) -> tuple[Baseline, int]:
         for f in result.findings:
             if not f.input_error and f.suppressed is None and f.rule != "baseline-stale":
                 baseline.add(f)
-    baseline.write()
+    baseline.write(guard=guard)
     return baseline, errors
 
 
@@ -232,12 +236,14 @@ def prune(settings: Any, path: str) -> tuple[Baseline, int]:
     """
     from dataclasses import replace
 
-    from policylint.api import iter_results, rules_that_ran
+    from policylint.api import iter_results, output_guard, rules_that_ran
 
     settings = replace(settings, fingerprints=True)
-    baseline = Baseline.load(path)
+    guard = output_guard(settings)
+    guard.refuse(path)
+    baseline = Baseline.load(path, settings.limits.max_file_size)
     for result in iter_results(settings):
         baseline.apply(result.file, result.findings, rules_that_ran(settings, result))
     kept = baseline.pruned()
-    kept.write()
+    kept.write(guard=guard)
     return kept, sum(baseline.counts.values()) - sum(kept.counts.values())

@@ -14,10 +14,12 @@ from policylint.finding import Finding
 from policylint.hashing import blake2b
 
 #: Bumped when the layout or the entry format changes; old caches are then ignored.
-FORMAT = 1
+FORMAT = 2
 #: Run directories (one per combination of rules, options and version) unused this long
 #: are deleted when a run writes the cache.
 STALE_SECONDS = 30 * 24 * 3600
+#: The most bytes one entry file may hold, packed or unpacked; a larger one is a miss.
+MAX_SHARD = 256 * 1024 * 1024
 _TAG = ("Signature: 8a477f597d28d172789f06886806bc55\n"
         "# This directory is a cache made by policylint (https://bford.info/cachedir/).\n")
 
@@ -39,33 +41,90 @@ def default_dir() -> str:
     return os.path.join(os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "policylint")
 
 
-def template_cache() -> Any:
-    """A Jinja bytecode cache for the package's own output templates, or None.
+# -- whose folder it is --------------------------------------------------------------------
 
-    Compiling the text format's templates costs a one-file run more than checking the
-    file; compiled once, they load in a fraction of a millisecond.  Jinja checks each
-    entry against the template's source, and any problem with the folder is ignored.
+#: The secret that signs every entry, in the cache folder, readable by its owner only.
+KEY_FILE = "key"
+_KEY_BYTES = 32
+
+
+def _ours(path: str, mask: int) -> bool:
+    """Whether ``path`` is a real folder or file (not a link) owned by this user with none
+    of the ``mask`` permission bits: what Jinja's FileSystemBytecodeCache requires of its
+    default folder, so that nobody else can plant or change an entry."""
+    import stat
+
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return False
+    if not (stat.S_ISDIR(st.st_mode) or stat.S_ISREG(st.st_mode)):
+        return False
+    if hasattr(os, "geteuid") and st.st_uid != os.geteuid():
+        return False
+    return not st.st_mode & mask
+
+
+def secret(root: str, create: bool = False) -> bytes | None:
+    """The key that signs the entries under ``root``, or None: the cache is then not used.
+
+    ``root`` must be a folder of this user's that others cannot write (one made here is
+    private); the key file is readable by its owner only.  ``create`` makes both when
+    missing.  An entry that does not verify against the key is a miss, so nothing put in
+    the folder by anyone without the key can change a result.
     """
-    root = default_dir()
+    import stat
+
     if not root:
         return None
-    from jinja2 import FileSystemBytecodeCache
+    path = os.path.join(root, KEY_FILE)
+    if create and not os.path.lexists(path):
+        try:
+            os.makedirs(root, mode=0o700, exist_ok=True)
+            if _ours(root, stat.S_IWGRP | stat.S_IWOTH):
+                _new_key(root, path)
+        except OSError:
+            return None
+    if not _ours(root, stat.S_IWGRP | stat.S_IWOTH) or not _ours(path, 0o077):
+        return None
+    try:
+        with open(path, "rb") as fh:
+            key = fh.read(_KEY_BYTES + 1)
+    except OSError:
+        return None
+    return key if len(key) == _KEY_BYTES else None
 
-    class Quiet(FileSystemBytecodeCache):
-        def load_bytecode(self, bucket: Any) -> None:
-            try:
-                super().load_bytecode(bucket)
-            except (OSError, ValueError, EOFError, TypeError):
-                bucket.reset()
 
-        def dump_bytecode(self, bucket: Any) -> None:
-            try:
-                os.makedirs(self.directory, exist_ok=True)
-                super().dump_bytecode(bucket)
-            except OSError:
-                pass
+def _new_key(root: str, path: str) -> None:
+    """Write a fresh key whole: linked into place, so two processes never see half of one."""
+    import tempfile
 
-    return Quiet(os.path.join(root, "templates"), "%s.jinja")
+    fd, tmp = tempfile.mkstemp(dir=root, prefix=".key-")  # private (0600)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(os.urandom(_KEY_BYTES))
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass  # another process made one first: use it
+    finally:
+        os.unlink(tmp)
+
+
+def sign(key: bytes, data: bytes) -> str:
+    """The keyed BLAKE2b of ``data`` (a MAC: without the key it cannot be made)."""
+    return blake2b(data, key=key, digest_size=16).hexdigest()
+
+
+def _same_mac(expected: str, got: Any) -> bool:
+    import hmac
+
+    return isinstance(got, str) and hmac.compare_digest(expected, got)
+
+
+def verify(key: bytes, data: bytes, mac: Any) -> bool:
+    """Whether ``mac`` is :func:`sign` of ``data`` under ``key``."""
+    return _same_mac(sign(key, data), mac)
 
 
 # -- what a result depends on --------------------------------------------------------------
@@ -82,13 +141,15 @@ def _tree_digest(h: Any, root: str, suffixes: tuple[str, ...], contents: bool = 
                 path = os.path.join(folder, name)
                 h.update(os.path.relpath(path, root).encode("utf-8", "surrogateescape") + b"\0")
                 try:
-                    if contents:
-                        with open(path, "rb") as fh:
-                            h.update(fh.read())
+                    if contents:  # a third party's folder: a FIFO or /dev/zero is refused
+                        from policylint.limits import DEFAULT_LIMITS
+                        from policylint.loader import read_regular
+
+                        h.update(read_regular(path, DEFAULT_LIMITS.max_file_size))
                     else:
                         st = os.stat(path)
                         h.update(f"{st.st_size} {st.st_mtime_ns}".encode())
-                except OSError:
+                except (OSError, ValueError):
                     h.update(b"?")
 
 
@@ -164,7 +225,30 @@ def encode_finding(f: Finding) -> dict[str, Any]:
     return out
 
 
+#: What each field of a cached finding may hold (anything else and the entry is a miss).
+_FIELD_TYPES: dict[str, tuple[type, ...]] = {
+    "rule": (str,), "severity": (str,), "message": (str,), "path": (str,),
+    "line": (int,), "column": (int,), "end_line": (int,), "end_column": (int,),
+    "args": (list,), "packs": (list,), "citation": (str, type(None)), "url": (str, type(None)),
+    "snippet": (str, type(None)), "suppressed": (str, type(None)), "baseline": (str, type(None)),
+    "basis": (str, type(None)),
+    "input_error": (bool,), "meta": (list,),
+}
+_OUTCOMES = frozenset({"pass", "fail", "not_applicable", "skipped"})
+
+
 def decode_finding(data: dict[str, Any], file: str) -> Finding:
+    """A finding read back; ``ValueError`` for anything a finding cannot hold."""
+    from policylint.finding import SEVERITIES
+
+    if not isinstance(data, dict):
+        raise TypeError("not a finding")
+    for name, value in data.items():
+        types = _FIELD_TYPES.get(name)
+        if types is None or not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
+            raise ValueError(f"bad field {name!r}")
+    if not {"rule", "severity", "message"} <= data.keys() or data["severity"] not in SEVERITIES:
+        raise ValueError("bad severity, or no rule or message")
     values = {k: _tuples(v) if k in _TUPLE_FIELDS else v for k, v in data.items()}
     return Finding(file=file, **values)
 
@@ -194,6 +278,19 @@ class Cache:
         self._pending: dict[str, list[Any]] = {}
         self._pending_shard: str | None = None
         self.writable = True
+        self._key: bytes | None | bool = False  # False: not read yet
+
+    def key(self, create: bool = False) -> bytes | None:
+        """The folder's signing key (see :func:`secret`); None: use no entry, write none."""
+        if self._key is False or (self._key is None and create):
+            self._key = secret(self.root, create)
+        return self._key if isinstance(self._key, bytes) else None
+
+    def _mac(self, key: bytes, display: str, entry: list[Any]) -> str:
+        """Binds an entry to the run (rules, options, version), the file's name and content,
+        the day it depends on, and what it says."""
+        data = json.dumps([self.digest, display, *entry[:4]], sort_keys=True, separators=(",", ":"))
+        return sign(key, data.encode("utf-8", "surrogateescape"))
 
     # reading (any process)
 
@@ -207,7 +304,12 @@ class Cache:
             got = {}
             try:
                 with open(os.path.join(self.folder, shard), "rb") as fh:
-                    data = json.loads(zlib.decompress(fh.read()))
+                    packed = fh.read(MAX_SHARD + 1)
+                inflate = zlib.decompressobj()
+                text = inflate.decompress(packed, MAX_SHARD)
+                if len(packed) > MAX_SHARD or inflate.unconsumed_tail:
+                    raise ValueError("too large")  # a few KB can inflate to gigabytes
+                data = json.loads(text)
                 if isinstance(data, dict) and data.get("format") == FORMAT:
                     got = data.get("entries") or {}
             except (OSError, ValueError, zlib.error):
@@ -217,17 +319,25 @@ class Cache:
 
     def lookup(self, display: str, digest: str, today: str) -> tuple[list[Finding], dict[str, str]] | None:
         """The findings and rule outcomes cached for ``display`` with content ``digest``."""
-        entry = self._load(self._shard_name(display)).get(display)
-        if not isinstance(entry, list) or len(entry) != 4 or entry[0] != digest:
+        key = self.key()
+        if key is None:
             return None
-        if entry[1] is not None and entry[1] != today:  # it has a waiver that can expire
+        entry = self._load(self._shard_name(display)).get(display)
+        if not isinstance(entry, list) or len(entry) != 5 or entry[0] != digest:
+            return None
+        if entry[1] is not None and entry[1] != today:  # it depends on the day
             return None
         try:
+            if not _same_mac(self._mac(key, display, entry), entry[4]):
+                return None  # not written by a holder of the key, or changed since
             findings = [decode_finding(f, display) for f in entry[2]]
         except (TypeError, ValueError):
             return None
         outcomes = entry[3]
-        return findings, outcomes if isinstance(outcomes, dict) else {}
+        if not isinstance(outcomes, dict) or not all(
+                isinstance(k, str) and v in _OUTCOMES for k, v in outcomes.items()):
+            return None
+        return findings, outcomes
 
     # writing (the process that renders)
 
@@ -243,11 +353,20 @@ class Cache:
                 return  # something in it does not survive JSON: check it again next time
         except (TypeError, ValueError):
             return
+        key = self.key(create=True)
+        if key is None:
+            self.writable = False  # someone else's folder, or one others can write: leave it
+            return
         shard = self._shard_name(display)
         if shard != self._pending_shard:
             self.flush()
             self._pending_shard = shard
-        self._pending[display] = [digest, today, encoded, outcomes or {}]
+        entry: list[Any] = [digest, today, encoded, outcomes or {}]
+        try:
+            entry.append(self._mac(key, display, entry))
+        except (TypeError, ValueError):
+            return
+        self._pending[display] = entry
 
     def flush(self) -> None:
         """Write the pending folder's entries, merged with what the file already held."""
@@ -278,7 +397,7 @@ class Cache:
     def _prepare(self) -> None:
         if os.path.isdir(self.folder):
             return
-        os.makedirs(self.folder, exist_ok=True)
+        os.makedirs(self.folder, mode=0o700, exist_ok=True)
         tag = os.path.join(self.root, "CACHEDIR.TAG")
         if not os.path.exists(tag):
             with open(tag, "w", encoding="ascii") as fh:

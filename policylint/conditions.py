@@ -6,6 +6,7 @@ import datetime as _dt
 import re
 from typing import Any, Callable, Iterable
 
+from policylint import deadline
 from policylint.paths import MISSING, Path, PathError, compile_path
 from policylint.regexliterals import required_literals
 
@@ -210,7 +211,11 @@ def _compile_standard(data: dict[str, Any], pointer: str) -> Condition:
             isinstance(s, str) and len(s) == 2 and s.isupper() for s in states):
         raise ConditionError("`standard` takes a list of two-letter state codes", f"{pointer}/{STANDARD}")
     wanted = frozenset(states)
-    return lambda env, s, k: env.standard_state() in wanted
+
+    def applies(env: Env, s: Any, k: Any) -> bool:
+        state = env.standard_state()  # an invalid document's `state` may be any value
+        return type(state) is str and state in wanted
+    return applies
 
 
 def reads_subject(data: Any) -> bool:
@@ -494,12 +499,17 @@ def _lower_search(pattern: str, rx: re.Pattern[str] | None = None) -> Callable[[
                 return False
         compiled = built[1]
         if compiled is None:
-            compiled = built[1] = re.compile(pattern)
+            compiled = built[1] = _compile(pattern)
         return compiled.search(lowered) is not None
 
     return search
 
 
+#: Compiling a trusted rule's pattern on its first use is set-up, not the document's time.
+_compile = deadline.setup(re.compile)
+
+
+@deadline.setup
 def _words(pattern: str) -> tuple[str, ...]:
     """The literals every match of ``pattern`` contains one of, in a fixed order (or none)."""
     return tuple(sorted(required_literals(pattern) or ()))
@@ -512,7 +522,7 @@ def _lazy_regex(pattern: str) -> Callable[[Env, str], bool]:
 
     def search(env: Env, text: str) -> bool:
         if not box:
-            box.append(re.compile(pattern, re.IGNORECASE))
+            box.append(_compile(pattern, re.IGNORECASE))
         return box[0].search(text) is not None
 
     return search

@@ -122,11 +122,13 @@ def _toml() -> Any:
 
 def _pyproject_table(path: str) -> dict[str, Any] | None:
     """``[tool.policylint]`` of a pyproject.toml, or ``None`` when it has none."""
+    from policylint.limits import DEFAULT_LIMITS
+    from policylint.loader import read_regular
+
     try:
-        with open(path, "rb") as fh:
-            raw = fh.read()
-    except OSError as exc:
-        raise ConfigError(f"cannot read: {exc.strerror or exc}", location=path) from None
+        raw = read_regular(path, DEFAULT_LIMITS.max_file_size)
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"cannot read: {getattr(exc, 'strerror', None) or exc}", location=path) from None
     if b"tool.policylint" not in raw:
         return None  # cheap check first: most pyproject files are not ours
     try:
@@ -231,6 +233,12 @@ def _target(spec: str) -> str:
     return parse_output_spec(spec)[1] or ""
 
 
+def _template(spec: str) -> str:
+    from policylint.formats import parse_output_spec
+
+    return parse_output_spec(spec)[0][len("template:"):]
+
+
 def _output_spec(spec: str, base: str) -> str:
     """``sarif:out.sarif`` -> ``sarif:/abs/out.sarif`` (targets are relative to the file)."""
     from policylint.formats import parse_output_spec
@@ -241,19 +249,42 @@ def _output_spec(spec: str, base: str) -> str:
     return f"{name}:{_absolute(target, base)}" if target else name
 
 
+#: How deep a chain of ``extends`` may go (a 1,200-deep chain overflowed Python's stack).
+MAX_EXTENDS_DEPTH = 32
+
+
+def _lowered(limits: dict[str, Any], where: Callable[[str], str]) -> None:
+    """A configuration found by searching may lower the limits, never raise them: a pull
+    request could otherwise lift the bounds that keep hostile documents harmless."""
+    for name, value in limits.items():
+        default = DEFAULTS["limits"].get(name)
+        if default is not None and value > default:
+            raise ConfigError(f"`limits.{name}` is {value:,}, above the default {default:,}; a "
+                              "configuration found by searching may only lower limits (name it "
+                              "with --config, or use the command-line option, to raise one)",
+                              location=where(f"limits/{name}"))
+
+
 def load(path: str, config: Config | None = None, chain: tuple[str, ...] = (),
          root: str | None = None) -> Config:
     """Read ``path`` and everything it ``extends`` (first) into ``config``.
 
     ``root``: the project folder of a configuration found by searching (not named with
     ``--config``).  Such a file comes with the repository being checked, perhaps from a
-    stranger's pull request, so its ``extends`` and output files must stay inside it.
+    stranger's pull request, so every path it names (``extends``, ``rule-dirs``,
+    ``baseline``, output files and templates) must stay inside it, and its limits may only
+    be lowered.  Each file is read once however often it is extended (a chain of diamonds
+    doubled the work at every level), and chains stop at :data:`MAX_EXTENDS_DEPTH`.
     """
     config = config if config is not None else Config()
     real = os.path.realpath(path)
     if real in chain:
         cycle = " -> ".join(os.path.relpath(p) for p in (*chain, real))
         raise ConfigError(f"`extends` forms a cycle: {cycle}", location=path)
+    if len(chain) >= MAX_EXTENDS_DEPTH:
+        raise ConfigError(f"`extends` goes more than {MAX_EXTENDS_DEPTH} files deep", location=path)
+    if any(os.path.realpath(f) == real for f in config.files):
+        return config  # already read through another branch of `extends`
     if not os.path.isfile(path):
         raise ConfigError("configuration file not found", location=path)
     data, where = read_file(path)
@@ -269,10 +300,20 @@ def load(path: str, config: Config | None = None, chain: tuple[str, ...] = (),
         source = where(key)
         if key in _PATH_KEYS:
             value = [_absolute(v, base) for v in value] if isinstance(value, list) else _absolute(value, base)
+            for named in value if isinstance(value, list) else [value]:
+                _confined(named, root, "`rule-dirs` reads" if key == "rule-dirs" else f"`{key}` names", source)
         elif key == "output":
             value = [_output_spec(v, base) for v in value]
             for spec in value:
                 _confined(_target(spec), root, "`output` writes", source)
+                if spec.startswith("template:"):
+                    _confined(_template(spec), root, "`output` reads the template", source)
+        elif key == "limits" and root is not None:
+            _lowered(value, where)
+        elif key == "jobs":
+            from policylint.parallel import default_jobs
+
+            value = min(value, default_jobs()) or 0  # 0: one per processor, as before
         if key in _MERGED:
             merged = dict(config.values.get(key, {}))
             for sub, subvalue in value.items():
@@ -371,12 +412,15 @@ class RuleOverrides:
                severity: dict[str, str]) -> bool:
         if severity.get(rule) == "off":
             return False
+        # A selection names the rules to run; that some of them were stopped before they
+        # finished is news about those rules, not a rule left out (only ignore/off hide it).
+        selected = rule == "rule-timeout"
         if rule in self.core_ids:
-            if self.core_select is not None and not _matches(rule, self.core_select):
+            if self.core_select is not None and not selected and not _matches(rule, self.core_select):
                 return False
             if _matches(rule, self.core_ignore):
                 return False
-        if any(not _matches(rule, s) for s in selects):
+        if not selected and any(not _matches(rule, s) for s in selects):
             return False
         return not any(_matches(rule, i) for i in ignores)
 

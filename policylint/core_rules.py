@@ -27,6 +27,11 @@ CORE_RULES: dict[str, tuple[str, str, str]] = {
                              "A run checks at most 100,000 documents by default; the rest were "
                              "not checked. Raise it with --max-documents or "
                              "`limits.max-documents`."),
+    "input-not-policylint": ("error", "The file is not a policylint document",
+                             ("The YAML file has no top-level `policylint` key, so it is not a "
+                              "policy document (mkdocs.yml, docker-compose.yml ...). A directory "
+                              "walk skips such files and counts them; named explicitly, add "
+                              "`policylint: 1` at the top if it is a policy document.")),
     "yaml-syntax": ("error", "YAML syntax error",
                     "The file is not valid YAML; the position shows where the parser stopped."),
     "yaml-empty": ("error", "The file holds no document",
@@ -111,6 +116,9 @@ class RuleInfo:
     help_uri: str | None = None
     citation: str | None = None
     tags: tuple[str, ...] = ()
+    #: language that would fix a finding: ``(label, text)``, the label saying whether it is a
+    #: model law's words (and whose) or a suggestion drafted for policylint; None for core rules
+    language: tuple[str, str] | None = None
 
     @property
     def sarif_level(self) -> str:
@@ -139,9 +147,14 @@ def from_rule(rule: Any) -> RuleInfo:
     text = [rationale]
     md = [rationale]
     if law.get("citation"):
-        text.append(f"Law: {law['citation']}" + (f" <{law['url']}>" if law.get("url") else ""))
+        from policylint.governing import law_scope
+
+        # A report covers agencies of any state: the rule's own law says where it binds, and
+        # each result's message carries the law that governs it for its agency.
+        scope = f" ({law_scope(rule)})"
+        text.append(f"Law: {law['citation']}{scope}" + (f" <{law['url']}>" if law.get("url") else ""))
         cite = f"[{law['citation']}]({law['url']})" if law.get("url") else law["citation"]
-        md.append(f"**Law:** {cite}" + (" (secondary summary)" if law.get("summary") else ""))
+        md.append(f"**Law:** {cite}{scope}" + (" (secondary summary)" if law.get("summary") else ""))
     if law.get("quote"):
         quote = " ".join(str(law["quote"]).split())
         text.append(f'"{quote}"')
@@ -155,15 +168,42 @@ def from_rule(rule: Any) -> RuleInfo:
         source = f" ({remedy['model_source']})" if remedy.get("model_source") else ""
         text.append(f'Model language{source}: "{model}"')
         md.append(f"**Model language**{source}:\n\n> {model}")
+    if remedy.get("suggested_language"):
+        # Not a quotation of anything, so shown without quotation marks.
+        suggested = _plain_lines(remedy["suggested_language"])
+        text.append(f"{SUGGESTED_LABEL}:\n{suggested}")
+        md.append(f"**{SUGGESTED_LABEL}:**\n\n> " + suggested.replace("\n", "  \n> "))
     tags = tuple(t for t in (rule.category, *rule.topics) if t)
     return RuleInfo(id=rule.id, title=rule.title, description=rationale, severity=rule.severity,
                     help_text="\n\n".join(text), help_markdown="\n\n".join(md),
-                    help_uri=law.get("url") or None, citation=law.get("citation"), tags=tags)
+                    help_uri=law.get("url") or None, citation=law.get("citation"), tags=tags,
+                    language=language_of(remedy))
+
+
+#: How every output labels language drafted for policylint, so it is never read as law.
+SUGGESTED_LABEL = "Suggested language (drafted for policylint, not taken from any law)"
+
+
+def language_of(remedy: Any) -> tuple[str, str] | None:
+    """A rule's fixing language with its label: a model law's words, else the project's draft."""
+    if remedy.get("model_language"):
+        source = remedy.get("model_source")
+        label = f"Model language ({source})" if source else "Model language"
+        return label, " ".join(str(remedy["model_language"]).split())
+    if remedy.get("suggested_language"):
+        return SUGGESTED_LABEL, _plain_lines(remedy["suggested_language"])
+    return None
+
+
+def _plain_lines(text: Any) -> str:
+    """Whitespace collapsed within each line; the line breaks of a YAML snippet kept."""
+    return "\n".join(" ".join(line.split()) for line in str(text).strip().splitlines())
 
 
 @lru_cache(maxsize=8)
-def describer(rule_dirs: tuple[str, ...] = ()) -> Callable[[str], RuleInfo]:
-    """A function from rule id to descriptor; the rule registry is loaded only if needed."""
+def describer(rule_dirs: tuple[str, ...] = (), cache_dir: str | None = "<default>") -> Callable[[str], RuleInfo]:
+    """A function from rule id to descriptor; the rule registry is loaded only if needed
+    (``cache_dir``: as for :func:`policylint.registry.load_registry`)."""
 
     @lru_cache(maxsize=None)
     def describe(rule_id: str) -> RuleInfo:
@@ -172,7 +212,7 @@ def describer(rule_dirs: tuple[str, ...] = ()) -> Callable[[str], RuleInfo]:
         try:
             from policylint.registry import load_registry
 
-            registry = load_registry(tuple(rule_dirs))
+            registry = load_registry(tuple(rule_dirs), cache_dir)
             canonical = registry.resolve(rule_id)
         except Exception:  # noqa: BLE001 - a report must still render without the registry
             return _unknown(rule_id)

@@ -107,6 +107,28 @@ class Document:
             return _node_span(key_node)
         return _node_span(node)
 
+    def target(self, pointer: str) -> tuple[Span, str]:
+        """Where a finding about ``pointer`` points, and what to add when it is missing.
+
+        A present value: its span and "".  A missing one: the key of its nearest existing
+        parent (the `provisions:` line for an absent topic), or the top of the file when even
+        the top-level key is missing (never the unrelated `policylint: 1` it would otherwise
+        land on), with advice naming the key to add.
+        """
+        node, key_node, complete = self._walk(pointer)
+        if complete or node is None:
+            return self.span(pointer), ""
+        tokens = split(pointer)
+        depth = _depth(self, tokens)
+        missing = tokens[depth]
+        if depth == 0:
+            if len(tokens) > 1 and not tokens[1].isdigit():
+                return FILE_START, f"Add `{missing}:` with `{tokens[1]}:` to the document."
+            return FILE_START, f"Add `{missing}:` to the document."
+        if missing.isdigit() or key_node is None:
+            return self.span(pointer), ""
+        return _node_span(key_node), f"Add `{missing}:` under `{tokens[depth - 1]}:`."
+
     def key_span(self, pointer: str) -> Span:
         """Span of the mapping key that names ``pointer`` (the value's span if it has none)."""
         node, key_node, complete = self._walk(pointer)
@@ -137,6 +159,14 @@ class Document:
             text = "\n".join([rows[0][span.column - 1:], *rows[1:-1], rows[-1][: span.end_column - 1]])
         text = text.strip()
         return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _depth(doc: Document, tokens: list[str]) -> int:
+    """How many of ``tokens`` lead to existing values (the first missing one's index)."""
+    for n in range(len(tokens), 0, -1):
+        if doc.exists("".join("/" + escape_token(t) for t in tokens[:n])):
+            return n
+    return 0
 
 
 def _mapping_pairs(node: Any) -> list[tuple[Any, Any]]:

@@ -16,9 +16,11 @@ if TYPE_CHECKING:  # the rule machinery (Jinja included) loads when rules first 
     from policylint.registry import Registry
     from policylint.rule import CompiledRule
 
-Outcome = Literal["pass", "fail", "not_applicable", "skipped"]
+#: ``not_read``: the rule did not run because its finding would rest on the absence of a
+#: topic (or text field) that a partly read document leaves unread (policylint.notread).
+Outcome = Literal["pass", "fail", "not_applicable", "skipped", "not_read"]
 #: When a rule runs under several states' laws, the strongest outcome is reported.
-_OUTCOME_RANK = {"not_applicable": 0, "skipped": 1, "pass": 2, "fail": 3}
+_OUTCOME_RANK = {"not_applicable": 0, "not_read": 1, "skipped": 1, "pass": 2, "fail": 3}
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +58,9 @@ class PlannedRule:
     url: str | None
     #: The state whose law the rule applies here (``None``: the agency's own state).
     standard: str | None = None
+    #: The selecting packs and their entries for the rule: which of them binds depends on
+    #: the agency of each document (see :mod:`policylint.governing`).
+    entries: tuple[tuple[Any, Any], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +135,8 @@ class Engine:
         self._plans: dict[tuple[str, ...], Plan] = {}
         self._defaults: dict[tuple[Any, Any], tuple[str, ...]] = {}
         self._city_packs = tuple(p for p in registry.packs.values() if p.jurisdictions)
+        #: (planned rule, state, place) -> its governing law for that agency.
+        self._governing: dict[tuple[int, Any, Any], Any] = {}
 
     # -- selection ---------------------------------------------------------------------------
 
@@ -215,9 +222,10 @@ class Engine:
                 groups: dict[str | None, list[tuple[str, Any]]] = {}
                 for pack_id, entry in entries:
                     groups.setdefault(self.registry.packs[pack_id].standard, []).append((pack_id, entry))
-                planned.extend(_planned(compiled, group, standard) for standard, group in groups.items())
+                planned.extend(_planned(compiled, group, standard, self.registry)
+                               for standard, group in groups.items())
             else:
-                planned.append(_planned(compiled, entries, None))
+                planned.append(_planned(compiled, entries, None, self.registry))
             for topic in rule.topics:
                 by_topic.setdefault(topic, []).append(rid)
         rules = tuple(planned)
@@ -230,25 +238,50 @@ class Engine:
         """The findings of the selected rules on ``doc``, sorted by position and rule."""
         return self.evaluate(doc, invalid).findings
 
-    def evaluate(self, doc: Any, invalid: Collection[str] = ()) -> Evaluation:
-        """Findings plus each rule's outcome; rules reading invalid values are skipped."""
+    def evaluate(self, doc: Any, invalid: Collection[str] = (), seconds: float | None = None) -> Evaluation:
+        """Findings plus each rule's outcome; rules reading invalid values are skipped.
+
+        ``seconds``: the time all the rules together may run on this document (see
+        :mod:`policylint.deadline`).  The clock starts once the plan is built, so building
+        it (and any other one-time set-up) never counts against a document.
+        """
         plan = self.plan(self.packs_for(doc.data))
         if _instrument_unknown(doc.data):
             # Nobody knows what the policy says (a survey without an answer): every rule is
             # not applicable, rather than reading the unknown as silence.
             return Evaluation([], {p.compiled.rule.id: "not_applicable" for p in plan.rules})
+        _render_message()  # imported before the clock starts
+        findings: list[Finding] = []
+        outcomes: dict[str, Outcome] = {}
+        try:
+            with deadline.budget(seconds):
+                self._run(plan, doc, invalid, findings, outcomes)
+        except deadline.Expired as exc:  # between two rules, or as one was being stopped
+            findings.append(timeout_finding(doc, None, exc))
+            for planned in plan.rules:
+                outcomes.setdefault(planned.compiled.rule.id, "skipped")
+        findings.sort(key=lambda f: (f.line, f.column, f.rule, f.path))
+        return Evaluation(findings, outcomes)
+
+    def _run(self, plan: Plan, doc: Any, invalid: Collection[str], findings: list[Finding],
+             outcomes: dict[str, Outcome]) -> None:
+        """Run the steps of ``plan`` on ``doc``, filling ``findings`` and ``outcomes``."""
         from policylint.conditions import MISSING, Env
+        from policylint.notread import absence_of, unread
 
         root = doc.data
         env = Env(root, doc)
+        # What a partly read document leaves unread (empty for nearly every document).
+        not_read = unread(root)
         bad = _Invalid(invalid) if invalid else None
-        findings: list[Finding] = []
-        outcomes: dict[str, Outcome] = {}
         selections: list[Any] = [None] * plan.shared
-        for step in plan.steps:
+        for n, step in enumerate(plan.steps):
             rid = step.rule_id
             if bad is not None and _rule_blocked(step.compiled, bad):
                 outcomes[rid] = "skipped"
+                continue
+            if not_read and any(p in not_read for p in absence_of(step.compiled.rule.data)):
+                outcomes.setdefault(rid, "not_read")
                 continue
             outcome: Outcome = "not_applicable"
             skipped = 0
@@ -296,23 +329,25 @@ class Engine:
                     elif outcome == "not_applicable":
                         outcome = "pass"
             except deadline.Expired as exc:
-                findings.append(timeout_finding(doc, rid, exc))
-                deadline.restart()  # the rules after it get a fresh budget
-                outcome = "skipped"
+                deadline.stop()  # the document's time is spent: the rules left do not run
+                later = [s.rule_id for s in plan.steps[n + 1:]]
+                findings.append(timeout_finding(doc, rid, exc, len(set(later) - {rid})))
+                outcomes[rid] = "skipped"
+                for other in later:
+                    outcomes.setdefault(other, "skipped")
+                return
             if outcome == "not_applicable" and skipped:
                 outcome = "skipped"
             previous = outcomes.get(rid)
             if previous is None or _OUTCOME_RANK[outcome] > _OUTCOME_RANK[previous]:
                 outcomes[rid] = outcome
-        findings.sort(key=lambda f: (f.line, f.column, f.rule, f.path))
-        return Evaluation(findings, outcomes)
 
     def _finding(self, doc: Any, planned: PlannedRule, pointer: str, subject: Any, key: Any,
                  args: dict[str, Any]) -> Finding:
         """The finding of ``planned`` at ``pointer`` (the subject's, moved by the rule's `at`)."""
         compiled = planned.compiled
         rule = compiled.rule
-        span = doc.span(pointer)
+        span, add = doc.target(pointer)
         data = doc.data if isinstance(doc.data, dict) else {}
         agency = data.get("agency")
         if not isinstance(agency, dict):
@@ -329,15 +364,37 @@ class Engine:
             "rule": {"id": rule.id, "title": rule.title},
             "standard": planned.standard or (agency.get("state") if agency is not None else None),
         }
-        message = _render_message()(compiled.template, context, rule.title)
+        template = compiled.template
+        if not template.ready:
+            with deadline.paused():  # compiling it costs the same on every document
+                template.prepare()
+        message = _render_message()(template, context, rule.title)
+        if add:  # about something absent: say which key to write, where the finding points
+            message = f"{message} {add}"
+        state, place = _agency_place(agency)
+        governing = self._governed(planned, state, place)
+        if governing.severity == "error" and (subject is None or value == "silent"):
+            from policylint.governing import silence_capped
+
+            governing = silence_capped(governing, True, planned.entries, state, place)
         return Finding(
-            file=doc.file, rule=rule.id, severity=planned.severity,  # type: ignore[arg-type]
+            file=doc.file, rule=rule.id, severity=governing.severity,  # type: ignore[arg-type]
             message=message, path=pointer, line=span.line, column=span.column,
             end_line=span.end_line, end_column=span.end_column,
             args=_stamped_args(args, value),
-            packs=planned.packs, citation=planned.citation, url=planned.url,
-            snippet=_snippet(doc, span),
+            packs=planned.packs, citation=governing.citation, url=governing.url,
+            snippet=_snippet(doc, span), basis=governing.basis,
         )
+
+    def _governed(self, planned: PlannedRule, state: Any, place: Any) -> Any:
+        """The law that governs ``planned``'s findings for an agency in ``state``/``place``."""
+        key = (id(planned), state, place)
+        got = self._governing.get(key)
+        if got is None:
+            from policylint.governing import govern
+
+            got = self._governing[key] = govern(planned.compiled.rule, planned.entries, state, place)
+        return got
 
 
 def _render_message() -> Callable[[Any, dict[str, Any], str], str]:
@@ -366,21 +423,37 @@ def _stamped_args(args: dict[str, Any], value: Any) -> tuple[tuple[str, Any], ..
     return tuple((k, _frozen(v)) for k, v in sorted(stamped.items()))
 
 
+def _agency_place(agency: Any) -> tuple[str | None, str | None]:
+    """The agency's state and place (``jurisdiction``), where they are text."""
+    if not isinstance(agency, dict):
+        return None, None
+    state, place = agency.get("state"), agency.get("jurisdiction")
+    return (state if isinstance(state, str) else None, place if isinstance(place, str) else None)
+
+
 def _instrument_unknown(data: Any) -> bool:
     instrument = data.get("instrument") if isinstance(data, dict) else None
     return isinstance(instrument, dict) and instrument.get("kind") == "unknown"
 
 
-def _planned(compiled: CompiledRule, entries: list[tuple[str, Any]], standard: str | None) -> PlannedRule:
-    """The rule as the packs in ``entries`` select it: the most severe pack's severity and law."""
+def _planned(compiled: CompiledRule, entries: list[tuple[str, Any]], standard: str | None,
+             registry: Registry) -> PlannedRule:
+    """The rule as the packs in ``entries`` select it: the most severe pack's severity and law.
+
+    Severity and citation here ignore the agency; each finding's are its agency's (see
+    :mod:`policylint.governing`): law that binds it, or a labelled model at most a warning.
+    """
     rule = compiled.rule
+    scoped = tuple((registry.packs[p], e) for p, e in entries)
     if not entries:
-        return PlannedRule(compiled, rule.severity, (), rule.law.get("citation"), rule.law.get("url"), standard)
+        return PlannedRule(compiled, rule.severity, (), rule.law.get("citation"), rule.law.get("url"),
+                           standard, scoped)
     top = max(SEVERITY_RANK[e.severity] for _, e in entries)
     best = next(e for _, e in entries if SEVERITY_RANK[e.severity] == top)
     citation = best.citation or rule.law.get("citation")
     url = best.url if (best.citation or best.url) else rule.law.get("url")
-    return PlannedRule(compiled, best.severity, tuple(p for p, _ in entries), citation, url, standard)
+    return PlannedRule(compiled, best.severity, tuple(p for p, _ in entries), citation, url, standard,
+                       scoped)
 
 
 def _snippet(doc: Any, span: Span, limit: int = 120) -> str | None:
@@ -449,10 +522,16 @@ def _rule_blocked(compiled: CompiledRule, invalid: _Invalid) -> bool:
     return under is not None and invalid.at_or_above(under)
 
 
-def timeout_finding(doc: Any, rule_id: str | None, exc: Any) -> Finding:
-    """The finding for a rule stopped by the time budget (see policylint.deadline)."""
-    what, whose = (f"rule `{rule_id}` was", "its") if rule_id else ("the rules were", "their")
+def timeout_finding(doc: Any, rule_id: str | None, exc: Any, left: int = 0) -> Finding:
+    """The finding for rules stopped by the document's time budget (see policylint.deadline)."""
+    if rule_id:
+        what = f"rule `{rule_id}` was stopped when the rules on this document had run {exc.seconds:g} s"
+        whose = "its"
+        if left:
+            what += f"; the {left} rule{'s' if left > 1 else ''} after it did not run"
+            whose = "their"
+    else:
+        what, whose = f"the rules were stopped after running {exc.seconds:g} s on this document", "their"
     return Finding(file=doc.file, rule="rule-timeout", severity="error",
-                   message=f"{what} stopped after running {exc.seconds:g} s on this document "
-                           f"(a slow pattern or message template in a pack?); {whose} findings "
-                           "here are missing", args=(("rule", rule_id or ""),))
+                   message=f"{what} (a slow pattern or message template in a pack?); {whose} "
+                           "findings here are missing", args=(("rule", rule_id or ""), ("skipped", left)))

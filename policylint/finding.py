@@ -33,7 +33,8 @@ class Finding:
     ``path`` is a JSON Pointer into the document ("" for the whole document).  ``args``
     are the raw message arguments (kept for JSON output and tests), as ``(name, value)``
     pairs so the value stays hashable.  ``packs`` names the rule packs that selected the
-    rule; ``citation``/``url`` come from the most severe of them.  ``suppressed`` holds
+    rule; ``citation``/``url``/``basis`` say what law governs the finding for the agency
+    checked (policylint.governing).  ``suppressed`` holds
     the reason when a suppression or waiver applies (the finding is kept, not dropped,
     so SARIF can report it as suppressed); ``baseline`` is ``"unchanged"`` when a baseline
     already knows the finding.  ``input_error`` marks problems that stop a document from
@@ -57,6 +58,10 @@ class Finding:
     suppressed: str | None = None
     baseline: str | None = None
     input_error: bool = False
+    #: What the finding rests on for the agency checked: ``law`` (law that binds it),
+    #: ``drafting``, ``advisory``, ``model``, ``other-jurisdiction`` or ``data-quality``
+    #: (see policylint.governing); ``None`` for findings of no rule pack (input, schema).
+    basis: str | None = None
     meta: tuple[tuple[str, Any], ...] = field(default=(), compare=False)
 
     @property
@@ -100,6 +105,7 @@ class Finding:
             "suppressed": self.suppressed,
             "baseline": self.baseline,
             "input_error": self.input_error,
+            "basis": self.basis,
         }
 
 

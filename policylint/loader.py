@@ -100,14 +100,17 @@ class _Builder:
     a finding (by finding its node in the tree), never built for every value.
     """
 
-    def __init__(self, file: str, limits: Limits) -> None:
+    def __init__(self, file: str, limits: Limits, text: str = "") -> None:
         self.file = file
         self.limits = limits
+        self.text = text  # to find alias keys (the node tree shows only their anchor), excerpts
+        self.lines: list[str] | None = None
         self.nodes = 1  # the root
         self.chars = 0  # characters of every value built, aliases expanded
         self.findings: list[Finding] = []
         self.root: Any = None
         self.tagged: set[int] = set()
+        self.deduplicated: set[int] = set()  # mappings whose duplicates are reported
 
     def build(self, node: Any, depth: int = 0) -> Any:
         if self.root is None:
@@ -218,6 +221,7 @@ class _Builder:
         out: dict[str, Any] = {}
         count, chars = self.nodes, self.chars
         scalar, text_tag = ScalarNode, _STR
+        merged = False
         for key_node, value_node in node.value:
             if key_node.__class__ is not scalar:
                 self._finding(key_node, "yaml-complex-key",
@@ -225,6 +229,9 @@ class _Builder:
                               self._pointer(node))
                 continue
             if key_node.tag == _MERGE:
+                if merged:
+                    self._duplicates(node)
+                merged = True
                 self.nodes, self.chars = count, chars
                 self._merge(node, out, value_node, depth)
                 count, chars = self.nodes, self.chars
@@ -237,7 +244,7 @@ class _Builder:
             if chars > max_chars:
                 raise self._too_much_text(key_node)
             if key in out:
-                self._duplicate(node, key_node, key)
+                self._duplicates(node)
             count += 1
             if count > max_nodes:
                 raise self._too_many(value_node)
@@ -267,18 +274,44 @@ class _Builder:
             for key, value in self._mapping(src, depth).items():
                 out.setdefault(key, value)
 
-    def _duplicate(self, node: Any, key_node: Any, key: str) -> None:
-        # The key may also have come from a `<<` merge, which an explicit key overrides.
-        first = next((k for k, _ in node.value if k is not key_node and k.__class__ is ScalarNode
-                      and k.tag != _MERGE and k.value == key), None)
-        if first is None or first.start_mark.index > key_node.start_mark.index:
+    def _duplicates(self, node: Any) -> None:
+        """Report every repeated key of ``node`` once, however often aliases or merges reuse it.
+
+        A key from a `<<` merge is not a duplicate (an explicit key overrides it), but two
+        `<<` keys in one mapping are.  An alias used as a key (``*k :``) is the anchored key
+        node itself, so its own position comes from the event stream.
+        """
+        if id(node) in self.deduplicated:
             return
-        line = first.start_mark.line + 1
-        self._finding(key_node, "yaml-duplicate-key",
-                      f"duplicate key `{key}` (first defined on line {line}); "
-                      "only the last one would be used",
-                      self._pointer(node) + "/" + escape_token(key),
-                      args=(("key", key), ("first_line", line)))
+        self.deduplicated.add(id(node))
+        first: dict[str, Any] = {}
+        seen: set[int] = set()
+        marks: list[Any] | None = None
+        pointer: str | None = None
+        for index, (key_node, _) in enumerate(node.value):
+            if key_node.__class__ is not ScalarNode:
+                continue
+            key = "<<" if key_node.tag == _MERGE else key_node.value
+            again = id(key_node) in seen
+            seen.add(id(key_node))
+            if key not in first:
+                first[key] = key_node
+                continue
+            where = key_node
+            if again:
+                marks = marks if marks is not None else _key_marks(self.text, node)
+                where = _MarkNode(marks[index]) if index < len(marks) else key_node
+            line = first[key].start_mark.line + 1
+            if key == "<<":
+                message = (f"a second `<<` merge key (the first is on line {line}); merge several "
+                           "mappings with one key: `<<: [*a, *b]`")
+            else:
+                message = (f"duplicate key `{key}` (first defined on line {line}); "
+                           "only the last one would be used")
+            if pointer is None:
+                pointer = self._pointer(node)
+            self._finding(where, "yaml-duplicate-key", message, pointer + "/" + escape_token(key),
+                          args=(("key", key), ("first_line", line)))
 
     def _tag_finding(self, node: Any, message: str) -> None:
         if id(node) in self.tagged:
@@ -287,8 +320,13 @@ class _Builder:
         self._finding(node, "yaml-tag", message, self._pointer(node))
 
     def _finding(self, node: Any, rule: str, message: str, path: str, **extra: Any) -> None:
+        span = _span_kwargs(node)
+        if self.lines is None:  # split once: a document can hold thousands of duplicate keys
+            self.lines = _YAML_BREAK.split(self.text)
+        source = self.lines[span["line"] - 1] if span["line"] <= len(self.lines) else ""
         self.findings.append(Finding(file=self.file, rule=rule, severity="error", path=path,
-                                     message=message, **_span_kwargs(node), **extra))
+                                     message=message, **span, **extra,
+                                     meta=line_excerpt(source, span["column"])))
 
     def _pointer(self, target: Any) -> str:
         """The JSON Pointer of ``target``: a search of the tree, done only for findings.
@@ -343,6 +381,52 @@ def _encodable(text: str, node: Any) -> str:
 def _span_kwargs(node: Any) -> dict[str, int]:
     s = _node_span(node)
     return {"line": s.line, "column": s.column, "end_line": s.end_line, "end_column": s.end_column}
+
+
+class _MarkNode:
+    """A stand-in node at one mark (an alias key's own position)."""
+
+    def __init__(self, mark: Any) -> None:
+        self.start_mark = mark
+        self.end_mark = mark
+
+
+def _key_marks(text: str, mapping: Any) -> list[Any]:
+    """The start mark of each key of ``mapping``, as written (an alias key's own ``*k``).
+
+    Walks the parser's events (no recursion) to the mapping that starts where ``mapping``
+    does; runs only for a duplicate through an alias key.
+    """
+    target = mapping.start_mark.index
+    marks: list[Any] = []
+    stack: list[list[Any]] = []  # [is_mapping, children seen, collecting]
+    parser = _Loader(text)
+    try:
+        while True:
+            event = parser.get_event()
+            if event is None or isinstance(event, yaml.StreamEndEvent):
+                return marks
+            if isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                done = stack.pop()
+                if done[2]:
+                    return marks
+                if stack:
+                    stack[-1][1] += 1
+                continue
+            if not isinstance(event, (yaml.ScalarEvent, yaml.AliasEvent,
+                                      yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                continue
+            if stack and stack[-1][0] and stack[-1][2] and stack[-1][1] % 2 == 0:
+                marks.append(event.start_mark)
+            if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                is_mapping = isinstance(event, yaml.MappingStartEvent)
+                stack.append([is_mapping, 0, is_mapping and event.start_mark.index == target])
+            elif stack:
+                stack[-1][1] += 1
+    except yaml.YAMLError:
+        return marks
+    finally:
+        parser.dispose()
 
 
 def _position_of_offset(raw: bytes, offset: int) -> Span:
@@ -463,7 +547,51 @@ def _syntax_error(file: str, exc: yaml.YAMLError, text: str) -> Finding:
                             _mark_span(mark) if mark else FILE_START)
     if mark is None and isinstance(exc, yaml.reader.ReaderError):
         mark = _ReaderMark(exc, text)
-    return _input_error(file, "yaml-syntax", message, _mark_span(mark) if mark else FILE_START)
+    from policylint.yamlhints import explain
+
+    try:
+        explained = explain(exc, text)
+    except (IndexError, ValueError, AttributeError):  # a hint must never cost the finding
+        explained = None
+    if explained is not None:
+        message, mark = explained.message, _Mark(explained.line, explained.column)
+    span = _mark_span(mark) if mark else FILE_START
+    finding = _input_error(file, "yaml-syntax", message, span)
+    return finding.with_(meta=excerpt(text, span.line, span.column)) if mark else finding
+
+
+class _Mark:
+    """A 0-based position, as YAML's marks give it."""
+
+    def __init__(self, line: int, column: int) -> None:
+        self.line, self.column = line, column
+
+
+#: How much of a long source line an excerpt keeps around the column it points at.
+_EXCERPT_WIDTH = 160
+
+
+def excerpt(text: str, line: int, column: int) -> tuple[tuple[str, Any], ...]:
+    """A finding's ``meta`` entries for the text format's source excerpt: the 1-based ``line``
+    of ``text`` (a window of a long one) and how many characters the window leaves out."""
+    start = 0
+    for _ in range(line - 1):
+        found = _YAML_BREAK.search(text, start)
+        if found is None:
+            return ()
+        start = found.end()
+    end = _YAML_BREAK.search(text, start)
+    source = text[start:end.start() if end else len(text)]
+    return line_excerpt(source, column)
+
+
+def line_excerpt(source: str, column: int) -> tuple[tuple[str, Any], ...]:
+    """The excerpt entries for one source line (see :func:`excerpt`)."""
+    skipped = 0
+    if len(source) > _EXCERPT_WIDTH:
+        skipped = max(0, min(column - 1 - _EXCERPT_WIDTH // 2, len(source) - _EXCERPT_WIDTH))
+        source = source[skipped: skipped + _EXCERPT_WIDTH]
+    return (("excerpt", source), ("excerpt_skipped", skipped))
 
 
 class _ReaderMark:
@@ -513,13 +641,18 @@ def _load_text(text: str, file: str, limits: Limits) -> LoadResult:
     if root is None:
         return LoadResult(None, [_input_error(
             file, "yaml-empty", "the file holds no YAML document (only comments)")])
+    builder = _Builder(file, limits, text)
     if root.id != "mapping":
         kind = {"sequence": "a list", "scalar": "a single value"}.get(root.id, root.id)
+        if root.id == "sequence":  # still worth reading for the mistakes inside it
+            try:
+                builder.build(root)
+            except (_LimitExceeded, RecursionError):
+                pass
         return LoadResult(None, [_input_error(
             file, "yaml-not-mapping",
             f"a policy document must be a mapping of keys (`policylint: 1`, `agency: ...`), not {kind}",
-            _node_span(root))])
-    builder = _Builder(file, limits)
+            _node_span(root)), *builder.findings])
     try:
         data = builder.build(root)
     except _LimitExceeded as exc:
@@ -559,6 +692,28 @@ def read_capped(fh: Any, size: int, limit: int) -> bytes:
     raw = fh.read(want)
     if len(raw) == want and want <= limit:  # larger than it said: read on to the cap
         raw += fh.read(limit + 1 - want)
+    return raw
+
+
+def read_regular(path: str, limit: int) -> bytes:
+    """The bytes of the regular file at ``path`` (links followed), refusing anything else.
+
+    For rule files, configurations, baselines and templates: ``OSError`` when it cannot be
+    read, ``ValueError`` (with the reason) for a pipe, socket or device, which could block
+    forever or never end (a link to ``/dev/zero``), or a file over ``limit`` bytes.
+    """
+    import stat
+
+    if not stat.S_ISREG(os.stat(path).st_mode):  # before opening: opening a FIFO waits
+        raise ValueError("not a regular file (a pipe, socket or device)")
+    # Non-blocking, in case a FIFO took its place since: the second check then refuses it.
+    with os.fdopen(os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)), "rb") as fh:
+        st = os.fstat(fh.fileno())
+        if not stat.S_ISREG(st.st_mode):
+            raise ValueError("not a regular file (a pipe, socket or device)")
+        raw = read_capped(fh, st.st_size, limit) if st.st_size <= limit else b""
+    if st.st_size > limit or len(raw) > limit:
+        raise ValueError(f"the file is over the {limit:,}-byte limit")
     return raw
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as _dt
 import gc
 import os
 from collections import deque
@@ -66,7 +67,8 @@ class Worker:
         if raw is None:  # unreadable, too large, not a file: the loader says why
             return self.checker.check_path(path, display), None, None
         digest = content_hash(raw)
-        hit = self.cache.lookup(name, digest, self.today)
+        day = self.day()
+        hit = self.cache.lookup(name, digest, day)
         if hit is not None:
             findings, outcomes = hit
             return FileResult(name, findings, outcomes=outcomes), None, None
@@ -76,7 +78,20 @@ class Worker:
         result = self.checker.check_loaded(loaded)
         if any(f.rule == "rule-timeout" for f in result.findings):
             return result, None, None  # the time budget depends on the machine's load
-        return result, digest, self.today if _expiring(loaded.document) else None
+        return result, digest, day if _expiring(loaded.document) or _dated() else None
+
+    def day(self) -> str:
+        """What a result that depends on the day is bound to: the day waivers expire
+        against, and the day the superseded-instrument table is read on."""
+        return f"{self.today}|{_dt.date.today().isoformat()}"
+
+
+def _dated() -> bool:
+    """Whether results can change on a later day without any file changing: an entry of
+    the superseded-instrument table takes effect after today."""
+    from policylint.checks.citations import pending_supersessions
+
+    return pending_supersessions(_dt.date.today())
 
 
 def _read(path: str, limit: int) -> bytes | None:

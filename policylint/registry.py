@@ -114,6 +114,11 @@ def package_files() -> Iterator[tuple[str, str, str]]:
 
 
 def directory_files(path: str) -> Iterator[tuple[str, str, str]]:
+    """``(file, category, text)`` of each rule or pack file under ``path``: regular files
+    within the document size limit only (a link to /dev/zero or a FIFO is an error)."""
+    from policylint.limits import DEFAULT_LIMITS
+    from policylint.loader import read_regular
+
     if not os.path.isdir(path):
         raise RuleFileError(f"rule directory not found: {path}")
     for dirpath, dirs, files in os.walk(path):
@@ -123,10 +128,10 @@ def directory_files(path: str) -> Iterator[tuple[str, str, str]]:
                 full = os.path.join(dirpath, name)
                 rel = os.path.relpath(full, path).split(os.sep)
                 try:
-                    with open(full, encoding="utf-8") as fh:
-                        text = fh.read()
-                except (OSError, UnicodeDecodeError) as exc:
-                    raise RuleFileError(f"cannot read rule file: {exc}", location=full) from None
+                    text = read_regular(full, DEFAULT_LIMITS.max_file_size).decode("utf-8")
+                except (OSError, ValueError) as exc:  # UnicodeDecodeError is a ValueError
+                    reason = getattr(exc, "strerror", None) or exc
+                    raise RuleFileError(f"cannot read rule file: {reason}", location=full) from None
                 yield full, rel[0] if len(rel) > 1 else "", text
 
 
@@ -316,40 +321,73 @@ def rule_file_error(problems: list[Problem]) -> RuleFileError:
     return error
 
 
-@lru_cache(maxsize=8)
-def load_registry(extra_dirs: tuple[str, ...] = ()) -> Registry:
+#: ``cache_dir`` of :func:`load_registry` when not given: the user's cache folder.
+DEFAULT_CACHE = "<default>"
+
+
+def load_registry(extra_dirs: tuple[str, ...] = (), cache_dir: str | None = DEFAULT_CACHE) -> Registry:
     """The package's rules and packs plus those in ``extra_dirs`` (cached per process).
 
     Validating every file against the meta-schemas and compiling every message template
     costs more than linting a document, so a run that has validated this exact set of
-    texts leaves a stamp (a file named by their hash, in the user's cache directory);
-    later runs with the same texts skip that work.  Any change to any file, the schemas or
-    the version means a new hash and a full validation.
+    texts leaves a stamp in the cache folder ``cache_dir`` (a file named by their hash,
+    signed with the folder's key, see :func:`policylint.cache.secret`); later runs with
+    the same texts skip that work.  Any change to any file, the schemas or the version
+    means a new hash and a full validation.  ``cache_dir`` None or "": no stamp is read or
+    written (``--no-cache``); by default the user's cache folder.
     """
+    if cache_dir == DEFAULT_CACHE:
+        from policylint.cache import default_dir
+
+        cache_dir = default_dir()
+    return _load_registry(tuple(extra_dirs), cache_dir or None)
+
+
+@lru_cache(maxsize=8)
+def _load_registry(extra_dirs: tuple[str, ...], cache_dir: str | None) -> Registry:
     files = list(package_files())
     for path in extra_dirs:
         files.extend(directory_files(path))
-    stamp = _stamp_path(files)
-    trusted = stamp is not None and os.path.exists(stamp)
+    key = None
+    if cache_dir:
+        from policylint.cache import secret
+
+        key = secret(cache_dir, create=True)  # None: not our folder, or others can write it
+    stamp = _stamp_path(files, cache_dir) if key is not None and cache_dir else None
+    trusted = stamp is not None and key is not None and _stamped(stamp, key)
     # Beside the stamp, the texts as parsed: parsing them is most of what is left to do.
     snapshot = stamp[: -len(".ok")] + ".json" if stamp is not None else None
-    parsed = _read_snapshot(snapshot) if trusted and snapshot else None
+    parsed = _read_snapshot(snapshot, key) if trusted and snapshot and key else None
     record: dict[str, Any] | None = {} if snapshot and not parsed else None
     registry = build_registry(files, trusted=trusted, parsed=parsed, record=record)
-    if stamp is not None and not trusted:
+    if stamp is not None and key is not None and not trusted:
+        from policylint.cache import sign
+
         try:
-            os.makedirs(os.path.dirname(stamp), exist_ok=True)
             with open(stamp, "w", encoding="utf-8") as fh:
-                fh.write("validated\n")
+                fh.write(sign(key, os.path.basename(stamp).encode()) + "\n")
         except OSError:
             pass  # a read-only home is fine: the next run validates again
         else:
             from policylint.cache import prune_files
 
             prune_files(os.path.dirname(stamp), "rules-", os.path.basename(stamp))
-    if snapshot and record:
-        _write_snapshot(snapshot, record)
+    if snapshot and record and key is not None:
+        _write_snapshot(snapshot, record, key)
     return registry
+
+
+def _stamped(stamp: str, key: bytes) -> bool:
+    """Whether ``stamp`` holds this folder's signature of its own name (a stamp anyone else
+    made would let a pack skip the checks that refuse unsafe patterns and templates)."""
+    from policylint.cache import verify
+
+    try:
+        with open(stamp, encoding="utf-8") as fh:
+            mac = fh.read(100).strip()
+    except (OSError, ValueError):
+        return False
+    return verify(key, os.path.basename(stamp).encode(), mac)
 
 
 def _parser_version() -> str:
@@ -360,10 +398,16 @@ def _parser_version() -> str:
     return f"{st.st_size}:{st.st_mtime_ns}"
 
 
-def _read_snapshot(path: str) -> dict[str, Any] | None:
+def _read_snapshot(path: str, key: bytes) -> dict[str, Any] | None:
+    """The parsed texts of a snapshot whose signature verifies, else None (parse them)."""
+    from policylint.cache import verify
+
     try:
-        with open(path, encoding="utf-8") as fh:
-            data = json.load(fh)
+        with open(path, "rb") as fh:
+            mac, _, body = fh.read().partition(b"\n")
+        if not verify(key, body, mac.decode("ascii")):
+            return None
+        data = json.loads(body)
     except (OSError, ValueError):
         return None
     if not isinstance(data, dict) or data.get("parser") != _parser_version():
@@ -372,25 +416,23 @@ def _read_snapshot(path: str) -> dict[str, Any] | None:
     return files if isinstance(files, dict) else None
 
 
-def _write_snapshot(path: str, record: dict[str, Any]) -> None:
+def _write_snapshot(path: str, record: dict[str, Any], key: bytes) -> None:
     import tempfile
 
+    from policylint.cache import sign
+
     try:
+        body = json.dumps({"parser": _parser_version(), "files": record}).encode("utf-8")
         fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".rules-")
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump({"parser": _parser_version(), "files": record}, fh)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(sign(key, body).encode("ascii") + b"\n" + body)
         os.replace(tmp, path)  # whole or not at all: a reader never sees half of it
     except (OSError, TypeError, ValueError):
         pass
 
 
-def _stamp_path(files: list[tuple[str, str, str]]) -> str | None:
-    """Where the stamp for ``files`` lives; ``None`` when caching is off."""
-    from policylint.cache import default_dir
-
-    root = default_dir()
-    if not root:
-        return None  # POLICYLINT_CACHE_DIR="" turns the cache off
+def _stamp_path(files: list[tuple[str, str, str]], root: str) -> str:
+    """Where the stamp for ``files`` lives in the cache folder ``root``."""
     from policylint import __version__
     from policylint.hashing import blake2b
 

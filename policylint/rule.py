@@ -55,6 +55,12 @@ class PackRule:
     citation: str | None = None
     url: str | None = None
     weight: int = 1
+    #: ``drafting``: the pack recommends the rule, but its law does not require it (the
+    #: citation is context, and the finding is labelled a drafting standard).
+    basis: str = "law"
+    #: The pack's law requires the written policy itself to contain the provision, so silence
+    #: is an error; otherwise silence on a duty the law imposes anyway is a warning.
+    requires_text: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +88,9 @@ class Pack:
             id=data["id"], title=data["title"], jurisdiction=data["jurisdiction"],
             status=data["status"],
             rules=tuple(PackRule(rule=r["rule"], severity=r["severity"], citation=r.get("citation"),
-                                 url=r.get("url"), weight=r.get("weight", 1))
+                                 url=r.get("url"), weight=r.get("weight", 1),
+                                 basis=r.get("basis", "law"),
+                                 requires_text=bool(r.get("requires_text", False)))
                         for r in data.get("rules") or ()),
             states=tuple(data.get("states") or ()),
             jurisdictions=tuple(data.get("jurisdictions") or ()),

@@ -7,6 +7,7 @@ import sys
 from typing import Any
 
 from policylint.errors import UsageError, did_you_mean
+from policylint.governing import law_scope
 from policylint.registry import Registry
 from policylint.rule import Pack, Rule
 from policylint.templating import package_environment
@@ -17,7 +18,23 @@ _STATUS_ORDER = {"binding": 0, "model": 1, "federal": 2, "advisory": 3}
 
 
 def _render(template: str, **context: Any) -> str:
-    return package_environment().get_template(template).render(**context)
+    """Render a package template on text made terminal-safe: packs may come from third
+    parties, and their titles, rationales and examples are printed to terminals."""
+    return package_environment().get_template(template).render(**_safe(context))
+
+
+def _safe(value: Any) -> Any:
+    """``value`` with every string's control characters and bidi overrides escaped
+    (line breaks and tabs kept; see :func:`policylint.formats.templates.control_safe`)."""
+    from policylint.formats.templates import control_safe
+
+    if isinstance(value, str):
+        return control_safe(value)
+    if isinstance(value, dict):
+        return {k: _safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_safe(v) for v in value]
+    return value
 
 
 def _pack_or_error(registry: Registry, pack_id: str) -> Pack:
@@ -37,7 +54,9 @@ def rule_view(registry: Registry, rule: Rule) -> dict[str, Any]:
     packs = [{"pack": p.id, "status": p.status, "severity": e.severity,
               "citation": e.citation or rule.law.get("citation"),
               "url": e.url if (e.citation or e.url) else rule.law.get("url"),
-              "weight": e.weight}
+              "weight": e.weight, "basis": _entry_basis(p, e), "requires_text": e.requires_text,
+              "own_citation": bool(e.citation),
+              "jurisdiction": p.jurisdiction}
              for p in ordered_packs(registry) for e in p.rules if e.rule == rule.id]
     return {
         "id": rule.id, "title": rule.title, "aliases": list(rule.aliases), "category": rule.category,
@@ -45,7 +64,15 @@ def rule_view(registry: Registry, rule: Rule) -> dict[str, Any]:
         "rationale": rule.rationale, "law": dict(rule.law), "remediation": dict(rule.remediation),
         "examples": {kind: [dict(e) for e in rule.examples.get(kind, ())] for kind in ("pass", "fail")},
         "message": rule.message, "given": rule.given, "file": rule.file,
+        "law_scope": law_scope(rule),
     }
+
+
+def _entry_basis(pack: Pack, entry: Any) -> str:
+    """What a pack entry rests on where its pack applies (see policylint.governing)."""
+    if entry.basis == "drafting" or not entry.citation:
+        return "drafting"
+    return {"binding": "law", "federal": "law", "model": "model"}.get(pack.status, "advisory")
 
 
 def pack_view(pack: Pack) -> dict[str, Any]:
@@ -56,7 +83,8 @@ def pack_view(pack: Pack) -> dict[str, Any]:
         "effective_to": pack.effective_to, "description": pack.description,
         "sources": [dict(s) for s in pack.sources],
         "rules": [{"rule": e.rule, "severity": e.severity, "citation": e.citation, "url": e.url,
-                   "weight": e.weight} for e in pack.rules],
+                   "weight": e.weight, "basis": _entry_basis(pack, e),
+                   "requires_text": e.requires_text} for e in pack.rules],
     }
 
 
@@ -80,7 +108,7 @@ def list_rules(registry: Registry, pack: str | None = None, fmt: str = "text") -
             categories.setdefault(view["category"] or "other", []).append(view)
         return _render("rules.md.j2", packs=packs, categories=categories, total=len(rules))
     width = max((len(v["id"]) for v in rules), default=0)
-    return _render("rules.txt.j2", rules=rules, width=width, pack=chosen)
+    return _render("rules.txt.j2", rules=rules, width=width, pack=pack_view(chosen) if chosen else None)
 
 
 def list_packs(registry: Registry, fmt: str = "text") -> str:
@@ -99,8 +127,11 @@ def explain(registry: Registry, rule_id: str) -> str:
     from policylint.ruletest import run_example
 
     canonical = registry.resolve(rule_id)
+    if canonical is None and rule_id in registry.packs:
+        return explain_pack(registry, rule_id)
     if canonical is None:
-        raise UsageError(f"unknown rule `{rule_id}`{did_you_mean(rule_id, registry.known_ids())}")
+        known = registry.known_ids() | set(registry.packs)
+        raise UsageError(f"unknown rule or pack `{rule_id}`{did_you_mean(rule_id, known)}")
     rule = registry.rules[canonical]
     view = rule_view(registry, rule)
     compiled = registry.compiled[canonical]
@@ -113,6 +144,13 @@ def explain(registry: Registry, rule_id: str) -> str:
     if rule.examples.get("pass"):
         passing = {"document": rule.examples["pass"][0]["document"]}
     return _render("explain.txt.j2", rule=view, asked=rule_id, failing=failing, passing=passing)
+
+
+def explain_pack(registry: Registry, pack_id: str) -> str:
+    """What the pack ``pack_id`` is: status, jurisdiction, when it applies, sources and rules."""
+    view = pack_view(_pack_or_error(registry, pack_id))
+    width = max((len(r["rule"]) for r in view["rules"]), default=0)
+    return _render("explain-pack.txt.j2", pack=view, width=width)
 
 
 def main(argv: list[str] | None = None) -> int:

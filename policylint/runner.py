@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import os
+from collections import deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence
 
-from policylint import deadline
 from policylint.finding import SEVERITY_RANK, Finding
 from policylint.limits import DEFAULT_LIMITS, Limits
 
@@ -25,6 +25,9 @@ class FileResult:
     findings: list[Finding] = field(default_factory=list)
     summary: dict[str, Any] | None = None  # compact provision summary, for compare
     outcomes: dict[str, str] | None = None  # rule id -> pass/fail/not_applicable/skipped
+    #: a YAML file a directory walk found that is not a policy document (no `policylint` key):
+    #: not checked, only counted
+    skipped: bool = False
 
     @property
     def input_error(self) -> bool:
@@ -47,8 +50,12 @@ class Summary:
     by_rule: dict[str, int] = field(default_factory=dict)
     suppressed: int = 0
     baselined: int = 0
+    skipped: int = 0  # YAML files of a directory walk that are not policy documents
 
     def add(self, result: FileResult) -> None:
+        if result.skipped:
+            self.skipped += 1
+            return
         self.files += 1
         active = result.active
         if active:
@@ -79,6 +86,36 @@ class Summary:
             return 1
         return 0
 
+    def exit_reason(self, fail_on: str = "error", max_warnings: int | None = None) -> str:
+        """Why :meth:`exit_code` is not 0, in one line ("" when it is 0).
+
+        ``exit 1: 31 warnings exceed --max-warnings 20``: a red build says which setting
+        turned it red, so nobody has to work it out from the counts.
+        """
+        code = self.exit_code(fail_on, max_warnings)
+        if code == 0:
+            return ""
+        if code == 2:
+            n = self.input_errors
+            return f"exit 2: {n} file{'s' if n != 1 else ''} could not be read or checked"
+        threshold = SEVERITY_RANK[fail_on]
+        failing = [count_words(n, s) for s, n in self.by_severity.items()
+                   if n and SEVERITY_RANK[s] >= threshold]
+        reasons = []
+        if failing:
+            reasons.append(f"{' and '.join(failing)} at or above --fail-on {fail_on}")
+        warnings = self.by_severity["warning"]
+        if (max_warnings is not None and warnings > max_warnings
+                and SEVERITY_RANK["warning"] < threshold):
+            reasons.append(f"{count_words(warnings, 'warning')} exceed{'s' if warnings == 1 else ''} "
+                           f"--max-warnings {max_warnings}")
+        return f"exit {code}: {'; '.join(reasons)}"
+
+
+def count_words(n: int, severity: str) -> str:
+    """``3 errors``, ``1 warning``, ``2 info`` (as the summary line counts them)."""
+    return f"{n} {severity}{'s' if n != 1 and not severity.endswith('info') else ''}"
+
 
 @dataclass(frozen=True, slots=True)
 class CheckOptions:
@@ -95,6 +132,9 @@ class CheckOptions:
     jobs: int = 1  # processes (policylint.parallel); 0 = one per processor
     cache_dir: str | None = None  # results cache (policylint.cache); None = no cache
 
+
+#: The finding for a YAML file without a top-level `policylint` key, named explicitly.
+NOT_A_POLICY = "input-not-policylint"
 
 #: policylint's own configuration files are never policy documents.
 CONFIG_NAMES = frozenset({"policylint.yaml", ".policylint.yaml"})
@@ -173,7 +213,7 @@ class Checker:
             from policylint.engine import Engine
             from policylint.registry import load_registry
 
-            registry = load_registry(extra_dirs=self.options.rule_dirs)
+            registry = load_registry(self.options.rule_dirs, self.options.cache_dir)
             self._engine = Engine(registry, self.options.selection)
         return self._engine
 
@@ -183,6 +223,11 @@ class Checker:
         findings = list(loaded.findings)
         if doc is None:
             return FileResult(findings[0].file if findings else "<unknown>", findings)
+        if isinstance(doc.data, dict) and "policylint" not in doc.data:
+            # mkdocs.yml, docker-compose.yml, an OpenAPI file: rules about ICE would only mislead
+            return FileResult(doc.file, [_input_error(
+                doc.file, NOT_A_POLICY, "not a policylint document: add `policylint: 1` "
+                "at the top if it is one (it has no top-level `policylint` key)")])
         invalid: frozenset[str] = frozenset()
         if self.options.validate:
             from policylint.validate import validate
@@ -190,13 +235,9 @@ class Checker:
             validation = validate(doc)
             findings.extend(validation.findings)
             invalid = validation.invalid
-        try:
-            with deadline.budget(self.options.limits.max_rule_seconds):
-                evaluation = self.engine.evaluate(doc, invalid)
-        except deadline.Expired as exc:  # the engine stops slow rules; this is between rules
-            from policylint.engine import Evaluation, timeout_finding
-
-            evaluation = Evaluation([timeout_finding(doc, None, exc)], {})
+        # The engine starts the clock once its rules are built and planned: building them
+        # costs the first document of a process up to half a second, more on a busy machine.
+        evaluation = self.engine.evaluate(doc, invalid, self.options.limits.max_rule_seconds)
         findings.extend(evaluation.findings)
         findings = self.finish(doc, findings, evaluation.outcomes)
         findings.sort(key=lambda f: (f.line, f.column, f.rule, f.path))
@@ -274,14 +315,36 @@ def check_paths(paths: Sequence[str], options: CheckOptions = CheckOptions(),
     """Check every file under ``paths`` in input order, one result per file, streamed."""
     from policylint.parallel import check_files
 
-    for result in check_files(_items(paths, options), options, _cache(options)):
+    walked: deque[bool] = deque()  # one flag per item, in the order results come back
+    for result in check_files(_items(paths, options, walked), options, _cache(options)):
+        result = skip_if_not_a_policy(result) if walked.popleft() else result
         yield postprocess(result) if postprocess else result
 
 
-def _items(paths: Sequence[str], options: CheckOptions) -> Iterator[Any]:
-    """What to check, in order: ``(path, name to report)``, or a result decided already."""
+def skipped_note(n: int) -> str:
+    """What a run says on standard error about the YAML files its walk skipped."""
+    what = "YAML file that is not a policylint document" if n == 1 else \
+        "YAML files that are not policylint documents"
+    return f"policylint: skipped {n} {what} (no top-level `policylint` key)"
+
+
+def skip_if_not_a_policy(result: FileResult) -> FileResult:
+    """A walked file that is not a policy document becomes a skipped result, without findings."""
+    if len(result.findings) == 1 and result.findings[0].rule == NOT_A_POLICY:
+        return FileResult(result.file, [], skipped=True)
+    return result
+
+
+def _items(paths: Sequence[str], options: CheckOptions, walked: deque[bool] | None = None) -> Iterator[Any]:
+    """What to check, in order: ``(path, name to report)``, or a result decided already.
+
+    ``walked`` gets one flag per item: whether a directory walk found it (else it was named).
+    """
     limit = options.limits.max_documents
+    named = set(paths)
     for count, (path, problem) in enumerate(discover(paths, options.exclude)):
+        if walked is not None:
+            walked.append(path not in named)
         shown = display_name(path)
         if count == limit:
             yield _stopped(shown, limit)

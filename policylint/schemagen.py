@@ -172,6 +172,10 @@ def _provision_schema(topic: Topic, tax: Taxonomy) -> Schema:
         "form": _enum(tax.provision_forms, "How the rule exists:"),
         "source": _ref("source", "Where this provision is known from, when not from the instrument "
                                  "itself (e.g. a press report)."),
+        "effective_date": _ref("date", "When this provision took effect, where it differs from the "
+                                       "instrument's (e.g. an agreement in force beside a policy)."),
+        "ended": _ref("date", "When this provision stopped being in force, where it differs from the "
+                              "instrument's; absent or null while in force or where unknown."),
         "exceptions": {
             "type": "array",
             "items": {"$ref": "#/$defs/exception"},
@@ -227,6 +231,9 @@ def build_schema(tax: Taxonomy | None = None) -> Schema:
             "title": _string("The instrument's title, as published."),
             "number": _string("Its number, e.g. a general order number (quote numbers like 1.33)."),
             "effective_date": _ref("date", "When it took effect; null where unknown."),
+            "ended": _ref("date", "The day it stopped being in force (repealed, superseded, terminated, "
+                                  "withdrawn); absent or null while it is in force or where unknown. "
+                                  "YYYY-MM where the source gives only the month."),
             "review_date": _ref("date", "When it is next to be reviewed, or was last reviewed; null where none."),
             "issuing_authority": _string("Who issued it (a chief, a council, a board)."),
             "public": _enum(tax.public_values,
@@ -247,6 +254,10 @@ def build_schema(tax: Taxonomy | None = None) -> Schema:
                 "items": {"type": "string"},
                 "description": "The instrument or instruments this one replaces, by title or number.",
             },
+            "text_read": _enum(
+                tax.text_read_values,
+                "How much of the instrument's own text the encoding rests on (absent or null means "
+                "`full`). With `partial` or `none`, a topic left out is not read, not `silent`:"),
             "source": _ref("source", "Where the text of the instrument came from."),
             "sources": {"type": "array", "items": {"$ref": source_ref},
                         "description": "Further sources, for an instrument known from several."},
@@ -370,9 +381,15 @@ cooperation with federal immigration enforcement. policylint validates it agains
 `policylint/schemas/policy.schema.json` (print it with `policylint schema`) and then lints it.
 Topic keys and value words are a stable contract: they may be extended, never renamed.
 
-Save the schema with `policylint schema -o policy.schema.json` (or point at a copy in your
-repository) and make this the first line of the file: editors that use the YAML language server
-then complete keys and values and show every description.
+Keep the schema in the repository with `policylint schema -o schemas/policy.schema.json` and
+make this the first line of each document, with the path relative to the document
+(`../../schemas/policy.schema.json` for `policies/ma/quincy.yaml`): editors that use the YAML
+language server then complete keys and values and show every description, for everyone who
+clones the repository. `policylint init` writes that line itself: it points at the nearest
+`schemas/policy.schema.json` up to the repository root (the folder holding `.git` or a
+policylint configuration), and writes the schema there first when the repository keeps none.
+The schema's `$id` (`urn:policylint:schema:policy-document:v1`) names the format version; it
+is not a web address an editor could fetch.
 
 ```yaml
 # yaml-language-server: $schema=<path or URL of policy.schema.json>
@@ -411,6 +428,23 @@ same topic, code it under `other_sections`; the conflict is a finding.
 **Dates** are `YYYY-MM-DD`. Where a source gives only a month or a year, write `2014-08` or
 `"2019"` (quoted: YAML reads a bare year as a number); partial dates sort before every full date
 of their period. Optional scalar fields accept `null` for "not known".
+
+**What was read.** `instrument.text_read` says how much of the instrument's own text the
+encoding rests on: `full` (the default), `partial` (an excerpt, a copy cut off, the words a
+press report quotes) or `none` (the instrument is known only from reports or descriptions).
+With `partial` or `none`, a topic left out is *not read*, which is not the same as `silent`:
+rules that would report its silence (or a missing effective date, review date or issuing
+authority) do not run, one info finding (`encoding-partial`) says the encoding is partial,
+and `compare` shows the topic as "not read", costing no points. Code a topic `silent`
+explicitly only where what was read shows that the instrument does not address it, and say
+how in `note`.
+
+**Instruments that ended.** `instrument.ended` is the day the instrument stopped being in
+force (`2021-05` where only the month is known). Rules about what is in force (a 287(g)
+agreement, for one) do not report an ended instrument as in force, and `compare` shows it as
+ended. A provision may carry its own `effective_date` and `ended` where it differs from the
+instrument's: a 287(g) agreement that overlapped a department policy is coded on the
+policy's document with the agreement's own dates, so rules can see the overlap.
 
 **`public`** takes `published`, `on_request` or `not_public`, never `yes`/`no`: YAML 1.1 reads
 those as booleans.
@@ -466,8 +500,8 @@ def build_docs(tax: Taxonomy | None = None) -> str:
     out += ["### A provision", "", "Every topic's provision takes these keys, plus the topic's own fields:", ""]
     out += _schema_table(props["provisions"]["properties"][tax.topics[0].key])[:2]
     common = props["provisions"]["properties"][tax.topics[0].key]["properties"]
-    for name in ("value", "quote", "paraphrase", "section", "note", "form", "source", "exceptions",
-                 "other_sections"):
+    for name in ("value", "quote", "paraphrase", "section", "note", "form", "source", "effective_date",
+                 "ended", "exceptions", "other_sections"):
         text = "The coded value: a word of the topic's vocabulary, `silent` or `unclear`." \
             if name == "value" else _summary(common[name])
         out.append(f"| `{name}` | {_cell(text)} |")
@@ -487,6 +521,7 @@ def build_docs(tax: Taxonomy | None = None) -> str:
     out += _vocab("`source.via`", tax.source_via)
     out += _vocab("`survey.status`", tax.survey_statuses)
     out += _vocab("`instrument.state_filing`", tax.state_filing_values)
+    out += _vocab("`instrument.text_read` (absent means `full`)", tax.text_read_values)
     out += _vocab("`form`", tax.provision_forms)
     out += _vocab("Defined terms (`definitions`; any snake_case term is accepted)", tax.definition_terms)
 

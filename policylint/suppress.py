@@ -308,7 +308,17 @@ def apply(doc: Document, findings: list[Finding], resolve: Callable[[str], str |
         for entry in entries:
             if not entry.used and (entry.rule == "all" or ran(entry.rule)):
                 what = "waiver" if entry.waiver else "suppression"
+                # The rule's finding may sit elsewhere (a topic the document lacks is
+                # reported on its `provisions:` key): say where, rather than just "remove it".
+                elsewhere = next((f for f in out if f.rule == entry.rule and f.suppressed is None), None)
+                if elsewhere is None:
+                    advice = "remove it"
+                elif entry.waiver:
+                    advice = (f"`{entry.rule}` is reported at `{elsewhere.path or '/'}` (line "
+                              f"{elsewhere.line}), outside the waiver's `pointer`")
+                else:
+                    advice = f"`{entry.rule}` is reported on line {elsewhere.line}: suppress it there"
                 collector.problem("unused-suppression",
-                                  f"this {what} of `{entry.rule}` matches no finding; remove it",
+                                  f"this {what} of `{entry.rule}` matches no finding; {advice}",
                                   entry.span, entry.origin)
     return [*out, *collector.problems]

@@ -118,6 +118,7 @@ class Taxonomy:
     source_via: tuple[Term, ...]
     survey_statuses: tuple[Term, ...]
     state_filing_values: tuple[Term, ...]
+    text_read_values: tuple[Term, ...]
     provision_forms: tuple[Term, ...]
     exception_kinds: tuple[Term, ...]
     units: tuple[Term, ...]
@@ -217,7 +218,8 @@ def parse_taxonomy(raw: Any) -> Taxonomy:
     if not isinstance(raw, dict):
         raise TaxonomyError("taxonomy.yaml: expected a mapping")
     vocabularies = ("special_values", "agency_kinds", "instrument_kinds", "public_values",
-                    "source_via", "survey_statuses", "state_filing_values", "provision_forms",
+                    "source_via", "survey_statuses", "state_filing_values", "text_read_values",
+                    "provision_forms",
                     "exception_kinds", "units", "definition_terms")
     unknown = set(raw) - {"format_version", "topics", *vocabularies}
     if unknown:

@@ -99,6 +99,20 @@ class MessageTemplate:
         self._template = template
         self._fast: Any = None  # None: not looked up yet; False: Jinja only
 
+    @property
+    def ready(self) -> bool:
+        """Whether rendering needs no more one-time compiling (see :meth:`prepare`)."""
+        return self._fast is not None and (bool(self._fast) or self._template is not None)
+
+    def prepare(self) -> None:
+        """Do the one-time work of the first render now (the engine stops its clock for it)."""
+        if self._fast is None:
+            from policylint.templatestore import load
+
+            self._fast = load("message", self.text) or False
+        if not self._fast and self._template is None:
+            self._template = _cached_template(self.text)
+
     def render(self, context: dict[str, Any]) -> str:
         fast = self._fast
         if fast is None:
@@ -139,31 +153,15 @@ class LazyMessage(MessageTemplate):
         return self.text
 
 
-@lru_cache(maxsize=None)
-def _code_cache() -> Any:
-    from policylint.cache import template_cache
-
-    return template_cache()
-
-
+@lru_cache(maxsize=256)
 def _cached_template(source: str) -> jinja2.Template:
-    """A message template from Jinja's compiled code kept in the cache folder.
+    """A message template compiled by Jinja (once per process and text).
 
-    Only for messages the compiled path hands back to Jinja.  Compiling a template costs
-    ~2 ms; the bucket is checked against the source, as for file templates.
+    Only for messages the compiled path hands back to Jinja.  Compiled code is never read
+    from the cache folder: Jinja's bytecode cache unmarshals it, and nothing read from a
+    cache folder may run as code.
     """
-    env = message_environment()
-    cache = _code_cache()
-    if cache is None:
-        return env.from_string(source)
-    import hashlib
-
-    name = f"message:{type(env).__name__}:{hashlib.sha256(source.encode()).hexdigest()}"
-    bucket = cache.get_bucket(env, name, None, source)
-    if bucket.code is None:
-        bucket.code = env.compile(source, name)
-        cache.set_bucket(bucket)
-    return env.template_class.from_code(env, bucket.code, env.make_globals(None))
+    return message_environment().from_string(source)
 
 
 def render_message(template: Any, context: dict[str, Any], fallback: str) -> str:

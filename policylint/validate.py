@@ -11,18 +11,11 @@ from policylint import shipped
 from policylint.document import Document, join, split
 from policylint.errors import did_you_mean
 from policylint.finding import Finding, Span
+from policylint.hints import KIND_SYNONYMS, VALUE_SYNONYMS, state_code, synonym
+from policylint.loader import line_excerpt
 
 # YAML 1.1 reads these plain words as booleans; a drafter meant the word.
 _YAML11_BOOLEANS = {"yes", "no", "on", "off", "y", "n", "true", "false"}
-# Words drafters write for a vocabulary word that spelling alone would not suggest.
-_SYNONYMS = {
-    "forbidden": "prohibited", "banned": "prohibited", "barred": "prohibited",
-    "disallowed": "prohibited", "not_allowed": "prohibited", "never": "prohibited",
-    "none": "prohibited", "permitted": "allowed", "always": "required",
-    "mandatory": "required", "must": "required", "warrant_only": "judicial_warrant_only",
-    "judicial_warrant": "judicial_warrant_only", "unknown": "unclear", "ambiguous": "unclear",
-    "not_addressed": "silent", "absent": "silent",
-}
 _TYPE_NAMES = {"string": "text", "integer": "a whole number", "number": "a number",
                "boolean": "true or false", "object": "a mapping of keys", "array": "a list",
                "null": "null"}
@@ -82,7 +75,8 @@ def validate(doc: Document) -> Validation:
             findings.append(Finding(
                 file=doc.file, rule=rule, severity="error", message=message, path=pointer,
                 line=span.line, column=span.column, end_line=span.end_line,
-                end_column=span.end_column, snippet=doc.snippet(span)))
+                end_column=span.end_column, snippet=doc.snippet(span),
+                meta=line_excerpt(doc.line_text(span.line), span.column)))
     findings.sort(key=lambda f: (f.line, f.column, f.rule))
     return Validation(findings, frozenset(invalid))
 
@@ -99,6 +93,11 @@ def _dotted(pointer: str) -> str:
     for t in tokens[1:]:
         out += f"[{t}]" if t.isdigit() else f".{t}"
     return out
+
+
+def _where(pointer: str) -> str:
+    """How a message names the value at ``pointer``: `agency.state` in code, the document in words."""
+    return f"`{_dotted(pointer)}`" if pointer else "the document"
 
 
 def _show(value: Any, limit: int = 60) -> str:
@@ -127,18 +126,21 @@ def _kind(value: Any) -> str:
 
 def _best(error: Any) -> Any:
     """Reduce a oneOf/anyOf error to its most relevant sub-error."""
-    from jsonschema.exceptions import best_match
+    from jsonschema.exceptions import relevance
 
     while error.validator in ("oneOf", "anyOf") and error.context:
-        # Prefer the branch that matched the instance's type and got deepest.
-        error = best_match(error.context)
+        # Among the branches' errors the deepest wins, then the one whose branch has the
+        # instance's type: ``relevance`` ranks that way when the smallest is taken, as
+        # ``best_match`` does below the top level.  (``best_match(error.context)`` takes the
+        # largest among them, as for top-level errors, and picks the shallow type mismatch.)
+        error = min(error.context, key=relevance)
     return error
 
 
 def _explain(error: Any, doc: Document) -> list[tuple[str, str, str, Span]]:
     error = _best(error)
     pointer = _pointer(error.absolute_path)
-    where = _dotted(pointer)
+    where = _where(pointer)
     instance, schema, keyword = error.instance, error.schema, error.validator
     if keyword == "additionalProperties" and isinstance(instance, dict):
         known = set(schema.get("properties", {}))
@@ -152,66 +154,102 @@ def _explain(error: Any, doc: Document) -> list[tuple[str, str, str, Span]]:
             # A spelling hint costs ~0.1 ms and reports list only the first 1,000 findings of
             # a rule: 60,000 unknown keys took seconds of hints nobody would see.
             hint = did_you_mean(key, known) if n < 1_000 else ""
-            out.append((key_pointer, "schema-unknown-key", f"unknown key `{key}` in `{where}`{hint}",
+            out.append((key_pointer, "schema-unknown-key", f"unknown key `{key}` in {where}{hint}",
                         doc.key_span(key_pointer)))
         return out
     if keyword == "required":
-        missing = error.message.split("'")[1] if "'" in error.message else "?"
-        for name in schema.get("required", []):
-            if isinstance(instance, dict) and name not in instance:
-                missing = name
-                break
+        # One error per missing key; its message is the only place jsonschema names the key.
+        names = [n for n in schema.get("required", []) if isinstance(instance, dict) and n not in instance]
+        missing = next((n for n in names if error.message == f"{n!r} is a required property"),
+                       names[0] if names else "?")
         return [(join(pointer, missing), "schema-missing-key",
-                 f"`{where}` is missing the required key `{missing}`", _parent_span(doc, pointer))]
+                 f"{where} is missing the required key `{missing}`", _parent_span(doc, pointer))]
     if keyword in ("enum", "const"):
         allowed = schema.get("enum", [schema.get("const")])
         words = [str(a) for a in allowed if a is not None]  # null: "not known", not a choice
         listing = ", ".join(words[:14]) + (", …" if len(words) > 14 else "")
-        hint = _suggest(instance, words)
+        raw = _raw(doc, pointer, instance)
+        if isinstance(instance, bool) and raw.lower() in _YAML11_BOOLEANS:
+            if raw in words:  # quoting makes it the allowed word
+                tail = f" — YAML reads the bare word `{raw}` as true/false; write \"{raw}\" in quotes"
+            else:  # quoting would only trade a boolean for a word that is not allowed either
+                tail = f" (YAML reads the bare word `{raw}` as true/false; write one of the words above instead)"
+            return [(pointer, "schema-invalid-value",
+                     f"{where} is `{raw}`; expected one of: {listing}{tail}", doc.span(pointer))]
+        table = KIND_SYNONYMS if pointer == "/agency/kind" else VALUE_SYNONYMS
+        hint = _suggest(instance, words, table)
         return [(pointer, "schema-invalid-value",
-                 f"`{where}` is `{_show(instance)}`; expected one of: {listing}{hint}"
+                 f"{where} is `{_show(instance)}`; expected one of: {listing}{hint}"
                  + _yaml_hint(doc, pointer, instance), doc.span(pointer))]
     if keyword == "type":
         expected = schema.get("type")
         names = [expected] if isinstance(expected, str) else list(expected or [])
         wanted = " or ".join(_TYPE_NAMES.get(n, n) for n in names)
         return [(pointer, "schema-wrong-type",
-                 f"`{where}` should be {wanted}, not {_kind(instance)}"
-                 + _yaml_hint(doc, pointer, instance), doc.span(pointer))]
+                 f"{where} should be {wanted}, not {_kind(instance)}"
+                 # quoting a bare word would not make it a mapping: only show the mapping
+                 + (_mapping_form(pointer, instance, schema) if "object" in names
+                    else _yaml_hint(doc, pointer, instance)), doc.span(pointer))]
     if keyword in ("pattern", "format"):
         described = schema.get("description", "")
         expected = _expected_form(schema)
+        code = state_code(instance) if pointer == "/agency/state" and isinstance(instance, str) else None
+        if code:
+            return [(pointer, "schema-invalid-format",
+                     f"{where} is `{_show(instance)}`; write the two-letter code `{code}`",
+                     doc.span(pointer))]
         return [(pointer, "schema-invalid-format",
-                 f"`{where}` is `{_show(instance)}`; {expected}"
+                 f"{where} is `{_show(instance)}`; {expected}"
                  + (f" ({described.rstrip('.')})" if described and len(described) < 100 else ""),
                  doc.span(pointer))]
     generic = {
-        "minItems": f"`{where}` needs at least {schema.get('minItems')} item(s)",
-        "maxItems": f"`{where}` allows at most {schema.get('maxItems')} item(s)",
-        "minLength": f"`{where}` must not be empty",
-        "maxLength": f"`{where}` is longer than {schema.get('maxLength')} characters",
-        "minimum": f"`{where}` must be at least {schema.get('minimum')}",
-        "maximum": f"`{where}` must be at most {schema.get('maximum')}",
-        "uniqueItems": f"`{where}` lists the same item twice",
-        "propertyNames": f"`{where}` has a key that is not allowed here",
-        "minProperties": f"`{where}` must not be empty",
+        "minItems": f"{where} needs at least {schema.get('minItems')} item(s)",
+        "maxItems": f"{where} allows at most {schema.get('maxItems')} item(s)",
+        "minLength": f"{where} must not be empty",
+        "maxLength": f"{where} is longer than {schema.get('maxLength')} characters",
+        "minimum": f"{where} must be at least {schema.get('minimum')}",
+        "maximum": f"{where} must be at most {schema.get('maximum')}",
+        "uniqueItems": f"{where} lists the same item twice",
+        "propertyNames": f"{where} has a key that is not allowed here",
+        "minProperties": f"{where} must not be empty",
     }
-    message = generic.get(keyword) or f"`{where}` is not valid here ({keyword})"
+    message = generic.get(keyword) or f"{where} is not valid here ({keyword})"
     return [(pointer, "schema-invalid", message, doc.span(pointer))]
 
 
-def _suggest(instance: Any, words: list[str]) -> str:
-    """A did-you-mean by spelling, else by meaning (``forbidden`` -> ``prohibited``)."""
+def _suggest(instance: Any, words: list[str], synonyms: dict[str, str] = VALUE_SYNONYMS) -> str:
+    """A did-you-mean by meaning (``forbidden`` -> ``prohibited``), else by spelling."""
     if not isinstance(instance, str):
         return ""
+    target = synonym(instance, synonyms, words)
+    if target:
+        return f" (did you mean `{target}`?)"
     hint = did_you_mean(instance, words)
     if hint:
         return hint
     normal = instance.strip().lower().replace(" ", "_").replace("-", "_")
-    target = _SYNONYMS.get(normal)
-    if target in words:
-        return f" (did you mean `{target}`?)"
     return did_you_mean(normal, words)
+
+
+def _mapping_form(pointer: str, instance: Any, schema: dict[str, Any]) -> str:
+    """For a topic written as a bare word (`training: required`): the mapping it should be."""
+    tokens = split(pointer)
+    value_schema = schema.get("properties", {}).get("value", {})
+    if len(tokens) != 2 or tokens[0] != "provisions" or not isinstance(instance, (str, bool, int, float)):
+        return ""
+    words = [str(w) for w in value_schema.get("enum", []) if w is not None]
+    word = str(instance)
+    if word not in words:
+        word = synonym(word, VALUE_SYNONYMS, words) or "..."
+    return (f"; write the topic as a mapping: `{tokens[1]}: {{value: {word}}}` "
+            f"(values: {', '.join(words)})" if words else "")
+
+
+def _raw(doc: Document, pointer: str, instance: Any) -> str:
+    """The value as written in the file (`yes`, not true), or its rendering."""
+    if isinstance(instance, (dict, list)) or not doc.exists(pointer):
+        return _show(instance)
+    return doc.snippet(doc.span(pointer), limit=40) or _show(instance)
 
 
 def _expected_form(schema: dict[str, Any]) -> str:

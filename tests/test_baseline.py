@@ -20,7 +20,7 @@ RULE = "detainer-hold-prohibited"
 
 def check(run_cli, *args):
     result = run_cli("check", "--isolated", "--select", RULE, "-f", "json", *args)
-    return result.exit_code, json.loads(result.output)
+    return result.exit_code, json.loads(result.stdout)
 
 
 def test_create_then_check_hides_known_findings_across_line_shifts(run_cli, tmp_path, monkeypatch):

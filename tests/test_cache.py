@@ -132,7 +132,7 @@ def test_a_corrupt_or_foreign_cache_is_a_miss_and_is_rewritten(repo):
     shards[0].write_bytes(b"not zlib at all")
     shards[1].write_bytes(__import__("zlib").compress(b'{"format": 99, "entries": {}}'))
     assert snapshot(check_paths(["policies"], options(repo))) == snapshot(first)
-    assert all(json.loads(__import__("zlib").decompress(p.read_bytes()))["format"] == 1 for p in shards)
+    assert all(json.loads(__import__("zlib").decompress(p.read_bytes()))["format"] == cache_module.FORMAT for p in shards)
 
 
 def test_an_unwritable_cache_never_stops_a_run(repo):
@@ -177,9 +177,9 @@ def test_entries_of_deleted_files_are_dropped(repo):
 def test_the_command_line_uses_the_cache_unless_told_not_to(repo, run_cli, monkeypatch):
     monkeypatch.setenv("POLICYLINT_CACHE_DIR", str(repo / "envcache"))
     first = run_cli("check", "policies", "-f", "json")
-    assert (repo / "envcache" / "v1").is_dir()
+    assert (repo / "envcache" / f"v{cache_module.FORMAT}").is_dir()
     run_cli("check", "policies", "-f", "json", "--cache-dir", str(repo / "other"))
-    assert (repo / "other" / "v1").is_dir()
+    assert (repo / "other" / f"v{cache_module.FORMAT}").is_dir()
     run_cli("check", "policies", "-f", "json", "--no-cache", "--cache-dir", str(repo / "third"))
     assert not (repo / "third").exists()
     forbid_checking(monkeypatch)
@@ -247,11 +247,11 @@ def test_stale_stamps_and_compiled_templates_are_pruned_when_new_ones_are_writte
         path.write_text("x")
     for path in (stale_stamp, stale_entry, other):
         os.utime(path, (old, old))
-    registry.load_registry.cache_clear()
+    registry._load_registry.cache_clear()
     try:
         registry.load_registry()  # a new stamp for this cache folder
     finally:
-        registry.load_registry.cache_clear()
+        registry._load_registry.cache_clear()
     templatestore._loaded.clear()
     assert templatestore.load("message", "a template not stored before {{ key }}") is not None
     assert not stale_stamp.exists() and not stale_entry.exists()

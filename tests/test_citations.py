@@ -73,7 +73,10 @@ def test_no_mismatch_for_consistent_or_regulation_numbers(text: str) -> None:
 def test_superseded_is_dated_against_the_policy() -> None:
     today = dt.date(2026, 1, 1)
     eo = c.superseded("Exec. Order No. 13,768", "2017-08-01", today)
-    assert eo is not None and eo["date"] == "2021-01-20" and not eo["already"] and not eo["verified"]
+    assert eo is not None and eo["date"] == "2021-01-20" and not eo["already"] and eo["verified"]
+    # EO 13993, which revoked it, was itself revoked in 2025: the finding says what the stored
+    # sources show about its status instead of advising flatly to remove the reference.
+    assert "13993" in eo["what"] and "2025-01-20" in eo["status"] and "revived" in eo["status"]
     form = c.superseded("Form I-247D", "2019-01-15", today)
     assert form is not None and form["already"] and form["replacement"] == "Form I-247A"
     assert c.superseded("New Detainer Form (I-247A)", "2017-08-01", today) is None

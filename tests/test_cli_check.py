@@ -69,7 +69,7 @@ def test_directory_walk_skips_hidden_and_non_yaml(run_cli, write, tmp_path):
     write("a/notes.txt", "not yaml")
     write("a/.hidden/three.yaml", "::: broken")
     result = run_cli("check", "-f", "json", str(tmp_path / "a"))
-    report = json.loads(result.output)
+    report = json.loads(result.stdout)
     assert [f["file"].rsplit("/", 1)[-1] for f in report["files"]] == ["one.yaml", "two.yml"]
 
 
@@ -81,7 +81,7 @@ def test_stdin_with_filename(run_cli):
 
 def test_json_output_is_versioned_and_complete(run_cli, write):
     path = write("wrong.yaml", WRONG_VALUE)
-    report = json.loads(run_cli("check", "-f", "json", str(path)).output)
+    report = json.loads(run_cli("check", "-f", "json", str(path)).stdout)
     assert report["version"] == 1
     finding = next(f for f in report["files"][0]["findings"] if f["rule"] == "schema-invalid-value")
     assert (finding["line"], finding["column"], finding["path"]) == (
@@ -144,9 +144,20 @@ def test_id_options_take_comma_lists_in_every_command(run_cli):
     from pathlib import Path
 
     quincy = str(Path(__file__).resolve().parents[1] / "examples" / "ma" / "quincy.yaml")
-    one = run_cli("check", quincy, "-f", "concise", "--select", "iaq-trigger-national-origin,missing-review-date")
+    one = run_cli("check", quincy, "-f", "concise", "--select", "iaq-trigger-national-origin,iaq-is-notification")
     assert {line.split("[")[1].split("]")[0] for line in one.output.splitlines() if "[" in line} == {
-        "iaq-trigger-national-origin", "missing-review-date"}
+        "iaq-trigger-national-origin", "iaq-is-notification"}
     report = json.loads(run_cli("compare", quincy, "-f", "json", "--pack", "ma-lunn,drafting").output)
     assert "ma-lunn" in json.dumps(report) and "drafting" in json.dumps(report)
     assert run_cli("diff", quincy, quincy, "--pack", "ma-lunn, drafting").exit_code == 0
+
+
+def test_a_rule_stopped_by_the_deadline_is_reported_under_select(run_cli, write):
+    # --select names the rules to run; that they were stopped must not read as "no problems".
+    path = write("wrong.yaml", VALID)
+    args = ("check", "--isolated", "--no-cache", "-f", "concise", "--max-rule-seconds", "1e-9",
+            "--select", "detainer-hold-prohibited", str(path))
+    result = run_cli(*args)
+    assert "[rule-timeout]" in result.stdout
+    assert result.exit_code == 1
+    assert "[rule-timeout]" not in run_cli(*args, "--ignore", "rule-timeout").stdout

@@ -28,12 +28,12 @@ HOSTILE = REPO / "tests" / "browser" / "fixtures" / "hostile.yaml"
 
 def doc(name: str, *, county: str = "Essex", population: int | None = 1000, kind: str = "municipal_police",
         instrument: str = "department_policy", survey: str | None = None,
-        provisions: dict[str, Any] | None = None) -> str:
+        provisions: dict[str, Any] | None = None, **extra: Any) -> str:
     data: dict[str, Any] = {
         "policylint": 1,
         "agency": {"name": name, "kind": kind, "state": "MA", "jurisdiction": name, "county": county},
         "instrument": {"kind": instrument, "title": "Policy", "effective_date": "2024-01-01",
-                       "issuing_authority": "Chief of Police"},
+                       "issuing_authority": "Chief of Police", **extra},
         "provisions": provisions or {},
     }
     if population is not None:
@@ -106,6 +106,12 @@ def test_rule_cell_states() -> None:
     assert rule_cell("r", "pass", [], ("status_inquiry",), coded).state == "pass"
     assert rule_cell("r", "pass", [], (), {}).state == "pass"  # a rule on no topic is never "silent"
     assert rule_cell("r", "not_applicable", [], ("status_inquiry",), {}).state == "not_applicable"
+    # A partly read document: a rule the engine did not run, or one that passes only because
+    # its topics were left out, is "not read", never "silent".
+    assert rule_cell("r", "not_read", [], ("status_inquiry",), {}).state == "not_read"
+    assert rule_cell("r", "pass", [], ("status_inquiry",), {}, read=False).state == "not_read"
+    explicit = {"status_inquiry": {"value": "silent"}}
+    assert rule_cell("r", "pass", [], ("status_inquiry",), explicit, read=False).state == "not_addressed"
 
 
 # -- scores ---------------------------------------------------------------------------------
@@ -190,6 +196,7 @@ def test_silence_and_text_not_read_are_never_counted_as_violations(ma: Any, tmp_
     (tmp_path / "none.yaml").write_text(_with_instrument(silent.replace("Town S", "Town N"), text_read="none"))
     c = compare([tmp_path])
     full, partial, none = (row(c, f) for f in ("full.yaml", "partial.yaml", "none.yaml"))
+    assert [r.schema_errors for r in (full, partial, none)] == [0, 0, 0]  # text_read is in the format
     reported = full.rules["ice-contact-log-and-report"]
     assert reported.state == "fail" and reported.silence  # a finding about silence
     assert full.topics["training"].value == "silent" and partial.topics["training"].value == "not_read"
@@ -197,12 +204,13 @@ def test_silence_and_text_not_read_are_never_counted_as_violations(ma: Any, tmp_
     assert partial.topics["status_inquiry"].value == "prohibited"  # what was read still counts
     for r in (partial, none):
         assert r.rules["ice-contact-log-and-report"].state == "not_read"
-        assert r.law.violations == 0 and r.law.silent == 0 and r.law.not_read == full.law.silent > 0
+        # Rules that did not apply to the full text may rest on the unread part: not read too.
+        assert r.law.violations == 0 and r.law.silent == 0 and r.law.not_read >= full.law.silent > 0
         assert all(s.violations == 0 and s.silent == 0 for s in r.scores.values())
     assert full.law.violations == 0 and all(s.violations == 0 for pid, s in full.scores.items() if pid != "drafting")
 
 
-def test_a_finding_about_what_the_document_leaves_out_is_silence(ma: Any) -> None:
+def test_a_finding_about_what_the_document_leaves_out_is_silence(ma: Any, tmp_path: Path) -> None:
     from policylint.compare.summary import points_at_nothing
 
     data = {"provisions": {"civil_detainer_hold": {"value": "prohibited", "exceptions": [{"kind": "x"}]},
@@ -213,13 +221,20 @@ def test_a_finding_about_what_the_document_leaves_out_is_silence(ma: Any) -> Non
     assert not points_at_nothing(data, "/provisions/civil_detainer_hold/value")
     assert not points_at_nothing(data, "/provisions/civil_detainer_hold/exceptions/0/kind")
     assert not points_at_nothing(data, "") and not points_at_nothing(data, None)
-    # Brookline bans holds but says nothing on ICE's release requests: the rule that reports
-    # that gap reads a coded topic (the hold ban) and still counts as silence, not a failure.
-    brookline = row(ma, "brookline.yaml")
-    gap = brookline.rules["notification-gap-when-holds-banned"]
+    # A policy read in full that bans holds but says nothing on ICE's release requests: the
+    # rule that reports that gap reads a coded topic (the hold ban) and still counts as
+    # silence, not a failure.
+    ban = {"civil_detainer_hold": {"value": "prohibited", "quote": "No one is held on a detainer alone."}}
+    (tmp_path / "g.yaml").write_text(doc("Town G", provisions=ban))
+    town = row(compare([tmp_path]), "g.yaml")
+    gap = town.rules["notification-gap-when-holds-banned"]
     assert gap.state == "fail" and gap.silence
-    assert "notification-gap-when-holds-banned" in brookline.law.ids("silent")
-    assert brookline.rules["release-eligibility-defined"].silence  # a definition left out
+    assert "notification-gap-when-holds-banned" in town.law.ids("silent")
+    assert town.rules["release-eligibility-defined"].silence  # a definition left out
+    # Brookline's encoding rests on part of its text: the same gap there is not read.
+    brookline = row(ma, "brookline.yaml")
+    assert brookline.text_read == "partial"
+    assert "notification-gap-when-holds-banned" in brookline.law.ids("not_read")
     # Quincy's unbounded "public safety" exception is something the policy says.
     quincy = row(ma, "quincy.yaml")
     assert not quincy.rules["exception-unbounded-public-safety"].silence
@@ -275,6 +290,7 @@ def test_versions_of_one_agency_are_one_row_with_its_history(ma: Any, tmp_path: 
     (tmp_path / "f.yaml").write_text(_with_instrument(only, ended="2023-01-01"))
     c = compare([tmp_path])
     assert [r.name for r in c.rows] == ["Town E", "Town F"]
+    assert all(v.schema_errors == 0 for r in c.rows for v in (r, *r.history))  # `ended` is in the format
     e, f = c.rows
     assert e.file.endswith("e-2024.yaml") and e.status == "written" and e.ended is None
     assert [(v.file.rsplit("/", 1)[-1], v.status, v.ended) for v in e.history] == [("e-2017.yaml", "ended", "2021-05-01")]
@@ -285,6 +301,7 @@ def test_versions_of_one_agency_are_one_row_with_its_history(ma: Any, tmp_path: 
                                                         effective_date=None))
     (tmp_path / "g-b.yaml").write_text(_with_instrument(doc("Town G"), title="Old order", effective_date=None))
     g = next(r for r in compare([tmp_path]).rows if r.name == "Town G")
+    assert g.schema_errors == 0 and g.history[0].schema_errors == 0
     assert g.file.endswith("g-a.yaml") and [v.file.rsplit("/", 1)[-1] for v in g.history] == ["g-b.yaml"]
 
 
@@ -303,6 +320,53 @@ def test_every_topic_has_a_scale_and_cooperation_is_never_drawn_as_a_limit() -> 
     assert scales["agreement_287g"].ends == ("limits cooperation", "cooperates")
     assert tone(topics["civil_detainer_hold"], "required") == "t4"
     assert scales["training"].ends[0] == "stronger safeguard"
+def test_a_topic_not_read_is_shown_apart_from_silence_and_loses_no_points(tmp_path: Path) -> None:
+    provisions = {"civil_detainer_hold": {"value": "prohibited", "quote": "No holds."},
+                  "complaints_discipline": {"value": "silent", "note": "read: nothing on complaints"}}
+    (tmp_path / "full.yaml").write_text(doc("Full Town", provisions=provisions))
+    (tmp_path / "part.yaml").write_text(doc("Part Town", provisions=provisions, text_read="partial"))
+    c = compare([tmp_path], all_topics=True)
+    full, part = row(c, "full.yaml"), row(c, "part.yaml")
+    assert (full.text_read, part.text_read) == ("full", "partial")
+    # Left out: silent when the whole text was read, not read when only part of it was.
+    assert full.topics["release_notification_requests"].value == "silent"
+    assert part.topics["release_notification_requests"].value == "not_read"
+    assert part.topics["release_notification_requests"].tone == "not_read"
+    assert not part.topics["release_notification_requests"].coded
+    # Coded `silent` on purpose: silent either way.
+    assert part.topics["complaints_discipline"].value == "silent"
+    assert full.rules["ice-contact-log-and-report"].state == "fail"
+    assert part.rules["ice-contact-log-and-report"].state == "not_read"
+    assert part.rules["complaint-channel-present"].state == "fail"
+    # The unread topics cost nothing: every point the partial encoding loses, the full one
+    # loses too, and the rules left unread are out of the score.
+    for pid, s in part.scores.items():
+        assert s.violations <= full.scores[pid].violations and s.warnings <= full.scores[pid].warnings, pid
+        assert s.possible <= full.scores[pid].possible
+    assert "ice-contact-log-and-report" in part.scores["drafting"].ids("not_read")
+    assert part.rules["encoding-partial"].state == "fail"
+    assert "encoding-partial" in part.scores["drafting"].ids("unscored")  # weight 0: never counted
+    counts = {v: n for v, _, n in dict(c.coverage.topics)["release_notification_requests"]}
+    assert counts == {"silent": 1, "not_read": 1}
+
+
+def test_an_instrument_that_ended_is_shown_as_ended(tmp_path: Path) -> None:
+    provisions = {"agreement_287g": {"value": "jem", "paraphrase": "A 287(g) Jail Enforcement Model agreement."}}
+    (tmp_path / "ended.yaml").write_text(doc("Old County", instrument="agreement", provisions=provisions,
+                                             ended="2021-05", text_read="none"))
+    (tmp_path / "live.yaml").write_text(doc("Live County", instrument="agreement", provisions=provisions))
+    c = compare([tmp_path])
+    assert (row(c, "ended.yaml").ended, row(c, "live.yaml").ended) == ("2021-05", None)
+    data = json.loads(render_json.render(c))
+    ended = next(a for a in data["agencies"] if a["file"].endswith("ended.yaml"))
+    assert ended["instrument"]["ended"] == "2021-05" and ended["instrument"]["text_read"] == "none"
+    table = list(csv.reader(io.StringIO(render_csv.render(c))))
+    head, body = table[0], {line[1].rsplit("/", 1)[-1]: line for line in table[1:]}
+    assert body["ended.yaml"][head.index("Instrument ended")] == "2021-05"
+    assert body["live.yaml"][head.index("Instrument ended")] == ""
+    assert body["ended.yaml"][head.index("Text read")] == "none"
+    text = render_markdown.render(c)
+    assert "| Old County (ended 2021-05) |" in text and "| Live County |" in text
 
 
 # -- topic matrix on the real examples ------------------------------------------------------
@@ -314,7 +378,12 @@ def test_topic_cells_carry_the_coded_value_and_its_evidence(ma: Any) -> None:
     assert cell.value == "criminal_matters_only" and cell.tone == "t1"
     assert cell.quote.startswith("updated directives prohibiting any proactive communication")
     assert cell.source["url"].startswith("https://www.nenc.news/wbur/2026-02-13/")
-    assert row(ma, "lynn-2025-11.yaml").topics["proactive_notification"].value == "silent"
+    # Nothing of Lynn's rules before the directive was read: not read, not silent; the one
+    # topic coded from the department's account is silent.
+    lynn_before = row(ma, "lynn-2025-11.yaml")
+    assert lynn_before.topics["proactive_notification"].value == "not_read"
+    assert lynn_before.topics["release_notification_requests"].value == "silent"
+    assert row(ma, "bristol-sheriff-287g-2017.yaml").ended == "2021-05"
     quincy = row(ma, "quincy.yaml")
     assert quincy.topics["status_database_query"].value == "routine_at_booking"
     assert quincy.topics["proactive_notification"].tone == "unclear"
@@ -596,6 +665,7 @@ def test_what_an_ended_instrument_said_is_not_counted_as_the_agencys_rule_today(
     (tmp_path / "b.yaml").write_text(agreement.replace("Sheriff A", "Sheriff B"))
     c = compare([tmp_path])
     assert {v: n for v, _, n in dict(c.coverage.topics)["agreement_287g"]} == {"jem": 1, "ended": 1}
+    assert all(r.schema_errors == 0 for r in c.rows)
     a = row(c, "a.yaml")
     assert a.topics["agreement_287g"].value == "jem"  # the matrix still shows what it said
     page = render_html.render(c, "t", "test")

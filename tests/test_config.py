@@ -61,7 +61,7 @@ def test_extends_cycle_is_an_error(tmp_path):
     ("fail-on: warning\nfial-on: error\n", ":2:1", "unknown key `fial-on` (did you mean `fail-on`?)"),
     ("fail-on: sometimes\n", ":1:1", "expected one of: error, warning, info"),
     ("limits:\n  max-depth: 0\n", ":2:3", "0 is less than the minimum of 1"),
-    ("select: [a\n", ":2:1", "YAML syntax error"),
+    ("select: [a\n", ":1:9", "YAML syntax error: the `[` opened on line 1 is not closed"),
 ])
 def test_invalid_config_reports_file_line(tmp_path, text, location, message):
     path = tmp_path / "policylint.yaml"
@@ -178,6 +178,6 @@ def test_directory_walks_skip_config_files_and_excluded_globs(run_cli, tmp_path,
     (tmp_path / "pol" / "skip" / "broken.yaml").write_text("[")
     (tmp_path / "policylint.yaml").write_text("exclude: [skip]\n")
     monkeypatch.chdir(tmp_path)
-    out = run_cli("check", "-f", "json", ".").output
+    out = run_cli("check", "-f", "json", ".").stdout
     files = [item["file"] for item in json.loads(out)["files"]]
     assert files == ["./pol/d.yaml"]

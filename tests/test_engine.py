@@ -238,13 +238,16 @@ def test_one_finding_per_rule_and_pointer_with_most_severe_pack() -> None:
     assert holds_[0].packs == ("model", "state-law")
     assert holds_[0].citation == "State law § 1"
     only_model = engine(Selection(packs=("model",))).check(doc())
-    assert [(f.severity, f.citation, f.url) for f in only_model] == [("warning", "Model § 9", None)]
+    # A model pack binds nobody: its citation is labelled as such.
+    assert [(f.severity, f.citation, f.url, f.basis) for f in only_model] == [
+        ("warning", "Model standard, not law here; source: Model § 9", None, "model")]
 
 
 def test_rule_outside_packs_uses_its_own_severity_and_law() -> None:
     found = engine(Selection(packs=(), select=("hold-banned",))).check(doc())
+    # No pack says which law binds the agency, and the rule's law names no jurisdiction.
     assert [(f.severity, f.packs, f.citation, f.url) for f in found] == [
-        ("warning", (), "hold-banned law", "https://law/hold-banned")]
+        ("warning", (), "Drafting standard, not law here; source: hold-banned law", "https://law/hold-banned")]
 
 
 def test_default_packs_by_state_city_federal_and_drafting() -> None:

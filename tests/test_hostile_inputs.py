@@ -234,7 +234,7 @@ def rules_of(path: Path, **kwargs: object) -> list[tuple[str, int, int]]:
 
 
 def test_malformed_yaml_points_at_the_problem(tmp_path: Path) -> None:
-    assert rules_of(_malformed(tmp_path)) == [("yaml-syntax", 2, 7)]
+    assert rules_of(_malformed(tmp_path)) == [("yaml-syntax", 1, 9)]  # the `{` left open
 
 
 def test_wrong_types_are_schema_findings_at_their_values(tmp_path: Path) -> None:
@@ -437,7 +437,7 @@ def test_an_output_that_is_an_input_is_refused(tmp_path: Path) -> None:
 
     policy = _file(tmp_path, "p.yaml", VALID)
     for paths, target in (((str(policy),), str(policy)), ((str(tmp_path),), str(tmp_path / "new.yaml"))):
-        with pytest.raises(UsageError, match="also an input"):
+        with pytest.raises(UsageError, match="is an input of this run"):
             run_check(CheckSettings(paths=paths, outputs=(("json", target),)))
     assert policy.read_text(encoding="utf-8") == VALID and not (tmp_path / "new.yaml").exists()
 

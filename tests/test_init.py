@@ -10,7 +10,9 @@ from policylint.taxonomy import topic_keys
 #: What a blank draft should hear: it has no review date or issuing authority, and says
 #: nothing where silence is itself the gap (no complaint channel, no record of ICE contacts).
 BLANK_DRAFT_FINDINGS = {"missing-review-date", "missing-issuing-authority",
-                        "ice-contact-log-and-report", "complaint-channel-present"}
+                        "ice-contact-log-and-report", "complaint-channel-present",
+                        # Massachusetts: Lunn bars the hold, so silence on release requests is a gap.
+                        "notification-gap-when-holds-banned"}
 
 
 def test_blank_document_validates_and_gets_only_the_blank_draft_findings(run_cli, tmp_path: Path) -> None:
@@ -22,6 +24,8 @@ def test_blank_document_validates_and_gets_only_the_blank_draft_findings(run_cli
     assert text.startswith("# yaml-language-server: $schema=")
     for key in topic_keys():
         assert f"\n  {key}:\n    value: silent\n" in text
+    # What was read, and whether it ended: a blank draft is the drafter's own full text.
+    assert "\n  text_read: full\n" in text and "\n  ended: null " in text
     [checked] = check([str(target)])
     rules = {f.rule for f in checked.findings}
     assert not any(r.startswith(("schema-", "yaml-", "input-")) for r in rules), rules
@@ -63,8 +67,9 @@ def test_from_csv_writes_one_valid_stub_per_row(run_cli, tmp_path: Path) -> None
     out = tmp_path / "stubs"
     result = run_cli("init", "--from-csv", str(csv), "--output-dir", str(out))
     assert result.exit_code == 0, result.output
-    written = sorted(p.name for p in out.iterdir())
+    written = sorted(p.name for p in out.iterdir() if p.is_file())
     assert written == ["alpha-police-department.yaml", "beta-county-sheriff.yaml", "quote-comma-police.yaml"]
+    assert (out / "schemas" / "policy.schema.json").is_file()  # outside a repository: beside them
     for checked in check([str(out)]):
         assert not any(f.rule.startswith(("schema-", "yaml-", "input-")) for f in checked.findings), checked.findings
 

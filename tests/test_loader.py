@@ -63,7 +63,7 @@ def test_duplicate_key_is_reported_at_the_second_occurrence():
     ("# only a comment\n", "yaml-empty", 1, 1),
     ("- a\n- b\n", "yaml-not-mapping", 1, 1),
     ("just text\n", "yaml-not-mapping", 1, 1),
-    ("a: [1, 2\nb: 3\n", "yaml-syntax", 2, 2),
+    ("a: [1, 2\nb: 3\n", "yaml-syntax", 1, 4),  # at the bracket left open
     ("a: 1\n---\nb: 2\n", "yaml-multiple-documents", 2, 1),
     ("a: b\nc: \x07\n", "yaml-syntax", 2, 4),
 ])

@@ -92,7 +92,7 @@ def test_the_command_line_output_is_the_same_with_any_number_of_jobs(files, run_
     for jobs in ("1", "2", "0"):
         result = run_cli("check", str(files), "-f", "json", "--jobs", jobs, "--no-cache")
         assert result.exit_code == 2  # the binary file and the syntax error are input errors
-        outputs.append(json.loads(result.output)["files"])
+        outputs.append(json.loads(result.stdout)["files"])
     assert outputs[0] == outputs[1] == outputs[2]
     assert len(outputs[0]) == 131
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from policylint.errors import RuleFileError
-from policylint.registry import build_registry, directory_files, load_registry
+from policylint.registry import _load_registry, build_registry, directory_files, load_registry
 
 GOOD = textwrap.dedent("""\
     id: {id}
@@ -178,18 +178,18 @@ def test_a_stamp_skips_revalidating_texts_already_validated(tmp_path: Path, monk
 
     monkeypatch.setenv("POLICYLINT_CACHE_DIR", str(tmp_path / "cache"))
     write(tmp_path, "rules/x/my-rule.yaml", GOOD.format(id="my-rule"))
-    first = load_registry.__wrapped__((str(tmp_path / "rules"),))
+    first = _load_registry.__wrapped__((str(tmp_path / "rules"),), str(tmp_path / "cache"))
     assert not isinstance(first.compiled["my-rule"].template, LazyMessage)
     (stamp,) = [p for p in (tmp_path / "cache").iterdir() if p.suffix == ".ok"]
     with monkeypatch.context() as patched:  # the texts as parsed are kept beside the stamp
         patched.setattr("policylint.registry.read_yaml", lambda *a: pytest.fail("parsed again"))
-        second = load_registry.__wrapped__((str(tmp_path / "rules"),))
+        second = _load_registry.__wrapped__((str(tmp_path / "rules"),), str(tmp_path / "cache"))
     assert isinstance(second.compiled["my-rule"].template, LazyMessage)
     assert second.rules["my-rule"].data == first.rules["my-rule"].data
     # any change to any text is a new set of texts: validated in full again
     write(tmp_path, "rules/x/my-rule.yaml", GOOD.format(id="my-rule").replace("severity: error", "severity: errr"))
     with pytest.raises(RuleFileError, match="'errr' is not one of"):
-        load_registry.__wrapped__((str(tmp_path / "rules"),))
+        _load_registry.__wrapped__((str(tmp_path / "rules"),), str(tmp_path / "cache"))
     assert [p for p in (tmp_path / "cache").iterdir() if p.suffix == ".ok"] == [stamp]
 
 
@@ -197,5 +197,10 @@ def test_the_stamp_can_be_turned_off(tmp_path: Path, monkeypatch: pytest.MonkeyP
     monkeypatch.setenv("POLICYLINT_CACHE_DIR", "")
     write(tmp_path, "rules/x/my-rule.yaml", GOOD.format(id="my-rule"))
     for _ in range(2):
-        reg = load_registry.__wrapped__((str(tmp_path / "rules"),))
+        reg = _load_registry.__wrapped__((str(tmp_path / "rules"),), None)
         assert not hasattr(reg.compiled["my-rule"].template, "source")
+    _load_registry.cache_clear()
+    for _ in range(2):  # the environment's "" is what the default means
+        reg = load_registry((str(tmp_path / "rules"),))
+        assert not hasattr(reg.compiled["my-rule"].template, "source")
+        _load_registry.cache_clear()

@@ -34,7 +34,8 @@ def test_explain_shows_the_law_with_its_holding_packs_examples_and_fix() -> None
     assert "Lunn v. Commonwealth, 477 Mass. 517 (2017)" in text
     assert "Holding (paraphrase):" in text
     for part in ("What it checks", "Why", "The law", "Packs that use it", "Failing example",
-                 "Passing example", "How to fix", "ma-lunn (binding): error"):
+                 "Passing example", "How to fix", "ma-lunn (binding, MA): error",
+                 "(law in MA; a model elsewhere)", "Binds agencies there: Lunn v. Commonwealth"):
         assert part in text
     assert "-> line " in text  # the failing example was run and its finding shown
 
@@ -45,7 +46,7 @@ def test_explain_resolves_aliases_and_rejects_unknown_ids() -> None:
     assert out.startswith("judicial-warrant-defined\n(`judicial-warrant-undefined` is an alias")
     code, out, err = run("explain", "detainer-hold-prohibted")
     assert (code, out) == (2, "")
-    assert err == ("policylint: error: unknown rule `detainer-hold-prohibted` "
+    assert err == ("policylint: error: unknown rule or pack `detainer-hold-prohibted` "
                    "(did you mean `detainer-hold-prohibited`?)\n")
 
 

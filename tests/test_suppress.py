@@ -135,3 +135,44 @@ def test_suppressed_findings_do_not_fail_the_run(run_cli, write):
     result = run_cli("check", "--isolated", "--select", RULE, "-f", "json", str(doc))
     assert result.exit_code == 0, result.output
     assert '"suppressed": "reviewing"' in result.output
+
+
+# A topic the document lacks is reported on the `provisions:` key line, where its text would
+# go; suppressions of such findings belong there (or in a `disable-file` directive).
+ABSENT = "ice-contact-log-and-report"
+PROVISIONS_LINE = 4
+
+
+def relaxed(text: str):
+    from dataclasses import replace
+
+    from policylint.limits import DEFAULT_LIMITS
+
+    # A loaded machine must not stop the rules (the finding would be missing, not suppressed).
+    return findings(text, limits=replace(DEFAULT_LIMITS, max_rule_seconds=60))
+
+
+def test_absent_topic_is_reported_on_the_provisions_line():
+    absent = of(relaxed(HEAD + HOLD), ABSENT)
+    assert absent and absent[0].line == PROVISIONS_LINE and absent[0].suppressed is None
+
+
+def test_absent_topic_is_suppressed_above_or_on_the_provisions_line():
+    directive = f"# policylint: disable={ABSENT} -- drafting with counsel"
+    above = HEAD.replace("provisions:\n", f"{directive}\nprovisions:\n")
+    trailing = HEAD.replace("provisions:\n",
+                            f"provisions:  # policylint: disable={ABSENT} -- drafting with counsel\n")
+    whole = f"# policylint: disable-file={ABSENT} -- drafting with counsel\n" + HEAD
+    for text in (above, trailing, whole):
+        result = relaxed(text + HOLD)
+        assert [f.suppressed for f in of(result, ABSENT)] == ["drafting with counsel"], text
+        assert not of(result, "unused-suppression"), text
+
+
+def test_a_suppression_above_a_provision_says_where_the_absent_topic_is_reported():
+    text = HEAD + f"  # policylint: disable={ABSENT} -- drafting with counsel\n" + HOLD
+    result = relaxed(text)
+    assert of(result, ABSENT)[0].suppressed is None
+    expected = (f"this suppression of `{ABSENT}` matches no finding; `{ABSENT}` is reported "
+                f"on line {PROVISIONS_LINE}: suppress it there")
+    assert [f.message for f in of(result, "unused-suppression")] == [expected]

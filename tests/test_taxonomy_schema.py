@@ -314,7 +314,8 @@ def test_document_level_vocabularies() -> None:
         "chief_discretion"]
     assert [t.value for t in tax.instrument_kinds] == [
         "ordinance", "bylaw", "general_order", "department_policy", "select_board_vote", "executive_order",
-        "agreement", "state_directive_only", "unwritten_directive", "none", "draft", "unknown"]
+        "agreement", "state_directive_only", "unwritten_directive", "directive", "none", "draft", "unknown"]
+    assert [t.value for t in tax.text_read_values] == ["full", "partial", "none"]
     assert [t.value for t in tax.public_values] == ["published", "on_request", "not_public"]
     assert [t.value for t in tax.source_via] == [
         "published", "public_records_request", "press_report", "court_record", "other"]
@@ -424,6 +425,11 @@ def _without(path: str) -> dict[str, Any]:
     (_with("provisions.joint_task_forces.ice_component_member", "yes"), "provisions/joint_task_forces/ice_component_member", "is not of type"),
     (_with("instrument.kind", "policy"), "instrument/kind", "is not one of"),
     (_with("instrument.number", 4.12), "instrument/number", "is not of type"),
+    (_with("instrument.text_read", "some"), "instrument/text_read", "is not one of"),
+    (_with("instrument.text_read", True), "instrument/text_read", "is not one of"),
+    (_with("instrument.ended", "May 2021"), "instrument/ended", "does not match"),
+    (_with("instrument.ended", 2021), "instrument/ended", "is not of type"),
+    (_with("provisions.agreement_287g", {"value": "tfm", "ended": "autumn 2009"}), "provisions/agreement_287g/ended", "does not match"),
 ])
 def test_typical_mistakes_fail(validator: Draft202012Validator, doc: Any, where: str, message: str) -> None:
     found = errors(validator, doc)
@@ -433,6 +439,32 @@ def test_typical_mistakes_fail(validator: Draft202012Validator, doc: Any, where:
 @pytest.mark.parametrize("date", ["2014-08", "2019", "2025-02-01", None])
 def test_partial_and_unknown_dates_are_accepted(validator: Draft202012Validator, date: Any) -> None:
     assert errors(validator, _with("instrument.effective_date", date)) == []
+
+
+@pytest.mark.parametrize("value", ["full", "partial", "none", None])
+def test_text_read_takes_its_three_words(validator: Draft202012Validator, value: Any) -> None:
+    assert errors(validator, _with("instrument.text_read", value)) == []
+
+
+@pytest.mark.parametrize("date", ["2021-05", "2021-09-10", "2023", None])
+def test_an_end_date_may_be_a_month(validator: Draft202012Validator, date: Any) -> None:
+    assert errors(validator, _with("instrument.ended", date)) == []
+
+
+def test_a_provision_carries_its_own_start_and_end(validator: Draft202012Validator) -> None:
+    doc = _with("provisions.agreement_287g", {"value": "tfm", "effective_date": "2007", "ended": "2009-10-01"})
+    assert errors(validator, doc) == []
+
+
+def test_text_read_and_ended_are_documented(schema: dict[str, Any]) -> None:
+    instrument = schema["properties"]["instrument"]["properties"]
+    assert instrument["text_read"]["enum"] == ["full", "partial", "none", None]
+    assert "not read" in instrument["text_read"]["description"]
+    assert instrument["ended"]["$ref"] == "#/$defs/date"
+    docs = schemagen.build_docs()
+    assert "| `text_read` |" in docs and "| `ended` |" in docs
+    assert "**`instrument.text_read` (absent means `full`)**" in docs
+    assert "**Instruments that ended.**" in docs and "**What was read.**" in docs
 
 
 # --- the command ----------------------------------------------------------------------------

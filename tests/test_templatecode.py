@@ -247,17 +247,20 @@ def test_text_templates_match_jinja_on_generated_findings(findings: list[Finding
                                                           verbose: bool, statistics: bool,
                                                           counts: dict[str, int],
                                                           hidden: tuple[int, int]) -> None:
-    from policylint.formats.text import _style
+    from policylint.core_rules import describer
+    from policylint.formats.text import _language, _no_language, _style, excerpt
 
     style = _style(SimpleNamespace(color=color))
     width = max(len(f"{f.line}:{f.column}") for f in findings)
+    language = _language(SimpleNamespace(describe=describer())) if verbose else _no_language
     file_context = {"file": findings[0].file, "findings": findings, "width": width,
-                    "style": style, "verbose": verbose}
+                    "style": style, "verbose": verbose, "excerpt": excerpt, "language": language}
     by_rule = Counter(f.rule for f in findings)
     summary_context = {"summary": _summary(sum(counts.values()), counts, suppressed=hidden[0],
                                            baselined=hidden[1]),
                        "counts": [(n, s) for s, n in counts.items() if n], "style": style,
-                       "statistics": statistics, "by_rule": sorted(by_rule.items())}
+                       "statistics": statistics, "by_rule": sorted(by_rule.items()),
+                       "explain_rule": findings[0].rule if statistics else None, "verbose": verbose}
     for name, context in (("text.j2", file_context), ("text-summary.j2", summary_context),
                           ("concise.j2", {"findings": findings})):
         assert _compare("text", (TEMPLATES / name).read_text("utf-8"), context) == "fast"
@@ -540,7 +543,7 @@ def test_a_stored_entry_loads_and_renders_without_jinja(tmp_path: Path, monkeypa
 
 def test_checking_a_file_with_a_warm_cache_does_not_import_jinja(tmp_path: Path) -> None:
     code = ("import sys, runpy\n"
-            "sys.argv = ['policylint', 'check', '--no-cache', '--color', 'never', sys.argv[1]]\n"
+            "sys.argv = ['policylint', 'check', '--color', 'never', sys.argv[1]]\n"
             "try:\n    runpy.run_module('policylint', run_name='__main__')\n"
             "except SystemExit:\n    pass\n"
             "print('jinja2 imported:', 'jinja2' in sys.modules)")

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from policylint import shipped
+from policylint import deadline, shipped
 from policylint.checks import register
 from policylint.conditions import as_date
 
@@ -48,6 +48,7 @@ _FORM_PATTERNS = (
 
 
 @lru_cache(maxsize=None)
+@deadline.setup  # compiled before the first document's clock runs on
 def _patterns() -> tuple[re.Pattern[str], tuple[re.Pattern[str], ...]]:
     """The citation patterns, compiled on first use (most documents cite nothing)."""
     return (re.compile(_MORE_PATTERN, re.IGNORECASE),
@@ -86,6 +87,7 @@ def _clean_section(text: str) -> str:
 
 
 @lru_cache(maxsize=None)
+@deadline.setup
 def _helpers() -> tuple[re.Pattern[str], re.Pattern[str]]:
     """The patterns that read a match's parts, compiled once (not looked up in re's cache
     for every citation)."""
@@ -164,6 +166,7 @@ class Table:
 
 
 @lru_cache(maxsize=1)
+@deadline.setup
 def table() -> Table:
     from policylint.loader import load_text
 
@@ -218,8 +221,13 @@ class _LazyPattern:
 
     def search(self, text: str) -> re.Match[str] | None:
         if self._compiled is None:
-            self._compiled = re.compile(self.pattern, re.IGNORECASE)
+            self._compiled = _compile(self.pattern)
         return self._compiled.search(text)
+
+
+@deadline.setup
+def _compile(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern, re.IGNORECASE)
 
 
 def _any_of(patterns: list[_LazyPattern]) -> re.Pattern[str] | None:
@@ -295,6 +303,17 @@ def _after(day: _dt.date, when: str) -> bool:
     return day.isoformat()[: len(when)] > when
 
 
+def pending_supersessions(today: _dt.date | None = None) -> bool:
+    """Whether an instrument of the table is superseded only after ``today``: results of
+    `citation-superseded-instrument` then change on that day (the results cache asks)."""
+    today = today or _dt.date.today()
+    for _, entry in table().superseded:
+        when = str(entry["date"])
+        if not _after(today, when) and today.isoformat()[: len(when)] != when:
+            return True
+    return False
+
+
 def superseded(text: str, effective: Any, today: _dt.date | None = None) -> dict[str, Any] | None:
     """The first revoked or replaced instrument ``text`` cites, dated against the policy."""
     today = today or _dt.date.today()
@@ -311,7 +330,8 @@ def superseded(text: str, effective: Any, today: _dt.date | None = None) -> dict
         already = took_effect is not None and _after(took_effect, when)
         return {"name": entry["name"], "date": when, "what": " ".join(entry["what"].split()),
                 "replacement": entry.get("replacement"), "verified": entry.get("verified", True),
-                "already": already}
+                "already": already,
+                "status": " ".join(str(entry["status"]).split()) if entry.get("status") else None}
     return None
 
 

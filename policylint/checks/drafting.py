@@ -75,6 +75,8 @@ def predates_events(ctx: Any, subject: Any, args: dict[str, Any]) -> dict[str, A
 
 
 predates_events.validate_args = _validate_events  # type: ignore[attr-defined]
+# "No review since" rests on the absence of a review date (see policylint.notread).
+predates_events.absence_reads = ("/instrument/review_date",)  # type: ignore[attr-defined]
 
 
 def _validate_units(args: dict[str, Any]) -> str | None:

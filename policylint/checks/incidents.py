@@ -13,19 +13,29 @@ DEFAULT_PROHIBITING = ("prohibited", "prohibited_for_immigration_enforcement")
 
 
 def _validate(args: dict[str, Any]) -> str | None:
-    allowed = {"prohibiting"}
+    allowed = {"prohibiting", "policy_topic", "incident_topics"}
     extra = sorted(set(args) - allowed)
     if extra:
         return f"unknown argument `{extra[0]}` for check `incident-contradicts-policy`"
-    values = args.get("prohibiting", DEFAULT_PROHIBITING)
-    if not isinstance(values, (list, tuple)) or not all(isinstance(v, str) for v in values):
-        return "`prohibiting` must be a list of provision values"
+    for name in ("prohibiting", "incident_topics"):
+        values = args.get(name, DEFAULT_PROHIBITING)
+        if not isinstance(values, (list, tuple)) or not all(isinstance(v, str) for v in values):
+            return f"`{name}` must be a list of words"
+    if ("policy_topic" in args) != ("incident_topics" in args):
+        return "`policy_topic` and `incident_topics` go together"
+    if "policy_topic" in args and not isinstance(args["policy_topic"], str):
+        return "`policy_topic` must be a topic name"
     return None
 
 
 @register("incident-contradicts-policy")
 def incident_contradicts_policy(ctx: Any, subject: Any, args: dict[str, Any]) -> dict[str, Any] | None:
     """The incident ``subject`` names a topic whose coded value prohibits what happened.
+
+    With ``policy_topic`` and ``incident_topics``, the practice is judged against another
+    topic's rule: the incident names one of ``incident_topics`` (an immigration status
+    check, say) and ``policy_topic`` (the bias-based-policing ban) is coded with one of the
+    ``prohibiting`` values.
 
     An incident is held against the policy unless both dates are known and the incident
     happened on or before ``instrument.effective_date`` (a policy may be the answer to it).
@@ -42,8 +52,14 @@ def incident_contradicts_policy(ctx: Any, subject: Any, args: dict[str, Any]) ->
         return None
     prohibiting = set(args.get("prohibiting", DEFAULT_PROHIBITING))
     hits = []
-    for topic in topics:
-        prov = provisions.get(topic) if isinstance(topic, str) else None
+    practice: list[str] = []
+    if "policy_topic" in args:
+        practice = [t for t in topics if t in args["incident_topics"]]
+        judged = [args["policy_topic"]] if practice else []
+    else:
+        judged = [t for t in topics if isinstance(t, str)]
+    for topic in judged:
+        prov = provisions.get(topic)
         if isinstance(prov, dict) and prov.get("value") in prohibiting:
             hits.append((topic, prov["value"]))
     if not hits:
@@ -58,7 +74,7 @@ def incident_contradicts_policy(ctx: Any, subject: Any, args: dict[str, Any]) ->
             return None
         if incident_day[:n] > effective_day[:n]:
             timing = "after"
-    return {
+    found: dict[str, Any] = {
         "topics": [t for t, _ in hits],
         "topic": hits[0][0],
         "policy_value": hits[0][1],
@@ -66,6 +82,9 @@ def incident_contradicts_policy(ctx: Any, subject: Any, args: dict[str, Any]) ->
         "effective_date": _iso(effective_day),
         "timing": timing,
     }
+    if practice:
+        found["practice_topics"] = practice
+    return found
 
 
 def _iso(parts: tuple[int, ...] | None) -> str | None:

@@ -32,6 +32,15 @@ def split_ids(ctx: click.Context | None, param: click.Parameter | None,
     return tuple(v.strip() for value in values or () for v in value.split(",") if v.strip())
 
 
+def error(message: object) -> None:
+    """Print ``policylint: error: MESSAGE`` on standard error.  Messages quote files (a
+    pack's ids, a configuration's values, file names): their control characters and bidi
+    overrides are escaped, as in every human output."""
+    from policylint.formats.templates import control_safe
+
+    click.echo(f"policylint: error: {control_safe(str(message))}", err=True)
+
+
 class LazyGroup(click.Group):
     """A click group that imports a subcommand's module only when it is used."""
 
@@ -59,7 +68,7 @@ def main(argv: list[str] | None = None) -> Any:
     try:
         return cli.main(args=argv, prog_name="policylint", standalone_mode=True)
     except PolicylintError as exc:  # pragma: no cover - commands handle their own
-        click.echo(f"policylint: error: {exc}", err=True)
+        error(exc)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         click.echo("policylint: interrupted", err=True)

@@ -6,6 +6,8 @@ import sys
 
 import click
 
+from policylint.cli import error
+
 _FILE_HELP = "The baseline file (default: `baseline` in the configuration, else policylint-baseline.json)."
 
 
@@ -44,7 +46,7 @@ def _run(action: str, paths: tuple[str, ...], file: str | None, config_file: str
             click.echo(f"policylint: removed {removed} stale finding(s) from {path}; "
                        f"{sum(kept.counts.values())} remain", err=True)
     except PolicylintError as exc:
-        click.echo(f"policylint: error: {exc}", err=True)
+        error(exc)
         sys.exit(exc.exit_code)
 
 

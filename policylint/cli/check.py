@@ -7,15 +7,17 @@ from dataclasses import replace
 
 import click
 
-from policylint.cli import split_ids
+from policylint.cli import error, split_ids
 from policylint.finding import SEVERITIES
+from policylint.formats import FORMATS
 
 
 @click.command()
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("-f", "--format", "formats", multiple=True, metavar="FORMAT[:FILE]",
-              help="Output format, optionally written to FILE; repeat for several "
-                   "(text, concise, json, ...). Default: text.")
+              help="Output format, optionally written to FILE; repeat for several. FORMAT is "
+                   f"one of {', '.join(FORMATS)}, or template:PATH.j2 (your own Jinja "
+                   "template). Default: text (github inside GitHub Actions).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False),
               help="Write the (first) format to this file instead of standard output.")
 @click.option("--fail-on", type=click.Choice(SEVERITIES), default=None,
@@ -95,7 +97,7 @@ def check(paths: tuple[str, ...], formats: tuple[str, ...], output: str | None,
             (name, target), *rest = settings.outputs
             settings = replace(settings, outputs=((name, target or output), *rest))
     except PolicylintError as exc:
-        click.echo(f"policylint: error: {exc}", err=True)
+        error(exc)
         sys.exit(exc.exit_code)
     outputs = settings.outputs
     try:
@@ -103,6 +105,6 @@ def check(paths: tuple[str, ...], formats: tuple[str, ...], output: str | None,
             format_module(name)
         code = run_check(settings)
     except PolicylintError as exc:
-        click.echo(f"policylint: error: {exc}", err=True)
+        error(exc)
         sys.exit(exc.exit_code)
     sys.exit(code)

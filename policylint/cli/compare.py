@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from policylint.cli import split_ids
+from policylint.cli import error, split_ids
 
 from policylint.compare.order import FILTER_KEYS, GROUP_KEYS, SORT_KEYS
 from policylint.compare.run import COMPARE_FORMATS
@@ -43,18 +43,21 @@ def compare(paths: tuple[str, ...], fmt: str | None, output: str | None, packs: 
     Exit codes: 0 report written; 2 usage or configuration error, or a document that could
     not be read (the report is still written and lists it).
     """
-    from policylint.compare.run import CompareSettings, check_options, pick_format, run_compare
+    from policylint.compare.run import CompareSettings, configured, pick_format, run_compare
     from policylint.errors import PolicylintError
 
     try:
-        options = check_options(packs, extend_packs, config_file, isolated)
+        options, config_files = configured(packs, extend_packs, config_file, isolated)
         settings = CompareSettings(paths=paths, fmt=pick_format(fmt, output, COMPARE_FORMATS),
                                    output=output, filters=filters, sort=sort, group_by=group_by,
-                                   all_topics=all_topics, title=title, bom=bom)
+                                   all_topics=all_topics, title=title, bom=bom,
+                                   config_files=config_files)
         code, unreadable = run_compare(settings, options)
     except PolicylintError as exc:
-        click.echo(f"policylint: error: {exc}", err=True)
+        error(exc)
         sys.exit(exc.exit_code)
+    from policylint.formats.templates import control_safe
+
     for file, problem in unreadable:
-        click.echo(f"policylint: {file}: {problem}", err=True)
+        click.echo(control_safe(f"policylint: {file}: {problem}"), err=True)
     sys.exit(code)

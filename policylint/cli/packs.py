@@ -6,6 +6,7 @@ import sys
 
 import click
 
+from policylint.cli import error
 from policylint.ruledocs import PACK_FORMATS
 
 
@@ -23,5 +24,5 @@ def packs(fmt: str, rule_dirs: tuple[str, ...]) -> None:
     try:
         click.echo(list_packs(load_registry(tuple(rule_dirs)), fmt), nl=False)
     except PolicylintError as exc:
-        click.echo(f"policylint: error: {exc}", err=True)
+        error(exc)
         sys.exit(exc.exit_code)

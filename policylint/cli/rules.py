@@ -6,6 +6,7 @@ import sys
 
 import click
 
+from policylint.cli import error
 from policylint.ruledocs import RULE_FORMATS
 
 
@@ -24,5 +25,5 @@ def rules(pack: str | None, fmt: str, rule_dirs: tuple[str, ...]) -> None:
     try:
         click.echo(list_rules(load_registry(tuple(rule_dirs)), pack, fmt), nl=False)
     except PolicylintError as exc:
-        click.echo(f"policylint: error: {exc}", err=True)
+        error(exc)
         sys.exit(exc.exit_code)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from policylint import shipped
+from policylint.cli import error
 
 
 def schema_text() -> str:
@@ -22,9 +23,11 @@ def schema(ctx: click.Context, output: str) -> None:
     if output == "-":
         click.echo(text, nl=False)
         return
+    from policylint.errors import PolicylintError
+    from policylint.formats.writer import write_file
+
     try:
-        with open(output, "w", encoding="utf-8") as fh:
-            fh.write(text)
-    except OSError as exc:
-        click.echo(f"policylint: error: cannot write {output}: {exc.strerror or exc}", err=True)
+        write_file(output, text)
+    except PolicylintError as exc:
+        error(exc)
         ctx.exit(2)

@@ -7,6 +7,8 @@ import sys
 
 import click
 
+from policylint.cli import error
+
 
 @click.command("show-config")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False), default=None,
@@ -22,7 +24,7 @@ def show_config(config_file: str | None, isolated: bool, fmt: str) -> None:
     try:
         config = configuration.resolve(explicit=config_file, isolated=isolated)
     except PolicylintError as exc:
-        click.echo(f"policylint: error: {exc}", err=True)
+        error(exc)
         sys.exit(exc.exit_code)
     rows = configuration.explain(config)
     if fmt == "json":

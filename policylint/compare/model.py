@@ -13,11 +13,13 @@ from policylint.taxonomy import SILENT, UNCLEAR, Topic, load_taxonomy
 #: A topic cell of an agency whose policy nobody has seen (``instrument.kind: unknown``):
 #: its topics are not known, which is not the same as the policy being silent.
 NOT_KNOWN = "not_known"
-
 #: A topic the document does not code when the encoder did not read all of the instrument's
 #: text (``instrument.text_read: partial | none``): the policy may well address it, so it is
-#: "not read", never "silent", and it never counts against the agency.
+#: "not read", never "silent", and it never counts against the agency.  Also the state of a
+#: rule the engine did not run because its finding would rest on unread text.
 NOT_READ = "not_read"
+#: ``instrument.text_read`` values under which a topic left out is not read.
+PARTLY_READ = frozenset({"partial", "none"})
 
 #: How the coverage counts a provision of an instrument that has ended (``instrument.ended``).
 ENDED = "ended"
@@ -160,6 +162,7 @@ WRITTEN_KINDS = frozenset({"ordinance", "bylaw", "general_order", "department_po
 POLICY_STATUSES = (
     ("written", "written policy"),
     ("unwritten", "unwritten directive only"),
+    ("directive", "directive, form not known"),
     ("state_directive_only", "state directive only"),
     ("draft", "draft only"),
     ("none", "no policy"),
@@ -180,7 +183,8 @@ def policy_status(instrument_kind: str | None, survey_status: str | None, ended:
     if instrument_kind in WRITTEN_KINDS:
         return "written"
     return {"unwritten_directive": "unwritten", "none": "none", "draft": "draft",
-            "state_directive_only": "state_directive_only"}.get(instrument_kind or "", "unknown")
+            "state_directive_only": "state_directive_only",
+            "directive": "directive"}.get(instrument_kind or "", "unknown")
 
 
 # -- cells ----------------------------------------------------------------------------------
@@ -214,6 +218,13 @@ def topic_cell(topic: Topic, provision: dict[str, Any] | None, known: bool,
                      provision.get("source") or {}, tuple(provision.get("exceptions") or ()))
 
 
+def _left_out(path: str, provisions: dict[str, Any]) -> bool:
+    """The finding at ``path`` points at something the document does not code at all (a
+    provision coded ``silent`` on purpose was read, and is not left out)."""
+    parts = path.split("/")
+    return not (len(parts) > 2 and parts[1] == "provisions" and parts[2] in provisions)
+
+
 def rule_cell(rule_id: str, outcome: str | None, findings: list[Any], topics: tuple[str, ...],
               provisions: dict[str, Any], read: bool = True,
               absent: frozenset[str] = frozenset()) -> RuleCell:
@@ -228,13 +239,20 @@ def rule_cell(rule_id: str, outcome: str | None, findings: list[Any], topics: tu
     """
     if outcome is None:
         return RuleCell("not_selected")
-    if outcome == "skipped":
-        return RuleCell("skipped")
+    if outcome in ("skipped", "not_read"):
+        return RuleCell(outcome)
     active = [f for f in findings if f.suppressed is None and f.baseline is None]
     reported = active or findings
-    silence = (bool(topics) and all((provisions.get(t) or {}).get("value", SILENT) == SILENT for t in topics)) \
-        or (bool(reported) and all(f.path in absent for f in reported))
-    if silence and not read and outcome in ("pass", "fail"):
+    topic_silence = bool(topics) and all((provisions.get(t) or {}).get("value", SILENT) == SILENT
+                                         for t in topics)
+    absent_silence = bool(reported) and all(f.path in absent for f in reported)
+    silence = topic_silence or absent_silence
+    # A topic coded ``silent`` explicitly was read and found silent; only what the document
+    # leaves out of a partly read text is not read.
+    # Findings say what they rest on; without one pointing at nothing, the rule's topics do.
+    left_out = any(_left_out(f.path, provisions) for f in reported) if absent_silence else \
+        topic_silence and any(t not in provisions for t in topics)
+    if silence and left_out and not read and outcome in ("pass", "fail"):
         return RuleCell(NOT_READ)
     if active:
         worst = max(active, key=lambda f: f.rank)
@@ -278,7 +296,7 @@ def make_row(result: Any, registry: Registry, root: str) -> Row:
     provisions = summary["provisions"]
     survey = (summary.get("survey") or {}).get("status")
     known = instrument.get("kind") != "unknown"
-    read = instrument.get("text_read", "full") == "full"
+    read = instrument.get("text_read") not in PARTLY_READ
     absent = frozenset(summary.get("absent") or ())
     topics = {t.key: topic_cell(t, provisions.get(t.key), known, read) for t in load_taxonomy().topics}
     by_rule: dict[str, list[Any]] = {}

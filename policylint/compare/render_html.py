@@ -18,7 +18,7 @@ RULE_LABELS = {
     "fail": ("fail", "fails on what the policy says"),
     "suppressed": ("waived", "finding suppressed or waived"),
     "not_addressed": ("silent", "silent: the policy says nothing on the rule's topics"),
-    "not_read": ("not read", "not read: the rule's topics are in text the encoder did not read"),
+    "not_read": ("not read", "not read: the rule rests on text the encoder did not read"),
     "not_applicable": ("n/a", "does not apply to this policy"),
     "skipped": ("skipped", "not checked: the document has an error where the rule reads"),
     "not_selected": ("—", "not one of this agency's packs"),
@@ -41,6 +41,7 @@ STATUS_HELP = {
     "written": "The agency has a written instrument: ordinance, bylaw, general order, department "
                "policy, select board vote, executive order or agreement.",
     "unwritten": "The only rule known is an unwritten directive.",
+    "directive": "The agency's rule is a directive whose form (written or not) is not known.",
     "state_directive_only": "The agency follows a state directive and has no instrument of its own.",
     "draft": "Only a draft exists.",
     "none": "The agency has no policy on the matter.",
@@ -97,6 +98,16 @@ def csp_hash(text: str) -> str:
     return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode() + "'"
 
 
+def _terminal_safe(value: Any) -> Any:
+    """Policy text without live escape sequences or bidi overrides (a report written to
+    standard output lands in a terminal); our own markup is left as it is."""
+    from markupsafe import Markup
+
+    from policylint.formats.templates import control_safe
+
+    return control_safe(value) if isinstance(value, str) and not isinstance(value, Markup) else value
+
+
 @lru_cache(maxsize=None)
 def environment() -> Any:
     """HTML templates with autoescaping on: policy text is untrusted and always escaped."""
@@ -104,7 +115,7 @@ def environment() -> Any:
 
     env = Environment(loader=PackageLoader("policylint", "templates"), undefined=StrictUndefined,
                       autoescape=True, trim_blocks=True, lstrip_blocks=True,
-                      keep_trailing_newline=True)
+                      keep_trailing_newline=True, finalize=_terminal_safe)
     env.filters.update(words=words, score=score_text, plural=plural,
                        valued=lambda cells, value: [k for k, c in cells.items() if c.value == value])
     env.globals.update(LEGEND=LEGEND)

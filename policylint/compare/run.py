@@ -12,15 +12,19 @@ from policylint import __version__
 from policylint.errors import UsageError
 
 COMPARE_FORMATS = ("html", "markdown", "csv", "csv-evidence", "json")
-DIFF_FORMATS = ("markdown", "html", "json")
+DIFF_FORMATS = ("text", "markdown", "html", "json")
 _BY_SUFFIX = {".html": "html", ".htm": "html", ".md": "markdown", ".markdown": "markdown",
               ".csv": "csv", ".json": "json"}
 
 
-def pick_format(fmt: str | None, output: str | None, allowed: Sequence[str]) -> str:
-    """``--format``, else the output file's suffix, else Markdown."""
+def pick_format(fmt: str | None, output: str | None, allowed: Sequence[str],
+                terminal: bool = False) -> str:
+    """``--format``, else the output file's suffix, else ``text`` on a terminal (when the
+    command has it) and Markdown anywhere else."""
     if fmt is None and output:
         fmt = _BY_SUFFIX.get(os.path.splitext(output)[1].lower())
+    if fmt is None and output is None and terminal and "text" in allowed:
+        fmt = "text"
     fmt = fmt or "markdown"
     if fmt not in allowed:
         raise UsageError(f"format `{fmt}` is not available here; choose from: {', '.join(allowed)}")
@@ -30,12 +34,18 @@ def pick_format(fmt: str | None, output: str | None, allowed: Sequence[str]) -> 
 def check_options(packs: Sequence[str], extend_packs: Sequence[str], config_file: str | None,
                   isolated: bool) -> Any:
     """The checker options of a run: the project's configuration plus the pack options."""
+    return configured(packs, extend_packs, config_file, isolated)[0]
+
+
+def configured(packs: Sequence[str], extend_packs: Sequence[str], config_file: str | None,
+               isolated: bool) -> tuple[Any, tuple[str, ...]]:
+    """:func:`check_options`, and the configuration files read (which no output may replace)."""
     from policylint import api
     from policylint import config as configuration
 
     config = configuration.resolve(explicit=config_file, isolated=isolated)
     settings = api.build_settings(config, packs=tuple(packs) or None, extend_packs=tuple(extend_packs))
-    return api.check_options(settings)
+    return api.check_options(settings), tuple(config.files)
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +59,7 @@ class CompareSettings:
     all_topics: bool = False
     title: str = "Policy comparison"
     bom: bool = False
+    config_files: tuple[str, ...] = ()  # never written over, like the inputs
 
 
 def build_comparison(settings: CompareSettings, options: Any) -> Any:
@@ -58,10 +69,15 @@ def build_comparison(settings: CompareSettings, options: Any) -> Any:
     from policylint.registry import load_registry
 
     filters = parse_filters(settings.filters)
-    comparison = build(collect(settings.paths, options), load_registry(options.rule_dirs),
+    skipped: list[str] = []
+    comparison = build(collect(settings.paths, options, skipped), load_registry(options.rule_dirs, options.cache_dir),
                        filters=filters, sort=settings.sort, group_by=settings.group_by,
                        all_topics=settings.all_topics)
     comparison.options["all_topics"] = settings.all_topics
+    if skipped:  # said where a run's notes go, as `check` does; the report stays about towns
+        from policylint.runner import skipped_note
+
+        print(skipped_note(len(skipped)), file=sys.stderr)
     return comparison
 
 
@@ -87,35 +103,38 @@ def render_comparison(comparison: Any, fmt: str, title: str, bom: bool = False) 
     return render_md(comparison, title)
 
 
-def write(text: str, output: str | None) -> None:
-    """To ``output`` atomically (an interrupted run leaves no half report), else stdout."""
+def output_guard(inputs: Sequence[str], config_files: Sequence[str] = ()) -> Any:
+    """What a report must not replace: the documents it reads and the configuration."""
+    from policylint.formats.writer import Guard
+
+    return Guard().protect(inputs, "an input").protect(config_files, "a configuration file")
+
+
+def write(text: str, output: str | None, guard: Any = None) -> None:
+    """To ``output`` whole (see :mod:`policylint.formats.writer`), else stdout."""
     if output is None:
         sys.stdout.write(text)
         sys.stdout.flush()
         return
-    from policylint.formats import AtomicWriter
+    from policylint.formats.writer import write_file
 
-    try:
-        writer = AtomicWriter(output)
-    except OSError as exc:
-        raise UsageError(f"cannot write `{output}`: {exc.strerror or exc}") from None
-    try:
-        writer.write(text)
-    except BaseException:
-        writer.abort()
-        raise
-    writer.close()
-    # The temporary file was private (0600); a report is for sharing, so give it the mode
-    # any new file gets under the user's umask.
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(output, 0o666 & ~umask)
+    write_file(output, text, guard)
+
+
+def _revision_file(spec: str) -> str:
+    """The file a diff argument reads: ``REV:path`` names ``path`` (unless it is a file)."""
+    if os.path.exists(spec) or ":" not in spec:
+        return spec
+    return spec.split(":", 1)[1]
 
 
 def run_compare(settings: CompareSettings, options: Any) -> tuple[int, list[tuple[str, str]]]:
     """Write the report; return the exit code (2 if a document could not be read) and those."""
+    guard = output_guard(settings.paths, settings.config_files)
+    if settings.output:
+        guard.refuse(settings.output)  # before checking anything
     comparison = build_comparison(settings, options)
-    write(render_comparison(comparison, settings.fmt, settings.title, settings.bom), settings.output)
+    write(render_comparison(comparison, settings.fmt, settings.title, settings.bom), settings.output, guard)
     return (2 if comparison.unreadable else 0), comparison.unreadable
 
 
@@ -144,15 +163,42 @@ def diff_report(d: Any) -> dict[str, Any]:
     }
 
 
-def run_diff(old: str, new: str, fmt: str, output: str | None, options: Any) -> int:
+def new_findings_reason(d: Any, fail_on: str | None) -> str:
+    """``exit 1: 2 new errors at or above --fail-on error``, or "" when the diff passes."""
+    from policylint.finding import SEVERITY_RANK
+    from policylint.runner import count_words
+
+    if fail_on is None:
+        return ""
+    counts: dict[str, int] = {}
+    for f in d.new_findings:
+        if SEVERITY_RANK[f.severity] >= SEVERITY_RANK[fail_on]:
+            counts[f.severity] = counts.get(f.severity, 0) + 1
+    if not counts:
+        return ""
+    failing = [count_words(counts[s], "new " + s) for s in ("error", "warning", "info") if s in counts]
+    return f"exit 1: {' and '.join(failing)} at or above --fail-on {fail_on}"
+
+
+def run_diff(old: str, new: str, fmt: str, output: str | None, options: Any,
+             config_files: Sequence[str] = (), fail_on: str | None = None, color: bool = False) -> int:
+    """Write the diff; 1 when ``fail_on`` is set and a new finding is at least that severe."""
     from policylint.compare.diff import diff
     from policylint.compare.summary import SummarisingChecker, load_revision
     from policylint.registry import load_registry
 
+    guard = output_guard([_revision_file(old), _revision_file(new)], config_files)
+    if output:
+        guard.refuse(output)  # before checking anything
+
     checker = SummarisingChecker(options)
     d = diff(load_revision(old, options, checker), load_revision(new, options, checker),
-             load_registry(options.rule_dirs))
-    if fmt == "json":
+             load_registry(options.rule_dirs, options.cache_dir))
+    if fmt == "text":
+        from policylint.compare.render_text import render_diff as render_txt
+
+        text = render_txt(d, color)
+    elif fmt == "json":
         text = json.dumps(diff_report(d), indent=2, ensure_ascii=False) + "\n"
     elif fmt == "html":
         from policylint.compare.render_html import render_diff
@@ -162,5 +208,8 @@ def run_diff(old: str, new: str, fmt: str, output: str | None, options: Any) -> 
         from policylint.compare.render_markdown import render_diff as render_md
 
         text = render_md(d)
-    write(text, output)
-    return 0
+    write(text, output, guard)
+    reason = new_findings_reason(d, fail_on)
+    if reason:
+        print(f"policylint: {reason}", file=sys.stderr)
+    return 1 if reason else 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Sequence
 
+from policylint.governing import entry_label
 from policylint.registry import Registry
 
 #: Pack statuses in the order a report shows them: law first (the agency's own, then
@@ -53,7 +54,8 @@ METHOD = (
     "what the rule reads, whether or not the rule reports that as a finding), not read (the "
     "same, where the encoder did not read all of the instrument's text: instrument.text_read "
     "partial or none), a pass, waived (its findings are suppressed or waived), or not counted "
-    "(the rule does not apply, or could not be checked). A rule counts at no more than the "
+    "(the rule does not apply, could not be checked, or has weight 0: a notice about the "
+    "encoding, not the policy). A rule counts at no more than the "
     "severity its own pack gives it. Silence and text not read are never counted as "
     "violations or warnings. “Addresses 3 of 9” counts the rules the policy says something "
     "on (passes, violations, warnings, waived), out of those that count. The score, where "
@@ -194,7 +196,7 @@ def pack_methods(registry: Registry, rows: Sequence[Any]) -> tuple[PackMethod, .
     for pack in sorted((registry.packs[p] for p in used if p in registry.packs),
                        key=lambda p: (STATUS_ORDER.get(p.status, 9), p.id)):
         rules = tuple(WeightedRule(e.rule, registry.rules[e.rule].title if e.rule in registry.rules else e.rule,
-                                   e.weight, e.severity, e.citation)
+                                   e.weight, e.severity, entry_label(pack, e))
                       for e in pack.rules)
         out.append(PackMethod(pack, rules))
     return tuple(out)
@@ -204,7 +206,8 @@ def score(row: Any, method: PackMethod) -> Score:
     earned = possible = 0
     rules = []
     for rule in method.rules:
-        kind = kind_of(row.rules.get(rule.rule), rule.severity)
+        # A rule of weight 0 is a notice about the encoding, not the policy: never counted.
+        kind = kind_of(row.rules.get(rule.rule), rule.severity) if rule.weight else "unscored"
         if kind in ADDRESSED:
             possible += rule.weight
             earned += rule.weight if kind == "pass" else 0

@@ -6,7 +6,7 @@ import re
 from typing import Any, Iterator, Sequence
 
 from policylint.loader import LoadResult
-from policylint.runner import CheckOptions, Checker, FileResult, discover
+from policylint.runner import CheckOptions, Checker, FileResult, discover, skip_if_not_a_policy
 
 #: Longest quote, paraphrase or title kept; a hostile 100 KB quote must not swell a report
 #: of hundreds of agencies.  Real evidence quotes are a few sentences.
@@ -64,6 +64,7 @@ def _source(source: Any) -> dict[str, Any]:
 
 
 def _provision(raw: dict[str, Any], fallback: dict[str, Any]) -> dict[str, Any]:
+    """A provision as a comparison shows it (its own dates only where it carries them)."""
     source = _source(raw.get("source")) if isinstance(raw.get("source"), dict) else fallback
     exceptions = []
     for item in raw.get("exceptions") or []:
@@ -79,6 +80,7 @@ def _provision(raw: dict[str, Any], fallback: dict[str, Any]) -> dict[str, Any]:
         "form": text(raw.get("form"), 40),
         "source": source,
         "exceptions": exceptions,
+        **{k: text(raw.get(k), 20) for k in ("effective_date", "ended") if raw.get(k) is not None},
     }
 
 
@@ -162,15 +164,27 @@ class SummarisingChecker(Checker):
         return result
 
 
-def collect(paths: Sequence[str], options: CheckOptions = CheckOptions()) -> Iterator[FileResult]:
+def collect(paths: Sequence[str], options: CheckOptions = CheckOptions(),
+            skipped: list[str] | None = None) -> Iterator[FileResult]:
     """Check every document under ``paths`` and yield results with summaries, in path order.
 
     Results hold findings, rule outcomes and the summary; each document's node tree is
-    dropped as soon as its result is made, so a corpus costs memory per summary only.
+    dropped as soon as its result is made, so a corpus costs memory per summary only.  YAML
+    files a folder walk finds that are not policy documents are left out (and added to
+    ``skipped`` when given).
     """
     checker = SummarisingChecker(options)
+    named = set(paths)
     for path, problem in discover(paths, options.exclude):
-        yield FileResult(path, [problem]) if problem is not None else checker.check_path(path)
+        if problem is not None:
+            yield FileResult(path, [problem])
+            continue
+        result = checker.check_path(path)
+        if path not in named and skip_if_not_a_policy(result).skipped:
+            if skipped is not None:  # a walk found mkdocs.yml or the like: not a town to compare
+                skipped.append(path)
+            continue
+        yield result
 
 
 def load_revision(spec: str, options: CheckOptions, checker: Checker | None = None) -> FileResult:

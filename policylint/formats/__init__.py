@@ -42,6 +42,12 @@ class RenderContext:
     started: str = ""  # ISO time the run started (JUnit timestamps), "" for "now"
     step_summary: str | None = None  # $GITHUB_STEP_SUMMARY: the github format appends to it
     baseline: str | None = None  # the baseline file in use, if any (SARIF baselineState)
+    fail_on: str = "error"  # the run's exit-code settings, so a report can say why it failed
+    max_warnings: int | None = None
+
+    def exit_reason(self, summary: Any) -> str:
+        """Why the run exits non-zero ("" if it does not): see ``Summary.exit_reason``."""
+        return str(summary.exit_reason(self.fail_on, self.max_warnings))
 
     def describe(self, rule_id: str) -> Any:
         """The descriptor of ``rule_id`` (core ids and pack rules alike)."""
@@ -77,39 +83,6 @@ def parse_output_spec(spec: str) -> tuple[str, str | None]:
     return name, (target or None) if sep else None
 
 
-class AtomicWriter:
-    """Writes to a temporary file beside ``path`` and renames it on close.
-
-    An interrupted run then leaves the old report (or none), never half of a new one.
-    """
-
-    def __init__(self, path: str) -> None:
-        self.path = path
-        import tempfile  # only runs that write a report file need it (3 ms to import)
-
-        directory = os.path.dirname(os.path.abspath(path))
-        fd, self.tmp = tempfile.mkstemp(prefix=".policylint-", dir=directory)
-        self.fh: IO[str] = os.fdopen(fd, "w", encoding="utf-8", newline="")
-
-    def write(self, text: str) -> None:
-        self.fh.write(text)
-
-    def close(self) -> None:
-        self.fh.close()
-        # mkstemp creates the file private (0600); a report gets the mode any new file would.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(self.tmp, 0o666 & ~umask)
-        os.replace(self.tmp, self.path)
-
-    def abort(self) -> None:
-        self.fh.close()
-        try:
-            os.unlink(self.tmp)
-        except OSError:
-            pass
-
-
 class _Stdout:
     def write(self, text: str) -> None:
         sys.stdout.write(text)
@@ -125,8 +98,8 @@ class _Stdout:
 class Reporter:
     """One output of a run: a format and where it goes; streams when the format can."""
 
-    def __init__(self, name: str, target: str | None, ctx: RenderContext) -> None:
-        self.name, self.target, self.ctx = name, target, ctx
+    def __init__(self, name: str, target: str | None, ctx: RenderContext, guard: Any = None) -> None:
+        self.name, self.target, self.ctx, self.guard = name, target, ctx, guard
         self.module = format_module(name)
         self.stream = bool(getattr(self.module, "STREAM", False))
         self.results: list[Any] = []
@@ -134,7 +107,9 @@ class Reporter:
 
     def _open(self) -> Any:
         if self.sink is None:
-            self.sink = AtomicWriter(self.target) if self.target else _Stdout()
+            from policylint.formats.writer import GuardedWriter
+
+            self.sink = GuardedWriter(self.target, self.guard) if self.target else _Stdout()
         return self.sink
 
     def add(self, result: Any) -> None:

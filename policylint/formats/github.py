@@ -12,6 +12,7 @@ from policylint.formats.templates import control_safe
 #: GitHub keeps 10 annotations of each type per step; more are dropped silently.
 MAX_PER_TYPE = 10
 COMMANDS = {"error": "error", "warning": "warning", "info": "notice"}
+SAYS_EXIT_REASON = True  # the log's last line, and the job summary, say why the run fails
 
 
 def escape_data(text: str) -> str:
@@ -78,6 +79,9 @@ def render(results: list[Any], summary: Any, ctx: Any) -> str:
     lines.append(f"policylint: {total} problem(s) in {summary.files_with_findings} of "
                  f"{summary.files} file(s)" if total else
                  f"policylint: {summary.files} file(s) checked, no problems")
+    reason = ctx.exit_reason(summary)
+    if reason:
+        lines.append(f"policylint: {reason}")
     return "\n".join(lines) + "\n"
 
 

@@ -10,6 +10,8 @@ from markupsafe import Markup
 
 from policylint.baseline import report_path
 
+SAYS_EXIT_REASON = True  # under the summary line
+
 # Characters Markdown would read as formatting; `|` would also split a table cell.
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~<>])")
 
@@ -20,7 +22,10 @@ def md_escape(value: Any) -> str:
         return ""
     if isinstance(value, Markup):
         return str(value)
-    text = str(value).replace("&", "&amp;")
+    from policylint.formats.templates import control_safe
+
+    # Printed to a terminal as often as posted: no live escape sequence or bidi override.
+    text = control_safe(str(value)).replace("&", "&amp;")
     text = _MD_SPECIAL.sub(lambda m: {"<": "&lt;", ">": "&gt;"}.get(m.group(1), "\\" + m.group(1)), text)
     text = text.replace("@", "&#64;")  # no @mentions from policy text
     return re.sub(r"\r\n|\r|\n", "<br>", text)
@@ -46,7 +51,8 @@ def view(results: list[Any], summary: Any, ctx: Any) -> dict[str, Any]:
     counts = [(n, s) for s, n in summary.by_severity.items() if n]
     return {"files": files, "summary": summary, "counts": counts,
             "by_rule": sorted(summary.by_rule.items(), key=lambda kv: (-kv[1], kv[0])),
-            "statistics": ctx.statistics, "version": ctx.tool_version}
+            "statistics": ctx.statistics, "version": ctx.tool_version,
+            "reason": ctx.exit_reason(summary)}
 
 
 def render(results: list[Any], summary: Any, ctx: Any) -> str:

@@ -90,9 +90,29 @@ def result(f: Any, rule_index: int, fingerprints: dict[str, str], ctx: Any) -> d
         out["baselineState"] = ("unchanged" if f.baseline is not None
                                 else "absent" if f.rule == "baseline-stale" else "new")
     props = {k: v for k, v in (("pointer", f.path), ("packs", list(f.packs)),
-                               ("citation", f.citation), ("url", f.url)) if v}
+                               ("citation", f.citation), ("url", f.url),
+                               ("basis", f.basis)) if v}
     if props:
         out["properties"] = props
+    return out
+
+
+def invocation(summary: Any, ctx: Any) -> dict[str, Any]:
+    """The run's ``invocation``: its exit code and, when that is not 0, why.
+
+    The reason is a ``note`` when findings fail the run (policylint did its work) and an
+    ``error`` when a file could not be read (it could not).
+    """
+    code = summary.exit_code(ctx.fail_on, ctx.max_warnings)
+    out: dict[str, Any] = {"executionSuccessful": not summary.input_errors, "exitCode": code}
+    reason = ctx.exit_reason(summary)
+    if reason:
+        out["exitCodeDescription"] = reason
+        out["toolExecutionNotifications"] = [{
+            "message": {"text": reason},
+            "level": "error" if code == 2 else "note",
+            "descriptor": {"id": "exit-code"},
+        }]
     return out
 
 
@@ -118,7 +138,7 @@ def report(results: list[Any], summary: Any, ctx: Any) -> dict[str, Any]:
         "runs": [{
             "tool": {"driver": driver},
             "columnKind": "unicodeCodePoints",
-            "invocations": [{"executionSuccessful": not summary.input_errors}],
+            "invocations": [invocation(summary, ctx)],
             "results": sarif_results,
         }],
     }

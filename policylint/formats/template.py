@@ -64,10 +64,12 @@ def load_template(path: str) -> TemplateFormat:
 
     if not path:
         raise UsageError("`-f template:PATH` needs the path of a Jinja template")
+    from policylint.limits import DEFAULT_LIMITS
+    from policylint.loader import read_regular
+
     try:
-        with open(path, encoding="utf-8") as fh:
-            source = fh.read()
-    except (OSError, UnicodeDecodeError) as exc:
+        source = read_regular(path, DEFAULT_LIMITS.max_file_size).decode("utf-8")
+    except (OSError, ValueError) as exc:
         raise UsageError(f"cannot read template {path}: {getattr(exc, 'strerror', None) or exc}") from None
     stem = path[:-3] if path.endswith(".j2") else path
     env = ImmutableSandboxedEnvironment(

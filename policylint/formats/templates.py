@@ -8,18 +8,24 @@ from functools import lru_cache
 from typing import Any
 
 # C0/C1 control characters (ANSI escapes start with ESC) in policy text must not reach a
-# terminal or a CI log as live control sequences.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# terminal or a CI log as live control sequences; nor may the bidirectional overrides and
+# isolates (U+202A-E, U+2066-9), which make text display in another order than it reads
+# ("Trojan Source"), or the Unicode line and paragraph separators (U+2028/9).
+_INVISIBLE = "\u202a-\u202e\u2066-\u2069\u2028\u2029"
+_CONTROL = re.compile(f"[\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f{_INVISIBLE}]")
 # In the human formats line breaks inside a value are escaped too (templates make the
 # lines), and so is a value that starts a line with `::`: in a GitHub Actions log either
 # would let a file name or key written as "\n::error::..." or "::stop-commands::..." run as
 # a workflow command.  Tabs are kept.
-_LOG = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]|^(?=\s*::)\s*:")
+_LOG = re.compile(f"[\\x00-\\x08\\x0a-\\x1f\\x7f-\\x9f{_INVISIBLE}]|^(?=\\s*::)\\s*:")
 
 
 def _escape(match: re.Match[str]) -> str:
     text = match.group()
-    return text[:-1] + "\\x3a" if text.endswith(":") else f"\\x{ord(text):02x}"
+    if text.endswith(":"):
+        return text[:-1] + "\\x3a"
+    code = ord(text)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 def control_safe(value: Any) -> Any:
@@ -51,11 +57,10 @@ def text_environment() -> Any:
     """Environment for plain-text templates: every ``{{ }}`` passes through terminal_safe."""
     from jinja2 import Environment, PackageLoader, StrictUndefined
 
-    from policylint.cache import template_cache
-
+    # No bytecode cache: Jinja's unmarshals code from its folder, and nothing read from a
+    # cache folder may run as code (docs/security.md).
     env = Environment(
         loader=PackageLoader("policylint", "templates"),
-        bytecode_cache=template_cache(),
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,

@@ -202,23 +202,28 @@ def _s36(v):
                 return False
     return True
 
-def _s40(v):
+def _s38(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w39 or v is None):
+        return False
+    return True
+
+def _s42(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
     if k not in (2, 6,):
         return False
     if k == 2:
-        if _x41.search(v) is None:
+        if _x43.search(v) is None:
             return False
     return True
 
-def _s42(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w43 or v is None):
+def _s44(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w45 or v is None):
         return False
     return True
 
-def _s44(v):
+def _s46(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -226,7 +231,7 @@ def _s44(v):
         return False
     return True
 
-def _s39(v):
+def _s41(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -234,14 +239,14 @@ def _s39(v):
         return False
     if k == 0:
         for key, item in v.items():
-            sub = _p45.get(key)
+            sub = _p47.get(key)
             if sub is None:
                 return False
             if not sub(item):
                 return False
     return True
 
-def _s46(v):
+def _s48(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -249,7 +254,7 @@ def _s46(v):
         return False
     if k == 1:
         for item in v:
-            if not _r38(item):
+            if not _r40(item):
                 return False
     return True
 
@@ -263,27 +268,16 @@ def _s20(v):
         if 'kind' not in v:
             return False
         for key, item in v.items():
-            sub = _p47.get(key)
+            sub = _p49.get(key)
             if sub is None:
                 return False
             if not sub(item):
                 return False
     return True
 
-def _s50(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w51):
+def _s52(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w53):
         return False
-    return True
-
-def _s53(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
-    if k not in (2, 6,):
-        return False
-    if k == 2:
-        if len(v) < 1:
-            return False
     return True
 
 def _s55(v):
@@ -301,22 +295,33 @@ def _s57(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
+    if k not in (2, 6,):
+        return False
+    if k == 2:
+        if len(v) < 1:
+            return False
+    return True
+
+def _s59(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
     if k not in (2, 3, 6,):
         if not (k == 4 and v.is_integer()):
             return False
     return True
 
-def _s58(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w59 or v is None):
-        return False
-    return True
-
-def _s63(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w64):
+def _s60(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w61 or v is None):
         return False
     return True
 
 def _s65(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w66):
+        return False
+    return True
+
+def _s67(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -324,7 +329,7 @@ def _s65(v):
         return False
     return True
 
-def _s67(v):
+def _s69(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -335,7 +340,7 @@ def _s67(v):
             return False
     return True
 
-def _s66(v):
+def _s68(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -343,11 +348,11 @@ def _s66(v):
         return False
     if k == 1:
         for item in v:
-            if not _s67(item):
+            if not _s69(item):
                 return False
     return True
 
-def _s68(v):
+def _s70(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -355,7 +360,7 @@ def _s68(v):
         return False
     return True
 
-def _s62(v):
+def _s64(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -365,14 +370,14 @@ def _s62(v):
         if 'kind' not in v:
             return False
         for key, item in v.items():
-            sub = _p69.get(key)
+            sub = _p71.get(key)
             if sub is None:
                 return False
             if not sub(item):
                 return False
     return True
 
-def _s60(v):
+def _s62(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -380,57 +385,16 @@ def _s60(v):
         return False
     if k == 1:
         for item in v:
-            if not _r61(item):
+            if not _r63(item):
                 return False
     return True
 
-def _s72(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w73):
+def _s74(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w75):
         return False
     return True
 
-def _s71(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
-    if k not in (0,):
-        return False
-    if k == 0:
-        if 'value' not in v:
-            return False
-        for key, item in v.items():
-            sub = _p74.get(key)
-            if sub is None:
-                return False
-            if not sub(item):
-                return False
-    return True
-
-def _s70(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
-    if k not in (1,):
-        return False
-    if k == 1:
-        for item in v:
-            if not _s71(item):
-                return False
-    return True
-
-def _s75(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
-    if k not in (3, 6,):
-        if not (k == 4 and v.is_integer()):
-            return False
-    if k == 3 or k == 4:
-        if v < 0:
-            return False
-    return True
-
-def _s49(v):
+def _s73(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -447,17 +411,7 @@ def _s49(v):
                 return False
     return True
 
-def _s78(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w79):
-        return False
-    return True
-
-def _s80(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w81 or v is None):
-        return False
-    return True
-
-def _s82(v):
+def _s72(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -465,41 +419,7 @@ def _s82(v):
         return False
     if k == 1:
         for item in v:
-            if not _r61(item):
-                return False
-    return True
-
-def _s85(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w86):
-        return False
-    return True
-
-def _s84(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
-    if k not in (0,):
-        return False
-    if k == 0:
-        if 'value' not in v:
-            return False
-        for key, item in v.items():
-            sub = _p87.get(key)
-            if sub is None:
-                return False
-            if not sub(item):
-                return False
-    return True
-
-def _s83(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
-    if k not in (1,):
-        return False
-    if k == 1:
-        for item in v:
-            if not _s84(item):
+            if not _s73(item):
                 return False
     return True
 
@@ -507,30 +427,42 @@ def _s77(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
+    if k not in (3, 6,):
+        if not (k == 4 and v.is_integer()):
+            return False
+    if k == 3 or k == 4:
+        if v < 0:
+            return False
+    return True
+
+def _s51(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
     if k not in (0,):
         return False
     if k == 0:
         if 'value' not in v:
             return False
         for key, item in v.items():
-            sub = _p88.get(key)
+            sub = _p78.get(key)
             if sub is None:
                 return False
             if not sub(item):
                 return False
     return True
 
-def _s90(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w91):
+def _s80(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w81):
         return False
     return True
 
-def _s92(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w93 or v is None):
+def _s82(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w83 or v is None):
         return False
     return True
 
-def _s94(v):
+def _s84(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -538,12 +470,68 @@ def _s94(v):
         return False
     if k == 1:
         for item in v:
-            if not _r61(item):
+            if not _r63(item):
                 return False
     return True
 
-def _s97(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w98):
+def _s87(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w88):
+        return False
+    return True
+
+def _s86(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
+    if k not in (0,):
+        return False
+    if k == 0:
+        if 'value' not in v:
+            return False
+        for key, item in v.items():
+            sub = _p89.get(key)
+            if sub is None:
+                return False
+            if not sub(item):
+                return False
+    return True
+
+def _s85(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
+    if k not in (1,):
+        return False
+    if k == 1:
+        for item in v:
+            if not _s86(item):
+                return False
+    return True
+
+def _s79(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
+    if k not in (0,):
+        return False
+    if k == 0:
+        if 'value' not in v:
+            return False
+        for key, item in v.items():
+            sub = _p90.get(key)
+            if sub is None:
+                return False
+            if not sub(item):
+                return False
+    return True
+
+def _s92(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w93):
+        return False
+    return True
+
+def _s94(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w95 or v is None):
         return False
     return True
 
@@ -551,20 +539,37 @@ def _s96(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
+    if k not in (1,):
+        return False
+    if k == 1:
+        for item in v:
+            if not _r63(item):
+                return False
+    return True
+
+def _s99(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w100):
+        return False
+    return True
+
+def _s98(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
     if k not in (0,):
         return False
     if k == 0:
         if 'value' not in v:
             return False
         for key, item in v.items():
-            sub = _p99.get(key)
+            sub = _p101.get(key)
             if sub is None:
                 return False
             if not sub(item):
                 return False
     return True
 
-def _s95(v):
+def _s97(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -572,11 +577,11 @@ def _s95(v):
         return False
     if k == 1:
         for item in v:
-            if not _s96(item):
+            if not _s98(item):
                 return False
     return True
 
-def _s89(v):
+def _s91(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -586,37 +591,20 @@ def _s89(v):
         if 'value' not in v:
             return False
         for key, item in v.items():
-            sub = _p100.get(key)
+            sub = _p102.get(key)
             if sub is None:
                 return False
             if not sub(item):
                 return False
     return True
 
-def _s102(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w103):
-        return False
-    return True
-
 def _s104(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w105 or v is None):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w105):
         return False
     return True
 
 def _s106(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
-    if k not in (1,):
-        return False
-    if k == 1:
-        for item in v:
-            if not _r61(item):
-                return False
-    return True
-
-def _s109(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w110):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w107 or v is None):
         return False
     return True
 
@@ -624,20 +612,37 @@ def _s108(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
+    if k not in (1,):
+        return False
+    if k == 1:
+        for item in v:
+            if not _r63(item):
+                return False
+    return True
+
+def _s111(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w112):
+        return False
+    return True
+
+def _s110(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
     if k not in (0,):
         return False
     if k == 0:
         if 'value' not in v:
             return False
         for key, item in v.items():
-            sub = _p111.get(key)
+            sub = _p113.get(key)
             if sub is None:
                 return False
             if not sub(item):
                 return False
     return True
 
-def _s107(v):
+def _s109(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -645,11 +650,11 @@ def _s107(v):
         return False
     if k == 1:
         for item in v:
-            if not _s108(item):
+            if not _s110(item):
                 return False
     return True
 
-def _s101(v):
+def _s103(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -659,37 +664,20 @@ def _s101(v):
         if 'value' not in v:
             return False
         for key, item in v.items():
-            sub = _p112.get(key)
+            sub = _p114.get(key)
             if sub is None:
                 return False
             if not sub(item):
                 return False
     return True
 
-def _s114(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w115):
-        return False
-    return True
-
 def _s116(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w117 or v is None):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w117):
         return False
     return True
 
 def _s118(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
-    if k not in (1,):
-        return False
-    if k == 1:
-        for item in v:
-            if not _r61(item):
-                return False
-    return True
-
-def _s121(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w122):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w119 or v is None):
         return False
     return True
 
@@ -697,20 +685,37 @@ def _s120(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
+    if k not in (1,):
+        return False
+    if k == 1:
+        for item in v:
+            if not _r63(item):
+                return False
+    return True
+
+def _s123(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w124):
+        return False
+    return True
+
+def _s122(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
     if k not in (0,):
         return False
     if k == 0:
         if 'value' not in v:
             return False
         for key, item in v.items():
-            sub = _p123.get(key)
+            sub = _p125.get(key)
             if sub is None:
                 return False
             if not sub(item):
                 return False
     return True
 
-def _s119(v):
+def _s121(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -718,11 +723,11 @@ def _s119(v):
         return False
     if k == 1:
         for item in v:
-            if not _s120(item):
+            if not _s122(item):
                 return False
     return True
 
-def _s113(v):
+def _s115(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -732,37 +737,20 @@ def _s113(v):
         if 'value' not in v:
             return False
         for key, item in v.items():
-            sub = _p124.get(key)
+            sub = _p126.get(key)
             if sub is None:
                 return False
             if not sub(item):
                 return False
     return True
 
-def _s126(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w127):
-        return False
-    return True
-
 def _s128(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w129 or v is None):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w129):
         return False
     return True
 
 def _s130(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
-    if k not in (1,):
-        return False
-    if k == 1:
-        for item in v:
-            if not _r61(item):
-                return False
-    return True
-
-def _s133(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w134):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w131 or v is None):
         return False
     return True
 
@@ -770,20 +758,37 @@ def _s132(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
+    if k not in (1,):
+        return False
+    if k == 1:
+        for item in v:
+            if not _r63(item):
+                return False
+    return True
+
+def _s135(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w136):
+        return False
+    return True
+
+def _s134(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
     if k not in (0,):
         return False
     if k == 0:
         if 'value' not in v:
             return False
         for key, item in v.items():
-            sub = _p135.get(key)
+            sub = _p137.get(key)
             if sub is None:
                 return False
             if not sub(item):
                 return False
     return True
 
-def _s131(v):
+def _s133(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -791,11 +796,11 @@ def _s131(v):
         return False
     if k == 1:
         for item in v:
-            if not _s132(item):
+            if not _s134(item):
                 return False
     return True
 
-def _s125(v):
+def _s127(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -805,37 +810,20 @@ def _s125(v):
         if 'value' not in v:
             return False
         for key, item in v.items():
-            sub = _p136.get(key)
+            sub = _p138.get(key)
             if sub is None:
                 return False
             if not sub(item):
                 return False
     return True
 
-def _s138(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w139):
-        return False
-    return True
-
 def _s140(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w141 or v is None):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w141):
         return False
     return True
 
 def _s142(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
-    if k not in (1,):
-        return False
-    if k == 1:
-        for item in v:
-            if not _r61(item):
-                return False
-    return True
-
-def _s145(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w146):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w143 or v is None):
         return False
     return True
 
@@ -843,40 +831,20 @@ def _s144(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
-    if k not in (0,):
-        return False
-    if k == 0:
-        if 'value' not in v:
-            return False
-        for key, item in v.items():
-            sub = _p147.get(key)
-            if sub is None:
-                return False
-            if not sub(item):
-                return False
-    return True
-
-def _s143(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
     if k not in (1,):
         return False
     if k == 1:
         for item in v:
-            if not _s144(item):
+            if not _r63(item):
                 return False
     return True
 
-def _s148(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
-    if k not in (5, 6,):
+def _s147(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w148):
         return False
     return True
 
-def _s137(v):
+def _s146(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -893,17 +861,7 @@ def _s137(v):
                 return False
     return True
 
-def _s151(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w152):
-        return False
-    return True
-
-def _s153(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w154 or v is None):
-        return False
-    return True
-
-def _s155(v):
+def _s145(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -911,16 +869,19 @@ def _s155(v):
         return False
     if k == 1:
         for item in v:
-            if not _r61(item):
+            if not _s146(item):
                 return False
     return True
 
-def _s158(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w159):
+def _s150(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
+    if k not in (5, 6,):
         return False
     return True
 
-def _s157(v):
+def _s139(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -930,14 +891,24 @@ def _s157(v):
         if 'value' not in v:
             return False
         for key, item in v.items():
-            sub = _p160.get(key)
+            sub = _p151.get(key)
             if sub is None:
                 return False
             if not sub(item):
                 return False
     return True
 
-def _s156(v):
+def _s153(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w154):
+        return False
+    return True
+
+def _s155(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w156 or v is None):
+        return False
+    return True
+
+def _s157(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -945,19 +916,16 @@ def _s156(v):
         return False
     if k == 1:
         for item in v:
-            if not _s157(item):
+            if not _r63(item):
                 return False
     return True
 
-def _s161(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
-    if k not in (5, 6,):
+def _s160(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w161):
         return False
     return True
 
-def _s150(v):
+def _s159(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -974,17 +942,7 @@ def _s150(v):
                 return False
     return True
 
-def _s164(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w165):
-        return False
-    return True
-
-def _s166(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w167 or v is None):
-        return False
-    return True
-
-def _s168(v):
+def _s158(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -992,12 +950,42 @@ def _s168(v):
         return False
     if k == 1:
         for item in v:
-            if not _r61(item):
+            if not _s159(item):
                 return False
     return True
 
-def _s171(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w172):
+def _s163(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
+    if k not in (5, 6,):
+        return False
+    return True
+
+def _s152(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
+    if k not in (0,):
+        return False
+    if k == 0:
+        if 'value' not in v:
+            return False
+        for key, item in v.items():
+            sub = _p164.get(key)
+            if sub is None:
+                return False
+            if not sub(item):
+                return False
+    return True
+
+def _s166(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w167):
+        return False
+    return True
+
+def _s168(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w169 or v is None):
         return False
     return True
 
@@ -1005,20 +993,37 @@ def _s170(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
+    if k not in (1,):
+        return False
+    if k == 1:
+        for item in v:
+            if not _r63(item):
+                return False
+    return True
+
+def _s173(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w174):
+        return False
+    return True
+
+def _s172(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
     if k not in (0,):
         return False
     if k == 0:
         if 'value' not in v:
             return False
         for key, item in v.items():
-            sub = _p173.get(key)
+            sub = _p175.get(key)
             if sub is None:
                 return False
             if not sub(item):
                 return False
     return True
 
-def _s169(v):
+def _s171(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -1026,16 +1031,16 @@ def _s169(v):
         return False
     if k == 1:
         for item in v:
-            if not _s170(item):
+            if not _s172(item):
                 return False
     return True
 
-def _s174(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w175 or v is None):
+def _s176(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w177 or v is None):
         return False
     return True
 
-def _s163(v):
+def _s165(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -1045,37 +1050,20 @@ def _s163(v):
         if 'value' not in v:
             return False
         for key, item in v.items():
-            sub = _p176.get(key)
+            sub = _p178.get(key)
             if sub is None:
                 return False
             if not sub(item):
                 return False
     return True
 
-def _s178(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w179):
-        return False
-    return True
-
 def _s180(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w181 or v is None):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w181):
         return False
     return True
 
 def _s182(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
-    if k not in (1,):
-        return False
-    if k == 1:
-        for item in v:
-            if not _r61(item):
-                return False
-    return True
-
-def _s185(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w186):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w183 or v is None):
         return False
     return True
 
@@ -1083,20 +1071,37 @@ def _s184(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
+    if k not in (1,):
+        return False
+    if k == 1:
+        for item in v:
+            if not _r63(item):
+                return False
+    return True
+
+def _s187(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w188):
+        return False
+    return True
+
+def _s186(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
     if k not in (0,):
         return False
     if k == 0:
         if 'value' not in v:
             return False
         for key, item in v.items():
-            sub = _p187.get(key)
+            sub = _p189.get(key)
             if sub is None:
                 return False
             if not sub(item):
                 return False
     return True
 
-def _s183(v):
+def _s185(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -1104,11 +1109,11 @@ def _s183(v):
         return False
     if k == 1:
         for item in v:
-            if not _s184(item):
+            if not _s186(item):
                 return False
     return True
 
-def _s177(v):
+def _s179(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -1118,37 +1123,20 @@ def _s177(v):
         if 'value' not in v:
             return False
         for key, item in v.items():
-            sub = _p188.get(key)
+            sub = _p190.get(key)
             if sub is None:
                 return False
             if not sub(item):
                 return False
     return True
 
-def _s190(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w191):
-        return False
-    return True
-
 def _s192(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w193 or v is None):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w193):
         return False
     return True
 
 def _s194(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
-    if k not in (1,):
-        return False
-    if k == 1:
-        for item in v:
-            if not _r61(item):
-                return False
-    return True
-
-def _s197(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w198):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w195 or v is None):
         return False
     return True
 
@@ -1156,20 +1144,37 @@ def _s196(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
+    if k not in (1,):
+        return False
+    if k == 1:
+        for item in v:
+            if not _r63(item):
+                return False
+    return True
+
+def _s199(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w200):
+        return False
+    return True
+
+def _s198(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
     if k not in (0,):
         return False
     if k == 0:
         if 'value' not in v:
             return False
         for key, item in v.items():
-            sub = _p199.get(key)
+            sub = _p201.get(key)
             if sub is None:
                 return False
             if not sub(item):
                 return False
     return True
 
-def _s195(v):
+def _s197(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -1177,11 +1182,11 @@ def _s195(v):
         return False
     if k == 1:
         for item in v:
-            if not _s196(item):
+            if not _s198(item):
                 return False
     return True
 
-def _s189(v):
+def _s191(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -1191,37 +1196,20 @@ def _s189(v):
         if 'value' not in v:
             return False
         for key, item in v.items():
-            sub = _p200.get(key)
+            sub = _p202.get(key)
             if sub is None:
                 return False
             if not sub(item):
                 return False
     return True
 
-def _s202(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w203):
-        return False
-    return True
-
 def _s204(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w205 or v is None):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w205):
         return False
     return True
 
 def _s206(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
-    if k not in (1,):
-        return False
-    if k == 1:
-        for item in v:
-            if not _r61(item):
-                return False
-    return True
-
-def _s209(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w210):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w207 or v is None):
         return False
     return True
 
@@ -1229,20 +1217,37 @@ def _s208(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
+    if k not in (1,):
+        return False
+    if k == 1:
+        for item in v:
+            if not _r63(item):
+                return False
+    return True
+
+def _s211(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w212):
+        return False
+    return True
+
+def _s210(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
     if k not in (0,):
         return False
     if k == 0:
         if 'value' not in v:
             return False
         for key, item in v.items():
-            sub = _p211.get(key)
+            sub = _p213.get(key)
             if sub is None:
                 return False
             if not sub(item):
                 return False
     return True
 
-def _s207(v):
+def _s209(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -1250,11 +1255,11 @@ def _s207(v):
         return False
     if k == 1:
         for item in v:
-            if not _s208(item):
+            if not _s210(item):
                 return False
     return True
 
-def _s201(v):
+def _s203(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -1264,37 +1269,20 @@ def _s201(v):
         if 'value' not in v:
             return False
         for key, item in v.items():
-            sub = _p212.get(key)
+            sub = _p214.get(key)
             if sub is None:
                 return False
             if not sub(item):
                 return False
     return True
 
-def _s214(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w215):
-        return False
-    return True
-
 def _s216(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w217 or v is None):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w217):
         return False
     return True
 
 def _s218(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
-    if k not in (1,):
-        return False
-    if k == 1:
-        for item in v:
-            if not _r61(item):
-                return False
-    return True
-
-def _s221(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w222):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w219 or v is None):
         return False
     return True
 
@@ -1302,20 +1290,37 @@ def _s220(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
+    if k not in (1,):
+        return False
+    if k == 1:
+        for item in v:
+            if not _r63(item):
+                return False
+    return True
+
+def _s223(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w224):
+        return False
+    return True
+
+def _s222(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
     if k not in (0,):
         return False
     if k == 0:
         if 'value' not in v:
             return False
         for key, item in v.items():
-            sub = _p223.get(key)
+            sub = _p225.get(key)
             if sub is None:
                 return False
             if not sub(item):
                 return False
     return True
 
-def _s219(v):
+def _s221(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -1323,11 +1328,11 @@ def _s219(v):
         return False
     if k == 1:
         for item in v:
-            if not _s220(item):
+            if not _s222(item):
                 return False
     return True
 
-def _s225(v):
+def _s227(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -1338,7 +1343,7 @@ def _s225(v):
             return False
     return True
 
-def _s224(v):
+def _s226(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -1346,11 +1351,11 @@ def _s224(v):
         return False
     if k == 1:
         for item in v:
-            if not _s225(item):
+            if not _s227(item):
                 return False
     return True
 
-def _s213(v):
+def _s215(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -1360,37 +1365,20 @@ def _s213(v):
         if 'value' not in v:
             return False
         for key, item in v.items():
-            sub = _p226.get(key)
+            sub = _p228.get(key)
             if sub is None:
                 return False
             if not sub(item):
                 return False
     return True
 
-def _s228(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w229):
-        return False
-    return True
-
 def _s230(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w231 or v is None):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w231):
         return False
     return True
 
 def _s232(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
-    if k not in (1,):
-        return False
-    if k == 1:
-        for item in v:
-            if not _r61(item):
-                return False
-    return True
-
-def _s235(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w236):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w233 or v is None):
         return False
     return True
 
@@ -1398,20 +1386,37 @@ def _s234(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
+    if k not in (1,):
+        return False
+    if k == 1:
+        for item in v:
+            if not _r63(item):
+                return False
+    return True
+
+def _s237(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w238):
+        return False
+    return True
+
+def _s236(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
     if k not in (0,):
         return False
     if k == 0:
         if 'value' not in v:
             return False
         for key, item in v.items():
-            sub = _p237.get(key)
+            sub = _p239.get(key)
             if sub is None:
                 return False
             if not sub(item):
                 return False
     return True
 
-def _s233(v):
+def _s235(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -1419,11 +1424,11 @@ def _s233(v):
         return False
     if k == 1:
         for item in v:
-            if not _s234(item):
+            if not _s236(item):
                 return False
     return True
 
-def _s239(v):
+def _s241(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -1434,7 +1439,7 @@ def _s239(v):
             return False
     return True
 
-def _s238(v):
+def _s240(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -1442,11 +1447,11 @@ def _s238(v):
         return False
     if k == 1:
         for item in v:
-            if not _s239(item):
+            if not _s241(item):
                 return False
     return True
 
-def _s240(v):
+def _s242(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -1454,7 +1459,7 @@ def _s240(v):
         return False
     return True
 
-def _s241(v):
+def _s243(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -1462,7 +1467,7 @@ def _s241(v):
         return False
     return True
 
-def _s227(v):
+def _s229(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -1472,37 +1477,20 @@ def _s227(v):
         if 'value' not in v:
             return False
         for key, item in v.items():
-            sub = _p242.get(key)
+            sub = _p244.get(key)
             if sub is None:
                 return False
             if not sub(item):
                 return False
     return True
 
-def _s244(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w245):
-        return False
-    return True
-
 def _s246(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w247 or v is None):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w247):
         return False
     return True
 
 def _s248(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
-    if k not in (1,):
-        return False
-    if k == 1:
-        for item in v:
-            if not _r61(item):
-                return False
-    return True
-
-def _s251(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w252):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w249 or v is None):
         return False
     return True
 
@@ -1510,20 +1498,37 @@ def _s250(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
+    if k not in (1,):
+        return False
+    if k == 1:
+        for item in v:
+            if not _r63(item):
+                return False
+    return True
+
+def _s253(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w254):
+        return False
+    return True
+
+def _s252(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
     if k not in (0,):
         return False
     if k == 0:
         if 'value' not in v:
             return False
         for key, item in v.items():
-            sub = _p253.get(key)
+            sub = _p255.get(key)
             if sub is None:
                 return False
             if not sub(item):
                 return False
     return True
 
-def _s249(v):
+def _s251(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -1531,11 +1536,11 @@ def _s249(v):
         return False
     if k == 1:
         for item in v:
-            if not _s250(item):
+            if not _s252(item):
                 return False
     return True
 
-def _s243(v):
+def _s245(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -1545,37 +1550,20 @@ def _s243(v):
         if 'value' not in v:
             return False
         for key, item in v.items():
-            sub = _p254.get(key)
+            sub = _p256.get(key)
             if sub is None:
                 return False
             if not sub(item):
                 return False
     return True
 
-def _s256(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w257):
-        return False
-    return True
-
 def _s258(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w259 or v is None):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w259):
         return False
     return True
 
 def _s260(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
-    if k not in (1,):
-        return False
-    if k == 1:
-        for item in v:
-            if not _r61(item):
-                return False
-    return True
-
-def _s263(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w264):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w261 or v is None):
         return False
     return True
 
@@ -1583,20 +1571,37 @@ def _s262(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
+    if k not in (1,):
+        return False
+    if k == 1:
+        for item in v:
+            if not _r63(item):
+                return False
+    return True
+
+def _s265(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w266):
+        return False
+    return True
+
+def _s264(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
     if k not in (0,):
         return False
     if k == 0:
         if 'value' not in v:
             return False
         for key, item in v.items():
-            sub = _p265.get(key)
+            sub = _p267.get(key)
             if sub is None:
                 return False
             if not sub(item):
                 return False
     return True
 
-def _s261(v):
+def _s263(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -1604,11 +1609,11 @@ def _s261(v):
         return False
     if k == 1:
         for item in v:
-            if not _s262(item):
+            if not _s264(item):
                 return False
     return True
 
-def _s255(v):
+def _s257(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -1618,37 +1623,20 @@ def _s255(v):
         if 'value' not in v:
             return False
         for key, item in v.items():
-            sub = _p266.get(key)
+            sub = _p268.get(key)
             if sub is None:
                 return False
             if not sub(item):
                 return False
     return True
 
-def _s268(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w269):
-        return False
-    return True
-
 def _s270(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w271 or v is None):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w271):
         return False
     return True
 
 def _s272(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
-    if k not in (1,):
-        return False
-    if k == 1:
-        for item in v:
-            if not _r61(item):
-                return False
-    return True
-
-def _s275(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w276):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w273 or v is None):
         return False
     return True
 
@@ -1656,20 +1644,37 @@ def _s274(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
+    if k not in (1,):
+        return False
+    if k == 1:
+        for item in v:
+            if not _r63(item):
+                return False
+    return True
+
+def _s277(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w278):
+        return False
+    return True
+
+def _s276(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
     if k not in (0,):
         return False
     if k == 0:
         if 'value' not in v:
             return False
         for key, item in v.items():
-            sub = _p277.get(key)
+            sub = _p279.get(key)
             if sub is None:
                 return False
             if not sub(item):
                 return False
     return True
 
-def _s273(v):
+def _s275(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -1677,11 +1682,11 @@ def _s273(v):
         return False
     if k == 1:
         for item in v:
-            if not _s274(item):
+            if not _s276(item):
                 return False
     return True
 
-def _s279(v):
+def _s281(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -1690,23 +1695,6 @@ def _s279(v):
     if k == 2:
         if len(v) < 1:
             return False
-    return True
-
-def _s278(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
-    if k not in (1,):
-        return False
-    if k == 1:
-        for item in v:
-            if not _s279(item):
-                return False
-    return True
-
-def _s281(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w282):
-        return False
     return True
 
 def _s280(v):
@@ -1719,11 +1707,28 @@ def _s280(v):
         for item in v:
             if not _s281(item):
                 return False
+    return True
+
+def _s283(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w284):
+        return False
+    return True
+
+def _s282(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
+    if k not in (1,):
+        return False
+    if k == 1:
+        for item in v:
+            if not _s283(item):
+                return False
         if not _unique(v):
             return False
     return True
 
-def _s267(v):
+def _s269(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -1733,37 +1738,20 @@ def _s267(v):
         if 'value' not in v:
             return False
         for key, item in v.items():
-            sub = _p283.get(key)
+            sub = _p285.get(key)
             if sub is None:
                 return False
             if not sub(item):
                 return False
     return True
 
-def _s285(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w286):
-        return False
-    return True
-
 def _s287(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w288 or v is None):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w288):
         return False
     return True
 
 def _s289(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
-    if k not in (1,):
-        return False
-    if k == 1:
-        for item in v:
-            if not _r61(item):
-                return False
-    return True
-
-def _s292(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w293):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w290 or v is None):
         return False
     return True
 
@@ -1771,20 +1759,37 @@ def _s291(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
+    if k not in (1,):
+        return False
+    if k == 1:
+        for item in v:
+            if not _r63(item):
+                return False
+    return True
+
+def _s294(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w295):
+        return False
+    return True
+
+def _s293(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
     if k not in (0,):
         return False
     if k == 0:
         if 'value' not in v:
             return False
         for key, item in v.items():
-            sub = _p294.get(key)
+            sub = _p296.get(key)
             if sub is None:
                 return False
             if not sub(item):
                 return False
     return True
 
-def _s290(v):
+def _s292(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -1792,11 +1797,11 @@ def _s290(v):
         return False
     if k == 1:
         for item in v:
-            if not _s291(item):
+            if not _s293(item):
                 return False
     return True
 
-def _s284(v):
+def _s286(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -1806,37 +1811,20 @@ def _s284(v):
         if 'value' not in v:
             return False
         for key, item in v.items():
-            sub = _p295.get(key)
+            sub = _p297.get(key)
             if sub is None:
                 return False
             if not sub(item):
                 return False
     return True
 
-def _s297(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w298):
-        return False
-    return True
-
 def _s299(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w300 or v is None):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w300):
         return False
     return True
 
 def _s301(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
-    if k not in (1,):
-        return False
-    if k == 1:
-        for item in v:
-            if not _r61(item):
-                return False
-    return True
-
-def _s304(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w305):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w302 or v is None):
         return False
     return True
 
@@ -1844,20 +1832,37 @@ def _s303(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
+    if k not in (1,):
+        return False
+    if k == 1:
+        for item in v:
+            if not _r63(item):
+                return False
+    return True
+
+def _s306(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w307):
+        return False
+    return True
+
+def _s305(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
     if k not in (0,):
         return False
     if k == 0:
         if 'value' not in v:
             return False
         for key, item in v.items():
-            sub = _p306.get(key)
+            sub = _p308.get(key)
             if sub is None:
                 return False
             if not sub(item):
                 return False
     return True
 
-def _s302(v):
+def _s304(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -1865,16 +1870,16 @@ def _s302(v):
         return False
     if k == 1:
         for item in v:
-            if not _s303(item):
+            if not _s305(item):
                 return False
     return True
 
-def _s308(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w309):
+def _s310(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w311):
         return False
     return True
 
-def _s307(v):
+def _s309(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -1882,13 +1887,13 @@ def _s307(v):
         return False
     if k == 1:
         for item in v:
-            if not _s308(item):
+            if not _s310(item):
                 return False
         if not _unique(v):
             return False
     return True
 
-def _s296(v):
+def _s298(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -1898,37 +1903,20 @@ def _s296(v):
         if 'value' not in v:
             return False
         for key, item in v.items():
-            sub = _p310.get(key)
+            sub = _p312.get(key)
             if sub is None:
                 return False
             if not sub(item):
                 return False
     return True
 
-def _s312(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w313):
-        return False
-    return True
-
 def _s314(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w315 or v is None):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w315):
         return False
     return True
 
 def _s316(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
-    if k not in (1,):
-        return False
-    if k == 1:
-        for item in v:
-            if not _r61(item):
-                return False
-    return True
-
-def _s319(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w320):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w317 or v is None):
         return False
     return True
 
@@ -1936,20 +1924,37 @@ def _s318(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
+    if k not in (1,):
+        return False
+    if k == 1:
+        for item in v:
+            if not _r63(item):
+                return False
+    return True
+
+def _s321(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w322):
+        return False
+    return True
+
+def _s320(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
     if k not in (0,):
         return False
     if k == 0:
         if 'value' not in v:
             return False
         for key, item in v.items():
-            sub = _p321.get(key)
+            sub = _p323.get(key)
             if sub is None:
                 return False
             if not sub(item):
                 return False
     return True
 
-def _s317(v):
+def _s319(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -1957,11 +1962,11 @@ def _s317(v):
         return False
     if k == 1:
         for item in v:
-            if not _s318(item):
+            if not _s320(item):
                 return False
     return True
 
-def _s311(v):
+def _s313(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -1971,37 +1976,20 @@ def _s311(v):
         if 'value' not in v:
             return False
         for key, item in v.items():
-            sub = _p322.get(key)
+            sub = _p324.get(key)
             if sub is None:
                 return False
             if not sub(item):
                 return False
     return True
 
-def _s324(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w325):
-        return False
-    return True
-
 def _s326(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w327 or v is None):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w327):
         return False
     return True
 
 def _s328(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
-    if k not in (1,):
-        return False
-    if k == 1:
-        for item in v:
-            if not _r61(item):
-                return False
-    return True
-
-def _s331(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w332):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w329 or v is None):
         return False
     return True
 
@@ -2009,20 +1997,37 @@ def _s330(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
+    if k not in (1,):
+        return False
+    if k == 1:
+        for item in v:
+            if not _r63(item):
+                return False
+    return True
+
+def _s333(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w334):
+        return False
+    return True
+
+def _s332(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
     if k not in (0,):
         return False
     if k == 0:
         if 'value' not in v:
             return False
         for key, item in v.items():
-            sub = _p333.get(key)
+            sub = _p335.get(key)
             if sub is None:
                 return False
             if not sub(item):
                 return False
     return True
 
-def _s329(v):
+def _s331(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -2030,11 +2035,11 @@ def _s329(v):
         return False
     if k == 1:
         for item in v:
-            if not _s330(item):
+            if not _s332(item):
                 return False
     return True
 
-def _s323(v):
+def _s325(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -2044,37 +2049,20 @@ def _s323(v):
         if 'value' not in v:
             return False
         for key, item in v.items():
-            sub = _p334.get(key)
+            sub = _p336.get(key)
             if sub is None:
                 return False
             if not sub(item):
                 return False
     return True
 
-def _s336(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w337):
-        return False
-    return True
-
 def _s338(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w339 or v is None):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w339):
         return False
     return True
 
 def _s340(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
-    if k not in (1,):
-        return False
-    if k == 1:
-        for item in v:
-            if not _r61(item):
-                return False
-    return True
-
-def _s343(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w344):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w341 or v is None):
         return False
     return True
 
@@ -2082,20 +2070,37 @@ def _s342(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
+    if k not in (1,):
+        return False
+    if k == 1:
+        for item in v:
+            if not _r63(item):
+                return False
+    return True
+
+def _s345(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w346):
+        return False
+    return True
+
+def _s344(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
     if k not in (0,):
         return False
     if k == 0:
         if 'value' not in v:
             return False
         for key, item in v.items():
-            sub = _p345.get(key)
+            sub = _p347.get(key)
             if sub is None:
                 return False
             if not sub(item):
                 return False
     return True
 
-def _s341(v):
+def _s343(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -2103,11 +2108,11 @@ def _s341(v):
         return False
     if k == 1:
         for item in v:
-            if not _s342(item):
+            if not _s344(item):
                 return False
     return True
 
-def _s335(v):
+def _s337(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -2117,37 +2122,20 @@ def _s335(v):
         if 'value' not in v:
             return False
         for key, item in v.items():
-            sub = _p346.get(key)
+            sub = _p348.get(key)
             if sub is None:
                 return False
             if not sub(item):
                 return False
     return True
 
-def _s348(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w349):
-        return False
-    return True
-
 def _s350(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w351 or v is None):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w351):
         return False
     return True
 
 def _s352(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
-    if k not in (1,):
-        return False
-    if k == 1:
-        for item in v:
-            if not _r61(item):
-                return False
-    return True
-
-def _s355(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w356):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w353 or v is None):
         return False
     return True
 
@@ -2155,20 +2143,37 @@ def _s354(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
+    if k not in (1,):
+        return False
+    if k == 1:
+        for item in v:
+            if not _r63(item):
+                return False
+    return True
+
+def _s357(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w358):
+        return False
+    return True
+
+def _s356(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
     if k not in (0,):
         return False
     if k == 0:
         if 'value' not in v:
             return False
         for key, item in v.items():
-            sub = _p357.get(key)
+            sub = _p359.get(key)
             if sub is None:
                 return False
             if not sub(item):
                 return False
     return True
 
-def _s353(v):
+def _s355(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -2176,11 +2181,11 @@ def _s353(v):
         return False
     if k == 1:
         for item in v:
-            if not _s354(item):
+            if not _s356(item):
                 return False
     return True
 
-def _s347(v):
+def _s349(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -2190,37 +2195,20 @@ def _s347(v):
         if 'value' not in v:
             return False
         for key, item in v.items():
-            sub = _p358.get(key)
+            sub = _p360.get(key)
             if sub is None:
                 return False
             if not sub(item):
                 return False
     return True
 
-def _s360(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w361):
-        return False
-    return True
-
 def _s362(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w363 or v is None):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w363):
         return False
     return True
 
 def _s364(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
-    if k not in (1,):
-        return False
-    if k == 1:
-        for item in v:
-            if not _r61(item):
-                return False
-    return True
-
-def _s367(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w368):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w365 or v is None):
         return False
     return True
 
@@ -2228,20 +2216,37 @@ def _s366(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
+    if k not in (1,):
+        return False
+    if k == 1:
+        for item in v:
+            if not _r63(item):
+                return False
+    return True
+
+def _s369(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w370):
+        return False
+    return True
+
+def _s368(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
     if k not in (0,):
         return False
     if k == 0:
         if 'value' not in v:
             return False
         for key, item in v.items():
-            sub = _p369.get(key)
+            sub = _p371.get(key)
             if sub is None:
                 return False
             if not sub(item):
                 return False
     return True
 
-def _s365(v):
+def _s367(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -2249,11 +2254,11 @@ def _s365(v):
         return False
     if k == 1:
         for item in v:
-            if not _s366(item):
+            if not _s368(item):
                 return False
     return True
 
-def _s359(v):
+def _s361(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -2263,37 +2268,20 @@ def _s359(v):
         if 'value' not in v:
             return False
         for key, item in v.items():
-            sub = _p370.get(key)
+            sub = _p372.get(key)
             if sub is None:
                 return False
             if not sub(item):
                 return False
     return True
 
-def _s372(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w373):
-        return False
-    return True
-
 def _s374(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w375 or v is None):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w375):
         return False
     return True
 
 def _s376(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
-    if k not in (1,):
-        return False
-    if k == 1:
-        for item in v:
-            if not _r61(item):
-                return False
-    return True
-
-def _s379(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w380):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w377 or v is None):
         return False
     return True
 
@@ -2301,20 +2289,37 @@ def _s378(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
+    if k not in (1,):
+        return False
+    if k == 1:
+        for item in v:
+            if not _r63(item):
+                return False
+    return True
+
+def _s381(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w382):
+        return False
+    return True
+
+def _s380(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
     if k not in (0,):
         return False
     if k == 0:
         if 'value' not in v:
             return False
         for key, item in v.items():
-            sub = _p381.get(key)
+            sub = _p383.get(key)
             if sub is None:
                 return False
             if not sub(item):
                 return False
     return True
 
-def _s377(v):
+def _s379(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -2322,11 +2327,11 @@ def _s377(v):
         return False
     if k == 1:
         for item in v:
-            if not _s378(item):
+            if not _s380(item):
                 return False
     return True
 
-def _s383(v):
+def _s385(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -2337,7 +2342,7 @@ def _s383(v):
             return False
     return True
 
-def _s382(v):
+def _s384(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -2345,11 +2350,11 @@ def _s382(v):
         return False
     if k == 1:
         for item in v:
-            if not _s383(item):
+            if not _s385(item):
                 return False
     return True
 
-def _s371(v):
+def _s373(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -2359,37 +2364,20 @@ def _s371(v):
         if 'value' not in v:
             return False
         for key, item in v.items():
-            sub = _p384.get(key)
+            sub = _p386.get(key)
             if sub is None:
                 return False
             if not sub(item):
                 return False
     return True
 
-def _s386(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w387):
-        return False
-    return True
-
 def _s388(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w389 or v is None):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w389):
         return False
     return True
 
 def _s390(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
-    if k not in (1,):
-        return False
-    if k == 1:
-        for item in v:
-            if not _r61(item):
-                return False
-    return True
-
-def _s393(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w394):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w391 or v is None):
         return False
     return True
 
@@ -2397,20 +2385,37 @@ def _s392(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
+    if k not in (1,):
+        return False
+    if k == 1:
+        for item in v:
+            if not _r63(item):
+                return False
+    return True
+
+def _s395(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w396):
+        return False
+    return True
+
+def _s394(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
     if k not in (0,):
         return False
     if k == 0:
         if 'value' not in v:
             return False
         for key, item in v.items():
-            sub = _p395.get(key)
+            sub = _p397.get(key)
             if sub is None:
                 return False
             if not sub(item):
                 return False
     return True
 
-def _s391(v):
+def _s393(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -2418,16 +2423,16 @@ def _s391(v):
         return False
     if k == 1:
         for item in v:
-            if not _s392(item):
+            if not _s394(item):
                 return False
     return True
 
-def _s397(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w398):
+def _s399(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w400):
         return False
     return True
 
-def _s396(v):
+def _s398(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -2435,13 +2440,13 @@ def _s396(v):
         return False
     if k == 1:
         for item in v:
-            if not _s397(item):
+            if not _s399(item):
                 return False
         if not _unique(v):
             return False
     return True
 
-def _s385(v):
+def _s387(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -2451,37 +2456,20 @@ def _s385(v):
         if 'value' not in v:
             return False
         for key, item in v.items():
-            sub = _p399.get(key)
+            sub = _p401.get(key)
             if sub is None:
                 return False
             if not sub(item):
                 return False
     return True
 
-def _s401(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w402):
-        return False
-    return True
-
 def _s403(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w404 or v is None):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w404):
         return False
     return True
 
 def _s405(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
-    if k not in (1,):
-        return False
-    if k == 1:
-        for item in v:
-            if not _r61(item):
-                return False
-    return True
-
-def _s408(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w409):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w406 or v is None):
         return False
     return True
 
@@ -2489,40 +2477,20 @@ def _s407(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
-    if k not in (0,):
-        return False
-    if k == 0:
-        if 'value' not in v:
-            return False
-        for key, item in v.items():
-            sub = _p410.get(key)
-            if sub is None:
-                return False
-            if not sub(item):
-                return False
-    return True
-
-def _s406(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
     if k not in (1,):
         return False
     if k == 1:
         for item in v:
-            if not _s407(item):
+            if not _r63(item):
                 return False
     return True
 
-def _s411(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
-    if k not in (5, 6,):
+def _s410(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w411):
         return False
     return True
 
-def _s400(v):
+def _s409(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -2539,17 +2507,7 @@ def _s400(v):
                 return False
     return True
 
-def _s414(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w415):
-        return False
-    return True
-
-def _s416(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w417 or v is None):
-        return False
-    return True
-
-def _s418(v):
+def _s408(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -2557,12 +2515,42 @@ def _s418(v):
         return False
     if k == 1:
         for item in v:
-            if not _r61(item):
+            if not _s409(item):
                 return False
     return True
 
-def _s421(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w422):
+def _s413(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
+    if k not in (5, 6,):
+        return False
+    return True
+
+def _s402(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
+    if k not in (0,):
+        return False
+    if k == 0:
+        if 'value' not in v:
+            return False
+        for key, item in v.items():
+            sub = _p414.get(key)
+            if sub is None:
+                return False
+            if not sub(item):
+                return False
+    return True
+
+def _s416(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w417):
+        return False
+    return True
+
+def _s418(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w419 or v is None):
         return False
     return True
 
@@ -2570,20 +2558,37 @@ def _s420(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
+    if k not in (1,):
+        return False
+    if k == 1:
+        for item in v:
+            if not _r63(item):
+                return False
+    return True
+
+def _s423(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w424):
+        return False
+    return True
+
+def _s422(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
     if k not in (0,):
         return False
     if k == 0:
         if 'value' not in v:
             return False
         for key, item in v.items():
-            sub = _p423.get(key)
+            sub = _p425.get(key)
             if sub is None:
                 return False
             if not sub(item):
                 return False
     return True
 
-def _s419(v):
+def _s421(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -2591,11 +2596,11 @@ def _s419(v):
         return False
     if k == 1:
         for item in v:
-            if not _s420(item):
+            if not _s422(item):
                 return False
     return True
 
-def _s424(v):
+def _s426(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -2603,17 +2608,17 @@ def _s424(v):
         return False
     return True
 
-def _s425(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w426 or v is None):
-        return False
-    return True
-
-def _s428(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w429):
-        return False
-    return True
-
 def _s427(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w428 or v is None):
+        return False
+    return True
+
+def _s430(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w431):
+        return False
+    return True
+
+def _s429(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -2621,13 +2626,13 @@ def _s427(v):
         return False
     if k == 1:
         for item in v:
-            if not _s428(item):
+            if not _s430(item):
                 return False
         if not _unique(v):
             return False
     return True
 
-def _s413(v):
+def _s415(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -2637,37 +2642,20 @@ def _s413(v):
         if 'value' not in v:
             return False
         for key, item in v.items():
-            sub = _p430.get(key)
+            sub = _p432.get(key)
             if sub is None:
                 return False
             if not sub(item):
                 return False
     return True
 
-def _s432(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w433):
-        return False
-    return True
-
 def _s434(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w435 or v is None):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w435):
         return False
     return True
 
 def _s436(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
-    if k not in (1,):
-        return False
-    if k == 1:
-        for item in v:
-            if not _r61(item):
-                return False
-    return True
-
-def _s439(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w440):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w437 or v is None):
         return False
     return True
 
@@ -2675,20 +2663,37 @@ def _s438(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
+    if k not in (1,):
+        return False
+    if k == 1:
+        for item in v:
+            if not _r63(item):
+                return False
+    return True
+
+def _s441(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w442):
+        return False
+    return True
+
+def _s440(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
     if k not in (0,):
         return False
     if k == 0:
         if 'value' not in v:
             return False
         for key, item in v.items():
-            sub = _p441.get(key)
+            sub = _p443.get(key)
             if sub is None:
                 return False
             if not sub(item):
                 return False
     return True
 
-def _s437(v):
+def _s439(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -2696,11 +2701,11 @@ def _s437(v):
         return False
     if k == 1:
         for item in v:
-            if not _s438(item):
+            if not _s440(item):
                 return False
     return True
 
-def _s431(v):
+def _s433(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -2710,37 +2715,20 @@ def _s431(v):
         if 'value' not in v:
             return False
         for key, item in v.items():
-            sub = _p442.get(key)
+            sub = _p444.get(key)
             if sub is None:
                 return False
             if not sub(item):
                 return False
     return True
 
-def _s444(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w445):
-        return False
-    return True
-
 def _s446(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w447 or v is None):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w447):
         return False
     return True
 
 def _s448(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
-    if k not in (1,):
-        return False
-    if k == 1:
-        for item in v:
-            if not _r61(item):
-                return False
-    return True
-
-def _s451(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w452):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w449 or v is None):
         return False
     return True
 
@@ -2748,40 +2736,20 @@ def _s450(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
-    if k not in (0,):
-        return False
-    if k == 0:
-        if 'value' not in v:
-            return False
-        for key, item in v.items():
-            sub = _p453.get(key)
-            if sub is None:
-                return False
-            if not sub(item):
-                return False
-    return True
-
-def _s449(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
     if k not in (1,):
         return False
     if k == 1:
         for item in v:
-            if not _s450(item):
+            if not _r63(item):
                 return False
     return True
 
-def _s454(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
-    if k not in (2, 6,):
+def _s453(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w454):
         return False
     return True
 
-def _s443(v):
+def _s452(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -2798,17 +2766,7 @@ def _s443(v):
                 return False
     return True
 
-def _s457(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w458):
-        return False
-    return True
-
-def _s459(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w460 or v is None):
-        return False
-    return True
-
-def _s461(v):
+def _s451(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -2816,41 +2774,7 @@ def _s461(v):
         return False
     if k == 1:
         for item in v:
-            if not _r61(item):
-                return False
-    return True
-
-def _s464(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w465):
-        return False
-    return True
-
-def _s463(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
-    if k not in (0,):
-        return False
-    if k == 0:
-        if 'value' not in v:
-            return False
-        for key, item in v.items():
-            sub = _p466.get(key)
-            if sub is None:
-                return False
-            if not sub(item):
-                return False
-    return True
-
-def _s462(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
-    if k not in (1,):
-        return False
-    if k == 1:
-        for item in v:
-            if not _s463(item):
+            if not _s452(item):
                 return False
     return True
 
@@ -2858,30 +2782,38 @@ def _s456(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
+    if k not in (2, 6,):
+        return False
+    return True
+
+def _s445(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
     if k not in (0,):
         return False
     if k == 0:
         if 'value' not in v:
             return False
         for key, item in v.items():
-            sub = _p467.get(key)
+            sub = _p457.get(key)
             if sub is None:
                 return False
             if not sub(item):
                 return False
     return True
 
-def _s469(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w470):
+def _s459(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w460):
         return False
     return True
 
-def _s471(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w472 or v is None):
+def _s461(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w462 or v is None):
         return False
     return True
 
-def _s473(v):
+def _s463(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -2889,12 +2821,68 @@ def _s473(v):
         return False
     if k == 1:
         for item in v:
-            if not _r61(item):
+            if not _r63(item):
                 return False
     return True
 
-def _s476(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w477):
+def _s466(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w467):
+        return False
+    return True
+
+def _s465(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
+    if k not in (0,):
+        return False
+    if k == 0:
+        if 'value' not in v:
+            return False
+        for key, item in v.items():
+            sub = _p468.get(key)
+            if sub is None:
+                return False
+            if not sub(item):
+                return False
+    return True
+
+def _s464(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
+    if k not in (1,):
+        return False
+    if k == 1:
+        for item in v:
+            if not _s465(item):
+                return False
+    return True
+
+def _s458(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
+    if k not in (0,):
+        return False
+    if k == 0:
+        if 'value' not in v:
+            return False
+        for key, item in v.items():
+            sub = _p469.get(key)
+            if sub is None:
+                return False
+            if not sub(item):
+                return False
+    return True
+
+def _s471(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w472):
+        return False
+    return True
+
+def _s473(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w474 or v is None):
         return False
     return True
 
@@ -2902,20 +2890,37 @@ def _s475(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
+    if k not in (1,):
+        return False
+    if k == 1:
+        for item in v:
+            if not _r63(item):
+                return False
+    return True
+
+def _s478(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w479):
+        return False
+    return True
+
+def _s477(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
     if k not in (0,):
         return False
     if k == 0:
         if 'value' not in v:
             return False
         for key, item in v.items():
-            sub = _p478.get(key)
+            sub = _p480.get(key)
             if sub is None:
                 return False
             if not sub(item):
                 return False
     return True
 
-def _s474(v):
+def _s476(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -2923,11 +2928,11 @@ def _s474(v):
         return False
     if k == 1:
         for item in v:
-            if not _s475(item):
+            if not _s477(item):
                 return False
     return True
 
-def _s468(v):
+def _s470(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -2937,37 +2942,20 @@ def _s468(v):
         if 'value' not in v:
             return False
         for key, item in v.items():
-            sub = _p479.get(key)
+            sub = _p481.get(key)
             if sub is None:
                 return False
             if not sub(item):
                 return False
     return True
 
-def _s481(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w482):
-        return False
-    return True
-
 def _s483(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w484 or v is None):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w484):
         return False
     return True
 
 def _s485(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
-    if k not in (1,):
-        return False
-    if k == 1:
-        for item in v:
-            if not _r61(item):
-                return False
-    return True
-
-def _s488(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w489):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w486 or v is None):
         return False
     return True
 
@@ -2975,20 +2963,37 @@ def _s487(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
+    if k not in (1,):
+        return False
+    if k == 1:
+        for item in v:
+            if not _r63(item):
+                return False
+    return True
+
+def _s490(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w491):
+        return False
+    return True
+
+def _s489(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
     if k not in (0,):
         return False
     if k == 0:
         if 'value' not in v:
             return False
         for key, item in v.items():
-            sub = _p490.get(key)
+            sub = _p492.get(key)
             if sub is None:
                 return False
             if not sub(item):
                 return False
     return True
 
-def _s486(v):
+def _s488(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -2996,11 +3001,11 @@ def _s486(v):
         return False
     if k == 1:
         for item in v:
-            if not _s487(item):
+            if not _s489(item):
                 return False
     return True
 
-def _s480(v):
+def _s482(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -3010,37 +3015,20 @@ def _s480(v):
         if 'value' not in v:
             return False
         for key, item in v.items():
-            sub = _p491.get(key)
+            sub = _p493.get(key)
             if sub is None:
                 return False
             if not sub(item):
                 return False
     return True
 
-def _s493(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w494):
-        return False
-    return True
-
 def _s495(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w496 or v is None):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w496):
         return False
     return True
 
 def _s497(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
-    if k not in (1,):
-        return False
-    if k == 1:
-        for item in v:
-            if not _r61(item):
-                return False
-    return True
-
-def _s500(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w501):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w498 or v is None):
         return False
     return True
 
@@ -3048,32 +3036,20 @@ def _s499(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
-    if k not in (0,):
-        return False
-    if k == 0:
-        if 'value' not in v:
-            return False
-        for key, item in v.items():
-            sub = _p502.get(key)
-            if sub is None:
-                return False
-            if not sub(item):
-                return False
-    return True
-
-def _s498(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
     if k not in (1,):
         return False
     if k == 1:
         for item in v:
-            if not _s499(item):
+            if not _r63(item):
                 return False
     return True
 
-def _s492(v):
+def _s502(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w503):
+        return False
+    return True
+
+def _s501(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -3082,21 +3058,6 @@ def _s492(v):
     if k == 0:
         if 'value' not in v:
             return False
-        for key, item in v.items():
-            sub = _p503.get(key)
-            if sub is None:
-                return False
-            if not sub(item):
-                return False
-    return True
-
-def _s48(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
-    if k not in (0,):
-        return False
-    if k == 0:
         for key, item in v.items():
             sub = _p504.get(key)
             if sub is None:
@@ -3105,7 +3066,36 @@ def _s48(v):
                 return False
     return True
 
-def _s507(v):
+def _s500(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
+    if k not in (1,):
+        return False
+    if k == 1:
+        for item in v:
+            if not _s501(item):
+                return False
+    return True
+
+def _s494(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
+    if k not in (0,):
+        return False
+    if k == 0:
+        if 'value' not in v:
+            return False
+        for key, item in v.items():
+            sub = _p505.get(key)
+            if sub is None:
+                return False
+            if not sub(item):
+                return False
+    return True
+
+def _s50(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -3113,7 +3103,7 @@ def _s507(v):
         return False
     if k == 0:
         for key, item in v.items():
-            sub = _p508.get(key)
+            sub = _p506.get(key)
             if sub is None:
                 return False
             if not sub(item):
@@ -3124,12 +3114,27 @@ def _s509(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
+    if k not in (0,):
+        return False
+    if k == 0:
+        for key, item in v.items():
+            sub = _p510.get(key)
+            if sub is None:
+                return False
+            if not sub(item):
+                return False
+    return True
+
+def _s511(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
     if k == 2:
-        if _x510.search(v) is None:
+        if _x512.search(v) is None:
             return False
     return True
 
-def _s505(v):
+def _s507(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -3137,17 +3142,17 @@ def _s505(v):
         return False
     if k == 0:
         for key, item in v.items():
-            sub = _p511.get(key)
+            sub = _p513.get(key)
             if sub is None:
-                if not _r506(item):
+                if not _r508(item):
                     return False
             elif not sub(item):
                 return False
-            if not _s509(key):
+            if not _s511(key):
                 return False
     return True
 
-def _s514(v):
+def _s516(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -3158,7 +3163,7 @@ def _s514(v):
             return False
     return True
 
-def _s513(v):
+def _s515(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -3168,14 +3173,14 @@ def _s513(v):
         if 'cite' not in v:
             return False
         for key, item in v.items():
-            sub = _p515.get(key)
+            sub = _p517.get(key)
             if sub is None:
                 return False
             if not sub(item):
                 return False
     return True
 
-def _s512(v):
+def _s514(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -3183,13 +3188,71 @@ def _s512(v):
         return False
     if k == 1:
         for item in v:
-            if not _s513(item):
+            if not _s515(item):
                 return False
     return True
 
-def _s519(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w520):
+def _s521(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w522):
         return False
+    return True
+
+def _s520(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
+    if k not in (1,):
+        return False
+    if k == 1:
+        for item in v:
+            if not _s521(item):
+                return False
+        if not _unique(v):
+            return False
+    return True
+
+def _s523(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
+    if k not in (2,):
+        return False
+    if k == 2:
+        if _x524.search(v) is None:
+            return False
+    return True
+
+def _s526(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
+    if k not in (2,):
+        return False
+    if k == 2:
+        if len(v) < 1:
+            return False
+    return True
+
+def _s525(v):
+    if not (_s526(v) or _r40(v)):
+        return False
+    return True
+
+def _s519(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
+    if k not in (0,):
+        return False
+    if k == 0:
+        if 'summary' not in v:
+            return False
+        for key, item in v.items():
+            sub = _p527.get(key)
+            if sub is None:
+                return False
+            if not sub(item):
+                return False
     return True
 
 def _s518(v):
@@ -3202,72 +3265,14 @@ def _s518(v):
         for item in v:
             if not _s519(item):
                 return False
-        if not _unique(v):
-            return False
     return True
 
-def _s521(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
-    if k not in (2,):
-        return False
-    if k == 2:
-        if _x522.search(v) is None:
-            return False
-    return True
-
-def _s524(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
-    if k not in (2,):
-        return False
-    if k == 2:
-        if len(v) < 1:
-            return False
-    return True
-
-def _s523(v):
-    if not (_s524(v) or _r38(v)):
+def _s529(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w530):
         return False
     return True
 
-def _s517(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
-    if k not in (0,):
-        return False
-    if k == 0:
-        if 'summary' not in v:
-            return False
-        for key, item in v.items():
-            sub = _p525.get(key)
-            if sub is None:
-                return False
-            if not sub(item):
-                return False
-    return True
-
-def _s516(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
-    if k not in (1,):
-        return False
-    if k == 1:
-        for item in v:
-            if not _s517(item):
-                return False
-    return True
-
-def _s527(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w528):
-        return False
-    return True
-
-def _s526(v):
+def _s528(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -3277,22 +3282,11 @@ def _s526(v):
         if 'status' not in v:
             return False
         for key, item in v.items():
-            sub = _p529.get(key)
+            sub = _p531.get(key)
             if sub is None:
                 return False
             if not sub(item):
                 return False
-    return True
-
-def _s532(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
-    if k not in (2,):
-        return False
-    if k == 2:
-        if _x533.search(v) is None:
-            return False
     return True
 
 def _s534(v):
@@ -3317,7 +3311,18 @@ def _s536(v):
             return False
     return True
 
-def _s531(v):
+def _s538(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
+    if k not in (2,):
+        return False
+    if k == 2:
+        if _x539.search(v) is None:
+            return False
+    return True
+
+def _s533(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -3327,14 +3332,14 @@ def _s531(v):
         if 'rule' not in v or 'reason' not in v:
             return False
         for key, item in v.items():
-            sub = _p538.get(key)
+            sub = _p540.get(key)
             if sub is None:
                 return False
             if not sub(item):
                 return False
     return True
 
-def _s530(v):
+def _s532(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -3342,16 +3347,8 @@ def _s530(v):
         return False
     if k == 1:
         for item in v:
-            if not _s531(item):
+            if not _s533(item):
                 return False
-    return True
-
-def _s540(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
-    if k not in (2,):
-        return False
     return True
 
 def _s542(v):
@@ -3362,7 +3359,15 @@ def _s542(v):
         return False
     return True
 
-def _s541(v):
+def _s544(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
+    if k not in (2,):
+        return False
+    return True
+
+def _s543(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -3370,12 +3375,12 @@ def _s541(v):
         return False
     if k == 1:
         for item in v:
-            if not _s542(item):
+            if not _s544(item):
                 return False
     return True
 
-def _s539(v):
-    if not (_s540(v) or _s541(v)):
+def _s541(v):
+    if not (_s542(v) or _s543(v)):
         return False
     return True
 
@@ -3389,7 +3394,7 @@ def _s1(v):
         if 'policylint' not in v or 'agency' not in v or 'instrument' not in v:
             return False
         for key, item in v.items():
-            sub = _p543.get(key)
+            sub = _p545.get(key)
             if sub is None:
                 return False
             if not sub(item):
@@ -3398,218 +3403,219 @@ def _s1(v):
 
 _r17 = _s18
 _r25 = _s26
-_r38 = _s39
-_r52 = _s53
+_r40 = _s41
 _r54 = _s55
 _r56 = _s57
-_r61 = _s62
-_r506 = _s507
+_r58 = _s59
+_r63 = _s64
+_r508 = _s509
 _w4 = frozenset([])
 _e5 = _json_loads("[1]")
 _w9 = frozenset(['campus_police', 'corrections', 'county_police', 'municipal_police', 'other', 'sheriff', 'state_police', 'transit_police'])
 _x11 = _Pattern('^[A-Z]{2}$')
 _x15 = _Pattern('^[A-Z]{2}[0-9A-Z]{7}$')
 _p19 = {'name': _s7, 'kind': _s8, 'state': _s10, 'jurisdiction': _s12, 'county': _s13, 'ori': _s14, 'population': _s16, 'note': _r17}
-_w22 = frozenset(['agreement', 'bylaw', 'department_policy', 'draft', 'executive_order', 'general_order', 'none', 'ordinance', 'select_board_vote', 'state_directive_only', 'unknown', 'unwritten_directive'])
+_w22 = frozenset(['agreement', 'bylaw', 'department_policy', 'directive', 'draft', 'executive_order', 'general_order', 'none', 'ordinance', 'select_board_vote', 'state_directive_only', 'unknown', 'unwritten_directive'])
 _x27 = _Pattern('^[0-9]{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01]))?)?$')
 _w30 = frozenset(['not_public', 'on_request', 'published'])
 _x33 = _Pattern('^[a-z0-9]+(_[a-z0-9]+)*$')
 _w35 = frozenset(['adopted_state_model', 'filed_with_state', 'not_filed'])
-_x41 = _Pattern('^https?://\\S+$')
-_w43 = frozenset(['court_record', 'other', 'press_report', 'public_records_request', 'published'])
-_p45 = {'url': _s40, 'retrieved': _r25, 'via': _s42, 'title': _s44, 'note': _r17}
-_p47 = {'kind': _s21, 'title': _s23, 'number': _s24, 'effective_date': _r25, 'review_date': _r25, 'issuing_authority': _s28, 'public': _s29, 'applies_to': _s31, 'state_filing': _s34, 'supersedes': _s36, 'source': _r38, 'sources': _s46, 'note': _r17}
-_w51 = frozenset(['allowed', 'judicial_warrant_only', 'prohibited', 'required', 'restricted_to_listed_crimes', 'silent', 'unclear'])
-_w59 = frozenset(['email', 'oral', 'practice', 'written'])
-_w64 = frozenset(['chief_discretion', 'exigent_circumstances', 'federal_felony_warrant', 'judicial_warrant', 'listed_serious_violent_crimes', 'national_security', 'officer_safety_deconfliction', 'other', 'public_safety', 'required_by_law'])
-_p69 = {'kind': _s63, 'bounded': _s65, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'crimes': _s66, 'citation': _s68, 'note': _r17}
-_w73 = frozenset(['allowed', 'judicial_warrant_only', 'prohibited', 'required', 'restricted_to_listed_crimes', 'silent', 'unclear'])
-_p74 = {'value': _s72, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17}
-_p76 = {'value': _s50, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17, 'form': _s58, 'source': _r38, 'exceptions': _s60, 'other_sections': _s70, 'max_hold_hours': _s75}
-_w79 = frozenset(['allowed', 'judicial_warrant_only', 'prohibited', 'required', 'restricted_to_listed_crimes', 'silent', 'unclear'])
-_w81 = frozenset(['email', 'oral', 'practice', 'written'])
-_w86 = frozenset(['allowed', 'judicial_warrant_only', 'prohibited', 'required', 'restricted_to_listed_crimes', 'silent', 'unclear'])
-_p87 = {'value': _s85, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17}
-_p88 = {'value': _s78, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17, 'form': _s80, 'source': _r38, 'exceptions': _s82, 'other_sections': _s83}
-_w91 = frozenset(['any_judge_defined', 'criminal_judicial_defined', 'silent', 'unclear', 'undefined'])
-_w93 = frozenset(['email', 'oral', 'practice', 'written'])
-_w98 = frozenset(['any_judge_defined', 'criminal_judicial_defined', 'silent', 'unclear', 'undefined'])
-_p99 = {'value': _s97, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17}
-_p100 = {'value': _s90, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17, 'form': _s92, 'source': _r38, 'exceptions': _s94, 'other_sections': _s95}
-_w103 = frozenset(['allowed', 'judicial_warrant_only', 'prohibited', 'restricted_to_listed_crimes', 'silent', 'unclear'])
-_w105 = frozenset(['email', 'oral', 'practice', 'written'])
-_w110 = frozenset(['allowed', 'judicial_warrant_only', 'prohibited', 'restricted_to_listed_crimes', 'silent', 'unclear'])
-_p111 = {'value': _s109, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17}
-_p112 = {'value': _s102, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17, 'form': _s104, 'source': _r38, 'exceptions': _s106, 'other_sections': _s107}
-_w115 = frozenset(['allowed', 'end_of_sentence_only', 'prohibited', 'public_info_only', 'required', 'restricted_to_listed_crimes', 'silent', 'unclear'])
-_w117 = frozenset(['email', 'oral', 'practice', 'written'])
-_w122 = frozenset(['allowed', 'end_of_sentence_only', 'prohibited', 'public_info_only', 'required', 'restricted_to_listed_crimes', 'silent', 'unclear'])
-_p123 = {'value': _s121, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17}
-_p124 = {'value': _s114, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17, 'form': _s116, 'source': _r38, 'exceptions': _s118, 'other_sections': _s119}
-_w127 = frozenset(['allowed', 'criminal_matters_only', 'prohibited', 'required', 'restricted_to_listed_crimes', 'silent', 'supervisor_approval', 'unclear'])
-_w129 = frozenset(['email', 'oral', 'practice', 'written'])
-_w134 = frozenset(['allowed', 'criminal_matters_only', 'prohibited', 'required', 'restricted_to_listed_crimes', 'silent', 'supervisor_approval', 'unclear'])
-_p135 = {'value': _s133, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17}
-_p136 = {'value': _s126, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17, 'form': _s128, 'source': _r38, 'exceptions': _s130, 'other_sections': _s131}
-_w139 = frozenset(['allowed', 'criminal_investigation_nexus', 'listed_circumstances', 'prohibited', 'required_by_law_only', 'serious_offense_nexus', 'silent', 'unclear'])
-_w141 = frozenset(['email', 'oral', 'practice', 'written'])
-_w146 = frozenset(['allowed', 'criminal_investigation_nexus', 'listed_circumstances', 'prohibited', 'required_by_law_only', 'serious_offense_nexus', 'silent', 'unclear'])
-_p147 = {'value': _s145, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17}
-_p149 = {'value': _s138, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17, 'form': _s140, 'source': _r38, 'exceptions': _s142, 'other_sections': _s143, 'victims_witnesses_protected': _s148}
-_w152 = frozenset(['allowed', 'criminal_investigation_nexus', 'listed_circumstances', 'prohibited', 'required_by_law_only', 'serious_offense_nexus', 'silent', 'unclear'])
-_w154 = frozenset(['email', 'oral', 'practice', 'written'])
-_w159 = frozenset(['allowed', 'criminal_investigation_nexus', 'listed_circumstances', 'prohibited', 'required_by_law_only', 'serious_offense_nexus', 'silent', 'unclear'])
-_p160 = {'value': _s158, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17}
-_p162 = {'value': _s151, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17, 'form': _s153, 'source': _r38, 'exceptions': _s155, 'other_sections': _s156, 'victims_witnesses_protected': _s161}
-_w165 = frozenset(['criminal_investigation_nexus', 'prohibited', 'routine_at_booking', 'silent', 'supervisor_approval', 'unclear'])
-_w167 = frozenset(['email', 'oral', 'practice', 'written'])
-_w172 = frozenset(['criminal_investigation_nexus', 'prohibited', 'routine_at_booking', 'silent', 'supervisor_approval', 'unclear'])
-_p173 = {'value': _s171, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17}
-_w175 = frozenset(['all_arrestees', 'foreign_born', 'listed_offense', 'none', 'suspected_noncitizen'])
-_p176 = {'value': _s164, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17, 'form': _s166, 'source': _r38, 'exceptions': _s168, 'other_sections': _s169, 'trigger': _s174}
-_w179 = frozenset(['jem', 'none_in_force', 'prohibited', 'silent', 'tfm', 'unclear', 'wso'])
-_w181 = frozenset(['email', 'oral', 'practice', 'written'])
-_w186 = frozenset(['jem', 'none_in_force', 'prohibited', 'silent', 'tfm', 'unclear', 'wso'])
-_p187 = {'value': _s185, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17}
-_p188 = {'value': _s178, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17, 'form': _s180, 'source': _r38, 'exceptions': _s182, 'other_sections': _s183}
-_w191 = frozenset(['allowed', 'prohibited', 'silent', 'unclear'])
-_w193 = frozenset(['email', 'oral', 'practice', 'written'])
-_w198 = frozenset(['allowed', 'prohibited', 'silent', 'unclear'])
-_p199 = {'value': _s197, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17}
-_p200 = {'value': _s190, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17, 'form': _s192, 'source': _r38, 'exceptions': _s194, 'other_sections': _s195}
-_w203 = frozenset(['allowed', 'prohibited', 'silent', 'unclear'])
-_w205 = frozenset(['email', 'oral', 'practice', 'written'])
-_w210 = frozenset(['allowed', 'prohibited', 'silent', 'unclear'])
-_p211 = {'value': _s209, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17}
-_p212 = {'value': _s202, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17, 'form': _s204, 'source': _r38, 'exceptions': _s206, 'other_sections': _s207}
-_w215 = frozenset(['1326_aggravated_only', 'allowed', 'prohibited', 'silent', 'unclear'])
-_w217 = frozenset(['email', 'oral', 'practice', 'written'])
-_w222 = frozenset(['1326_aggravated_only', 'allowed', 'prohibited', 'silent', 'unclear'])
-_p223 = {'value': _s221, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17}
-_p226 = {'value': _s214, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17, 'form': _s216, 'source': _r38, 'exceptions': _s218, 'other_sections': _s219, 'statutes': _s224}
-_w229 = frozenset(['criminal_only', 'criminal_only_with_reporting', 'silent', 'unclear', 'unrestricted'])
-_w231 = frozenset(['email', 'oral', 'practice', 'written'])
-_w236 = frozenset(['criminal_only', 'criminal_only_with_reporting', 'silent', 'unclear', 'unrestricted'])
-_p237 = {'value': _s235, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17}
-_p242 = {'value': _s228, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17, 'form': _s230, 'source': _r38, 'exceptions': _s232, 'other_sections': _s233, 'task_forces': _s238, 'ice_component_member': _s240, 'information_flow_addressed': _s241}
-_w245 = frozenset(['allowed', 'exigent_or_officer_safety_only', 'prohibited', 'silent', 'unclear'])
-_w247 = frozenset(['email', 'oral', 'practice', 'written'])
-_w252 = frozenset(['allowed', 'exigent_or_officer_safety_only', 'prohibited', 'silent', 'unclear'])
-_p253 = {'value': _s251, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17}
-_p254 = {'value': _s244, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17, 'form': _s246, 'source': _r38, 'exceptions': _s248, 'other_sections': _s249}
-_w257 = frozenset(['allowed', 'judicial_warrant_only', 'prohibited', 'public_areas_only', 'silent', 'unclear'])
-_w259 = frozenset(['email', 'oral', 'practice', 'written'])
-_w264 = frozenset(['allowed', 'judicial_warrant_only', 'prohibited', 'public_areas_only', 'silent', 'unclear'])
-_p265 = {'value': _s263, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17}
-_p266 = {'value': _s256, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17, 'form': _s258, 'source': _r38, 'exceptions': _s260, 'other_sections': _s261}
-_w269 = frozenset(['allowed', 'consent_form', 'consent_form_and_counsel', 'prohibited', 'silent', 'unclear'])
-_w271 = frozenset(['email', 'oral', 'practice', 'written'])
-_w276 = frozenset(['allowed', 'consent_form', 'consent_form_and_counsel', 'prohibited', 'silent', 'unclear'])
-_p277 = {'value': _s275, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17}
-_w282 = frozenset(['purpose', 'right_to_counsel', 'right_to_decline', 'voluntary'])
-_p283 = {'value': _s268, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17, 'form': _s270, 'source': _r38, 'exceptions': _s272, 'other_sections': _s273, 'languages': _s278, 'consent_form_covers': _s280}
-_w286 = frozenset(['absent', 'partial', 'required', 'silent', 'unclear'])
-_w288 = frozenset(['email', 'oral', 'practice', 'written'])
-_w293 = frozenset(['absent', 'partial', 'required', 'silent', 'unclear'])
-_p294 = {'value': _s292, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17}
-_p295 = {'value': _s285, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17, 'form': _s287, 'source': _r38, 'exceptions': _s289, 'other_sections': _s290}
-_w298 = frozenset(['allowed', 'court_order_only', 'prohibited', 'public_info_only', 'restricted_to_listed_crimes', 'silent', 'unclear'])
-_w300 = frozenset(['email', 'oral', 'practice', 'written'])
-_w305 = frozenset(['allowed', 'court_order_only', 'prohibited', 'public_info_only', 'restricted_to_listed_crimes', 'silent', 'unclear'])
-_p306 = {'value': _s304, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17}
-_w309 = frozenset(['booking_information', 'camera_data', 'contact_information', 'country_of_birth', 'court_dates', 'custody_status', 'home_address', 'release_date', 'supervision_appointments', 'work_address'])
-_p310 = {'value': _s297, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17, 'form': _s299, 'source': _r38, 'exceptions': _s301, 'other_sections': _s302, 'data_categories': _s307}
-_w313 = frozenset(['allowed_on_request', 'prohibited', 'silent', 'unclear'])
-_w315 = frozenset(['email', 'oral', 'practice', 'written'])
-_w320 = frozenset(['allowed_on_request', 'prohibited', 'silent', 'unclear'])
-_p321 = {'value': _s319, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17}
-_p322 = {'value': _s312, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17, 'form': _s314, 'source': _r38, 'exceptions': _s316, 'other_sections': _s317}
-_w325 = frozenset(['not_restricted', 'restricted', 'silent', 'unclear'])
-_w327 = frozenset(['email', 'oral', 'practice', 'written'])
-_w332 = frozenset(['not_restricted', 'restricted', 'silent', 'unclear'])
-_p333 = {'value': _s331, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17}
-_p334 = {'value': _s324, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17, 'form': _s326, 'source': _r38, 'exceptions': _s328, 'other_sections': _s329}
-_w337 = frozenset(['allowed', 'prohibited_for_immigration_enforcement', 'silent', 'unclear'])
-_w339 = frozenset(['email', 'oral', 'practice', 'written'])
-_w344 = frozenset(['allowed', 'prohibited_for_immigration_enforcement', 'silent', 'unclear'])
-_p345 = {'value': _s343, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17}
-_p346 = {'value': _s336, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17, 'form': _s338, 'source': _r38, 'exceptions': _s340, 'other_sections': _s341}
-_w349 = frozenset(['allowed', 'in_force', 'prohibited', 'silent', 'unclear'])
-_w351 = frozenset(['email', 'oral', 'practice', 'written'])
-_w356 = frozenset(['allowed', 'in_force', 'prohibited', 'silent', 'unclear'])
-_p357 = {'value': _s355, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17}
-_p358 = {'value': _s348, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17, 'form': _s350, 'source': _r38, 'exceptions': _s352, 'other_sections': _s353}
-_w361 = frozenset(['allowed', 'prohibited', 'silent', 'unclear'])
-_w363 = frozenset(['email', 'oral', 'practice', 'written'])
-_w368 = frozenset(['allowed', 'prohibited', 'silent', 'unclear'])
-_p369 = {'value': _s367, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17}
-_p370 = {'value': _s360, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17, 'form': _s362, 'source': _r38, 'exceptions': _s364, 'other_sections': _s365}
-_w373 = frozenset(['allowed', 'judicial_warrant_only', 'prohibited', 'silent', 'supervisor_approval', 'unclear'])
-_w375 = frozenset(['email', 'oral', 'practice', 'written'])
-_w380 = frozenset(['allowed', 'judicial_warrant_only', 'prohibited', 'silent', 'supervisor_approval', 'unclear'])
-_p381 = {'value': _s379, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17}
-_p384 = {'value': _s372, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17, 'form': _s374, 'source': _r38, 'exceptions': _s376, 'other_sections': _s377, 'locations': _s382}
-_w387 = frozenset(['enhanced_protection', 'same_as_adults', 'silent', 'unclear'])
-_w389 = frozenset(['email', 'oral', 'practice', 'written'])
-_w394 = frozenset(['enhanced_protection', 'same_as_adults', 'silent', 'unclear'])
-_p395 = {'value': _s393, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17}
-_w398 = frozenset(['no_detainer_compliance', 'no_notification', 'parent_or_counsel_notice', 'record_confidentiality'])
-_p399 = {'value': _s386, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17, 'form': _s388, 'source': _r38, 'exceptions': _s390, 'other_sections': _s391, 'protections': _s396}
-_w402 = frozenset(['any_officer', 'chief_or_designee_only', 'silent', 'supervisor_approval', 'unclear'])
-_w404 = frozenset(['email', 'oral', 'practice', 'written'])
-_w409 = frozenset(['any_officer', 'chief_or_designee_only', 'silent', 'supervisor_approval', 'unclear'])
-_p410 = {'value': _s408, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17}
-_p412 = {'value': _s401, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17, 'form': _s403, 'source': _r38, 'exceptions': _s405, 'other_sections': _s406, 'documentation_required': _s411}
-_w415 = frozenset(['internal_log', 'none', 'public_annual_report', 'report_to_state', 'silent', 'unclear'])
-_w417 = frozenset(['email', 'oral', 'practice', 'written'])
-_w422 = frozenset(['internal_log', 'none', 'public_annual_report', 'report_to_state', 'silent', 'unclear'])
-_p423 = {'value': _s421, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17}
-_w426 = frozenset(['annual', 'monthly', 'per_request', 'quarterly'])
-_w429 = frozenset(['detainers', 'ice_requests', 'interviews', 'notifications', 'task_force_activity', 'transfers'])
-_p430 = {'value': _s414, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17, 'form': _s416, 'source': _r38, 'exceptions': _s418, 'other_sections': _s419, 'recipient': _s424, 'frequency': _s425, 'covers': _s427}
-_w433 = frozenset(['absent', 'required', 'silent', 'unclear'])
-_w435 = frozenset(['email', 'oral', 'practice', 'written'])
-_w440 = frozenset(['absent', 'required', 'silent', 'unclear'])
-_p441 = {'value': _s439, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17}
-_p442 = {'value': _s432, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17, 'form': _s434, 'source': _r38, 'exceptions': _s436, 'other_sections': _s437}
-_w445 = frozenset(['absent', 'named_body', 'named_body_and_discipline', 'private_right_of_action', 'silent', 'unclear'])
-_w447 = frozenset(['email', 'oral', 'practice', 'written'])
-_w452 = frozenset(['absent', 'named_body', 'named_body_and_discipline', 'private_right_of_action', 'silent', 'unclear'])
-_p453 = {'value': _s451, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17}
-_p455 = {'value': _s444, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17, 'form': _s446, 'source': _r38, 'exceptions': _s448, 'other_sections': _s449, 'recipient': _s454}
-_w458 = frozenset(['absent', 'bans_national_origin_only', 'bans_status_and_national_origin', 'bans_status_only', 'silent', 'unclear'])
-_w460 = frozenset(['email', 'oral', 'practice', 'written'])
-_w465 = frozenset(['absent', 'bans_national_origin_only', 'bans_status_and_national_origin', 'bans_status_only', 'silent', 'unclear'])
-_p466 = {'value': _s464, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17}
-_p467 = {'value': _s457, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17, 'form': _s459, 'source': _r38, 'exceptions': _s461, 'other_sections': _s462}
-_w470 = frozenset(['absent', 'procedure', 'procedure_with_deadline', 'silent', 'unclear'])
-_w472 = frozenset(['email', 'oral', 'practice', 'written'])
-_w477 = frozenset(['absent', 'procedure', 'procedure_with_deadline', 'silent', 'unclear'])
-_p478 = {'value': _s476, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17}
-_p479 = {'value': _s469, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17, 'form': _s471, 'source': _r38, 'exceptions': _s473, 'other_sections': _s474}
-_w482 = frozenset(['absent', 'required', 'silent', 'unclear'])
-_w484 = frozenset(['email', 'oral', 'practice', 'written'])
-_w489 = frozenset(['absent', 'required', 'silent', 'unclear'])
-_p490 = {'value': _s488, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17}
-_p491 = {'value': _s481, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17, 'form': _s483, 'source': _r38, 'exceptions': _s485, 'other_sections': _s486}
-_w494 = frozenset(['absent', 'acknowledged', 'silent', 'unclear'])
-_w496 = frozenset(['email', 'oral', 'practice', 'written'])
-_w501 = frozenset(['absent', 'acknowledged', 'silent', 'unclear'])
-_p502 = {'value': _s500, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17}
-_p503 = {'value': _s493, 'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17, 'form': _s495, 'source': _r38, 'exceptions': _s497, 'other_sections': _s498}
-_p504 = {'civil_detainer_hold': _s49, 'admin_warrant_hold': _s77, 'judicial_warrant_definition': _s89, 'transfer_to_ice': _s101, 'release_notification_requests': _s113, 'proactive_notification': _s125, 'status_inquiry': _s137, 'place_of_birth_inquiry': _s150, 'status_database_query': _s163, 'agreement_287g': _s177, 'immigration_officer_functions': _s189, 'civil_immigration_arrest': _s201, 'criminal_immigration_enforcement': _s213, 'joint_task_forces': _s227, 'joint_operations_support': _s243, 'ice_facility_access': _s255, 'ice_interviews_in_custody': _s267, 'detainee_notice': _s284, 'nonpublic_data_sharing': _s296, 'criminal_history_sharing': _s311, 'status_information_sharing': _s323, 'agency_resources': _s335, 'detention_contracts': _s347, 'ice_as_interpreters': _s359, 'sensitive_locations': _s371, 'juveniles': _s385, 'discretion_and_approval': _s400, 'record_keeping_reporting': _s413, 'training': _s431, 'complaints_discipline': _s443, 'bias_based_policing': _s456, 'u_t_visa_certification': _s468, 'consular_notification': _s480, 'biometric_channel_acknowledged': _s492}
-_p508 = {'quote': _r52, 'paraphrase': _r54, 'section': _r56, 'note': _r17}
-_x510 = _Pattern('^[a-z0-9]+(_[a-z0-9]+)*$')
-_p511 = {'judicial_warrant': _r506, 'administrative_warrant': _r506, 'civil_immigration_warrant': _r506, 'civil_immigration_detainer': _r506, 'hold_request': _r506, 'notification_request': _r506, 'transfer_request': _r506, 'eligible_for_release': _r506, 'immigration_authority': _r506, 'ice': _r506, 'civil_immigration_enforcement': _r506, 'immigration_enforcement': _r506, 'contact_information': _r506, 'convicted': _r506, 'serious_offense': _r506}
-_p515 = {'cite': _s514, 'section': _r56, 'quote': _r52, 'note': _r17}
-_w520 = frozenset(['admin_warrant_hold', 'agency_resources', 'agreement_287g', 'bias_based_policing', 'biometric_channel_acknowledged', 'civil_detainer_hold', 'civil_immigration_arrest', 'complaints_discipline', 'consular_notification', 'criminal_history_sharing', 'criminal_immigration_enforcement', 'detainee_notice', 'detention_contracts', 'discretion_and_approval', 'ice_as_interpreters', 'ice_facility_access', 'ice_interviews_in_custody', 'immigration_officer_functions', 'joint_operations_support', 'joint_task_forces', 'judicial_warrant_definition', 'juveniles', 'nonpublic_data_sharing', 'place_of_birth_inquiry', 'proactive_notification', 'record_keeping_reporting', 'release_notification_requests', 'sensitive_locations', 'status_database_query', 'status_information_sharing', 'status_inquiry', 'training', 'transfer_to_ice', 'u_t_visa_certification'])
-_x522 = _Pattern('\\S')
-_p525 = {'date': _r25, 'topics': _s518, 'summary': _s521, 'source': _s523, 'note': _r17}
-_w528 = frozenset(['denied', 'no_policy', 'no_response', 'pending', 'provided'])
-_p529 = {'status': _s527, 'requested': _r25, 'responded': _r25, 'note': _r17}
-_x533 = _Pattern('^[a-z0-9]+([.-][a-z0-9]+)*$')
-_x535 = _Pattern('^(/([^~/]|~[01])*)*$')
-_x537 = _Pattern('\\S')
-_p538 = {'rule': _s532, 'pointer': _s534, 'reason': _s536, 'until': _r25}
-_p543 = {'$schema': _s2, 'policylint': _s3, 'agency': _s6, 'instrument': _s20, 'provisions': _s48, 'definitions': _s505, 'citations': _s512, 'incidents': _s516, 'survey': _s526, 'waivers': _s530, 'notes': _s539}
+_w39 = frozenset(['full', 'none', 'partial'])
+_x43 = _Pattern('^https?://\\S+$')
+_w45 = frozenset(['court_record', 'other', 'press_report', 'public_records_request', 'published'])
+_p47 = {'url': _s42, 'retrieved': _r25, 'via': _s44, 'title': _s46, 'note': _r17}
+_p49 = {'kind': _s21, 'title': _s23, 'number': _s24, 'effective_date': _r25, 'ended': _r25, 'review_date': _r25, 'issuing_authority': _s28, 'public': _s29, 'applies_to': _s31, 'state_filing': _s34, 'supersedes': _s36, 'text_read': _s38, 'source': _r40, 'sources': _s48, 'note': _r17}
+_w53 = frozenset(['allowed', 'judicial_warrant_only', 'prohibited', 'required', 'restricted_to_listed_crimes', 'silent', 'unclear'])
+_w61 = frozenset(['email', 'oral', 'practice', 'written'])
+_w66 = frozenset(['chief_discretion', 'exigent_circumstances', 'federal_felony_warrant', 'judicial_warrant', 'listed_serious_violent_crimes', 'national_security', 'officer_safety_deconfliction', 'other', 'public_safety', 'required_by_law'])
+_p71 = {'kind': _s65, 'bounded': _s67, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'crimes': _s68, 'citation': _s70, 'note': _r17}
+_w75 = frozenset(['allowed', 'judicial_warrant_only', 'prohibited', 'required', 'restricted_to_listed_crimes', 'silent', 'unclear'])
+_p76 = {'value': _s74, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17}
+_p78 = {'value': _s52, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17, 'form': _s60, 'source': _r40, 'effective_date': _r25, 'ended': _r25, 'exceptions': _s62, 'other_sections': _s72, 'max_hold_hours': _s77}
+_w81 = frozenset(['allowed', 'judicial_warrant_only', 'prohibited', 'required', 'restricted_to_listed_crimes', 'silent', 'unclear'])
+_w83 = frozenset(['email', 'oral', 'practice', 'written'])
+_w88 = frozenset(['allowed', 'judicial_warrant_only', 'prohibited', 'required', 'restricted_to_listed_crimes', 'silent', 'unclear'])
+_p89 = {'value': _s87, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17}
+_p90 = {'value': _s80, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17, 'form': _s82, 'source': _r40, 'effective_date': _r25, 'ended': _r25, 'exceptions': _s84, 'other_sections': _s85}
+_w93 = frozenset(['any_judge_defined', 'criminal_judicial_defined', 'silent', 'unclear', 'undefined'])
+_w95 = frozenset(['email', 'oral', 'practice', 'written'])
+_w100 = frozenset(['any_judge_defined', 'criminal_judicial_defined', 'silent', 'unclear', 'undefined'])
+_p101 = {'value': _s99, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17}
+_p102 = {'value': _s92, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17, 'form': _s94, 'source': _r40, 'effective_date': _r25, 'ended': _r25, 'exceptions': _s96, 'other_sections': _s97}
+_w105 = frozenset(['allowed', 'judicial_warrant_only', 'prohibited', 'restricted_to_listed_crimes', 'silent', 'unclear'])
+_w107 = frozenset(['email', 'oral', 'practice', 'written'])
+_w112 = frozenset(['allowed', 'judicial_warrant_only', 'prohibited', 'restricted_to_listed_crimes', 'silent', 'unclear'])
+_p113 = {'value': _s111, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17}
+_p114 = {'value': _s104, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17, 'form': _s106, 'source': _r40, 'effective_date': _r25, 'ended': _r25, 'exceptions': _s108, 'other_sections': _s109}
+_w117 = frozenset(['allowed', 'end_of_sentence_only', 'prohibited', 'public_info_only', 'required', 'restricted_to_listed_crimes', 'silent', 'unclear'])
+_w119 = frozenset(['email', 'oral', 'practice', 'written'])
+_w124 = frozenset(['allowed', 'end_of_sentence_only', 'prohibited', 'public_info_only', 'required', 'restricted_to_listed_crimes', 'silent', 'unclear'])
+_p125 = {'value': _s123, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17}
+_p126 = {'value': _s116, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17, 'form': _s118, 'source': _r40, 'effective_date': _r25, 'ended': _r25, 'exceptions': _s120, 'other_sections': _s121}
+_w129 = frozenset(['allowed', 'criminal_matters_only', 'prohibited', 'required', 'restricted_to_listed_crimes', 'silent', 'supervisor_approval', 'unclear'])
+_w131 = frozenset(['email', 'oral', 'practice', 'written'])
+_w136 = frozenset(['allowed', 'criminal_matters_only', 'prohibited', 'required', 'restricted_to_listed_crimes', 'silent', 'supervisor_approval', 'unclear'])
+_p137 = {'value': _s135, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17}
+_p138 = {'value': _s128, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17, 'form': _s130, 'source': _r40, 'effective_date': _r25, 'ended': _r25, 'exceptions': _s132, 'other_sections': _s133}
+_w141 = frozenset(['allowed', 'criminal_investigation_nexus', 'listed_circumstances', 'prohibited', 'required_by_law_only', 'serious_offense_nexus', 'silent', 'unclear'])
+_w143 = frozenset(['email', 'oral', 'practice', 'written'])
+_w148 = frozenset(['allowed', 'criminal_investigation_nexus', 'listed_circumstances', 'prohibited', 'required_by_law_only', 'serious_offense_nexus', 'silent', 'unclear'])
+_p149 = {'value': _s147, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17}
+_p151 = {'value': _s140, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17, 'form': _s142, 'source': _r40, 'effective_date': _r25, 'ended': _r25, 'exceptions': _s144, 'other_sections': _s145, 'victims_witnesses_protected': _s150}
+_w154 = frozenset(['allowed', 'criminal_investigation_nexus', 'listed_circumstances', 'prohibited', 'required_by_law_only', 'serious_offense_nexus', 'silent', 'unclear'])
+_w156 = frozenset(['email', 'oral', 'practice', 'written'])
+_w161 = frozenset(['allowed', 'criminal_investigation_nexus', 'listed_circumstances', 'prohibited', 'required_by_law_only', 'serious_offense_nexus', 'silent', 'unclear'])
+_p162 = {'value': _s160, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17}
+_p164 = {'value': _s153, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17, 'form': _s155, 'source': _r40, 'effective_date': _r25, 'ended': _r25, 'exceptions': _s157, 'other_sections': _s158, 'victims_witnesses_protected': _s163}
+_w167 = frozenset(['criminal_investigation_nexus', 'prohibited', 'routine_at_booking', 'silent', 'supervisor_approval', 'unclear'])
+_w169 = frozenset(['email', 'oral', 'practice', 'written'])
+_w174 = frozenset(['criminal_investigation_nexus', 'prohibited', 'routine_at_booking', 'silent', 'supervisor_approval', 'unclear'])
+_p175 = {'value': _s173, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17}
+_w177 = frozenset(['all_arrestees', 'foreign_born', 'listed_offense', 'none', 'suspected_noncitizen'])
+_p178 = {'value': _s166, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17, 'form': _s168, 'source': _r40, 'effective_date': _r25, 'ended': _r25, 'exceptions': _s170, 'other_sections': _s171, 'trigger': _s176}
+_w181 = frozenset(['jem', 'none_in_force', 'prohibited', 'silent', 'tfm', 'unclear', 'wso'])
+_w183 = frozenset(['email', 'oral', 'practice', 'written'])
+_w188 = frozenset(['jem', 'none_in_force', 'prohibited', 'silent', 'tfm', 'unclear', 'wso'])
+_p189 = {'value': _s187, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17}
+_p190 = {'value': _s180, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17, 'form': _s182, 'source': _r40, 'effective_date': _r25, 'ended': _r25, 'exceptions': _s184, 'other_sections': _s185}
+_w193 = frozenset(['allowed', 'prohibited', 'silent', 'unclear'])
+_w195 = frozenset(['email', 'oral', 'practice', 'written'])
+_w200 = frozenset(['allowed', 'prohibited', 'silent', 'unclear'])
+_p201 = {'value': _s199, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17}
+_p202 = {'value': _s192, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17, 'form': _s194, 'source': _r40, 'effective_date': _r25, 'ended': _r25, 'exceptions': _s196, 'other_sections': _s197}
+_w205 = frozenset(['allowed', 'prohibited', 'silent', 'unclear'])
+_w207 = frozenset(['email', 'oral', 'practice', 'written'])
+_w212 = frozenset(['allowed', 'prohibited', 'silent', 'unclear'])
+_p213 = {'value': _s211, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17}
+_p214 = {'value': _s204, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17, 'form': _s206, 'source': _r40, 'effective_date': _r25, 'ended': _r25, 'exceptions': _s208, 'other_sections': _s209}
+_w217 = frozenset(['1326_aggravated_only', 'allowed', 'prohibited', 'silent', 'unclear'])
+_w219 = frozenset(['email', 'oral', 'practice', 'written'])
+_w224 = frozenset(['1326_aggravated_only', 'allowed', 'prohibited', 'silent', 'unclear'])
+_p225 = {'value': _s223, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17}
+_p228 = {'value': _s216, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17, 'form': _s218, 'source': _r40, 'effective_date': _r25, 'ended': _r25, 'exceptions': _s220, 'other_sections': _s221, 'statutes': _s226}
+_w231 = frozenset(['criminal_only', 'criminal_only_with_reporting', 'silent', 'unclear', 'unrestricted'])
+_w233 = frozenset(['email', 'oral', 'practice', 'written'])
+_w238 = frozenset(['criminal_only', 'criminal_only_with_reporting', 'silent', 'unclear', 'unrestricted'])
+_p239 = {'value': _s237, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17}
+_p244 = {'value': _s230, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17, 'form': _s232, 'source': _r40, 'effective_date': _r25, 'ended': _r25, 'exceptions': _s234, 'other_sections': _s235, 'task_forces': _s240, 'ice_component_member': _s242, 'information_flow_addressed': _s243}
+_w247 = frozenset(['allowed', 'exigent_or_officer_safety_only', 'prohibited', 'silent', 'unclear'])
+_w249 = frozenset(['email', 'oral', 'practice', 'written'])
+_w254 = frozenset(['allowed', 'exigent_or_officer_safety_only', 'prohibited', 'silent', 'unclear'])
+_p255 = {'value': _s253, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17}
+_p256 = {'value': _s246, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17, 'form': _s248, 'source': _r40, 'effective_date': _r25, 'ended': _r25, 'exceptions': _s250, 'other_sections': _s251}
+_w259 = frozenset(['allowed', 'judicial_warrant_only', 'prohibited', 'public_areas_only', 'silent', 'unclear'])
+_w261 = frozenset(['email', 'oral', 'practice', 'written'])
+_w266 = frozenset(['allowed', 'judicial_warrant_only', 'prohibited', 'public_areas_only', 'silent', 'unclear'])
+_p267 = {'value': _s265, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17}
+_p268 = {'value': _s258, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17, 'form': _s260, 'source': _r40, 'effective_date': _r25, 'ended': _r25, 'exceptions': _s262, 'other_sections': _s263}
+_w271 = frozenset(['allowed', 'consent_form', 'consent_form_and_counsel', 'prohibited', 'silent', 'unclear'])
+_w273 = frozenset(['email', 'oral', 'practice', 'written'])
+_w278 = frozenset(['allowed', 'consent_form', 'consent_form_and_counsel', 'prohibited', 'silent', 'unclear'])
+_p279 = {'value': _s277, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17}
+_w284 = frozenset(['purpose', 'right_to_counsel', 'right_to_decline', 'voluntary'])
+_p285 = {'value': _s270, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17, 'form': _s272, 'source': _r40, 'effective_date': _r25, 'ended': _r25, 'exceptions': _s274, 'other_sections': _s275, 'languages': _s280, 'consent_form_covers': _s282}
+_w288 = frozenset(['absent', 'partial', 'required', 'silent', 'unclear'])
+_w290 = frozenset(['email', 'oral', 'practice', 'written'])
+_w295 = frozenset(['absent', 'partial', 'required', 'silent', 'unclear'])
+_p296 = {'value': _s294, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17}
+_p297 = {'value': _s287, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17, 'form': _s289, 'source': _r40, 'effective_date': _r25, 'ended': _r25, 'exceptions': _s291, 'other_sections': _s292}
+_w300 = frozenset(['allowed', 'court_order_only', 'prohibited', 'public_info_only', 'restricted_to_listed_crimes', 'silent', 'unclear'])
+_w302 = frozenset(['email', 'oral', 'practice', 'written'])
+_w307 = frozenset(['allowed', 'court_order_only', 'prohibited', 'public_info_only', 'restricted_to_listed_crimes', 'silent', 'unclear'])
+_p308 = {'value': _s306, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17}
+_w311 = frozenset(['booking_information', 'camera_data', 'contact_information', 'country_of_birth', 'court_dates', 'custody_status', 'home_address', 'release_date', 'supervision_appointments', 'work_address'])
+_p312 = {'value': _s299, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17, 'form': _s301, 'source': _r40, 'effective_date': _r25, 'ended': _r25, 'exceptions': _s303, 'other_sections': _s304, 'data_categories': _s309}
+_w315 = frozenset(['allowed_on_request', 'prohibited', 'silent', 'unclear'])
+_w317 = frozenset(['email', 'oral', 'practice', 'written'])
+_w322 = frozenset(['allowed_on_request', 'prohibited', 'silent', 'unclear'])
+_p323 = {'value': _s321, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17}
+_p324 = {'value': _s314, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17, 'form': _s316, 'source': _r40, 'effective_date': _r25, 'ended': _r25, 'exceptions': _s318, 'other_sections': _s319}
+_w327 = frozenset(['not_restricted', 'restricted', 'silent', 'unclear'])
+_w329 = frozenset(['email', 'oral', 'practice', 'written'])
+_w334 = frozenset(['not_restricted', 'restricted', 'silent', 'unclear'])
+_p335 = {'value': _s333, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17}
+_p336 = {'value': _s326, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17, 'form': _s328, 'source': _r40, 'effective_date': _r25, 'ended': _r25, 'exceptions': _s330, 'other_sections': _s331}
+_w339 = frozenset(['allowed', 'prohibited_for_immigration_enforcement', 'silent', 'unclear'])
+_w341 = frozenset(['email', 'oral', 'practice', 'written'])
+_w346 = frozenset(['allowed', 'prohibited_for_immigration_enforcement', 'silent', 'unclear'])
+_p347 = {'value': _s345, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17}
+_p348 = {'value': _s338, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17, 'form': _s340, 'source': _r40, 'effective_date': _r25, 'ended': _r25, 'exceptions': _s342, 'other_sections': _s343}
+_w351 = frozenset(['allowed', 'in_force', 'prohibited', 'silent', 'unclear'])
+_w353 = frozenset(['email', 'oral', 'practice', 'written'])
+_w358 = frozenset(['allowed', 'in_force', 'prohibited', 'silent', 'unclear'])
+_p359 = {'value': _s357, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17}
+_p360 = {'value': _s350, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17, 'form': _s352, 'source': _r40, 'effective_date': _r25, 'ended': _r25, 'exceptions': _s354, 'other_sections': _s355}
+_w363 = frozenset(['allowed', 'prohibited', 'silent', 'unclear'])
+_w365 = frozenset(['email', 'oral', 'practice', 'written'])
+_w370 = frozenset(['allowed', 'prohibited', 'silent', 'unclear'])
+_p371 = {'value': _s369, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17}
+_p372 = {'value': _s362, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17, 'form': _s364, 'source': _r40, 'effective_date': _r25, 'ended': _r25, 'exceptions': _s366, 'other_sections': _s367}
+_w375 = frozenset(['allowed', 'judicial_warrant_only', 'prohibited', 'silent', 'supervisor_approval', 'unclear'])
+_w377 = frozenset(['email', 'oral', 'practice', 'written'])
+_w382 = frozenset(['allowed', 'judicial_warrant_only', 'prohibited', 'silent', 'supervisor_approval', 'unclear'])
+_p383 = {'value': _s381, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17}
+_p386 = {'value': _s374, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17, 'form': _s376, 'source': _r40, 'effective_date': _r25, 'ended': _r25, 'exceptions': _s378, 'other_sections': _s379, 'locations': _s384}
+_w389 = frozenset(['enhanced_protection', 'same_as_adults', 'silent', 'unclear'])
+_w391 = frozenset(['email', 'oral', 'practice', 'written'])
+_w396 = frozenset(['enhanced_protection', 'same_as_adults', 'silent', 'unclear'])
+_p397 = {'value': _s395, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17}
+_w400 = frozenset(['no_detainer_compliance', 'no_notification', 'parent_or_counsel_notice', 'record_confidentiality'])
+_p401 = {'value': _s388, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17, 'form': _s390, 'source': _r40, 'effective_date': _r25, 'ended': _r25, 'exceptions': _s392, 'other_sections': _s393, 'protections': _s398}
+_w404 = frozenset(['any_officer', 'chief_or_designee_only', 'silent', 'supervisor_approval', 'unclear'])
+_w406 = frozenset(['email', 'oral', 'practice', 'written'])
+_w411 = frozenset(['any_officer', 'chief_or_designee_only', 'silent', 'supervisor_approval', 'unclear'])
+_p412 = {'value': _s410, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17}
+_p414 = {'value': _s403, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17, 'form': _s405, 'source': _r40, 'effective_date': _r25, 'ended': _r25, 'exceptions': _s407, 'other_sections': _s408, 'documentation_required': _s413}
+_w417 = frozenset(['internal_log', 'none', 'public_annual_report', 'report_to_state', 'silent', 'unclear'])
+_w419 = frozenset(['email', 'oral', 'practice', 'written'])
+_w424 = frozenset(['internal_log', 'none', 'public_annual_report', 'report_to_state', 'silent', 'unclear'])
+_p425 = {'value': _s423, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17}
+_w428 = frozenset(['annual', 'monthly', 'per_request', 'quarterly'])
+_w431 = frozenset(['detainers', 'ice_requests', 'interviews', 'notifications', 'task_force_activity', 'transfers'])
+_p432 = {'value': _s416, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17, 'form': _s418, 'source': _r40, 'effective_date': _r25, 'ended': _r25, 'exceptions': _s420, 'other_sections': _s421, 'recipient': _s426, 'frequency': _s427, 'covers': _s429}
+_w435 = frozenset(['absent', 'required', 'silent', 'unclear'])
+_w437 = frozenset(['email', 'oral', 'practice', 'written'])
+_w442 = frozenset(['absent', 'required', 'silent', 'unclear'])
+_p443 = {'value': _s441, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17}
+_p444 = {'value': _s434, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17, 'form': _s436, 'source': _r40, 'effective_date': _r25, 'ended': _r25, 'exceptions': _s438, 'other_sections': _s439}
+_w447 = frozenset(['absent', 'named_body', 'named_body_and_discipline', 'private_right_of_action', 'silent', 'unclear'])
+_w449 = frozenset(['email', 'oral', 'practice', 'written'])
+_w454 = frozenset(['absent', 'named_body', 'named_body_and_discipline', 'private_right_of_action', 'silent', 'unclear'])
+_p455 = {'value': _s453, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17}
+_p457 = {'value': _s446, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17, 'form': _s448, 'source': _r40, 'effective_date': _r25, 'ended': _r25, 'exceptions': _s450, 'other_sections': _s451, 'recipient': _s456}
+_w460 = frozenset(['absent', 'bans_national_origin_only', 'bans_status_and_national_origin', 'bans_status_only', 'silent', 'unclear'])
+_w462 = frozenset(['email', 'oral', 'practice', 'written'])
+_w467 = frozenset(['absent', 'bans_national_origin_only', 'bans_status_and_national_origin', 'bans_status_only', 'silent', 'unclear'])
+_p468 = {'value': _s466, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17}
+_p469 = {'value': _s459, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17, 'form': _s461, 'source': _r40, 'effective_date': _r25, 'ended': _r25, 'exceptions': _s463, 'other_sections': _s464}
+_w472 = frozenset(['absent', 'procedure', 'procedure_with_deadline', 'silent', 'unclear'])
+_w474 = frozenset(['email', 'oral', 'practice', 'written'])
+_w479 = frozenset(['absent', 'procedure', 'procedure_with_deadline', 'silent', 'unclear'])
+_p480 = {'value': _s478, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17}
+_p481 = {'value': _s471, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17, 'form': _s473, 'source': _r40, 'effective_date': _r25, 'ended': _r25, 'exceptions': _s475, 'other_sections': _s476}
+_w484 = frozenset(['absent', 'required', 'silent', 'unclear'])
+_w486 = frozenset(['email', 'oral', 'practice', 'written'])
+_w491 = frozenset(['absent', 'required', 'silent', 'unclear'])
+_p492 = {'value': _s490, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17}
+_p493 = {'value': _s483, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17, 'form': _s485, 'source': _r40, 'effective_date': _r25, 'ended': _r25, 'exceptions': _s487, 'other_sections': _s488}
+_w496 = frozenset(['absent', 'acknowledged', 'silent', 'unclear'])
+_w498 = frozenset(['email', 'oral', 'practice', 'written'])
+_w503 = frozenset(['absent', 'acknowledged', 'silent', 'unclear'])
+_p504 = {'value': _s502, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17}
+_p505 = {'value': _s495, 'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17, 'form': _s497, 'source': _r40, 'effective_date': _r25, 'ended': _r25, 'exceptions': _s499, 'other_sections': _s500}
+_p506 = {'civil_detainer_hold': _s51, 'admin_warrant_hold': _s79, 'judicial_warrant_definition': _s91, 'transfer_to_ice': _s103, 'release_notification_requests': _s115, 'proactive_notification': _s127, 'status_inquiry': _s139, 'place_of_birth_inquiry': _s152, 'status_database_query': _s165, 'agreement_287g': _s179, 'immigration_officer_functions': _s191, 'civil_immigration_arrest': _s203, 'criminal_immigration_enforcement': _s215, 'joint_task_forces': _s229, 'joint_operations_support': _s245, 'ice_facility_access': _s257, 'ice_interviews_in_custody': _s269, 'detainee_notice': _s286, 'nonpublic_data_sharing': _s298, 'criminal_history_sharing': _s313, 'status_information_sharing': _s325, 'agency_resources': _s337, 'detention_contracts': _s349, 'ice_as_interpreters': _s361, 'sensitive_locations': _s373, 'juveniles': _s387, 'discretion_and_approval': _s402, 'record_keeping_reporting': _s415, 'training': _s433, 'complaints_discipline': _s445, 'bias_based_policing': _s458, 'u_t_visa_certification': _s470, 'consular_notification': _s482, 'biometric_channel_acknowledged': _s494}
+_p510 = {'quote': _r54, 'paraphrase': _r56, 'section': _r58, 'note': _r17}
+_x512 = _Pattern('^[a-z0-9]+(_[a-z0-9]+)*$')
+_p513 = {'judicial_warrant': _r508, 'administrative_warrant': _r508, 'civil_immigration_warrant': _r508, 'civil_immigration_detainer': _r508, 'hold_request': _r508, 'notification_request': _r508, 'transfer_request': _r508, 'eligible_for_release': _r508, 'immigration_authority': _r508, 'ice': _r508, 'civil_immigration_enforcement': _r508, 'immigration_enforcement': _r508, 'contact_information': _r508, 'convicted': _r508, 'serious_offense': _r508}
+_p517 = {'cite': _s516, 'section': _r58, 'quote': _r54, 'note': _r17}
+_w522 = frozenset(['admin_warrant_hold', 'agency_resources', 'agreement_287g', 'bias_based_policing', 'biometric_channel_acknowledged', 'civil_detainer_hold', 'civil_immigration_arrest', 'complaints_discipline', 'consular_notification', 'criminal_history_sharing', 'criminal_immigration_enforcement', 'detainee_notice', 'detention_contracts', 'discretion_and_approval', 'ice_as_interpreters', 'ice_facility_access', 'ice_interviews_in_custody', 'immigration_officer_functions', 'joint_operations_support', 'joint_task_forces', 'judicial_warrant_definition', 'juveniles', 'nonpublic_data_sharing', 'place_of_birth_inquiry', 'proactive_notification', 'record_keeping_reporting', 'release_notification_requests', 'sensitive_locations', 'status_database_query', 'status_information_sharing', 'status_inquiry', 'training', 'transfer_to_ice', 'u_t_visa_certification'])
+_x524 = _Pattern('\\S')
+_p527 = {'date': _r25, 'topics': _s520, 'summary': _s523, 'source': _s525, 'note': _r17}
+_w530 = frozenset(['denied', 'no_policy', 'no_response', 'pending', 'provided'])
+_p531 = {'status': _s529, 'requested': _r25, 'responded': _r25, 'note': _r17}
+_x535 = _Pattern('^[a-z0-9]+([.-][a-z0-9]+)*$')
+_x537 = _Pattern('^(/([^~/]|~[01])*)*$')
+_x539 = _Pattern('\\S')
+_p540 = {'rule': _s534, 'pointer': _s536, 'reason': _s538, 'until': _r25}
+_p545 = {'$schema': _s2, 'policylint': _s3, 'agency': _s6, 'instrument': _s20, 'provisions': _s50, 'definitions': _s507, 'citations': _s514, 'incidents': _s518, 'survey': _s528, 'waivers': _s532, 'notes': _s541}
 check = _s1
