@@ -203,7 +203,8 @@ def _provision(rng: random.Random, topic: Topic, violate: bool) -> dict[str, Any
         value = rng.choice(topic.all_values)
     else:  # most policies in a corpus lean restrictive; a few are silent or permissive
         roll = rng.random()
-        value = words[0] if roll < 0.55 or topic.key in _CORE_TOPICS else words[min(1, len(words) - 1)] if roll < 0.8 else \
+        value = words[0] if roll < 0.55 or topic.key in _CORE_TOPICS else \
+            words[min(1, len(words) - 1)] if roll < 0.8 else \
             "silent" if roll < 0.9 else rng.choice(words)
     out: dict[str, Any] = {"value": value}
     if value != "silent":

@@ -1,4 +1,5 @@
-"""Time `policylint check` on 1, 350 and 18,000 documents beside the parse floor and peers."""
+"""Time `policylint check` on 1, 350, 2,000 and 18,000 documents, in every output format,
+beside the parse floor and peers, with the peak memory of the whole process tree."""
 
 from __future__ import annotations
 
@@ -16,7 +17,21 @@ from typing import Sequence
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
-SIZES = (1, 350, 18_000)
+SIZES = (1, 350, 2_000, 18_000)
+#: Output formats timed at each size: (label, arguments after the files; {out} is a file).
+FORMAT_RUNS = (
+    ("-f text -o FILE", ["-f", "text", "-o", "{out}.txt"]),
+    ("-f json -o FILE", ["-f", "json", "-o", "{out}.json"]),
+    ("-f sarif -o FILE", ["-f", "sarif", "-o", "{out}.sarif"]),
+    ("-f junit:FILE", ["-f", "junit:{out}.xml"]),
+    ("-f gitlab:FILE", ["-f", "gitlab:{out}.gitlab.json"]),
+    ("-f markdown:FILE", ["-f", "markdown:{out}.md"]),
+    ("-f concise (terminal)", ["-f", "concise"]),
+    ("-f github (log and $GITHUB_STEP_SUMMARY)", ["-f", "github"]),
+    ("all of the above in one run", ["-f", "text", "-f", "json:{out}.json", "-f", "sarif:{out}.sarif",
+                                     "-f", "junit:{out}.xml", "-f", "gitlab:{out}.gitlab.json",
+                                     "-f", "markdown:{out}.md", "-f", "github"]),
+)
 
 
 @dataclass
@@ -28,13 +43,17 @@ class Row:
     seconds: float
     peak_mib: float | None = None
     note: str = ""
+    cpu: float | None = None  # processor seconds of the whole process tree
 
-    def cells(self, floor: float | None) -> list[str]:
+    def cells(self, floor: Row | None) -> list[str]:
         per_doc = self.seconds / self.docs * 1e6 if self.docs else 0.0
-        ratio = f"{self.seconds / floor:.2f}" if floor else "–"
+        ratio = f"{self.seconds / floor.seconds:.2f}" if floor else "–"
+        cpu_ratio = f"{self.cpu / floor.cpu:.2f}" if floor and floor.cpu and self.cpu is not None else "–"
         peak = f"{self.peak_mib:.0f}" if self.peak_mib is not None else "–"
         rate = f"{self.docs / self.seconds:,.0f}" if self.seconds else "–"
-        return [self.label, f"{self.seconds:.3f}", rate, f"{per_doc:,.0f}", ratio, peak, self.note]
+        cpu = f"{self.cpu:.2f}" if self.cpu is not None else "–"
+        return [self.label, f"{self.seconds:.3f}", rate, f"{per_doc:,.0f}", ratio, cpu, cpu_ratio, peak,
+                self.note]
 
 
 # -- measuring --------------------------------------------------------------------------------
@@ -81,8 +100,12 @@ def _memory_kib(pid: int) -> int:
 
 
 def timed(command: Sequence[str], env: dict[str, str] | None = None,
-          cwd: str | None = None) -> tuple[float, float | None, int]:
-    """Wall seconds, peak memory (MiB, whole process tree, sampled every 20 ms), exit code."""
+          cwd: str | None = None) -> tuple[float, float | None, int, float]:
+    """Wall seconds, peak memory (MiB, whole process tree, sampled every 20 ms), exit code and
+    processor seconds of the tree (a pool's workers are waited for, so they count)."""
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     proc = subprocess.Popen(list(command), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                             env=env, cwd=cwd)
@@ -93,10 +116,12 @@ def timed(command: Sequence[str], env: dict[str, str] | None = None,
             peak = max(peak, _tree_memory_kib(proc.pid))
         time.sleep(0.02)
     seconds = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
     stderr = proc.stderr.read().decode("utf-8", "replace") if proc.stderr else ""
     if proc.returncode not in (0, 1):
         raise SystemExit(f"{' '.join(command)} failed ({proc.returncode}):\n{stderr[-2000:]}")
-    return seconds, (peak / 1024 if sampling else None), proc.returncode
+    return seconds, (peak / 1024 if sampling else None), proc.returncode, cpu
 
 
 def median_of(runs: int, command: Sequence[str], env: dict[str, str] | None = None) -> float:
@@ -109,7 +134,7 @@ def median_of(runs: int, command: Sequence[str], env: dict[str, str] | None = No
     return statistics.median(times)
 
 
-def compose_floor(files: list[str], passes: int) -> float:
+def compose_floor(files: list[str], passes: int) -> tuple[float, float]:
     """Seconds to read and compose every file with PyYAML's C loader (marks), one process.
 
     The floor the issue names: any linter that reports positions from PyYAML pays at
@@ -118,19 +143,20 @@ def compose_floor(files: list[str], passes: int) -> float:
     import yaml
 
     loader = yaml.CSafeLoader
-    best = float("inf")
+    best, best_cpu = float("inf"), float("inf")
     for _ in range(passes):
         gc.collect()
         gc.disable()
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         for path in files:
             with open(path, "rb") as fh:
                 node = loader(fh.read().decode("utf-8"))
             node.get_single_node()
             node.dispose()
         best = min(best, time.perf_counter() - start)
+        best_cpu = min(best_cpu, time.process_time() - start_cpu)
         gc.enable()
-    return best
+    return best, best_cpu
 
 
 def corpus_files(root: str) -> list[str]:
@@ -153,11 +179,24 @@ def ensure_corpus(root: str, size: int, seed: int) -> str:
     return target
 
 
+def flat_copy(root: str) -> str:
+    """The corpus again as links in one folder (a folder's cache entries are kept together)."""
+    target = root.rstrip(os.sep) + "-flat"
+    files = corpus_files(root)
+    if len(corpus_files(target)) != len(files):
+        shutil.rmtree(target, ignore_errors=True)
+        os.makedirs(target)
+        for path in files:
+            os.symlink(os.path.abspath(path), os.path.join(target, os.path.basename(path)))
+    return target
+
+
 # -- the report -------------------------------------------------------------------------------
 
 
-def table(title: str, rows: list[Row], floor: float | None) -> str:
-    head = ["command", "wall s", "docs/s", "µs/doc", "× floor", "peak MiB (PSS)", "note"]
+def table(title: str, rows: list[Row], floor: Row | None) -> str:
+    head = ["command", "wall s", "docs/s", "µs/doc", "× floor", "CPU s", "CPU × floor", "peak MiB (PSS)",
+            "note"]
     lines = [f"### {title}", "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     lines += ["| " + " | ".join(r.cells(floor)) + " |" for r in rows]
     return "\n".join(lines) + "\n"
@@ -166,7 +205,7 @@ def table(title: str, rows: list[Row], floor: float | None) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", default=",".join(map(str, SIZES)),
-                        help="corpus sizes to run (default 1,350,18000)")
+                        help="corpus sizes to run (default 1,350,2000,18000)")
     parser.add_argument("--corpus", default=os.path.join(HERE, "corpus"),
                         help="where generated corpora live (made when missing)")
     parser.add_argument("--seed", type=int, default=7)
@@ -176,6 +215,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="the command to time (default: the `policylint` installed beside this "
                              "Python, else its -m policylint); it runs this checkout's code")
     parser.add_argument("--jobs", default="1,0", help="--jobs values to time (0 = one per processor)")
+    parser.add_argument("--formats", default="all",
+                        help="output formats to time at each size: all (default) or none")
     parser.add_argument("--repeat", type=int, default=3, help="runs per command below 18,000 docs")
     parser.add_argument("--single-runs", type=int, default=21, help="runs for the one-file timings")
     beside = os.path.join(os.path.dirname(sys.executable), "yamllint")
@@ -208,16 +249,28 @@ def main(argv: list[str] | None = None) -> int:
                 out.append(single_file(files[0], policylint, env, args))
                 print(out[-1])
                 continue
-            floor = compose_floor(files, 1 if size >= 10_000 else args.repeat)
-            rows = [Row("C-loader compose floor (1 process, in-process)", size, floor)]
+            floor_wall, floor_cpu = compose_floor(files, 1 if size >= 10_000 else args.repeat)
+            floor = Row("C-loader compose floor (1 process, in-process)", size, floor_wall, cpu=floor_cpu)
+            rows = [floor]
             for j in jobs:
                 rows.append(run_best(f"policylint check --no-cache -j {j}", size, args.repeat,
                                      [*policylint, "check", root, "--no-cache", "-j", j], env))
-            shutil.rmtree(os.path.join(cache_root, "v1"), ignore_errors=True)
-            rows.append(measure("policylint check (empty cache: checks and writes it)", size,
-                                [*policylint, "check", root], env))
-            rows.append(measure("policylint check (again: unchanged files from the cache)", size,
-                                [*policylint, "check", root], env))
+            if args.formats != "none":
+                base = os.path.join(cache_root, "report")
+                summary_env = {**env, "GITHUB_STEP_SUMMARY": base + ".step-summary.md"}
+                for label, extra in FORMAT_RUNS:
+                    command = [*policylint, "check", root, "--no-cache", *(a.format(out=base) for a in extra)]
+                    rows.append(run_best(f"policylint check --no-cache {label}", size, args.repeat,
+                                         command, summary_env))
+                    for name in os.listdir(cache_root):  # a job summary grows with each run
+                        if name.startswith("report"):
+                            os.unlink(os.path.join(cache_root, name))
+            for label, folder in (("", root), (", all in one folder", flat_copy(root))):
+                shutil.rmtree(os.path.join(cache_root, "v1"), ignore_errors=True)
+                rows.append(measure(f"policylint check (empty cache: checks and writes it{label})", size,
+                                    [*policylint, "check", folder], env))
+                rows.append(measure(f"policylint check (again: unchanged files from the cache{label})",
+                                    size, [*policylint, "check", folder], env))
             if args.spectral:
                 spectral = [*args.spectral.split(), "lint", "-q", "-f", "json", "-r", spectral_rules,
                             os.path.join(root, "**", "*.yaml")]
@@ -235,8 +288,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def measure(label: str, docs: int, command: list[str], env: dict[str, str], note: str = "") -> Row:
-    seconds, peak, _ = timed(command, env)
-    return Row(label, docs, seconds, peak, note)
+    seconds, peak, _, cpu = timed(command, env)
+    return Row(label, docs, seconds, peak, note, cpu)
 
 
 def run_best(label: str, docs: int, repeat: int, command: list[str], env: dict[str, str]) -> Row:
@@ -244,6 +297,7 @@ def run_best(label: str, docs: int, repeat: int, command: list[str], env: dict[s
     runs = [measure(label, docs, command, env) for _ in range(1 if docs >= 10_000 else repeat)]
     best = min(runs, key=lambda r: r.seconds)
     best.peak_mib = max(r.peak_mib or 0 for r in runs) or None
+    best.cpu = min(r.cpu for r in runs if r.cpu is not None)
     return best
 
 

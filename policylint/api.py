@@ -9,7 +9,7 @@ from typing import Any, Iterator, Sequence
 
 from policylint.finding import SEVERITY_RANK
 from policylint.limits import DEFAULT_LIMITS, Limits
-from policylint.runner import CheckOptions, Checker, FileResult, Summary, check_paths
+from policylint.runner import Checker, CheckOptions, FileResult, Summary, check_paths
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,7 +207,8 @@ def run_check(settings: CheckSettings) -> int:
                         started=datetime.datetime.now().isoformat(timespec="seconds"),
                         step_summary=os.environ.get("GITHUB_STEP_SUMMARY") or None,
                         baseline=settings.baseline, fail_on=settings.fail_on,
-                        max_warnings=settings.max_warnings)
+                        max_warnings=settings.max_warnings,
+                        rule_seconds=settings.limits.max_rule_seconds)
     guard = output_guard(settings)
     for _, target in settings.outputs:  # before checking anything
         if target:
@@ -225,7 +226,7 @@ def run_check(settings: CheckSettings) -> int:
             for reporter in reporters:
                 # -q trims only what the terminal shows; files still get every finding.
                 shown = result
-                if settings.quiet and reporter.stream and reporter.target is None:
+                if settings.quiet and reporter.terminal and reporter.target is None:
                     shown = _errors_only(result)
                 reporter.add(shown)
     except BaseException:

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import json
 import os
 import sys
 import time
 import zlib
+from hashlib import blake2b
 from typing import Any, Iterator
 
 from policylint.finding import Finding
-from policylint.hashing import blake2b
 
 #: Bumped when the layout or the entry format changes; old caches are then ignored.
-FORMAT = 2
+#: 3: entries signed (a keyed BLAKE2b) and a folder's entries kept in parts.
+FORMAT = 3
+#: Entries per part of a folder's results (see Cache): a folder of more than twice this many
+#: files is split, so no process holds more than a few hundred entries at once.
+PART = 256
 #: Run directories (one per combination of rules, options and version) unused this long
 #: are deleted when a run writes the cache.
 STALE_SECONDS = 30 * 24 * 3600
@@ -173,8 +178,8 @@ def run_digest(options: Any, ignore: tuple[str, ...] = ()) -> str:
 
     The package's own files (code, rules, packs, schemas, templates: their sizes and
     times) besides its version number, so an edited rule is never answered from the
-    cache; the extra rule folders (their contents); the options (minus the dotted names in ``ignore``); and the working directory, which per-path
-    settings and the file names in results are relative to.
+    cache; the extra rule folders (their contents); the options (minus the dotted names
+    in ``ignore``); and the working directory, which per-path settings and the file names in results are relative to.
     """
     from policylint import __version__
 
@@ -216,7 +221,7 @@ def _tuples(value: Any) -> Any:
 def encode_finding(f: Finding) -> dict[str, Any]:
     """The finding's fields that differ from their defaults; ``file`` is restored on reading."""
     out: dict[str, Any] = {}
-    for name in Finding.__slots__:  # type: ignore[attr-defined]
+    for name in Finding.__slots__:
         if name == "file":
             continue
         value = getattr(f, name)
@@ -262,19 +267,24 @@ def _same(a: list[Finding], b: list[Finding]) -> bool:
 
 
 class Cache:
-    """Results of one kind of run (one digest), one file of entries per input folder.
+    """Results of one kind of run (one digest), kept per input folder in parts by file name.
 
-    A folder's entries are read once per process when a file of it is looked up; the
-    process that renders the results writes them back, merged, when the walk leaves the
-    folder, so workers never write and memory holds one folder's entries at a time.
-    Every problem with the cache (unwritable, corrupt, half-written) just means a miss.
+    A folder's entries live in one file until it holds more than ``2 * PART`` of them; it
+    is then split into parts of ``PART`` names, and the folder's first part lists where the
+    others begin.  Files arrive sorted by name, folder by folder, so a process reads one part
+    at a time, and memory holds at most a few hundred entries whatever the number of files
+    or the size of a folder.  The process that renders the results writes them back, merged
+    with what the part held, when the walk leaves the part or ``PART`` results are waiting;
+    workers never write.  Every problem with the cache (unwritable, corrupt, half-written,
+    a part missing) just means a miss.
     """
 
     def __init__(self, root: str, digest: str) -> None:
         self.root = root
         self.digest = digest
         self.folder = os.path.join(root, f"v{FORMAT}", digest)
-        self._shards: dict[str, dict[str, Any]] = {}
+        self._shards: dict[str, dict[str, Any]] = {}  # the one part in memory
+        self._bounds: tuple[str, list[str]] = ("", [])  # a folder's first part, where the others begin
         self._pending: dict[str, list[Any]] = {}
         self._pending_shard: str | None = None
         self.writable = True
@@ -295,34 +305,61 @@ class Cache:
     # reading (any process)
 
     def _shard_name(self, display: str) -> str:
+        """The folder's first part (the only one of a folder of up to ``2 * PART`` files)."""
         where = os.path.dirname(display) or "."
         return blake2b(where.encode("utf-8", "surrogateescape"), digest_size=12).hexdigest()
+
+    def _part_name(self, first: str, bound: str) -> str:
+        if not bound:
+            return first
+        return first + "-" + blake2b(bound.encode("utf-8", "surrogateescape"), digest_size=8).hexdigest()
+
+    def _read(self, name: str) -> dict[str, Any]:
+        try:
+            with open(os.path.join(self.folder, name), "rb") as fh:
+                packed = fh.read(MAX_SHARD + 1)
+            inflate = zlib.decompressobj()
+            text = inflate.decompress(packed, MAX_SHARD)
+            if len(packed) > MAX_SHARD or inflate.unconsumed_tail:
+                raise ValueError("too large")  # a few KB can inflate to gigabytes
+            data = json.loads(text)
+        except (OSError, ValueError, zlib.error):
+            return {}
+        return data if isinstance(data, dict) and data.get("format") == FORMAT else {}
 
     def _load(self, shard: str) -> dict[str, Any]:
         got = self._shards.get(shard)
         if got is None:
-            got = {}
-            try:
-                with open(os.path.join(self.folder, shard), "rb") as fh:
-                    packed = fh.read(MAX_SHARD + 1)
-                inflate = zlib.decompressobj()
-                text = inflate.decompress(packed, MAX_SHARD)
-                if len(packed) > MAX_SHARD or inflate.unconsumed_tail:
-                    raise ValueError("too large")  # a few KB can inflate to gigabytes
-                data = json.loads(text)
-                if isinstance(data, dict) and data.get("format") == FORMAT:
-                    got = data.get("entries") or {}
-            except (OSError, ValueError, zlib.error):
+            data = self._read(shard)
+            got = data.get("entries") or {}
+            if not isinstance(got, dict):
                 got = {}
-            self._shards = {shard: got}  # one folder at a time: files arrive folder by folder
+            self._shards = {shard: got}  # one part at a time: files arrive sorted, folder by folder
+            if "-" not in shard:
+                bounds = data.get("bounds")
+                if not isinstance(bounds, list) or not all(isinstance(b, str) and b for b in bounds):
+                    bounds = []
+                self._bounds = (shard, sorted(bounds))
         return got
+
+    def _folder_bounds(self, first: str) -> list[str]:
+        if self._bounds[0] != first:
+            self._load(first)
+        return self._bounds[1] if self._bounds[0] == first else []
+
+    def _locate(self, display: str) -> str:
+        """The part that holds (or would hold) the entry of ``display``."""
+        first = self._shard_name(display)
+        bounds = self._folder_bounds(first)
+        at = bisect.bisect_right(bounds, display)
+        return self._part_name(first, bounds[at - 1] if at else "")
 
     def lookup(self, display: str, digest: str, today: str) -> tuple[list[Finding], dict[str, str]] | None:
         """The findings and rule outcomes cached for ``display`` with content ``digest``."""
         key = self.key()
         if key is None:
             return None
-        entry = self._load(self._shard_name(display)).get(display)
+        entry = self._load(self._locate(display)).get(display)
         if not isinstance(entry, list) or len(entry) != 5 or entry[0] != digest:
             return None
         if entry[1] is not None and entry[1] != today:  # it depends on the day
@@ -343,7 +380,7 @@ class Cache:
 
     def record(self, display: str, digest: str, today: str | None, findings: list[Finding],
                outcomes: dict[str, str] | None) -> None:
-        """Keep one result for the folder's entry file (written when the folder is done)."""
+        """Keep one result for its part (written when the walk leaves the part)."""
         if not self.writable:
             return
         try:
@@ -357,42 +394,68 @@ class Cache:
         if key is None:
             self.writable = False  # someone else's folder, or one others can write: leave it
             return
-        shard = self._shard_name(display)
-        if shard != self._pending_shard:
+        part = self._locate(display)
+        if part != self._pending_shard:
             self.flush()
-            self._pending_shard = shard
+            self._pending_shard = part
         entry: list[Any] = [digest, today, encoded, outcomes or {}]
         try:
             entry.append(self._mac(key, display, entry))
         except (TypeError, ValueError):
             return
         self._pending[display] = entry
+        if len(self._pending) >= PART:
+            self.flush()
 
     def flush(self) -> None:
-        """Write the pending folder's entries, merged with what the file already held."""
-        shard, pending = self._pending_shard, self._pending
+        """Write the pending part's entries, merged with what the part already held, and
+        split it when it has grown past ``2 * PART`` entries."""
+        part, pending = self._pending_shard, self._pending
         self._pending, self._pending_shard = {}, None
-        if not pending or shard is None or not self.writable:
+        if not pending or part is None or not self.writable:
             return
-        entries = dict(self._load(shard))
-        # Entries of files this run did not see are kept while the file exists.
-        for name in [n for n in entries if n not in pending]:
-            if not os.path.exists(name):
-                del entries[name]
+        first = part.split("-", 1)[0]
+        bounds = list(self._folder_bounds(first))
+        name = next(iter(pending))
+        at = bisect.bisect_right(bounds, name)
+        low, high = (bounds[at - 1] if at else ""), (bounds[at] if at < len(bounds) else None)
+        entries = dict(self._load(part))
+        # Entries of files this run did not see are kept while the file exists and still
+        # belongs to this part (a split leaves copies behind in the part it came from).
+        for other in [n for n in entries if n not in pending]:
+            if other < low or (high is not None and other >= high) or not os.path.exists(other):
+                del entries[other]
         entries.update(pending)
-        self._shards = {shard: entries}
-        data = zlib.compress(json.dumps({"format": FORMAT, "entries": entries},
-                                        separators=(",", ":")).encode("utf-8", "surrogateescape"), 1)
-        import tempfile
-
+        names = sorted(entries)
+        chunks = [names] if len(names) <= 2 * PART else \
+            [names[i:i + PART] for i in range(0, len(names), PART)]
+        new_bounds = sorted(set(bounds) | {chunk[0] for chunk in chunks[1:]})
+        self._shards = {}
         try:
             self._prepare()
-            fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".tmp-")
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-            os.replace(tmp, os.path.join(self.folder, shard))
+            for n, chunk in enumerate(chunks):
+                bound = low if n == 0 else chunk[0]
+                self._write(self._part_name(first, bound), {k: entries[k] for k in chunk},
+                            new_bounds if not bound else None)
+            if new_bounds != bounds and low:  # the first part lists the parts: rewrite it
+                head = dict(self._load(first))
+                self._shards = {}
+                self._write(first, head, new_bounds)
         except OSError:
             self.writable = False  # a read-only home or a full disk: run on without it
+        self._bounds = (first, new_bounds)
+
+    def _write(self, name: str, entries: dict[str, Any], bounds: list[str] | None) -> None:
+        data: dict[str, Any] = {"format": FORMAT, "entries": entries}
+        if bounds:
+            data["bounds"] = bounds
+        blob = zlib.compress(json.dumps(data, separators=(",", ":")).encode("utf-8", "surrogateescape"), 1)
+        import tempfile
+
+        fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".tmp-")
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(blob)
+        os.replace(tmp, os.path.join(self.folder, name))
 
     def _prepare(self) -> None:
         if os.path.isdir(self.folder):
@@ -425,9 +488,9 @@ class Cache:
 def prune_files(folder: str, prefix: str = "", keep: str = "") -> None:
     """Delete the files of ``folder`` starting with ``prefix`` unwritten for a month.
 
-    For entries named by what they depend on (the rule-validation stamps, compiled
-    templates): an edit of a rule or template, or an upgrade, leaves the old ones behind
-    for good.  An entry still in use is simply written again on its next use.
+    For entries named by what they depend on (the rule-validation stamps): an edit of a
+    rule, or an upgrade, leaves the old ones behind for good.  An entry still in use is
+    simply written again on its next use.
     """
     now = time.time()
     for name in _listdir(folder):

@@ -1,4 +1,9 @@
-"""Compile the condition language of rule files into Python closures, once per run."""
+"""The condition language of rule files, compiled into Python closures once per run.
+
+This module is the language and its reference meaning; the shortcuts that make common
+leaves, orderings and pattern searches fast live in :mod:`policylint.fastconditions`,
+each checked against the plain version here by tests/test_engine_shortcuts.py.
+"""
 
 from __future__ import annotations
 
@@ -6,13 +11,13 @@ import datetime as _dt
 import re
 from typing import Any, Callable, Iterable
 
-from policylint import deadline
+from policylint import fastconditions as fast
+from policylint.fastconditions import cost, field_leaf, fused
 from policylint.paths import MISSING, Path, PathError, compile_path
-from policylint.regexliterals import required_literals
 
 #: Leaf operators that compare the value at ``path``/``topic``; exactly one per leaf.
 OPERATORS = ("equals", "in", "not_in", "exists", "matches", "contains", "contains_any",
-             "before", "after")
+             "before", "after", "at_most", "at_least")
 COMBINATORS = ("all", "any", "not")
 TOPIC_PREDICATES = ("silent", "present")
 #: The predicate on the jurisdiction whose law is applied (see Env.standard).
@@ -130,30 +135,6 @@ def compile_condition(data: Any, checks: CheckLookup, pointer: str = "") -> Cond
     return some
 
 
-def cost(data: Any) -> int:
-    """A rough relative cost of evaluating condition ``data`` (for ordering `all`)."""
-    if not isinstance(data, dict):
-        return 1
-    if "check" in data:
-        return 50
-    if "each" in data:
-        inner = next((data[q] for q in QUANTIFIERS if q in data), {})
-        return 10 + 5 * cost(inner)
-    total = 0
-    for op in COMBINATORS:
-        if op in data:
-            items = data[op] if isinstance(data[op], list) else [data[op]]
-            total += sum(cost(c) for c in items)
-    path = data.get("path")
-    if isinstance(path, str):
-        total += 5 if ("*" in path) else 1
-    elif "topic" in data or "silent" in data or "present" in data:
-        total += 1
-    if "matches" in data:
-        total += 5
-    return total or 1
-
-
 def _extra(data: dict[str, Any], allowed: Iterable[str], pointer: str) -> None:
     extra = sorted(set(data) - set(allowed))
     if extra:
@@ -256,90 +237,22 @@ def _compile_leaf(data: dict[str, Any], pointer: str) -> Condition:
         if not isinstance(data["topic"], str) or not data["topic"]:
             raise ConditionError("`topic` takes a topic name", pointer + "/topic")
         one = _topic_reader(data["topic"])
-        return _fused(op, data[op], one) or (lambda env, s, k: test(env, one(env, s, k)))
+        return fused(op, data[op], one) or (lambda env, s, k: test(env, one(env, s, k)))
     path = _path(data["path"], pointer + "/path")
     if path.start == "subject" and len(path.steps) == 1 and path.steps[0][0] == "key":
-        return _field_leaf(path.steps[0][1], op, data[op], test)
+        return field_leaf(path.steps[0][1], op, data[op], test)
     if not path.wildcard:
         get = path.getter()
 
         def at_path(env: Env, s: Any, k: Any) -> Any:
             return get(env.root, s, k)
 
-        return _fused(op, data[op], at_path) or (lambda env, s, k: test(env, get(env.root, s, k)))
+        return fused(op, data[op], at_path) or (lambda env, s, k: test(env, get(env.root, s, k)))
     read = _values(path)
     if op in ("not_in",) or (op == "exists" and data[op] is False):
         # Negative tests hold only when *no* selected value has the property.
         return lambda env, s, k: all(test(env, v) for v in read(env, s, k))
     return lambda env, s, k: any(test(env, v) for v in read(env, s, k))
-
-
-def _field_leaf(name: str, op: str, arg: Any, test: Callable[[Env, Any], bool]) -> Condition:
-    """A leaf on one field of the subject (``@.quote``, ``@.kind``), the commonest leaf of
-    all (a rule over ``provisions.*`` runs it for every provision): one closure reads the
-    field and tests it, with no reader call in between.  Same results as ``test`` on
-    the field's value (``MISSING`` when the subject is not a mapping or lacks the field)."""
-    if op == "equals" and type(arg) is str:
-        def field_equals(env: Env, s: Any, k: Any) -> bool:
-            return type(s) is dict and s.get(name, MISSING) == arg
-        return field_equals
-    if op == "equals" and type(arg) is bool:
-        # `true` equals only `true` (not 1): the same object, as _same has it.
-        def field_is(env: Env, s: Any, k: Any) -> bool:
-            return type(s) is dict and s.get(name) is arg
-        return field_is
-    if op in ("in", "not_in") and isinstance(arg, list) and arg and all(type(a) is str for a in arg):
-        words = frozenset(arg)
-        if op == "in":
-            def field_in(env: Env, s: Any, k: Any) -> bool:
-                v = s.get(name) if type(s) is dict else None
-                return type(v) is str and v in words
-            return field_in
-
-        def field_not_in(env: Env, s: Any, k: Any) -> bool:
-            v = s.get(name) if type(s) is dict else None
-            return type(v) is not str or v not in words
-        return field_not_in
-    if op == "exists" and arg is True:
-        def field_exists(env: Env, s: Any, k: Any) -> bool:
-            if type(s) is not dict:
-                return False
-            v = s.get(name)  # as _present: absent, null, "", [] and {} are not there
-            return v is not None and v != "" and v != [] and v != {}
-        return field_exists
-    if op == "exists" and arg is False:
-        def field_absent(env: Env, s: Any, k: Any) -> bool:
-            if type(s) is not dict:
-                return True
-            v = s.get(name)
-            return v is None or v == "" or v == [] or v == {}
-        return field_absent
-    def field_test(env: Env, s: Any, k: Any) -> bool:
-        return test(env, s.get(name, MISSING) if type(s) is dict else MISSING)
-    return field_test
-
-
-def _fused(op: str, arg: Any, read: Callable[[Env, Any, Any], Any]) -> Condition | None:
-    """One closure for the commonest leaves (a value in/not in/equal to text), or ``None``.
-
-    Rules are mostly "topic X is one of these words"; fusing the read and the test saves
-    a call per leaf, which is most of a rule's cost.
-    """
-    if op == "equals" and type(arg) is str:
-        return lambda env, s, k: read(env, s, k) == arg
-    if op in ("in", "not_in") and isinstance(arg, list) and arg and all(type(a) is str for a in arg):
-        words = frozenset(arg)
-        if op == "in":
-            def is_in(env: Env, s: Any, k: Any) -> bool:
-                v = read(env, s, k)
-                return type(v) is str and v in words
-            return is_in
-
-        def is_not_in(env: Env, s: Any, k: Any) -> bool:
-            v = read(env, s, k)
-            return type(v) is not str or v not in words
-        return is_not_in
-    return None
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -388,6 +301,13 @@ def _operator(op: str, arg: Any, pointer: str) -> Callable[[Env, Any], bool]:
         if not isinstance(arg, list):
             raise ConditionError("`contains_any` takes a list", pointer)
         return lambda env, v: type(v) is list and any(_same(x, a) for x in v for a in arg)
+    if op in ("at_most", "at_least"):
+        if type(arg) not in (int, float):
+            raise ConditionError(f"`{op}` takes a number", pointer)
+        # A number only: true is not 1, and a missing value or a text is no number.
+        if op == "at_most":
+            return lambda env, v: type(v) in (int, float) and v <= arg
+        return lambda env, v: type(v) in (int, float) and v >= arg
     # before / after: a partial date (2025, 2025-02) compares at its own precision, and a tie
     # at that precision is unknown, so false.
     when = partial_date(arg)
@@ -453,101 +373,27 @@ def as_date(v: Any) -> _dt.date | None:
     return None
 
 
-#: Set while compiling rules whose exact texts compiled and passed the guard before (the
-#: registry's validation stamp): their patterns are compiled on first use, since a one-file
-#: run would otherwise spend a third of its time compiling patterns it never reaches.
-_TRUSTED = False
-
-
-class trusted_patterns:
-    """Context manager: compile the patterns of already-validated rule texts lazily."""
-
-    def __enter__(self) -> None:
-        global _TRUSTED
-        self._saved, _TRUSTED = _TRUSTED, True
-
-    def __exit__(self, *exc: Any) -> None:
-        global _TRUSTED
-        _TRUSTED = self._saved
-
-
-def _lower_search(pattern: str, rx: re.Pattern[str] | None = None) -> Callable[[Env, str], bool]:
-    """Search the document's lower-cased text for ``pattern`` (a pattern in lower case).
-
-    When every match must contain one of the pattern's literals, a substring test comes
-    first: most quotes contain none of a rule's words, and ``in`` costs a fraction of
-    starting a search.  Without ``rx`` (a trusted rule text), the pattern is compiled and
-    its literals found on first use.
-    """
-    # [literals, compiled pattern]: each filled on first need; a pattern whose words no
-    # text has contained yet is never compiled (most of a one-file run's patterns).
-    built: list[Any] = [None, rx]
-
-    def search(env: Env, text: str) -> bool:
-        words = built[0]
-        if words is None:
-            words = built[0] = _words(pattern)
-        cache = env._lower  # the lower-cased text, shared by every pattern (Env.lower)
-        lowered = cache.get(id(text))
-        if lowered is None:
-            lowered = cache[id(text)] = text.lower()
-        if words:
-            for word in words:
-                if word in lowered:
-                    break
-            else:
-                return False
-        compiled = built[1]
-        if compiled is None:
-            compiled = built[1] = _compile(pattern)
-        return compiled.search(lowered) is not None
-
-    return search
-
-
-#: Compiling a trusted rule's pattern on its first use is set-up, not the document's time.
-_compile = deadline.setup(re.compile)
-
-
-@deadline.setup
-def _words(pattern: str) -> tuple[str, ...]:
-    """The literals every match of ``pattern`` contains one of, in a fixed order (or none)."""
-    return tuple(sorted(required_literals(pattern) or ()))
-
-
-def _lazy_regex(pattern: str) -> Callable[[Env, str], bool]:
-    if pattern == pattern.lower():
-        return _lower_search(pattern)
-    box: list[re.Pattern[str]] = []
-
-    def search(env: Env, text: str) -> bool:
-        if not box:
-            box.append(_compile(pattern, re.IGNORECASE))
-        return box[0].search(text) is not None
-
-    return search
-
+#: Longest pattern a rule may use; the longest shipped pattern is about 150 characters.
+MAX_PATTERN_LENGTH = 1000
 
 def _regex(pattern: Any, pointer: str) -> Callable[[Env, str], bool]:
     """A case-insensitive search.  A pattern with no capital letter (so no ``\\S``/``\\D``
     escapes either) runs case-sensitively on the lower-cased text, which the document
-    shares between rules; other patterns fall back to ``re.IGNORECASE``."""
+    shares between rules; other patterns fall back to ``IGNORECASE``."""
     if not isinstance(pattern, str) or not pattern:
         raise ConditionError("`matches` takes a regular expression", pointer)
-    if _TRUSTED:
-        return _lazy_regex(pattern)
-    from policylint import regexguard  # only for texts not validated before
+    if len(pattern) > MAX_PATTERN_LENGTH:
+        raise ConditionError(f"a regular expression is at most {MAX_PATTERN_LENGTH:,} characters "
+                             f"long; this one is {len(pattern):,}", pointer)
+    if fast.patterns_trusted():
+        return fast.pattern_search(pattern)
+    import regex
 
-    unsafe = regexguard.problem(pattern)  # packs may come from third parties
-    if unsafe is not None:
-        raise ConditionError(f"unsafe regular expression: {unsafe}", pointer)
     try:
-        if pattern == pattern.lower():
-            return _lower_search(pattern, re.compile(pattern))
-        rx = re.compile(pattern, re.IGNORECASE)
-    except re.error as exc:
+        rx = fast.compile_pattern(pattern, ignore_case=pattern != pattern.lower())
+    except regex.error as exc:
         raise ConditionError(f"invalid regular expression: {exc}", pointer) from None
-    return lambda env, text: rx.search(text) is not None
+    return fast.pattern_search(pattern, rx)
 
 
 def _compile_each(data: dict[str, Any], checks: CheckLookup, pointer: str) -> Condition:
@@ -578,7 +424,7 @@ def _compile_each(data: dict[str, Any], checks: CheckLookup, pointer: str) -> Co
     if q == "any":
         def each_any(env: Env, s: Any, k: Any) -> bool:
             got = items(env, s, k)
-            return bool(got) and any(inner(env, item, key) for item, key in got)
+            return got is not None and any(inner(env, item, key) for item, key in got)
         return each_any
     if q == "all":
         def each_all(env: Env, s: Any, k: Any) -> bool:

@@ -133,7 +133,7 @@ def _pyproject_table(path: str) -> dict[str, Any] | None:
         return None  # cheap check first: most pyproject files are not ours
     try:
         data = _toml().loads(raw.decode("utf-8"))
-    except Exception as exc:  # noqa: BLE001 - TOMLDecodeError, UnicodeDecodeError
+    except Exception as exc:
         raise ConfigError(f"invalid TOML: {exc}", location=path) from None
     table = data.get("tool", {}).get("policylint")
     if table is None:

@@ -214,7 +214,7 @@ def describer(rule_dirs: tuple[str, ...] = (), cache_dir: str | None = "<default
 
             registry = load_registry(tuple(rule_dirs), cache_dir)
             canonical = registry.resolve(rule_id)
-        except Exception:  # noqa: BLE001 - a report must still render without the registry
+        except Exception:
             return _unknown(rule_id)
         return from_rule(registry.rules[canonical]) if canonical else _unknown(rule_id)
 

@@ -9,8 +9,9 @@ from typing import Any, Callable, Iterator, TypeVar
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 
-#: Seconds the rules of one document may run before the rule running is stopped.
-DEFAULT_SECONDS = 2.0
+#: The timeout of one pattern search where no budget runs (off the main thread, without
+#: SIGALRM): the default rule budget.
+SEARCH_SECONDS = 1.0
 
 
 class Expired(BaseException):
@@ -59,8 +60,9 @@ def budget(seconds: float | None) -> Iterator[bool]:
 
     Yields whether the budget is enforced: not off the main thread, without SIGALRM, when
     another timer of the process is running (it is left alone), inside another budget, or
-    when ``seconds`` is falsy.  Hostile rule constructs are refused when packs load
-    (:mod:`policylint.regexguard`, :mod:`policylint.templateguard`); this is the backstop.
+    when ``seconds`` is falsy.  Hostile templates are refused when packs load
+    (:mod:`policylint.templateguard`) and pattern searches carry their own timeout
+    (:func:`time_left`); this is the backstop.
     """
     if not seconds or seconds <= 0 or _state.seconds:
         yield False
@@ -140,6 +142,19 @@ def setup(func: _F) -> _F:
             return func(*args, **kwargs)
 
     return paused_call  # type: ignore[return-value]
+def time_left() -> float:
+    """Seconds left of the running budget (a pattern search's timeout); SEARCH_SECONDS outside one.
+
+    Pattern searches run in C code that the alarm cannot interrupt, so they carry it themselves.
+    """
+    if _state.armed and threading.current_thread() is threading.main_thread():
+        return max(signal.getitimer(signal.ITIMER_REAL)[0], 0.001)
+    return SEARCH_SECONDS
+
+
+def spent() -> Expired:
+    """The exception for work stopped because the budget (or a search's timeout) ran out."""
+    return Expired(_state.seconds or SEARCH_SECONDS)
 
 
 @contextmanager

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Iterable
+
 
 class PolicylintError(Exception):
     """Base class: a problem the user can fix, reported as one clear line (exit code 2)."""
@@ -29,7 +31,7 @@ class RuleFileError(PolicylintError):
     """An invalid rule or pack file, found when the packs are loaded."""
 
 
-def did_you_mean(word: str, choices: list[str] | tuple[str, ...] | set[str]) -> str:
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """A " (did you mean `x`?)" hint for ``word`` among ``choices``, or ""."""
     import difflib
 

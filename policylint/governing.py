@@ -131,7 +131,7 @@ def _unbound(rule: Any, pack: Any | None, entry: Any | None, severity: str, qual
     elif pack is not None and pack.status == "binding" and entry is not None and entry.citation:
         kind, basis = f"Law of {pack.jurisdiction}", "other-jurisdiction"
     if entry is not None and entry.citation:
-        if pack.status in ("binding", "federal"):
+        if pack is not None and pack.status in ("binding", "federal"):
             jurisdiction: Any = pack.jurisdiction
         else:
             jurisdiction = None  # an advocacy checklist or a bill is nobody's law

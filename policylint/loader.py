@@ -15,7 +15,7 @@ from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from policylint.document import Document, escape_token
 from policylint.finding import FILE_START, Finding, Span
-from policylint.limits import DEFAULT_LIMITS, Limits  # noqa: F401 - re-exported
+from policylint.limits import DEFAULT_LIMITS, Limits
 
 # libyaml is 10x faster than the pure-Python parser; the fallback is correct, only slower.
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -27,7 +27,7 @@ _TIMESTAMP, _MAP, _SEQ, _MERGE = _TAG + "timestamp", _TAG + "map", _TAG + "seq",
 _STANDARD_TAGS = frozenset({_STR, _INT, _FLOAT, _BOOL, _NULL, _TIMESTAMP, _MAP, _SEQ, _MERGE})
 
 
-class _Composer(_Loader):  # type: ignore[misc, valid-type]
+class _Composer(_Loader):
     """The C parser with the implicit-tag resolver written for speed; the same answers.
 
     libyaml calls back into Python for every node: ``resolve`` for its tag and
@@ -325,7 +325,8 @@ class _Builder:
             self.lines = _YAML_BREAK.split(self.text)
         source = self.lines[span["line"] - 1] if span["line"] <= len(self.lines) else ""
         self.findings.append(Finding(file=self.file, rule=rule, severity="error", path=path,
-                                     message=message, **span, **extra,
+                                     message=message, line=span["line"], column=span["column"],
+                                     end_line=span["end_line"], end_column=span["end_column"], **extra,
                                      meta=line_excerpt(source, span["column"])))
 
     def _pointer(self, target: Any) -> str:

@@ -7,7 +7,7 @@ import gc
 import os
 from collections import deque
 from itertools import chain, islice
-from typing import Any, Iterable, Iterator, Union
+from typing import Any, Iterable, Iterator
 
 from policylint import deadline
 from policylint.runner import Checker, CheckOptions, FileResult
@@ -25,7 +25,7 @@ IN_PROCESS_BATCH = 8
 
 #: What ``check_files`` takes: a file to check (path, name to report or None), or a result
 #: decided before checking (a path that cannot be walked), passed through in its place.
-Item = Union[tuple[str, Union[str, None]], FileResult]
+Item = tuple[str, str | None] | FileResult
 
 
 def default_jobs() -> int:

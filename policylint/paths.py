@@ -161,7 +161,7 @@ def _select(steps: tuple[tuple[str, Any, str], ...], cur: Any, pointer: str,
                     for n, item in enumerate(v):
                         nxt.append((f"{p}/{n}", item, k))
         else:  # values: a mapping's values, keyed; a list's items also qualify
-            for p, v, k in frontier:
+            for p, v, _key in frontier:
                 if type(v) is dict:
                     for name, item in v.items():
                         # Plain keys (nearly all) need no escaping: skip the call for them.

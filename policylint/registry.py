@@ -433,8 +433,9 @@ def _write_snapshot(path: str, record: dict[str, Any], key: bytes) -> None:
 
 def _stamp_path(files: list[tuple[str, str, str]], root: str) -> str:
     """Where the stamp for ``files`` lives in the cache folder ``root``."""
+    from hashlib import blake2b
+
     from policylint import __version__
-    from policylint.hashing import blake2b
 
     digest = blake2b(__version__.encode())
     for name in ("rule", "pack"):

@@ -6,11 +6,17 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from policylint.checks import get as get_check
-from policylint.conditions import (Condition, ConditionError, compile_condition, reads_subject,
-                                   trusted_patterns, uses_standard)
+from policylint.conditions import (
+    Condition,
+    ConditionError,
+    compile_condition,
+    reads_subject,
+    uses_standard,
+)
 from policylint.document import escape_token
+from policylint.fastconditions import trusted_patterns
 from policylint.paths import Path, PathError, compile_path, relative_pointer
-from policylint.templating import LazyMessage, MessageTemplate, TemplateError, compile_message
+from policylint.templating import MessageTemplate, TemplateError, compile_message
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,7 +193,7 @@ def compile_rule(rule: Rule, trusted: bool = False) -> CompiledRule:
         raise RuleCompileError("a rule needs a `fail` condition", "")
     template: MessageTemplate
     if trusted:
-        template = LazyMessage(rule.message)
+        template = MessageTemplate(rule.message)
     else:
         try:
             template = compile_message(rule.message)
@@ -204,7 +210,8 @@ def compile_rule(rule: Rule, trusted: bool = False) -> CompiledRule:
         at_pointer = lambda base: base + suffix  # noqa: E731
 
     reads = {f"/provisions/{escape_token(t)}" for t in rule.topics}
-    reads.update(r for r in rule.reads)
+    for i, text in enumerate(rule.reads):
+        reads.add(_read_pointer(text, i))
     for part in ("when", "fail"):
         if rule.data.get(part) is not None:
             reads.update(_condition_reads(rule.data[part]))
@@ -217,12 +224,27 @@ def compile_rule(rule: Rule, trusted: bool = False) -> CompiledRule:
     return CompiledRule(
         rule=rule, selector=selector,
         subjects=selector.selector() if selector is not None else (lambda root: [("", root, None)]),
-        when=conds["when"], fail=conds["fail"],  # type: ignore[arg-type]
+        when=conds["when"], fail=conds["fail"],
         template=template, at_pointer=at_pointer,
         reads=tuple(sorted(reads)), subjects_under=subjects_under,
         uses_standard=uses_standard(rule.data.get("when")) or uses_standard(rule.data.get("fail")),
         when_per_document=rule.data.get("when") is not None and not reads_subject(rule.data["when"]),
     )
+
+
+def _read_pointer(text: str, index: int) -> str:
+    """The JSON Pointer of a ``reads`` entry: a dotted root path like every other path in a
+    rule file (``instrument.effective_date``); a JSON Pointer (``/instrument``) is still read."""
+    if text == "" or text.startswith("/"):
+        return text
+    try:
+        path = compile_path(text)
+    except PathError as exc:
+        raise RuleCompileError(str(exc), f"/reads/{index}") from None
+    if path.start != "root" or path.wildcard:
+        raise RuleCompileError("`reads` names a fixed place from the document root "
+                               "(no `@`, `[*]` or `.*`)", f"/reads/{index}")
+    return path.static_pointer
 
 
 def _condition_reads(data: Any) -> set[str]:

@@ -12,7 +12,10 @@ from policylint.limits import DEFAULT_LIMITS, Limits
 
 if TYPE_CHECKING:  # the loader (and the YAML parser) loads when a file is first read:
     # a run answered from the results cache never needs it
+    from policylint.config import RuleOverrides
+    from policylint.engine import Selection
     from policylint.loader import LoadResult
+    from policylint.suppress import SuppressSettings
 
 YAML_SUFFIXES = (".yaml", ".yml")
 
@@ -122,11 +125,11 @@ class CheckOptions:
     """What a check run needs besides the files: limits and the rule selection."""
 
     limits: Limits = DEFAULT_LIMITS
-    selection: Any = None  # policylint.engine.Selection; None = default packs
+    selection: Selection | None = None  # None = default packs
     rule_dirs: tuple[str, ...] = ()
     validate: bool = True
-    overrides: Any = None  # policylint.config.RuleOverrides: severities, per-path, core select
-    suppress: Any = None   # policylint.suppress.SuppressSettings (None: the defaults)
+    overrides: RuleOverrides | None = None  # severities, per-path, core select
+    suppress: SuppressSettings | None = None  # None: the defaults
     exclude: tuple[tuple[str, str], ...] = ()  # (base folder, glob) skipped in directory walks
     fingerprints: bool = True  # stamp each finding's value hash (baseline, SARIF, GitLab)
     jobs: int = 1  # processes (policylint.parallel); 0 = one per processor

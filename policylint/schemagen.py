@@ -18,6 +18,8 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 SCHEMA_PATH = PACKAGE_DIR / "schemas" / "policy.schema.json"
 DOCS_PATH = PACKAGE_DIR.parent / "docs" / "format.md"
 CHECK_PATH = PACKAGE_DIR / "schemas" / "policy_check.py"
+#: The hand-written schemas of rule and pack files, whose checks are generated beside them.
+RULE_FILE_SCHEMAS = ("rule", "pack")
 
 # Full dates, or a month or a year where the source gives no more (quote a bare year: YAML
 # reads 2019 as a number).  Partial dates sort before every full date of their period.
@@ -39,7 +41,7 @@ def _ref(name: str, description: str, **extra: Any) -> Schema:
 def _nullable(schema: Schema) -> Schema:
     """Let an optional scalar be null ("not known"), as the format allows."""
     out = dict(schema)
-    kind = out.get("type")
+    kind: Any = out.get("type")
     out["type"] = [kind, "null"] if isinstance(kind, str) else [*kind, "null"]
     return out
 
@@ -551,6 +553,14 @@ def render_check(schema_text: str | None = None) -> str:
     return generate_module(json.loads(schema_text or render_schema()), "policy.schema.json")
 
 
+def render_file_check(name: str) -> str:
+    """The generated check of the hand-written ``schemas/<name>.schema.json`` (rule, pack)."""
+    from policylint.fastvalidate import generate_module
+
+    schema = (PACKAGE_DIR / "schemas" / f"{name}.schema.json").read_text(encoding="utf-8")
+    return generate_module(json.loads(schema), f"{name}.schema.json")
+
+
 def _write_or_check(path: Path, text: str, check: bool) -> bool:
     """Write ``text`` to ``path``, or with ``check`` only say whether it is current."""
     current = path.read_text(encoding="utf-8") if path.exists() else None
@@ -565,7 +575,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m policylint.schemagen",
         description="Regenerate policy.schema.json and its compiled check policy_check.py (and with "
-                    "--docs, docs/format.md) from taxonomy.yaml.",
+                    "--docs, docs/format.md) from taxonomy.yaml, and the compiled checks of the "
+                    "rule and pack schemas (rule_check.py, pack_check.py).",
     )
     parser.add_argument("--docs", action="store_true", help="also write docs/format.md")
     parser.add_argument("--check", action="store_true", help="write nothing; exit 1 if a file is stale")
@@ -573,6 +584,7 @@ def main(argv: list[str] | None = None) -> int:
 
     schema_text = render_schema()
     targets = [(SCHEMA_PATH, schema_text), (CHECK_PATH, render_check(schema_text))]
+    targets += [(CHECK_PATH.parent / f"{name}_check.py", render_file_check(name)) for name in RULE_FILE_SCHEMAS]
     if args.docs:
         targets.append((DOCS_PATH, build_docs()))
     stale = [p for p, text in targets if not _write_or_check(p, text, args.check)]

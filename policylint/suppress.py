@@ -232,6 +232,8 @@ class _Collector:
                 rule = self.rule_id(raw, span)
                 if rule is None:
                     continue
+                covered: tuple[int, int]
+                nodes: tuple[str, ...]
                 if d.kind == "disable-file":
                     covered, nodes = (1, max(len(lines), 1)), ()
                 elif d.trailing:
@@ -271,7 +273,7 @@ class _Collector:
             rule = self.rule_id(waiver["rule"], self.doc.span(where + "/rule"), where + "/rule")
             if rule is None:
                 continue
-            pointer = waiver.get("pointer") if isinstance(waiver.get("pointer"), str) else ""
+            pointer = waiver["pointer"] if isinstance(waiver.get("pointer"), str) else ""
             label = f"waiver: {reason}" if reason else "waived in the document"
             if isinstance(until, str):
                 label += f" (until {until[:10]})"

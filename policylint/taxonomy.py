@@ -249,7 +249,7 @@ def load_taxonomy() -> Taxonomy:
     """The taxonomy shipped with the package (parsed once per process)."""
     text = shipped.read_text("taxonomy.yaml")
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    return parse_taxonomy(yaml.load(text, Loader=loader))  # noqa: S506 - a safe loader
+    return parse_taxonomy(yaml.load(text, Loader=loader))
 
 
 def topic_keys() -> tuple[str, ...]:

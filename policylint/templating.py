@@ -1,4 +1,4 @@
-"""One place that builds Jinja environments, and rule messages that render compiled-first."""
+"""One place that builds Jinja environments, and the rule messages rendered by them."""
 
 from __future__ import annotations
 
@@ -67,107 +67,60 @@ def package_environment(autoescape: bool = False) -> SandboxedEnvironment:
     return env
 
 
-def compile_message(source: str) -> CheckedMessage:
+def compile_message(source: str) -> MessageTemplate:
     """Compile a rule's message template; raise :class:`TemplateError` if it is invalid."""
-    import jinja2
-
-    from policylint.templateguard import UnsafeTemplate, check
-
-    env = message_environment()
-    try:
-        check(env.parse(source))
-        return CheckedMessage(source, env.from_string(source))
-    except jinja2.TemplateSyntaxError as exc:
-        raise TemplateError(f"message template: {exc.message} (template line {exc.lineno})") from None
-    except UnsafeTemplate as exc:
-        raise TemplateError(f"message template: {exc}") from None
+    message = MessageTemplate(source)
+    message.compile()
+    return message
 
 
 class MessageTemplate:
-    """A message template that renders through its compiled Python code when it can.
+    """A rule's message template, compiled by Jinja's guarded sandbox once per process.
 
-    The compiled code (:mod:`policylint.templatecode`) is ~10x faster than Jinja's sandbox and
-    loads from the cache folder without importing Jinja; for anything it does not mirror
-    exactly it raises, and Jinja renders that one call, so every outcome (sandbox errors
-    included) is Jinja's.
+    Rule files validated by an earlier run keep it uncompiled until the rule first produces
+    a finding: most runs render few of the templates they load.
     """
 
-    __slots__ = ("text", "_template", "_fast")
+    __slots__ = ("text", "_template")
 
-    def __init__(self, text: str, template: jinja2.Template | None = None) -> None:
+    def __init__(self, text: str) -> None:
         self.text = text
-        self._template = template
-        self._fast: Any = None  # None: not looked up yet; False: Jinja only
+        self._template: jinja2.Template | None = None
 
     @property
-    def ready(self) -> bool:
-        """Whether rendering needs no more one-time compiling (see :meth:`prepare`)."""
-        return self._fast is not None and (bool(self._fast) or self._template is not None)
+    def compiled(self) -> bool:
+        return self._template is not None
 
-    def prepare(self) -> None:
-        """Do the one-time work of the first render now (the engine stops its clock for it)."""
-        if self._fast is None:
-            from policylint.templatestore import load
+    def compile(self) -> jinja2.Template:
+        """The compiled template; :class:`TemplateError` for a syntax error or a refused name.
 
-            self._fast = load("message", self.text) or False
-        if not self._fast and self._template is None:
-            self._template = _cached_template(self.text)
+        The load-time checks of :mod:`policylint.templateguard` run on every compilation,
+        including a template whose rule file was validated before.
+        """
+        if self._template is None:
+            import jinja2
+
+            from policylint.templateguard import UnsafeTemplate, check
+
+            env = message_environment()
+            try:
+                ast = env.parse(self.text)
+                check(ast)
+                self._template = env.from_string(ast)
+            except jinja2.TemplateSyntaxError as exc:
+                raise TemplateError(f"message template: {exc.message} (template line {exc.lineno})") from None
+            except UnsafeTemplate as exc:
+                raise TemplateError(f"message template: {exc}") from None
+        return self._template
 
     def render(self, context: dict[str, Any]) -> str:
-        fast = self._fast
-        if fast is None:
-            from policylint.templatestore import load
-
-            fast = self._fast = load("message", self.text) or False
-        if fast:
-            try:
-                return fast(context)  # type: ignore[no-any-return]
-            except Exception:  # noqa: BLE001 - UseJinja, or an error Jinja reports its own way
-                pass
-        return self.jinja_render(context)
-
-    def jinja_render(self, context: dict[str, Any]) -> str:
-        """The message as Jinja renders it (the reference the compiled code matches)."""
-        if self._template is None:
-            self._template = _cached_template(self.text)
-        return self._template.render(context)
-
-
-class CheckedMessage(MessageTemplate):
-    """A message template of a rule text validated in this process (Jinja compiled it)."""
-
-    __slots__ = ()
-
-
-class LazyMessage(MessageTemplate):
-    """A message template already known to compile, compiled on first use.
-
-    Rule files whose exact text has been validated before skip the ~1 ms per template
-    that Jinja's compiler costs at start-up; most runs render few of them.
-    """
-
-    __slots__ = ()
-
-    @property
-    def source(self) -> str:
-        return self.text
-
-
-@lru_cache(maxsize=256)
-def _cached_template(source: str) -> jinja2.Template:
-    """A message template compiled by Jinja (once per process and text).
-
-    Only for messages the compiled path hands back to Jinja.  Compiled code is never read
-    from the cache folder: Jinja's bytecode cache unmarshals it, and nothing read from a
-    cache folder may run as code.
-    """
-    return message_environment().from_string(source)
+        return self.compile().render(context)
 
 
 def render_message(template: Any, context: dict[str, Any], fallback: str) -> str:
     """Render a message; any error becomes ``fallback`` so a lint never stops on a template."""
     try:
         text = template.render(context)
-    except Exception:  # noqa: BLE001 - sandbox violations, bad filters, odd values
+    except Exception:
         return fallback
     return " ".join(text.split()) or fallback

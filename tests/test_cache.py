@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from policylint import cache as cache_module
+from policylint.cache import FORMAT as CACHE_FORMAT
 from policylint.cache import Cache, decode_finding, encode_finding, run_digest
 from policylint.finding import Finding
 from policylint.runner import Checker, CheckOptions, check_paths
@@ -231,30 +232,74 @@ def test_a_pipe_named_on_the_command_line_is_read_once_and_not_cached(repo, tmp_
     assert {f.rule for f in result.findings} == expected
 
 
-def test_stale_stamps_and_compiled_templates_are_pruned_when_new_ones_are_written(tmp_path, monkeypatch):
+def test_stale_stamps_are_pruned_when_new_ones_are_written(tmp_path, monkeypatch):
     import os
     import time
 
-    from policylint import cache, registry, templatestore
+    from policylint import cache, registry
 
     monkeypatch.setenv("POLICYLINT_CACHE_DIR", str(tmp_path))
     old = time.time() - cache.STALE_SECONDS - 60
     stale_stamp, fresh_stamp = tmp_path / "rules-0ld.ok", tmp_path / "rules-recent.ok"
-    compiled = tmp_path / "templates" / "compiled"
-    compiled.mkdir(parents=True)
-    stale_entry, other = compiled / "0ld", tmp_path / "unrelated-file"
-    for path in (stale_stamp, fresh_stamp, stale_entry, other):
+    other = tmp_path / "unrelated-file"
+    for path in (stale_stamp, fresh_stamp, other):
         path.write_text("x")
-    for path in (stale_stamp, stale_entry, other):
+    for path in (stale_stamp, other):
         os.utime(path, (old, old))
     registry._load_registry.cache_clear()
     try:
         registry.load_registry()  # a new stamp for this cache folder
     finally:
         registry._load_registry.cache_clear()
-    templatestore._loaded.clear()
-    assert templatestore.load("message", "a template not stored before {{ key }}") is not None
-    assert not stale_stamp.exists() and not stale_entry.exists()
+    assert not stale_stamp.exists()
     assert fresh_stamp.exists() and other.exists()  # recent, or not ours to judge
     assert any(p.name.startswith("rules-") and p.suffix == ".ok" and p != fresh_stamp
                for p in tmp_path.iterdir())
+
+
+def test_a_large_folder_is_kept_in_parts_and_read_a_part_at_a_time(tmp_path, monkeypatch):
+    """A folder of any size never puts more than a few parts' entries in memory (a flat
+    folder of 18,000 documents took 615 MiB when its entries were one file)."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(cache_module, "PART", 10)
+    folder = tmp_path / "flat"
+    folder.mkdir()
+    for serial in range(1, 96):
+        (folder / f"agency-{serial:03d}.yaml").write_text(document(5, serial, None, 0.1, 0.5), encoding="utf-8")
+    loaded: list[int] = []
+    original = Cache._load
+
+    def spy(self, shard):
+        got = original(self, shard)
+        loaded.append(len(got))
+        return got
+
+    monkeypatch.setattr(Cache, "_load", spy)
+    list(check_paths(["flat"], options(tmp_path)))
+    # A loaded machine can stop the rules of a process's first document (its rules compile
+    # then): such a result is not kept, and this run checks it again.
+    first = list(check_paths(["flat"], options(tmp_path)))
+    parts = [p for p in (tmp_path / "cache").rglob("*") if p.is_file() and p.parent.parent.name == f"v{CACHE_FORMAT}"]
+    sizes = [len(json.loads(__import__("zlib").decompress(p.read_bytes()))["entries"]) for p in parts]
+    assert len(parts) >= 5 and max(sizes) <= 20 and sum(sizes) == 95
+    loaded.clear()
+    forbid_checking(monkeypatch)
+    again = list(check_paths(["flat"], options(tmp_path)))
+    assert snapshot(again) == snapshot(first)
+    assert max(loaded) <= 20  # one part at a time, never the folder
+
+
+def test_a_split_folder_keeps_every_entry_when_one_file_is_checked(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(cache_module, "PART", 10)
+    folder = tmp_path / "flat"
+    folder.mkdir()
+    for serial in range(1, 60):
+        (folder / f"a-{serial:03d}.yaml").write_text(document(5, serial, None, 0.1, 0.5), encoding="utf-8")
+    list(check_paths(["flat"], options(tmp_path)))
+    with open("flat/a-030.yaml", "a") as fh:
+        fh.write("# edited\n")
+    list(check_paths(["flat/a-030.yaml"], options(tmp_path)))  # writes the part of a-030 alone
+    list(check_paths(["flat"], options(tmp_path)))  # a result stopped by the time budget, if any
+    forbid_checking(monkeypatch)
+    assert len(list(check_paths(["flat"], options(tmp_path)))) == 59

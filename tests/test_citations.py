@@ -115,8 +115,9 @@ def test_lunn_scope() -> None:
 
 def test_table_suggestions_are_known_citations() -> None:
     """Every suggestion the table makes is itself a citation the table knows to be good."""
-    import yaml
     from importlib import resources
+
+    import yaml
 
     data = yaml.safe_load(resources.files("policylint.rules").joinpath("citations.yaml").read_text("utf-8"))
     known = {str(c.parse(k["cite"])[0]) for k in data["known"]}
@@ -138,7 +139,7 @@ def test_hostile_citation_text_is_read_in_linear_time(text: str) -> None:
     """Citation text is untrusted: long or repetitive input must not make a check crawl."""
     import time
 
-    start = time.perf_counter()
+    start = time.process_time()  # CPU time: a busy machine does not slow it
     cite = c.cite_text(text)
     assert cite is not None
     for check in (c.parse, c.nonexistent, c.ina_usc_mismatch, c.case_caption):
@@ -146,7 +147,7 @@ def test_hostile_citation_text_is_read_in_linear_time(text: str) -> None:
     c.superseded(cite, None)
     c.foreign_jurisdiction(cite, "MA")
     c.lunn_scope({"cite": text, "quote": text}, {})
-    assert time.perf_counter() - start < 3.0
+    assert time.process_time() - start < 10  # generous: quadratic would take minutes
 
 
 def test_every_table_pattern_compiles_and_the_joined_searches_agree_with_them() -> None:

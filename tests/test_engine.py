@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from policylint.conditions import ConditionError, Env, compile_condition
 from policylint.checks import get as get_check
+from policylint.conditions import ConditionError, Env, compile_condition
 from policylint.engine import Engine, Selection
 from policylint.errors import UsageError
 from policylint.loader import load_text
@@ -197,7 +197,7 @@ DOC = textwrap.dedent("""\
     """)
 
 
-def doc(text: str = DOC, name: str = "d.yaml"):  # noqa: ANN201
+def doc(text: str = DOC, name: str = "d.yaml"):
     loaded = load_text(text, name)
     assert loaded.document is not None, loaded.findings
     return loaded.document
@@ -421,3 +421,38 @@ def test_no_document_shape_makes_any_rule_raise() -> None:
         eng.evaluate(Document(file="fuzz.yaml", data=data, root=None, text=""))
 
     run()
+
+
+@pytest.mark.parametrize(("value", "at_most", "at_least"), [
+    (48, True, True), (0, True, False), (48.5, False, True), (49, False, True),
+    ("48", False, False), (True, False, False), (None, False, False),
+])
+def test_numeric_comparisons(value: Any, at_most: bool, at_least: bool) -> None:
+    data = {"x": value}
+    assert holds({"path": "x", "at_most": 48}, data) is at_most
+    assert holds({"path": "x", "at_least": 48}, data) is at_least
+    assert holds({"path": "missing", "at_most": 48}, data) is False
+
+
+@pytest.mark.parametrize("arg", ["48", True, None, [48]])
+def test_numeric_comparisons_take_a_number(arg: Any) -> None:
+    with pytest.raises(ConditionError, match="`at_most` takes a number"):
+        compile_condition({"path": "x", "at_most": arg}, get_check)
+
+
+@pytest.mark.parametrize(("reads", "pointer"), [
+    (["instrument.effective_date"], "/instrument/effective_date"),
+    (["/instrument"], "/instrument"),  # a JSON Pointer is still read
+])
+def test_reads_are_dotted_paths_like_every_path_in_a_rule(reads: list[str], pointer: str) -> None:
+    rule = make_rule("r", given="provisions.*", fail={"path": "@.value", "equals": "x"}, reads=reads)
+    assert pointer in compile_rule(rule).reads
+
+
+@pytest.mark.parametrize("bad", ["@.value", "provisions.*", "a..b"])
+def test_reads_name_a_fixed_place_from_the_root(bad: str) -> None:
+    rule = make_rule("r", given="provisions.*", fail={"path": "@.value", "equals": "x"},
+                     reads=["agency", bad])
+    with pytest.raises(RuleCompileError) as info:
+        compile_rule(rule)
+    assert info.value.pointer == "/reads/1"

@@ -69,7 +69,10 @@ def test_github_log_and_job_summary_say_why(tmp_path):
     ctx = RenderContext(root=".", step_summary=str(step))
     log = github.render(results, summary, ctx)
     assert log.splitlines()[-1] == "policylint: exit 1: 3 errors at or above --fail-on error"
-    path, more = github.appendix(results, summary, ctx)
+    from policylint.formats.stream import render as render_stream
+
+    path, job_summary = github.appendix_stream(ctx)
+    more = render_stream(job_summary, results, summary)
     assert path == str(step)
     assert "\n**exit 1: 3 errors at or above --fail-on error**\n" in more
     assert "exit 1" not in markdown.render(*run(warnings=2), RenderContext(root="."))

@@ -66,6 +66,33 @@ def test_template_is_sandboxed(tmp_path):
     assert "evil.j2" in str(info.value)
 
 
+@pytest.mark.parametrize("source, says", [
+    ("{{ 'a' * 10**9 }}", "repeating a value 1,000,000,000 times would be over"),
+    ("{% set ns = namespace(s='ab') %}{% for i in range(60) %}{% set ns.s = ns.s ~ ns.s %}"
+     "{% endfor %}{{ ns.s }}", "joining with `~` would be over"),
+    ("{% for f in findings %}{{ f.message * 10**6 }}{% endfor %}", "would be over 2,000,000 characters"),  # 4 files
+])
+def test_a_runaway_report_template_is_stopped_with_a_clear_message(tmp_path, source, says):
+    # `{{ 'a' * 10**9 }}` took 60 s and 4.9 GB: reports get the bounds of messages, per file.
+    tpl = tmp_path / "big.j2"
+    tpl.write_text(source, encoding="utf-8")
+    results, summary = sample()
+    with pytest.raises(UsageError) as info:
+        load_template(str(tpl)).render(results + results, summary, RenderContext(root="."))
+    assert str(info.value).startswith(f"{tpl}:1: template failed:") and says in str(info.value)
+
+
+def test_a_report_template_gets_the_rule_time_budget_per_file(tmp_path):
+    tpl = tmp_path / "slow.j2"
+    tpl.write_text("{% for i in range(10**5) %}{% for j in range(10**5) %}{% endfor %}{% endfor %}",
+                   encoding="utf-8")
+    results, summary = sample()  # two files: 0.4 s in all
+    with pytest.raises(UsageError) as info:
+        load_template(str(tpl)).render(results, summary, RenderContext(root=".", rule_seconds=0.2))
+    assert str(info.value) == f"{tpl}: template stopped: it ran longer than 0.4 s (the rule time " \
+        "budget for each file reported)"
+
+
 def test_template_syntax_error_names_file_and_line(tmp_path):
     tpl = tmp_path / "bad.j2"
     tpl.write_text("ok\n{% for x in %}\n", encoding="utf-8")

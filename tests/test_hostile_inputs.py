@@ -202,7 +202,8 @@ def _pack(root: Path, pattern: str, message: str = "found") -> list[str]:
 
 @case("hostile pack: catastrophic pattern")
 def _pack_regex(root: Path) -> list[str]:
-    return [*_pack(root, r"(a+)+$"), str(_file(root, "p.yaml", VALID))]
+    policy = VALID.replace('"No holds."', '"' + "a" * 5_000 + '!"')
+    return [*_pack(root, r"(a+)+$"), str(_file(root, "p.yaml", policy))]
 
 
 @case("hostile pack: template reaching Python internals")
@@ -215,7 +216,7 @@ def _pack_template(root: Path) -> list[str]:
 def _pack_slow(root: Path) -> list[str]:
     policy = VALID.replace('"No holds."', '"' + "a" * 99_000 + '"')
     # A class, not a letter: a letter absent from the quote is found missing before the search.
-    return [*_pack(root, ".*[xy]"), str(_file(root, "p.yaml", policy))]
+    return [*_pack(root, ".*a.*[xy]"), str(_file(root, "p.yaml", policy))]
 
 
 @case("hostile output template")
@@ -253,9 +254,9 @@ def test_a_state_or_city_of_the_wrong_type_is_a_schema_finding_not_a_crash() -> 
 
 
 def test_tens_of_thousands_of_unknown_keys_stay_linear(tmp_path: Path) -> None:
-    start = time.perf_counter()
+    start = time.process_time()
     [result] = check([str(_unknown(tmp_path))])
-    assert time.perf_counter() - start < 20  # was quadratic: minutes
+    assert time.process_time() - start < 60  # CPU time, generous: was quadratic, minutes
     got = [(f.rule, f.line, f.column) for f in result.findings if f.rule.startswith("schema-")]
     assert got[0] == ("schema-unknown-key", 6, 1) and len(got) == 1_000
     [capped] = [f for f in result.findings if f.rule == "findings-capped"]
@@ -268,10 +269,10 @@ def test_wide_mappings_resolve_positions_in_constant_time() -> None:
     text = "m:\n" + "".join(f"  k{i}: {i}\n" for i in range(20_000))
     doc = load_text(text).document
     assert isinstance(doc, Document)
-    start = time.perf_counter()
+    start = time.process_time()
     spans = [doc.key_span(f"/m/k{i}").line for i in range(20_000)]
     assert spans == list(range(2, 20_002))
-    assert time.perf_counter() - start < 5
+    assert time.process_time() - start < 15  # CPU time, generous
 
 
 def test_duplicate_keys_are_reported_each(tmp_path: Path) -> None:
@@ -290,9 +291,9 @@ def test_aliases_repeating_a_long_value_are_refused_like_a_bomb() -> None:
     quote = "public safety " * 6_400
     text = (f'x: &e {{kind: public_safety, quote: "{quote}"}}\n'
             "exceptions: [" + ", ".join(["*e"] * 5_000) + "]\n")
-    start = time.perf_counter()
+    start = time.process_time()
     result = load_text(text, "laughs.yaml")
-    assert time.perf_counter() - start < 2
+    assert time.process_time() - start < 4  # CPU time, generous (was 6 s)
     assert [(f.rule, f.line, f.column) for f in result.findings] == [("yaml-too-many-nodes", 1, 36)]
     assert "expand it to more than 2,097,152 characters" in result.findings[0].message
     key = "k" * 90_000
@@ -382,7 +383,7 @@ def test_directory_walk_reports_link_loops_pipes_and_broken_links(tmp_path: Path
     _file(folder, "f-good.yaml", VALID)
     start = time.perf_counter()
     results = check([str(folder)])
-    assert time.perf_counter() - start < 10  # reading the pipe would block forever
+    assert time.perf_counter() - start < 60  # generous: reading the pipe would block forever
     got = {Path(r.file).name: (r.findings[0].message if r.input_error else "ok") for r in results}
     assert got == {
         "a-good.yaml": "ok",
@@ -549,7 +550,7 @@ def run_case(name: str, root: Path) -> dict[str, object]:
 
 
 @pytest.mark.parametrize(("name", "code", "says"), [
-    ("hostile pack: catastrophic pattern", 2, "unsafe regular expression"),
+    ("hostile pack: catastrophic pattern", 1, "[rule-timeout]"),
     ("hostile pack: template reaching Python internals", 2, "`__subclasses__` is not available"),
     ("hostile pack: slow pattern on a 99,000-character quote", 1, "[rule-timeout] rule `third-rule` was stopped"),
     ("hostile output template", 2, "template failed"),

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from policylint import deadline, regexguard
+from policylint import deadline
 from policylint.errors import RuleFileError
 from policylint.loader import Limits
 from policylint.registry import build_registry, directory_files, load_registry
@@ -71,80 +71,93 @@ def load_problems(root: Path) -> list[str]:
 
 
 # -- regular expressions ---------------------------------------------------------------------
+# Patterns run in the `regex` module with the time left of the rule budget as their timeout:
+# a search that backtracks without bound is stopped like any slow rule (Python's `re` runs in
+# C code that the budget's alarm cannot interrupt, which is why a pattern guard existed).
 
-CATASTROPHIC = [
-    r"(a+)+$", r"(a*)*b", r"(a|aa)+$", r"(a|a)*b", r"(\w+\s?)+$", r"(\d+\d)+x",
-    r"(.*a){12}", r"^(([a-z])+.)+[A-Z]([a-z])+$", r"(?:a?){30}a{30}", r"([a-zA-Z]+)*$",
-    r"(.*)*x", r"(?=(a+)+b)", r"(ab|a)+c",
-]
-POLYNOMIAL = [r"\d+\.?\d+x", r"\s*\s*x", r".*.*=.*", r"\w+\d+x", r"[a-f]+[e-z]+!", r"(?i)A+a+!"]
-OTHER = [(r"(\w)\1", "backreferences"), (r"(?P<a>x)(?P=a)", "backreferences"),
-         (r"a{100000}", "over 1,000"), ("x" * 1001, "1,001 characters long")]
-SAFE = [
-    r"\bwarrants?\b", r"(\s*,\s*\w+)*", r"(x\d+)+", r"(foo|bar)+", r"(foo|far)+", r"(?>a+)+b",
-    r"a++b", r".*a.*b", r"\bpublic[ -]safety\b", r"(\d+x)+", r"(federal\s+|state\s+)?",
-    r"[a-z]+@[a-z]+\.com", r"(?:\b\w+\b\s)+end", r"\w+\s+\w+", r"[a-f]+[g-z]+", r"\d+[^\d]+",
-    r"inherent\s+(legal\s+|police\s+)?(authority|power)|(1357|287)\s*\(g\)\s*\(10\)",
-]
+BACKTRACKING = [r"(a+)+$", r"(\w+\s?)+$", r"([a-zA-Z]+)*$", r"(ab|a)+c",
+                r"^(([a-z])+.)+[A-Z]([a-z])+$"]
 
 
-@pytest.mark.parametrize("pattern", CATASTROPHIC + POLYNOMIAL)
-def test_backtracking_patterns_are_refused(pattern: str) -> None:
-    assert regexguard.problem(pattern) is not None
+@pytest.mark.slow
+@pytest.mark.parametrize("pattern", BACKTRACKING)
+def test_a_backtracking_pattern_is_stopped_as_a_rule_timeout(tmp_path: Path, pattern: str) -> None:
+    write_pack(tmp_path / "rules", {"slow-rule": (pattern, "slow"), "quick-rule": ("a", "quick")})
+    doc = tmp_path / "p.yaml"
+    doc.write_text(POLICY.format(quote="a" * 5_000 + "!"), encoding="utf-8")
+    options = CheckOptions(limits=Limits(max_rule_seconds=2.0), rule_dirs=(str(tmp_path / "rules"),),
+                           selection=_selection("third-party"), validate=False)
+    start = time.process_time()
+    [result] = check_paths([str(doc)], options)
+    # The rule is stopped (or, on a cold and busy machine, all rules: issue of the budget
+    # also timing the engine's start); unbounded, the search takes hours.
+    assert "rule-timeout" in {f.rule for f in result.findings}
+    assert time.process_time() - start < 20  # CPU time, a generous bound
 
 
-@pytest.mark.parametrize(("pattern", "why"), OTHER)
-def test_backreferences_huge_counts_and_long_patterns_are_refused(pattern: str, why: str) -> None:
-    assert why in (regexguard.problem(pattern) or "")
+@pytest.mark.slow
+def test_bounded_repeats_in_sequence_end_quickly(tmp_path: Path) -> None:
+    # Eight `\w{1,31}` then `!` passed the former guard and is exponential in Python's `re`.
+    write_pack(tmp_path / "rules", {"seq-rule": (r"\w{1,31}" * 8 + "!", "seq")})
+    doc = tmp_path / "p.yaml"
+    doc.write_text(POLICY.format(quote="a" * 5_000), encoding="utf-8")
+    options = CheckOptions(limits=Limits(max_rule_seconds=2.0), rule_dirs=(str(tmp_path / "rules"),),
+                           selection=_selection("third-party"), validate=False)
+    start = time.process_time()
+    [result] = check_paths([str(doc)], options)
+    assert {f.rule for f in result.findings} <= {"rule-timeout"}  # no match, or stopped
+    assert time.process_time() - start < 20
 
 
-@pytest.mark.parametrize("pattern", SAFE)
-def test_ordinary_patterns_are_allowed(pattern: str) -> None:
-    assert regexguard.problem(pattern) is None
+def test_a_search_outside_any_budget_still_has_a_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
+    from policylint.fastconditions import compile_pattern, search_pattern
+
+    monkeypatch.setattr(deadline, "SEARCH_SECONDS", 0.1)
+    with pytest.raises(deadline.Expired):
+        search_pattern(compile_pattern(r"(a+)+$"), "a" * 5_000 + "!")
 
 
-def _timed_search(pattern: str, text: str) -> float:
-    start = time.perf_counter()
-    with deadline.budget(0.5):
-        try:
-            re.search(pattern, text)
-        except deadline.Expired:
-            pass
-    return time.perf_counter() - start
+def test_too_long_and_invalid_patterns_are_refused_at_file_line_col(tmp_path: Path) -> None:
+    write_pack(tmp_path, {"long-rule": ("x" * 1001, "found"), "bad-rule": ("(a", "found")})
+    problems = sorted(load_problems(tmp_path))
+    assert problems[0].startswith(f"{tmp_path / 'third' / 'bad-rule.yaml'}:6:")
+    assert "invalid regular expression" in problems[0]
+    assert problems[1].startswith(f"{tmp_path / 'third' / 'long-rule.yaml'}:6:")
+    assert "at most 1,000 characters long; this one is 1,001" in problems[1]
 
 
-@pytest.mark.parametrize("pattern", [r"(a+)+$", r"(\w+\s?)+$", r"(a|aa)+$"])
-def test_refused_patterns_really_are_slow(pattern: str) -> None:
-    # The guard is not crying wolf: 40 characters already take the whole half second.
-    assert _timed_search(pattern, "a" * 40 + "!") >= 0.45
+def _shipped_patterns() -> list[str]:
+    patterns: list[str] = []
 
-
-def test_every_shipped_pattern_passes_the_guard() -> None:
-    registry = load_registry()
-    patterns: list[tuple[str, str]] = []
-
-    def walk(node: object, rule_id: str) -> None:
+    def walk(node: object) -> None:
         if isinstance(node, dict):
             if isinstance(node.get("matches"), str):
-                patterns.append((rule_id, node["matches"]))
+                patterns.append(node["matches"])
             for value in node.values():
-                walk(value, rule_id)
+                walk(value)
         elif isinstance(node, list):
             for value in node:
-                walk(value, rule_id)
+                walk(value)
 
-    for rule in registry.rules.values():
-        walk(rule.data.get("when"), rule.id)
-        walk(rule.data.get("fail"), rule.id)
+    for rule in load_registry().rules.values():
+        walk(rule.data.get("when"))
+        walk(rule.data.get("fail"))
+    return sorted(set(patterns))
+
+
+def test_shipped_patterns_match_in_regex_exactly_where_they_do_in_re() -> None:
+    import regex
+
+    texts = [p.read_text(encoding="utf-8") for p in sorted(Path("examples").rglob("*.yaml"))]
+    patterns = _shipped_patterns()
     assert patterns, "the shipped rules use `matches` somewhere"
-    assert [(r, p) for r, p in patterns if regexguard.problem(p)] == []
-
-
-def test_a_pack_with_a_catastrophic_pattern_is_refused_at_file_line_col(tmp_path: Path) -> None:
-    write_pack(tmp_path, {"nested-rule": (r"(a+)+$", "found")})
-    [problem] = load_problems(tmp_path)
-    assert problem.startswith(f"{tmp_path / 'third' / 'nested-rule.yaml'}:6:")
-    assert "unsafe regular expression" in problem and "nested quantifiers" in problem
+    for pattern in patterns:
+        flags = 0 if pattern == pattern.lower() else re.IGNORECASE
+        ours = regex.compile(pattern, regex.IGNORECASE if flags else 0)
+        theirs = re.compile(pattern, flags)
+        for text in texts:
+            text = text.lower() if not flags else text
+            assert [m.span() for m in ours.finditer(text)] == [m.span() for m in theirs.finditer(text)], pattern
 
 
 # -- message templates -----------------------------------------------------------------------
@@ -189,6 +202,46 @@ def test_runaway_messages_fall_back_to_the_title_in_bounded_memory(source: str) 
     assert grown_kib < 50 * 1024
 
 
+DOUBLING = [
+    "{% set ns = namespace(s='ab') %}{% for i in range(60) %}{% set ns.s = ns.s ~ ns.s %}"
+    "{% endfor %}{{ ns.s|length }}",
+    "{% set ns = namespace(s='ab') %}{% for i in range(60) %}{% set ns.s = ns.s + ns.s %}"
+    "{% endfor %}{{ ns.s|length }}",
+    "{% set ns = namespace(s=['ab']) %}{% for i in range(60) %}{% set ns.s = ns.s + ns.s %}"
+    "{% endfor %}{{ ns.s|length }}",
+    "{% set ns = namespace(s=doc.x) %}{% for i in range(60) %}{% set ns.s = [ns.s, ns.s] %}"
+    "{% endfor %}{{ ns.s }}",
+    "{% set ns = namespace(s=doc.x) %}{% for i in range(60) %}{% set ns.s = [ns.s, ns.s] %}"
+    "{% endfor %}{{ ns.s|lower }}",
+    "{% set ns = namespace(s=doc.x) %}{% for i in range(60) %}{% set ns.s = '%s%s' % (ns.s, ns.s) %}"
+    "{% endfor %}{{ ns.s|length }}",
+    "{% set l = [] %}{% for i in range(10**5) %}{% set _ = l.append(doc.x) %}{% endfor %}{{ l }}",
+    "{% set x %}{% for i in range(10**5) %}{{ doc.x }}{% endfor %}{% endset %}{{ x|length }}",
+]
+
+
+@pytest.mark.parametrize("source", DOUBLING)
+def test_a_message_doubling_a_value_in_a_loop_is_stopped_early(source: str) -> None:
+    # Each of these reached about a gigabyte before the time budget stopped it.
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    assert render_message(compile_message(source), CONTEXT, "TITLE") == "TITLE"
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 50 * 1024
+
+
+def test_a_key_of_any_type_is_looked_up_as_jinja_does() -> None:
+    # `x[[1]]` raised TypeError (an unhashable key) in the guard instead of giving undefined.
+    assert render_message(compile_message("a{{ value[[1]] }}b{{ agency[{}] }}c"), CONTEXT, "T") == "abc"
+
+
+def test_a_top_level_set_after_a_loop_is_not_seen_inside_it() -> None:
+    # Jinja: inside the loop the name assigned later at the top level is undefined; the
+    # former compiled path read the context's `value` there ("[v][v] late").
+    source = "{% for i in [1, 2] %}[{{ value }}]{% endfor %}{% set value = 'late' %} {{ value }}"
+    assert render_message(compile_message(source), CONTEXT, "T") == "[][] late"
+
+
 def test_shipped_style_messages_still_render() -> None:
     source = ("{% set names = [] %}{% for k in doc.entries[:3] %}{% set _ = names.append(k) %}"
               "{% endfor %}{{ agency.name or 'The policy' }}: {{ names|join(', ') }} "
@@ -206,23 +259,24 @@ POLICY = textwrap.dedent("""\
     """)
 
 
+@pytest.mark.slow
 def test_a_slow_rule_is_stopped_reported_and_the_rest_of_the_run_goes_on(tmp_path: Path) -> None:
-    # `.*[xy]` passes the guard but is quadratic: on 100,000 characters without an x or y it
+    # `.*a.*[xy]` is polynomial: on 100,000 characters without an x or y it
     # runs for seconds (a class: a plain `x` absent from the text is found missing before
     # any search).  The budget stops it on the first file; the second, short file is fine.
-    write_pack(tmp_path / "rules", {"slow-rule": (".*[xy]", "slow"), "quick-rule": ("a", "quick")})
+    write_pack(tmp_path / "rules", {"slow-rule": (".*a.*[xy]", "slow"), "quick-rule": ("a", "quick")})
     long = tmp_path / "long.yaml"
     long.write_text(POLICY.format(quote="a" * 99_000), encoding="utf-8")
     short = tmp_path / "short.yaml"
     short.write_text(POLICY.format(quote="a x"), encoding="utf-8")
     options = CheckOptions(limits=Limits(max_rule_seconds=0.3), rule_dirs=(str(tmp_path / "rules"),),
                            selection=_selection("third-party"), validate=False)
-    start = time.perf_counter()
+    start = time.process_time()
     first, second = check_paths([str(long), str(short)], options)
-    took = time.perf_counter() - start
+    took = time.process_time() - start
     rules = {f.rule: f for f in first.findings}
     assert "rule-timeout" in rules, (took, sorted(rules))
-    assert took < 10  # unbounded, `.*[xy]` alone takes several seconds here
+    assert took < 30  # CPU time, generous: unbounded, `.*a.*[xy]` alone takes several seconds
     assert ("`slow-rule` was stopped when the rules on this document had run 0.3 s"
             in rules["rule-timeout"].message)
     # The document's time is spent: the rule after it is reported as not run, not as passed.
@@ -254,23 +308,25 @@ def test_the_budget_is_off_the_main_thread_and_leaves_other_timers_alone() -> No
         signal.setitimer(signal.ITIMER_REAL, 0)
 
 
+@pytest.mark.slow
 def test_a_hostile_pack_ends_cleanly_in_a_real_process(tmp_path: Path) -> None:
     write_pack(tmp_path / "rules", {"nested-rule": (r"(a+)+$", "found")})
     policy = tmp_path / "p.yaml"
-    policy.write_text(POLICY.format(quote="a"), encoding="utf-8")
+    policy.write_text(POLICY.format(quote="a" * 5_000 + "!"), encoding="utf-8")
     config = tmp_path / "policylint.yaml"
     config.write_text(f"rule-dirs: [{str(tmp_path / 'rules')!r}]\n", encoding="utf-8")
     proc = subprocess.run([sys.executable, "-m", "policylint", "check", "--config", str(config),
-                           str(policy)], capture_output=True, text=True, timeout=60)
-    assert proc.returncode == 2
+                           "--pack", "third-party", "-f", "concise", str(policy)],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 1, proc.stderr
     assert "Traceback" not in proc.stderr
-    assert f"{tmp_path / 'rules' / 'third' / 'nested-rule.yaml'}:6:" in proc.stderr
-    assert "unsafe regular expression" in proc.stderr
+    assert "[rule-timeout]" in proc.stdout  # the rule, or all rules on a cold, busy machine
 
 
+@pytest.mark.slow
 def test_a_stopped_rule_is_not_remembered_by_the_results_cache(tmp_path: Path) -> None:
     # Whether a rule runs out of time depends on how busy the machine is.
-    write_pack(tmp_path / "rules", {"slow-rule": (".*[xy]", "slow")})
+    write_pack(tmp_path / "rules", {"slow-rule": (".*a.*[xy]", "slow")})
     long = tmp_path / "long.yaml"
     long.write_text(POLICY.format(quote="a" * 99_000), encoding="utf-8")
     cache = tmp_path / "cache"

@@ -99,9 +99,9 @@ def billion_laughs(levels: int = 10) -> str:
 
 
 def test_alias_bomb_is_refused_quickly():
-    start = time.perf_counter()
+    start = time.process_time()
     result = load_text(billion_laughs(), "bomb.yaml")
-    assert time.perf_counter() - start < 1.0
+    assert time.process_time() - start < 5  # CPU time, generous: expanded, it never ends
     assert result.document is None
     assert result.findings[-1].rule == "yaml-too-many-nodes"
 
@@ -112,9 +112,9 @@ def test_alias_bomb_is_refused_quickly():
     "a: " + "[" * 200 + "]" * 200,            # within the parser, beyond our limit
 ])
 def test_deep_nesting_is_refused_quickly(text):
-    start = time.perf_counter()
+    start = time.process_time()
     result = load_text(text, "deep.yaml")
-    assert time.perf_counter() - start < 1.5
+    assert time.process_time() - start < 5  # CPU time, generous
     assert result.document is None
     assert result.findings[-1].rule == "yaml-too-deep"
 

@@ -37,7 +37,7 @@ def write(root: Path, rel: str, text: str) -> None:
     path.write_text(text, encoding="utf-8")
 
 
-def load(root: Path):  # noqa: ANN201
+def load(root: Path):
     return build_registry(directory_files(str(root)))
 
 
@@ -174,17 +174,15 @@ def test_extra_rule_directories_join_the_package_registry(tmp_path: Path) -> Non
 
 
 def test_a_stamp_skips_revalidating_texts_already_validated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from policylint.templating import LazyMessage
-
     monkeypatch.setenv("POLICYLINT_CACHE_DIR", str(tmp_path / "cache"))
     write(tmp_path, "rules/x/my-rule.yaml", GOOD.format(id="my-rule"))
     first = _load_registry.__wrapped__((str(tmp_path / "rules"),), str(tmp_path / "cache"))
-    assert not isinstance(first.compiled["my-rule"].template, LazyMessage)
+    assert first.compiled["my-rule"].template.compiled
     (stamp,) = [p for p in (tmp_path / "cache").iterdir() if p.suffix == ".ok"]
     with monkeypatch.context() as patched:  # the texts as parsed are kept beside the stamp
         patched.setattr("policylint.registry.read_yaml", lambda *a: pytest.fail("parsed again"))
         second = _load_registry.__wrapped__((str(tmp_path / "rules"),), str(tmp_path / "cache"))
-    assert isinstance(second.compiled["my-rule"].template, LazyMessage)
+    assert not second.compiled["my-rule"].template.compiled  # compiled on its first finding
     assert second.rules["my-rule"].data == first.rules["my-rule"].data
     # any change to any text is a new set of texts: validated in full again
     write(tmp_path, "rules/x/my-rule.yaml", GOOD.format(id="my-rule").replace("severity: error", "severity: errr"))
@@ -204,3 +202,15 @@ def test_the_stamp_can_be_turned_off(tmp_path: Path, monkeypatch: pytest.MonkeyP
         reg = load_registry((str(tmp_path / "rules"),))
         assert not hasattr(reg.compiled["my-rule"].template, "source")
         _load_registry.cache_clear()
+
+
+def test_a_rule_file_may_compare_numbers(tmp_path: Path) -> None:
+    text = GOOD.format(id="hours-rule").replace(
+        "fail: {topic: civil_detainer_hold, in: [allowed]}",
+        "fail: {path: '@.max_hours', at_least: 48}").replace(
+        "at: value", "at: max_hours").replace(
+        "{civil_detainer_hold: {value: allowed}}", "{civil_detainer_hold: {max_hours: 72}}").replace(
+        "/provisions/civil_detainer_hold/value", "/provisions/civil_detainer_hold/max_hours")
+    write(tmp_path, "x/hours-rule.yaml", text)
+    registry = load(tmp_path)
+    assert "hours-rule" in registry.rules

@@ -29,6 +29,15 @@ def test_docs_rules_md_is_up_to_date() -> None:
     assert actual == expected, "docs/rules.md is stale: run `python -m policylint.ruledocs > docs/rules.md`"
 
 
+def test_the_named_checks_table_of_the_rule_format_is_up_to_date() -> None:
+    from policylint.ruledocs import with_checks_table
+
+    actual = (ROOT / "docs" / "rule-format.md").read_text(encoding="utf-8")
+    assert "`units-missing`" in actual
+    assert with_checks_table(actual) == actual, \
+        "docs/rule-format.md is stale: run `python -m policylint.ruledocs --checks`"
+
+
 def test_explain_shows_the_law_with_its_holding_packs_examples_and_fix() -> None:
     text = explain(load_registry(), "detainer-hold-prohibited")
     assert "Lunn v. Commonwealth, 477 Mass. 517 (2017)" in text

@@ -31,5 +31,8 @@ def get(name: str) -> CheckFunction | None:
 
 # Only the package's own modules register checks; nothing is ever loaded from a linted
 # repository.  Import each sibling explicitly so the registry is complete and reviewable.
-from policylint.checks import incidents  # noqa: E402,F401
-from policylint.checks import citations, drafting  # noqa: E402,F401
+from policylint.checks import (  # noqa: E402,F401
+    citations,
+    drafting,
+    incidents,
+)

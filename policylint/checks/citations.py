@@ -412,7 +412,7 @@ def lunn_scope(item: Any, provisions: Any) -> dict[str, Any] | None:
 
 # -- registered checks -------------------------------------------------------------------
 
-def _no_args(name: str):  # type: ignore[no-untyped-def]
+def _no_args(name: str) -> Any:
     def validate(args: dict[str, Any]) -> str | None:
         return f"check `{name}` takes no arguments" if args else None
     return validate

@@ -64,7 +64,7 @@ def predates_events(ctx: Any, subject: Any, args: dict[str, Any]) -> dict[str, A
         if event.get("topics") and not any(_coded(provisions, t, event.get("values"))
                                            for t in event["topics"]):
             continue
-        if effective < day and (review is None or review < day):
+        if day is not None and effective < day and (review is None or review < day):
             hits.append((day, event["event"]))
     if not hits:
         return None

@@ -42,6 +42,9 @@ def incident_contradicts_policy(ctx: Any, subject: Any, args: dict[str, Any]) ->
     Dates may be partial (``2025-11``); an incident in the same month or year as the
     effective date, at the precision both give, is held against it with ``timing: unknown``
     (only an incident provably on or before the effective date is excused).
+    Args: ``prohibiting`` (the values that prohibit). Returns ``topic``, ``topics``,
+    ``policy_value``, ``incident_date``, ``effective_date`` and ``timing`` (``after``, or
+    ``unknown`` when a date is missing or the dates tie at their precision).
     """
     if not isinstance(subject, dict):
         return None

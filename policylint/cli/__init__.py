@@ -73,7 +73,7 @@ def main(argv: list[str] | None = None) -> Any:
     except KeyboardInterrupt:
         click.echo("policylint: interrupted", err=True)
         sys.exit(130)
-    except Exception as exc:  # noqa: BLE001 - the last line of defence
+    except Exception as exc:
         click.echo(
             f"policylint: internal error: {type(exc).__name__}: {exc}\n"
             "This is a bug in policylint; please report it with the command you ran.",

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 import click
 
 from policylint.cli import error
 
+if TYPE_CHECKING:
+    from policylint.api import CheckSettings
+
 _FILE_HELP = "The baseline file (default: `baseline` in the configuration, else policylint-baseline.json)."
 
 
-def _settings(paths: tuple[str, ...], config_file: str | None, isolated: bool) -> tuple[object, str]:
+def _settings(paths: tuple[str, ...], config_file: str | None, isolated: bool) -> tuple[CheckSettings, str | None]:
     from policylint import config as configuration
     from policylint.api import build_settings
 

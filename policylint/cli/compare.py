@@ -7,7 +7,6 @@ import sys
 import click
 
 from policylint.cli import error, split_ids
-
 from policylint.compare.order import FILTER_KEYS, GROUP_KEYS, SORT_KEYS
 from policylint.compare.run import COMPARE_FORMATS
 

@@ -7,7 +7,6 @@ import sys
 import click
 
 from policylint.cli import error, split_ids
-
 from policylint.compare.run import DIFF_FORMATS
 from policylint.finding import SEVERITIES
 

@@ -74,4 +74,5 @@ def group(rows: list[Any], group_by: str) -> list[tuple[str | None, list[Any]]]:
     grouped: dict[str, list[Any]] = {}
     for row in rows:
         grouped.setdefault(row.attribute(group_by) or f"(no {group_by})", []).append(row)
-    return sorted(grouped.items(), key=lambda kv: (kv[0].startswith("("), kv[0].casefold()))
+    ordered = sorted(grouped.items(), key=lambda kv: (kv[0].startswith("("), kv[0].casefold()))
+    return [(name, members) for name, members in ordered]

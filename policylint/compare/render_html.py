@@ -90,7 +90,8 @@ def score_text(value: float | None) -> str:
 @lru_cache(maxsize=None)
 def asset(name: str) -> str:
     """A stylesheet or script shipped beside the templates."""
-    return resources.files("policylint").joinpath("templates", "compare", name).read_text("utf-8")
+    return resources.files("policylint").joinpath("templates").joinpath("compare").joinpath(name) \
+        .read_text("utf-8")
 
 
 def csp_hash(text: str) -> str:

@@ -7,13 +7,17 @@ import os
 import sys
 from dataclasses import dataclass, field
 from types import ModuleType
-from typing import IO, Any, Callable
+from typing import IO, TYPE_CHECKING, Any, Callable, Protocol
 
 from policylint.errors import UsageError, did_you_mean
 
-#: format name -> module.  A module either streams (``STREAM = True``: ``render_file(result,
-#: ctx)`` per file and ``render_summary(summary, ctx)`` at the end) or renders once at the end
-#: (``render(results, summary, ctx)``).  Every function is pure: data in, text out.
+if TYPE_CHECKING:
+    from policylint.runner import FileResult, Summary
+
+#: format name -> module.  A module gives ``stream(ctx)``, an object whose ``begin``,
+#: ``result`` and ``end`` make the report a piece at a time (``policylint.formats.stream``),
+#: or is a terminal format (``STREAM = True``: ``render_file(result, ctx)`` per file and
+#: ``render_summary(summary, ctx)`` at the end).  Every function is pure: data in, text out.
 FORMATS: dict[str, str] = {
     "text": "policylint.formats.text",
     "concise": "policylint.formats.concise",
@@ -48,6 +52,7 @@ class RenderContext:
     def exit_reason(self, summary: Any) -> str:
         """Why the run exits non-zero ("" if it does not): see ``Summary.exit_reason``."""
         return str(summary.exit_reason(self.fail_on, self.max_warnings))
+    rule_seconds: float = 1.0  # the rule time budget per document (bounds report templates too)
 
     def describe(self, rule_id: str) -> Any:
         """The descriptor of ``rule_id`` (core ids and pack rules alike)."""
@@ -56,6 +61,20 @@ class RenderContext:
 
             return describer()(rule_id)
         return self.rules(rule_id)
+
+
+class StreamingFormat(Protocol):
+    """A format that writes each file's findings as they come (``STREAM = True``)."""
+
+    def render_file(self, result: FileResult, ctx: RenderContext) -> str: ...
+
+    def render_summary(self, summary: Summary, ctx: RenderContext) -> str: ...
+
+
+class WholeFormat(Protocol):
+    """A format that renders once, at the end of the run."""
+
+    def render(self, results: list[FileResult], summary: Summary, ctx: RenderContext) -> str: ...
 
 
 def format_module(name: str) -> ModuleType | Any:
@@ -95,49 +114,110 @@ class _Stdout:
         pass
 
 
-class Reporter:
-    """One output of a run: a format and where it goes; streams when the format can."""
+class _Appender:
+    """Appends to a file other steps of a job write too (``$GITHUB_STEP_SUMMARY``)."""
 
-    def __init__(self, name: str, target: str | None, ctx: RenderContext, guard: Any = None) -> None:
-        self.name, self.target, self.ctx, self.guard = name, target, ctx, guard
-        self.module = format_module(name)
-        self.stream = bool(getattr(self.module, "STREAM", False))
-        self.results: list[Any] = []
-        self.sink: Any = None
+    def __init__(self, path: str) -> None:
+        self.fh = open(path, "a", encoding="utf-8")
 
-    def _open(self) -> Any:
-        if self.sink is None:
-            from policylint.formats.writer import GuardedWriter
+    def write(self, text: str) -> None:
+        self.fh.write(text)
 
-            self.sink = GuardedWriter(self.target, self.guard) if self.target else _Stdout()
-        return self.sink
-
-    def add(self, result: Any) -> None:
-        if self.stream:
-            text = self.module.render_file(result, self.ctx)
-            if text:
-                self._open().write(text)
-        else:
-            self.results.append(result)
-
-    def close(self, summary: Any) -> None:
-        if self.stream:
-            text = self.module.render_summary(summary, self.ctx)
-        else:
-            text = self.module.render(self.results, summary, self.ctx)
-        sink = self._open()
-        if text:
-            sink.write(text)
-        sink.close()
-        appendix = getattr(self.module, "appendix", None)
-        if appendix is not None:
-            extra = appendix(self.results, summary, self.ctx)
-            if extra is not None:
-                path, more = extra
-                # Appended, not replaced: other steps of the job write the same file.
-                with open(path, "a", encoding="utf-8") as fh:
-                    fh.write(more)
+    def close(self) -> None:
+        self.fh.close()
 
     def abort(self) -> None:
+        self.fh.close()
+
+
+class Writer:
+    """Drives one format's stream into one destination, writing each piece as it is made.
+
+    A format with a ``head`` (the totals, known at the end, shown first) gets its body
+    kept in a temporary file until then: memory stays that of one result either way.
+    """
+
+    def __init__(self, stream: Any, open_sink: Callable[[], Any], trailer: str = "") -> None:
+        self.stream, self.open_sink, self.trailer = stream, open_sink, trailer
+        self.sink: Any = None
+        self.spool: IO[str] | None = None
+        self.started = False
+
+    def _write(self, text: str) -> None:
+        if text:
+            if self.sink is None:
+                self.sink = self.open_sink()
+            self.sink.write(text)
+
+    def _begin(self) -> None:
+        if not self.started:
+            self.started = True
+            self._write(self.stream.begin())
+
+    def add(self, result: Any) -> None:
+        self._begin()
+        text = self.stream.result(result)
+        if not text:
+            return
+        if hasattr(self.stream, "head"):
+            if self.spool is None:
+                import tempfile
+
+                self.spool = tempfile.TemporaryFile("w+", encoding="utf-8", newline="")
+            self.spool.write(text)
+        else:
+            self._write(text)
+
+    def close(self, summary: Any) -> None:
+        self._begin()
+        if hasattr(self.stream, "head"):
+            self._write(self.stream.head(summary))
+            if self.spool is not None:
+                self.spool.seek(0)
+                while chunk := self.spool.read(1 << 16):
+                    self._write(chunk)
+                self.spool.close()
+        self._write(self.stream.end(summary) + self.trailer)
+        if self.sink is None:
+            self.sink = self.open_sink()
+        self.sink.close()
+
+    def abort(self) -> None:
+        if self.spool is not None:
+            self.spool.close()
         if self.sink is not None:
             self.sink.abort()
+
+
+class Reporter:
+    """One output of a run: a format and where it goes, written as results arrive."""
+
+    def __init__(self, name: str, target: str | None, ctx: RenderContext, guard: Any = None) -> None:
+        from policylint.formats.stream import open_stream
+        from policylint.formats.writer import GuardedWriter
+
+        self.name, self.target, self.ctx, self.guard = name, target, ctx, guard
+        self.module = format_module(name)
+        #: A terminal format (text, concise): what ``-q`` trims when it goes to the terminal.
+        self.terminal = bool(getattr(self.module, "STREAM", False))
+        self.writers = [Writer(open_stream(self.module, ctx),
+                               lambda: GuardedWriter(target, guard) if target else _Stdout())]
+        appendix = getattr(self.module, "appendix_stream", None)
+        extra = appendix(ctx) if appendix is not None else None
+        if extra is not None:
+            path, stream = extra
+            # Appended, not replaced: other steps of the job write the same file; the
+            # blank line ends our part of it.
+            self.writers.append(Writer(stream, lambda: _Appender(path), trailer="\n"))
+
+    def add(self, result: Any) -> None:
+        for writer in self.writers:
+            writer.add(result)
+
+    def close(self, summary: Any) -> None:
+        for writer in self.writers:
+            writer.close(summary)
+
+    def abort(self) -> None:
+        for writer in self.writers:
+            writer.abort()

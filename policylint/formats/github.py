@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
+import secrets
 from typing import Any
 
 from policylint.baseline import report_path
 from policylint.finding import SEVERITY_RANK
+from policylint.formats.stream import render as render_stream
 from policylint.formats.templates import control_safe
 
 #: GitHub keeps 10 annotations of each type per step; more are dropped silently.
@@ -45,50 +46,113 @@ def annotation(f: Any, root: str) -> str:
     return command(COMMANDS.get(f.severity, "warning"), props, message)
 
 
+def _order(f: Any) -> tuple[Any, ...]:
+    return (-SEVERITY_RANK[f.severity], f.file, f.line, f.column, f.rule)
+
+
+class Selection:
+    """The annotations to emit, chosen as findings arrive: at most 10 per type, most severe
+    first; holds 20 findings per type at most, whatever the number of findings."""
+
+    def __init__(self) -> None:
+        self.kept: dict[str, list[Any]] = {}
+        self.seen = 0
+
+    def add(self, findings: list[Any]) -> None:
+        for f in findings:
+            self.seen += 1
+            kept = self.kept.setdefault(COMMANDS.get(f.severity, "warning"), [])
+            kept.append(f)
+            if len(kept) >= 2 * MAX_PER_TYPE:
+                kept.sort(key=_order)  # stable: equal keys keep their arrival order
+                del kept[MAX_PER_TYPE:]
+
+    def chosen(self) -> tuple[list[Any], int]:
+        kept = sorted((f for fs in self.kept.values() for f in sorted(fs, key=_order)[:MAX_PER_TYPE]),
+                      key=_order)
+        return kept, self.seen - len(kept)
+
+
 def select(findings: list[Any]) -> tuple[list[Any], int]:
     """The annotations to emit (at most 10 per type, most severe first) and how many were left."""
-    ordered = sorted(findings, key=lambda f: (-SEVERITY_RANK[f.severity], f.file, f.line, f.column, f.rule))
-    kept: list[Any] = []
-    per_type: dict[str, int] = {}
-    for f in ordered:
-        kind = COMMANDS.get(f.severity, "warning")
-        if per_type.get(kind, 0) < MAX_PER_TYPE:
-            per_type[kind] = per_type.get(kind, 0) + 1
-            kept.append(f)
-    return kept, len(ordered) - len(kept)
+    selection = Selection()
+    selection.add(findings)
+    return selection.chosen()
+
+
+def summary_line(summary: Any) -> str:
+    total = summary.total
+    return (f"policylint: {total} problem(s) in {summary.files_with_findings} of "
+            f"{summary.files} file(s)" if total else
+            f"policylint: {summary.files} file(s) checked, no problems")
+
+
+class Stream:
+    """The log as results arrive: every finding in a collapsed group, with workflow commands
+    stopped around it (policy text could hold lines that look like commands), then the
+    annotations chosen over the whole run, then a summary line."""
+
+    def __init__(self, ctx: Any, token: str | None = None) -> None:
+        from policylint.formats.concise import render_file
+
+        self.ctx = ctx
+        self.concise = render_file
+        # The listing is written before it is known, so the token is drawn at random: policy
+        # text cannot contain what it cannot predict.
+        self.token = token or "policylint-" + secrets.token_hex(12)
+        self.grouped = False
+        self.selection = Selection()
+
+    def begin(self) -> str:
+        return ""
+
+    def result(self, result: Any) -> str:
+        self.selection.add(result.active)
+        text = self.concise(result, self.ctx)
+        if not text:
+            return ""
+        if not self.grouped:
+            self.grouped = True
+            text = f"::group::policylint: all findings\n::stop-commands::{self.token}\n" + text
+        return text
+
+    def end(self, summary: Any) -> str:
+        lines = [f"::{self.token}::", "::endgroup::"] if self.grouped else []
+        kept, dropped = self.selection.chosen()
+        lines += [annotation(f, self.ctx.root) for f in kept]
+        if dropped:
+            lines.append(f"policylint: {dropped} more finding(s) are not annotated "
+                         "(GitHub shows 10 per type); see the job summary.")
+        lines.append(summary_line(summary))
+        reason = self.ctx.exit_reason(summary)
+        if reason:
+            lines.append(f"policylint: {reason}")
+        return "\n".join(lines) + "\n"
+
+
+def stream(ctx: Any) -> Stream:
+    return Stream(ctx)
 
 
 def render(results: list[Any], summary: Any, ctx: Any) -> str:
-    from policylint.formats.concise import render_file as concise
-
-    active = [f for r in results for f in r.active]
-    kept, dropped = select(active)
-    lines = [annotation(f, ctx.root) for f in kept]
-    if dropped:
-        lines.append(f"policylint: {dropped} more finding(s) are not annotated "
-                     "(GitHub shows 10 per type); see the job summary.")
-    full = "".join(concise(r, ctx) for r in results)
-    if full:
-        # Policy text could contain lines that look like workflow commands: stop command
-        # processing for the plain listing.  The token depends on the listing, so the text
-        # cannot contain it.
-        token = "policylint-" + hashlib.sha256(full.encode("utf-8")).hexdigest()[:24]
-        lines += ["::group::policylint: all findings", f"::stop-commands::{token}",
-                  full.rstrip("\n"), f"::{token}::", "::endgroup::"]
-    total = summary.total
-    lines.append(f"policylint: {total} problem(s) in {summary.files_with_findings} of "
-                 f"{summary.files} file(s)" if total else
-                 f"policylint: {summary.files} file(s) checked, no problems")
-    reason = ctx.exit_reason(summary)
-    if reason:
-        lines.append(f"policylint: {reason}")
-    return "\n".join(lines) + "\n"
+    return render_stream(stream(ctx), results, summary)
 
 
-def appendix(results: list[Any], summary: Any, ctx: Any) -> tuple[str, str] | None:
-    """The full report as Markdown for ``$GITHUB_STEP_SUMMARY``, when that is set."""
+#: GitHub drops a step summary larger than this (1 MiB) whole.
+STEP_SUMMARY_LIMIT = 1024 * 1024
+
+
+def appendix_stream(ctx: Any) -> tuple[str, Any] | None:
+    """Where the job summary goes (``$GITHUB_STEP_SUMMARY``, when set) and the Markdown
+    report that fills it, kept within what the step's file still holds."""
     if not ctx.step_summary:
         return None
-    from policylint.formats.markdown import render as markdown
+    import os
 
-    return ctx.step_summary, markdown(results, summary, ctx) + "\n"
+    from policylint.formats.markdown import stream as markdown
+
+    try:
+        used = os.path.getsize(ctx.step_summary)
+    except OSError:
+        used = 0
+    return ctx.step_summary, markdown(ctx, limit=max(0, STEP_SUMMARY_LIMIT - used))

@@ -8,13 +8,18 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
+from markupsafe import Markup
+
 from policylint.baseline import report_path
+from policylint.formats.stream import render as render_stream
 
 # XML 1.0 cannot carry most control characters even as references; policy text may.
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 def xml_safe(value: Any) -> Any:
+    if isinstance(value, Markup):  # escaped (and cleared) already
+        return value
     if isinstance(value, str):
         return _NOT_XML.sub("\ufffd", value)
     return "" if value is None else value
@@ -28,6 +33,16 @@ def environment() -> Any:
     return Environment(loader=PackageLoader("policylint", "templates"), undefined=StrictUndefined,
                        trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
                        autoescape=True, finalize=xml_safe)
+
+
+def _escaped(text: str) -> Markup:
+    """``text`` cleared and escaped once, for a value every testcase of a document repeats."""
+    return Markup.escape(xml_safe(text))
+
+
+@lru_cache(maxsize=1024)
+def _escaped_rule(rule: str) -> Markup:
+    return _escaped(rule)
 
 
 def _case(classname: str, rule: str, findings: list[Any]) -> dict[str, Any]:
@@ -55,14 +70,43 @@ def suite(result: Any, root: str) -> dict[str, Any]:
     names += sorted(r for r, outcome in outcomes.items() if outcome in ("pass", "fail") and r not in by_rule)
     if not names:
         names = ["policylint"]  # a document with nothing to report still shows as a passed test
-    cases = [_case(classname, name, by_rule.get(name, [])) for name in names]
+    # Escaped here once rather than in each of a document's ~30 testcases.
+    escaped = _escaped(classname)
+    cases = [_case(escaped, _escaped_rule(name), by_rule.get(name, [])) for name in names]
     return {"name": classname, "cases": cases,
             "failures": sum(c["kind"] == "failure" for c in cases),
             "errors": sum(c["kind"] == "error" for c in cases)}
 
 
+HEAD = '<?xml version="1.0" encoding="UTF-8"?>\n<testsuites>\n'
+TAIL = "</testsuites>\n"
+
+
+class Stream:
+    """The report written a ``testsuite`` (one document) at a time."""
+
+    def __init__(self, ctx: Any) -> None:
+        self.ctx = ctx
+        self.template = environment().get_template("junit-suite.xml.j2")
+        self.common = {"timestamp": (ctx.started or datetime.now().isoformat())[:19],
+                       "hostname": platform.node() or "localhost", "version": ctx.tool_version}
+        self.count = 0
+
+    def begin(self) -> str:
+        return HEAD
+
+    def result(self, result: Any) -> str:
+        self.count += 1
+        return str(self.template.render(s=suite(result, self.ctx.root), index=self.count - 1,
+                                        **self.common))
+
+    def end(self, summary: Any) -> str:
+        return TAIL
+
+
+def stream(ctx: Any) -> Stream:
+    return Stream(ctx)
+
+
 def render(results: list[Any], summary: Any, ctx: Any) -> str:
-    timestamp = (ctx.started or datetime.now().isoformat())[:19]
-    return environment().get_template("junit.xml.j2").render(
-        suites=[suite(r, ctx.root) for r in results], timestamp=timestamp,
-        hostname=platform.node() or "localhost", version=ctx.tool_version)
+    return render_stream(stream(ctx), results, summary)

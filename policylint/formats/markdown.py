@@ -9,6 +9,7 @@ from typing import Any
 from markupsafe import Markup
 
 from policylint.baseline import report_path
+from policylint.formats.stream import render as render_stream
 
 SAYS_EXIT_REASON = True  # under the summary line
 
@@ -41,19 +42,62 @@ def environment() -> Any:
                        autoescape=False, finalize=md_escape)
 
 
-def view(results: list[Any], summary: Any, ctx: Any) -> dict[str, Any]:
-    """What the template shows: active findings by file, hidden ones only counted."""
-    files = []
-    for r in results:
-        active = r.active
-        if active:
-            files.append({"path": report_path(r.file, ctx.root), "findings": active})
-    counts = [(n, s) for s, n in summary.by_severity.items() if n]
-    return {"files": files, "summary": summary, "counts": counts,
-            "by_rule": sorted(summary.by_rule.items(), key=lambda kv: (-kv[1], kv[0])),
-            "statistics": ctx.statistics, "version": ctx.tool_version,
-            "reason": ctx.exit_reason(summary)}
+def counts(summary: Any) -> list[tuple[int, str]]:
+    return [(n, s) for s, n in summary.by_severity.items() if n]
+
+
+class Stream:
+    """The report a file at a time; its opening (the totals) is written last, ahead of them.
+
+    ``limit`` bounds the listing in UTF-8 bytes (a GitHub step summary over 1 MiB is
+    dropped whole): files past it are counted and named as left out, never cut in half.
+    """
+
+    #: Kept for the opening, the closing table and the note about files left out.
+    RESERVE = 16 * 1024
+
+    def __init__(self, ctx: Any, limit: int | None = None) -> None:
+        self.ctx = ctx
+        self.budget = None if limit is None else max(0, limit - self.RESERVE)
+        self.used = 0
+        self.left_out = 0
+        env = environment()
+        self.file_template = env.get_template("markdown-file.md.j2")
+
+    def begin(self) -> str:
+        return ""
+
+    def head(self, summary: Any) -> str:
+        return str(environment().get_template("markdown-head.md.j2").render(
+            summary=summary, counts=counts(summary), reason=self.ctx.exit_reason(summary)))
+
+    def result(self, result: Any) -> str:
+        active = result.active
+        if not active:
+            return ""
+        text = str(self.file_template.render(
+            file={"path": report_path(result.file, self.ctx.root), "findings": active}))
+        if self.budget is not None:
+            size = len(text.encode("utf-8"))
+            if self.left_out or self.used + size > self.budget:
+                self.left_out += 1
+                return ""
+            self.used += size
+        return text
+
+    def end(self, summary: Any) -> str:
+        note = ""
+        if self.left_out:
+            note = (f"\n_{self.left_out} more file(s) with findings are not listed: a step summary "
+                    "holds 1 MiB. The job log and the other reports list every finding._\n")
+        return note + str(environment().get_template("markdown-tail.md.j2").render(
+            statistics=self.ctx.statistics,
+            by_rule=sorted(summary.by_rule.items(), key=lambda kv: (-kv[1], kv[0]))))
+
+
+def stream(ctx: Any, limit: int | None = None) -> Stream:
+    return Stream(ctx, limit)
 
 
 def render(results: list[Any], summary: Any, ctx: Any) -> str:
-    return environment().get_template("markdown.md.j2").render(**view(results, summary, ctx))
+    return render_stream(stream(ctx), results, summary)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 from urllib.parse import quote
 
 from policylint import __version__
 from policylint.baseline import occurrence_fingerprints, report_path
+from policylint.formats.stream import JsonArray, members
+from policylint.formats.stream import render as render_stream
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 LEVELS = {"error": "error", "warning": "warning", "info": "note"}
@@ -41,6 +42,10 @@ def rule_descriptor(info: Any) -> dict[str, Any]:
     return descriptor
 
 
+def artifact_uri(file: str, ctx: Any) -> str:
+    return quote(report_path(file, ctx.root), safe="/")
+
+
 def _region(f: Any) -> dict[str, Any]:
     region: dict[str, Any] = {"startLine": max(1, f.line), "startColumn": max(1, f.column),
                               "endLine": max(f.line, f.end_line, 1)}
@@ -61,14 +66,16 @@ def _suppressions(f: Any, baseline: str | None) -> list[dict[str, Any]]:
     return out
 
 
-def result(f: Any, rule_index: int, fingerprints: dict[str, str], ctx: Any) -> dict[str, Any]:
-    """One SARIF ``result`` for finding ``f`` (suppressed and baselined ones are marked)."""
+def result(f: Any, rule_index: int, fingerprints: dict[str, str], ctx: Any,
+           uri: str | None = None) -> dict[str, Any]:
+    """One SARIF ``result`` for finding ``f`` (suppressed and baselined ones are marked);
+    ``uri``: its file's, when the caller has it already."""
     text = f.message
     if f.citation:
         text += f"\n\nLaw: {f.citation}" + (f" <{f.url}>" if f.url else "")
     location: dict[str, Any] = {
         "physicalLocation": {
-            "artifactLocation": {"uri": quote(report_path(f.file, ctx.root), safe="/"),
+            "artifactLocation": {"uri": uri if uri is not None else artifact_uri(f.file, ctx),
                                  "uriBaseId": "%SRCROOT%"},
             "region": _region(f),
         },
@@ -116,33 +123,66 @@ def invocation(summary: Any, ctx: Any) -> dict[str, Any]:
     return out
 
 
-def report(results: list[Any], summary: Any, ctx: Any) -> dict[str, Any]:
-    """The whole SARIF log as data: one run, the rules used, one result per finding."""
-    findings = [f for r in results for f in r.findings]
-    rule_ids = sorted({f.rule for f in findings})
-    index = {rule_id: i for i, rule_id in enumerate(rule_ids)}
-    sarif_results = []
-    for r in results:
+class Stream:
+    """The log written as results arrive: envelope, the run's ``results``, then its ``tool``
+    (the rules used, in the order they first appear, which ``ruleIndex`` points into) and
+    ``invocations``, known only at the end."""
+
+    def __init__(self, ctx: Any) -> None:
+        self.ctx = ctx
+        self.index: dict[str, int] = {}  # rule id -> ruleIndex: bounded by the rules, not the files
+        self.results = JsonArray(3)
+
+    def begin(self) -> str:
+        return "{\n" + members(envelope(), 0) + ',\n  "runs": [\n    {\n      "results": ['
+
+    def sarif_results(self, r: Any) -> list[dict[str, Any]]:
+        out = []
+        uri = artifact_uri(r.file, self.ctx)
         for f, prints in zip(r.findings, occurrence_fingerprints(r.findings)):
-            sarif_results.append(result(f, index[f.rule], {
-                "primaryLocationLineHash": prints[0], "policylint/v1": prints[1]}, ctx))
-    driver = {
+            rule_index = self.index.setdefault(f.rule, len(self.index))
+            out.append(result(f, rule_index, {
+                "primaryLocationLineHash": prints[0], "policylint/v1": prints[1]}, self.ctx,
+                uri if f.file == r.file else None))
+        return out
+
+    def result(self, r: Any) -> str:
+        return "".join(self.results.item(item) for item in self.sarif_results(r))
+
+    def run_tail(self, summary: Any) -> dict[str, Any]:
+        """The run's members besides its results."""
+        return {"tool": {"driver": driver(list(self.index), self.ctx)},
+                "columnKind": "unicodeCodePoints",
+                "invocations": [invocation(summary, self.ctx)]}
+
+    def end(self, summary: Any) -> str:
+        return (self.results.close() + ",\n" + members(self.run_tail(summary), 2)
+                + "\n    }\n  ]\n}\n")
+
+
+def envelope() -> dict[str, Any]:
+    return {"$schema": SCHEMA_URI, "version": "2.1.0"}
+
+
+def driver(rule_ids: list[str], ctx: Any) -> dict[str, Any]:
+    return {
         "name": "policylint",
         "version": ctx.tool_version or __version__,
         "semanticVersion": ctx.tool_version or __version__,
         "rules": [rule_descriptor(ctx.describe(rule_id)) for rule_id in rule_ids],
     }
-    return {
-        "$schema": SCHEMA_URI,
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": driver},
-            "columnKind": "unicodeCodePoints",
-            "invocations": [invocation(summary, ctx)],
-            "results": sarif_results,
-        }],
-    }
+
+
+def stream(ctx: Any) -> Stream:
+    return Stream(ctx)
+
+
+def report(results: list[Any], summary: Any, ctx: Any) -> dict[str, Any]:
+    """The whole SARIF log as data: one run, the rules used, one result per finding."""
+    s = stream(ctx)
+    sarif_results = [item for r in results for item in s.sarif_results(r)]
+    return {**envelope(), "runs": [{"results": sarif_results, **s.run_tail(summary)}]}
 
 
 def render(results: list[Any], summary: Any, ctx: Any) -> str:
-    return json.dumps(report(results, summary, ctx), indent=2, ensure_ascii=False) + "\n"
+    return render_stream(stream(ctx), results, summary)

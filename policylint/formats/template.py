@@ -1,13 +1,17 @@
-"""``-f template:PATH.j2``: render the findings through a user's own Jinja template, sandboxed."""
+"""``-f template:PATH.j2``: render the findings through a user's own Jinja template, sandboxed and bounded."""
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from policylint.baseline import report_path
 from policylint.errors import UsageError
+from policylint.templateguard import MAX_OUTPUT, GuardedReportSandbox
+
+if TYPE_CHECKING:
+    from policylint.formats import RenderContext
+    from policylint.runner import FileResult, Summary
 
 #: Templates named like these are HTML or XML: their values are autoescaped.
 _ESCAPED = (".html", ".htm", ".xml", ".svg")
@@ -21,10 +25,21 @@ class TemplateFormat:
     template: Any
     STREAM = False
 
-    def render(self, results: list[Any], summary: Any, ctx: Any) -> str:
+    def render(self, results: list[FileResult], summary: Summary, ctx: RenderContext) -> str:
+        from policylint import deadline
+
+        # The bounds of a rule message, once per document reported: each value or text the
+        # template builds, and its output, stay under max_size; its time under the rule budget.
+        files = max(1, len(results))
+        self.template.environment.max_size = MAX_OUTPUT * files
+        seconds = ctx.rule_seconds * files
         try:
-            return self.template.render(**context(results, summary, ctx))
-        except Exception as exc:  # noqa: BLE001 - any template failure is the user's to fix
+            with deadline.budget(seconds):
+                return self.template.render(**context(results, summary, ctx))
+        except deadline.Expired:
+            raise UsageError(f"template stopped: it ran longer than {seconds:g} s (the rule time "
+                             "budget for each file reported)", location=self.path) from None
+        except Exception as exc:
             line = _error_line(exc)
             raise UsageError(f"template failed: {exc}",
                              location=f"{self.path}:{line}" if line else self.path) from None
@@ -41,7 +56,7 @@ def _error_line(exc: BaseException) -> int | None:
     return line
 
 
-def context(results: list[Any], summary: Any, ctx: Any) -> dict[str, Any]:
+def context(results: list[FileResult], summary: Summary, ctx: RenderContext) -> dict[str, Any]:
     """Plain data only: the sandbox never sees policylint's objects."""
     from policylint.formats.json import report
 
@@ -60,7 +75,6 @@ def context(results: list[Any], summary: Any, ctx: Any) -> dict[str, Any]:
 def load_template(path: str) -> TemplateFormat:
     """Read and compile ``path``; a missing file or syntax error is a usage error with its line."""
     from jinja2 import StrictUndefined, TemplateSyntaxError
-    from jinja2.sandbox import ImmutableSandboxedEnvironment
 
     if not path:
         raise UsageError("`-f template:PATH` needs the path of a Jinja template")
@@ -72,7 +86,7 @@ def load_template(path: str) -> TemplateFormat:
     except (OSError, ValueError) as exc:
         raise UsageError(f"cannot read template {path}: {getattr(exc, 'strerror', None) or exc}") from None
     stem = path[:-3] if path.endswith(".j2") else path
-    env = ImmutableSandboxedEnvironment(
+    env = GuardedReportSandbox(
         undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
         keep_trailing_newline=True, autoescape=stem.lower().endswith(_ESCAPED))
     try:

@@ -1,8 +1,7 @@
-"""The built-in human formats' templates: compiled Python first, Jinja when needed; terminal-safe output."""
+"""The built-in human formats' templates (Jinja, compiled once per process); terminal-safe output."""
 
 from __future__ import annotations
 
-import os
 import re
 from functools import lru_cache
 from typing import Any
@@ -71,37 +70,6 @@ def text_environment() -> Any:
     return env
 
 
-_TEMPLATES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "templates")
-
-
-@lru_cache(maxsize=None)
-def _compiled(template: str) -> Any:
-    """The compiled ``render`` of a package template (no Jinja import when cached), or None."""
-    try:
-        with open(os.path.join(_TEMPLATES, template), encoding="utf-8") as fh:
-            source = fh.read()
-    except (OSError, UnicodeDecodeError):
-        return None
-    from policylint.templatestore import load
-
-    return load("text", source)
-
-
 def render_text(template: str, **context: Any) -> str:
-    """Render one of the package's plain-text templates (``text.j2``, ``concise.j2``, ...).
-
-    The compiled code renders it exactly as Jinja would; for anything it does not mirror
-    (or an error: Jinja then raises its own) Jinja renders that call.
-    """
-    fast = _compiled(template)
-    if fast is not None:
-        try:
-            return fast(context)  # type: ignore[no-any-return]
-        except Exception:  # noqa: BLE001 - UseJinja, or an error Jinja reports its own way
-            pass
-    return jinja_render_text(template, **context)
-
-
-def jinja_render_text(template: str, **context: Any) -> str:
-    """The template as Jinja renders it (the reference the compiled code matches)."""
+    """Render one of the package's plain-text templates (``text.j2``, ``concise.j2``, ...)."""
     return text_environment().get_template(template).render(**context)

@@ -92,4 +92,8 @@ def render_summary(summary: Any, ctx: Any) -> str:
                        statistics=ctx.statistics, explain_rule=explained, verbose=ctx.verbose,
                        by_rule=sorted(summary.by_rule.items(), key=lambda kv: (-kv[1], kv[0])))
     reason = ctx.exit_reason(summary)
-    return f"{text}{_style(ctx)(reason, 'error')}\n" if reason else text
+    if not reason:
+        return text
+    if not text.endswith("\n"):  # the summary's last line (the explain hint) has no break
+        text += "\n"
+    return f"{text}{_style(ctx)(reason, 'error')}\n"

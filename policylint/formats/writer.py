@@ -94,7 +94,7 @@ class GuardedWriter:
             raise UsageError(f"cannot write {target}: it is a folder")
         try:
             if _special(target):
-                self.fh: IO[str] = open(target, "w", encoding="utf-8", newline="")  # noqa: SIM115 - closed by close()/abort()
+                self.fh: IO[str] = open(target, "w", encoding="utf-8", newline="")
                 return
             import tempfile  # only runs that write a file need it (3 ms to import)
 
