@@ -183,7 +183,8 @@ def _coverage(comparison: Any) -> dict[str, Any]:
                   for w, _, _ in statuses], members(rows, lambda r, k=k: (r.kind or "(not recorded)") == k))
              for k, _ in cov.status_by_kind]
     help_of = {t.value: t.description for t in taxonomy.instrument_kinds}
-    instruments = [(w, help_of.get(w, d), members(rows, lambda r, w=w: (r.instrument.get("kind") or "(not recorded)") == w))
+    instruments = [(w, help_of.get(w, d),
+                    members(rows, lambda r, w=w: (r.instrument.get("kind") or "(not recorded)") == w))
                    for w, d, _ in cov.instrument_kind]
     return {"statuses": statuses, "kinds": kinds, "instruments": instruments,
             "all": members(rows, lambda r: True), "labels": dict(POLICY_STATUSES)}

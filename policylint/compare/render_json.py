@@ -12,7 +12,8 @@ COMPARE_FORMAT_VERSION = 2
 
 
 def _score(score: Any) -> dict[str, Any]:
-    return {"violations": score.violations, "warnings": score.warnings, "silent": score.silent, "not_read": score.not_read,
+    return {"violations": score.violations, "warnings": score.warnings, "silent": score.silent,
+            "not_read": score.not_read,
             "addressed": score.addressed, "applicable": score.applicable,
             "score": score.value, "earned": score.earned, "possible": score.possible,
             "rules": [{"rule": r, "weight": w, "counts_as": k} for r, w, k in score.rules]}

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-import yaml  # type: ignore[import-untyped]  # (no stubs installed)
+import yaml
 
 from policylint import shipped
 
