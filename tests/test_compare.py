@@ -53,7 +53,8 @@ def ma() -> Any:
 
 
 def row(comparison: Any, file_end: str) -> Any:
-    return next(r for r in comparison.rows if r.file.endswith(file_end))
+    """The row of a document, or the version in an agency's history."""
+    return next(v for r in comparison.rows for v in (r, *r.history) if v.file.endswith(file_end))
 
 
 # -- summaries ------------------------------------------------------------------------------
@@ -121,40 +122,204 @@ class _Row:
         self.rules = cells
 
 
-def test_score_counts_weights_and_traces_every_lost_point() -> None:
+def test_score_is_over_what_the_policy_addresses_and_counts_silence_apart() -> None:
     pack = load_registry().packs["ma-lunn"]
-    method = PackMethod(pack, (WeightedRule("a", "A", 3, "error", None), WeightedRule("b", "B", 2, "warning", None),
-                               WeightedRule("c", "C", 1, "info", None), WeightedRule("d", "D", 5, "info", None)))
-    r = _Row({"a": RuleCell("pass"), "b": RuleCell("fail", "warning", 1), "c": RuleCell("not_addressed"),
-              "d": RuleCell("not_applicable")})
+    method = PackMethod(pack, (WeightedRule("a", "A", 3, "error", None), WeightedRule("b", "B", 2, "error", None),
+                               WeightedRule("c", "C", 1, "info", None), WeightedRule("d", "D", 5, "info", None),
+                               WeightedRule("e", "E", 4, "warning", None), WeightedRule("f", "F", 2, "error", None),
+                               WeightedRule("g", "G", 1, "warning", None), WeightedRule("h", "H", 1, "warning", None)))
+    r = _Row({"a": RuleCell("pass"), "b": RuleCell("fail", "error", 1), "c": RuleCell("not_addressed", silence=True),
+              "d": RuleCell("not_applicable"), "e": RuleCell("fail", "error", 1, silence=True),
+              "f": RuleCell("not_read"), "g": RuleCell("fail", "warning", 1),
+              # An error that another pack gave the rule counts at this pack's own severity.
+              "h": RuleCell("fail", "error", 1)})
     s = score(r, method)
-    assert (s.earned, s.possible, s.silent) == (3, 6, 1)
-    assert s.value == 5.0
-    assert s.lost == (("b", 2, "fail"), ("c", 1, "not_addressed"))
-    assert s.unscored == (("d", "not_applicable"),)
-    assert s.earned + sum(w for _, w, _ in s.lost) == s.possible
+    # Silence (c, and e whose finding reports silence) and text not read (f) are neither
+    # earned nor lost: the score is over the rules the policy addresses (a, b, g, h).
+    assert (s.earned, s.possible, s.value) == (3, 7, 4.3)
+    assert (s.violations, s.warnings, s.silent, s.not_read, s.addressed, s.applicable) == (1, 2, 2, 1, 4, 7)
+    assert s.ids("violation") == ("b",) and s.ids("warning") == ("g", "h")
+    assert s.ids("silent") == ("c", "e") and s.ids("unscored") == ("d",)
 
 
-def test_scores_of_the_examples_add_up_to_the_pack_weights(ma: Any) -> None:
+def test_a_policy_that_addresses_nothing_has_no_score_not_zero() -> None:
+    pack = load_registry().packs["ma-lunn"]
+    method = PackMethod(pack, (WeightedRule("a", "A", 3, "error", None), WeightedRule("b", "B", 2, "warning", None)))
+    s = score(_Row({"a": RuleCell("not_addressed", silence=True), "b": RuleCell("fail", "error", 1, silence=True)}), method)
+    assert s.value is None and (s.violations, s.silent, s.addressed, s.applicable) == (0, 2, 0, 2)
+
+
+def test_scores_of_the_examples_trace_every_rule_of_their_packs(ma: Any) -> None:
     registry = load_registry()
     boston = row(ma, "boston.yaml")
     assert "boston-trust-act" in boston.scores and "boston-trust-act" not in row(ma, "quincy.yaml").scores
     for r in ma.rows:
         for pid, s in r.scores.items():
             weights = {e.rule: e.weight for e in registry.packs[pid].rules}
-            unscored = sum(weights[rule] for rule, _ in s.unscored)
-            assert s.possible + unscored == sum(weights.values())
-        values = [s.value for s in r.scores.values() if s.value is not None]
-        assert r.overall == round(sum(values) / len(values), 1)
+            assert [rule for rule, _, _ in s.rules] == list(weights)
+            assert s.possible == sum(weights[rule] for rule, _, k in s.rules
+                                     if k in ("pass", "violation", "warning", "waived"))
+        assert not hasattr(r, "overall")  # there is no overall score
 
 
 def test_an_agency_whose_policy_is_not_known_gets_no_score(tmp_path: Path) -> None:
     (tmp_path / "d.yaml").write_text(doc("Town D", instrument="unknown", survey="no_response"))
     c = compare([tmp_path])
-    assert c.rows[0].scores == {} and c.rows[0].overall is None
+    assert c.rows[0].scores == {} and c.rows[0].law is None
     assert {cell.value for cell in c.rows[0].topics.values()} == {"not_known"}
 
 
+# -- what a reader concludes: violations, silence, text not read, law apart from advice -----
+
+
+def _with_instrument(text: str, **keys: Any) -> str:
+    data = yaml.safe_load(text)
+    data["instrument"].update(keys)
+    return yaml.safe_dump(data, sort_keys=False)
+
+
+def test_silence_and_text_not_read_are_never_counted_as_violations(ma: Any, tmp_path: Path) -> None:
+    # Every violation counted on the shipped examples is a failing rule on something the
+    # policy says (or on the instrument itself), never a rule that reads only silent topics.
+    for r in ma.rows:
+        for s in r.scores.values():
+            for rid in s.ids("violation"):
+                cell = r.rules[rid]
+                assert cell.state == "fail" and not cell.silence, (r.file, rid)
+        for rid in r.law.ids("violation") if r.law else ():
+            assert not r.rules[rid].silence
+    # The same silent policy, read in full and read in part: a rule that reports the silence
+    # as a finding counts as silent in one and as not read in the other, a violation in neither.
+    silent = doc("Town S", provisions={"status_inquiry": {"value": "prohibited", "quote": "No one is asked."}})
+    (tmp_path / "full.yaml").write_text(silent)
+    (tmp_path / "partial.yaml").write_text(_with_instrument(silent.replace("Town S", "Town P"), text_read="partial"))
+    (tmp_path / "none.yaml").write_text(_with_instrument(silent.replace("Town S", "Town N"), text_read="none"))
+    c = compare([tmp_path])
+    full, partial, none = (row(c, f) for f in ("full.yaml", "partial.yaml", "none.yaml"))
+    assert [r.schema_errors for r in (full, partial, none)] == [0, 0, 0]  # text_read is in the format
+    reported = full.rules["ice-contact-log-and-report"]
+    assert reported.state == "fail" and reported.silence  # a finding about silence
+    assert full.topics["training"].value == "silent" and partial.topics["training"].value == "not_read"
+    assert none.topics["training"].value == "not_read" and none.topics["training"].tone == "not_read"
+    assert partial.topics["status_inquiry"].value == "prohibited"  # what was read still counts
+    for r in (partial, none):
+        assert r.rules["ice-contact-log-and-report"].state == "not_read"
+        # Rules that did not apply to the full text may rest on the unread part: not read too.
+        assert r.law.violations == 0 and r.law.silent == 0 and r.law.not_read >= full.law.silent > 0
+        assert all(s.violations == 0 and s.silent == 0 for s in r.scores.values())
+    assert full.law.violations == 0 and all(s.violations == 0 for pid, s in full.scores.items() if pid != "drafting")
+
+
+def test_a_finding_about_what_the_document_leaves_out_is_silence(ma: Any, tmp_path: Path) -> None:
+    from policylint.compare.summary import points_at_nothing
+
+    data = {"provisions": {"civil_detainer_hold": {"value": "prohibited", "exceptions": [{"kind": "x"}]},
+                           "training": {"value": "silent"}}, "instrument": {"review_date": None}}
+    assert points_at_nothing(data, "/provisions/release_notification_requests/value")
+    assert points_at_nothing(data, "/provisions/training/value") and points_at_nothing(data, "/instrument/review_date")
+    assert points_at_nothing(data, "/definitions/eligible_for_release")
+    assert not points_at_nothing(data, "/provisions/civil_detainer_hold/value")
+    assert not points_at_nothing(data, "/provisions/civil_detainer_hold/exceptions/0/kind")
+    assert not points_at_nothing(data, "") and not points_at_nothing(data, None)
+    # A policy read in full that bans holds but says nothing on ICE's release requests: the
+    # rule that reports that gap reads a coded topic (the hold ban) and still counts as
+    # silence, not a failure.
+    ban = {"civil_detainer_hold": {"value": "prohibited", "quote": "No one is held on a detainer alone."}}
+    (tmp_path / "g.yaml").write_text(doc("Town G", provisions=ban))
+    town = row(compare([tmp_path]), "g.yaml")
+    gap = town.rules["notification-gap-when-holds-banned"]
+    assert gap.state == "fail" and gap.silence
+    assert "notification-gap-when-holds-banned" in town.law.ids("silent")
+    assert town.rules["release-eligibility-defined"].silence  # a definition left out
+    # Brookline's encoding rests on part of its text: the same gap there is not read.
+    brookline = row(ma, "brookline.yaml")
+    assert brookline.text_read == "partial"
+    assert "notification-gap-when-holds-banned" in brookline.law.ids("not_read")
+    # Quincy's unbounded "public safety" exception is something the policy says.
+    quincy = row(ma, "quincy.yaml")
+    assert not quincy.rules["exception-unbounded-public-safety"].silence
+
+
+def test_no_aggregate_mixes_law_with_standards_that_are_not_law(tmp_path: Path) -> None:
+    from policylint.compare.scores import LAW
+
+    registry = load_registry()
+    c = build(collect([str(MA)], _options(extend_packs=("cfjj-checklist",))), registry)
+    assert any(not is_law_pack(registry, m.pack.id) for m in c.packs)  # there is advice to keep apart
+    for r in c.rows:
+        if r.law is None:
+            continue
+        assert r.law.packs and all(registry.packs[p].status in LAW for p in r.law.packs)
+        law_rules = {e.rule for p in r.law.packs for e in registry.packs[p].rules}
+        assert set(r.law.kinds) == law_rules  # no rule comes from an advisory or model pack
+        expected = {rid for p in r.law.packs for rid in r.scores[p].ids("violation")}
+        assert set(r.law.ids("violation")) == expected
+    data = json.loads(render_json.render(c))
+    assert all("overall" not in a for a in data["agencies"])
+    assert all(a["law"] is None or all(registry.packs[p].status in LAW for p in a["law"]["packs"])
+               for a in data["agencies"])
+    head = render_csv.header(c)
+    assert not any("overall" in h.lower() for h in head)
+
+
+def is_law_pack(registry: Any, pack_id: str) -> bool:
+    from policylint.compare.scores import is_law
+
+    return is_law(registry.packs[pack_id])
+
+
+def _options(**kwargs: Any) -> Any:
+    from policylint.compare.run import check_options
+
+    return check_options(kwargs.get("packs", ()), kwargs.get("extend_packs", ()), None, True)
+
+
+def test_versions_of_one_agency_are_one_row_with_its_history(ma: Any, tmp_path: Path) -> None:
+    names = [r.name for r in ma.rows]
+    assert len(names) == len(set(names)) == len(list(MA.glob("*.yaml"))) - 1  # two Lynn files
+    lynn = row(ma, "lynn-updated-directive.yaml")
+    assert [v.file for v in lynn.history] == ["examples/ma/lynn-2025-11.yaml"] or \
+        [v.file.rsplit("/", 1)[-1] for v in lynn.history] == ["lynn-2025-11.yaml"]
+    assert ma.coverage.agencies == len(ma.rows) and ma.total == len(ma.rows) + 1
+    # An ended agreement and a later policy: the policy in force is the row, the agreement
+    # is its history, marked ended.  An agency whose only instrument ended is "ended".
+    old = doc("Town E", instrument="agreement", provisions={"agreement_287g": {"value": "jem", "quote": "jail model"}})
+    (tmp_path / "e-2017.yaml").write_text(_with_instrument(old, ended="2021-05-01", effective_date="2017-01-18"))
+    (tmp_path / "e-2024.yaml").write_text(doc("Town E"))
+    only = doc("Town F", instrument="agreement")
+    (tmp_path / "f.yaml").write_text(_with_instrument(only, ended="2023-01-01"))
+    c = compare([tmp_path])
+    assert [r.name for r in c.rows] == ["Town E", "Town F"]
+    assert all(v.schema_errors == 0 for r in c.rows for v in (r, *r.history))  # `ended` is in the format
+    e, f = c.rows
+    assert e.file.endswith("e-2024.yaml") and e.status == "written" and e.ended is None
+    assert [(v.file.rsplit("/", 1)[-1], v.status, v.ended) for v in e.history] == [("e-2017.yaml", "ended", "2021-05-01")]
+    assert e.history[0].law is not None  # earlier versions are scored too, for their history line
+    assert f.status == "ended" and f.ended == "2023-01-01" and not f.history
+    # A later version named by `supersedes` is newer whatever the file names say.
+    (tmp_path / "g-a.yaml").write_text(_with_instrument(doc("Town G"), title="New order", supersedes="Old order",
+                                                        effective_date=None))
+    (tmp_path / "g-b.yaml").write_text(_with_instrument(doc("Town G"), title="Old order", effective_date=None))
+    g = next(r for r in compare([tmp_path]).rows if r.name == "Town G")
+    assert g.schema_errors == 0 and g.history[0].schema_errors == 0
+    assert g.file.endswith("g-a.yaml") and [v.file.rsplit("/", 1)[-1] for v in g.history] == ["g-b.yaml"]
+
+
+def test_every_topic_has_a_scale_and_cooperation_is_never_drawn_as_a_limit() -> None:
+    from policylint.compare.model import tone
+    from policylint.compare.scales import load
+    from policylint.taxonomy import load_taxonomy
+
+    scales = load()
+    topics = {t.key: t for t in load_taxonomy().topics}
+    assert set(scales) == set(topics)
+    for key, sc in scales.items():
+        assert set(sc.tones) == set(topics[key].words), key  # every value placed, no stray word
+    t287g = topics["agreement_287g"]
+    assert [tone(t287g, v) for v in ("prohibited", "none_in_force", "jem", "wso", "tfm")] == ["t0", "t2", "t4", "t4", "t4"]
+    assert scales["agreement_287g"].ends == ("limits cooperation", "cooperates")
+    assert tone(topics["civil_detainer_hold"], "required") == "t4"
+    assert scales["training"].ends[0] == "stronger safeguard"
 def test_a_topic_not_read_is_shown_apart_from_silence_and_loses_no_points(tmp_path: Path) -> None:
     provisions = {"civil_detainer_hold": {"value": "prohibited", "quote": "No holds."},
                   "complaints_discipline": {"value": "silent", "note": "read: nothing on complaints"}}
@@ -176,12 +341,11 @@ def test_a_topic_not_read_is_shown_apart_from_silence_and_loses_no_points(tmp_pa
     # The unread topics cost nothing: every point the partial encoding loses, the full one
     # loses too, and the rules left unread are out of the score.
     for pid, s in part.scores.items():
-        lost_full = {r: w for r, w, _ in full.scores[pid].lost}
-        assert all(lost_full.get(r) == w for r, w, _ in s.lost), pid
+        assert s.violations <= full.scores[pid].violations and s.warnings <= full.scores[pid].warnings, pid
         assert s.possible <= full.scores[pid].possible
-    assert ("ice-contact-log-and-report", "not_read") in part.scores["drafting"].unscored
+    assert "ice-contact-log-and-report" in part.scores["drafting"].ids("not_read")
     assert part.rules["encoding-partial"].state == "fail"
-    assert "encoding-partial" not in {r for r, _, _ in part.scores["drafting"].lost}
+    assert "encoding-partial" in part.scores["drafting"].ids("unscored")  # weight 0: never counted
     counts = {v: n for v, _, n in dict(c.coverage.topics)["release_notification_requests"]}
     assert counts == {"silent": 1, "not_read": 1}
 
@@ -197,10 +361,10 @@ def test_an_instrument_that_ended_is_shown_as_ended(tmp_path: Path) -> None:
     ended = next(a for a in data["agencies"] if a["file"].endswith("ended.yaml"))
     assert ended["instrument"]["ended"] == "2021-05" and ended["instrument"]["text_read"] == "none"
     table = list(csv.reader(io.StringIO(render_csv.render(c))))
-    head, body = table[0], {line[0].rsplit("/", 1)[-1]: line for line in table[1:]}
-    assert body["ended.yaml"][head.index("instrument_ended")] == "2021-05"
-    assert body["live.yaml"][head.index("instrument_ended")] == ""
-    assert body["ended.yaml"][head.index("text_read")] == "none"
+    head, body = table[0], {line[1].rsplit("/", 1)[-1]: line for line in table[1:]}
+    assert body["ended.yaml"][head.index("Instrument ended")] == "2021-05"
+    assert body["live.yaml"][head.index("Instrument ended")] == ""
+    assert body["ended.yaml"][head.index("Text read")] == "none"
     text = render_markdown.render(c)
     assert "| Old County (ended 2021-05) |" in text and "| Live County |" in text
 
@@ -316,19 +480,24 @@ def test_csv_is_one_row_per_agency_and_formula_safe(tmp_path: Path) -> None:
     cells = [v for line in body for v in line]
     assert not any(v.startswith(("=", "+", "-", "@", "\t")) for v in cells)
     assert "'=HYPERLINK(\"http://evil.example\",\"x\")" in cells and "'+1" in cells and "'-2" in cells
-    assert head[:3] == ["file", "agency", "kind"] and "score:overall" in head
+    assert head[:3] == ["Agency", "File", "Agency kind"] and "Law: violations" in head
     assert text.endswith("\r\n") and not text.startswith("\ufeff")
     assert render_csv.render(c, bom=True).startswith("\ufeff")
 
 
 def test_json_has_the_documented_shape(ma: Any) -> None:
     data = json.loads(render_json.render(ma))
-    assert data["version"] == 1 and data["kind"] == "policylint-compare"
+    assert data["version"] == 2 and data["kind"] == "policylint-compare"
     assert set(data) >= {"packs", "topics", "rules", "coverage", "agencies", "unreadable", "methodology"}
     assert len(data["agencies"]) == len(ma.rows)
     boston = next(a for a in data["agencies"] if a["file"].endswith("boston.yaml"))
     lunn = boston["scores"]["ma-lunn"]
-    assert lunn["earned"] + sum(x["weight"] for x in lunn["lost"]) == lunn["possible"]
+    assert lunn["possible"] == sum(x["weight"] for x in lunn["rules"]
+                                   if x["counts_as"] in ("pass", "violation", "warning", "waived"))
+    assert lunn["violations"] == sum(x["counts_as"] == "violation" for x in lunn["rules"])
+    assert boston["law"]["packs"] == ["boston-trust-act", "ma-lunn", "federal-detainer-reg", "us-1373"]
+    lynn = next(a for a in data["agencies"] if a["name"] == "Lynn Police Department")
+    assert [v["file"] for v in lynn["history"]] == ["examples/ma/lynn-2025-11.yaml"]
     pack = next(p for p in data["packs"] if p["id"] == "ma-lunn")
     assert pack["points"] == sum(r["weight"] for r in pack["rules"])
 
@@ -355,7 +524,7 @@ REPORT_TAGS = {
     "ul", "li", "form", "label", "input", "select", "option", "output", "main", "section", "div",
     "table", "caption", "thead", "tbody", "tfoot", "tr", "th", "td", "span", "strong", "code",
     "figure", "figcaption", "svg", "g", "rect", "text", "line", "details", "summary",
-    "blockquote", "footer", "script", "button",
+    "blockquote", "footer", "script", "button", "article", "dl", "dt", "dd",
 }
 
 
@@ -417,7 +586,7 @@ def test_cli_writes_the_report_and_infers_the_format(run_cli: Any, tmp_path: Pat
     os.umask(umask)
     assert out.stat().st_mode & 0o777 == 0o666 & ~umask  # shareable, not a private temp file
     result = run_cli("compare", str(MA / "quincy.yaml"), "-f", "csv", "--isolated")
-    assert result.exit_code == 0 and result.output.startswith("file,agency,")
+    assert result.exit_code == 0 and result.output.startswith("Agency,File,")
 
 
 def test_cli_reports_unreadable_documents_and_exits_2(run_cli: Any, tmp_path: Path) -> None:
@@ -437,10 +606,67 @@ def test_cli_usage_errors_exit_2(run_cli: Any, args: list[str]) -> None:
     assert result.exit_code == 2
 
 
-def test_silence_earns_the_weight_where_the_standard_says_silence_complies() -> None:
+def test_silence_complies_with_a_standard_that_limits_what_a_policy_may_say() -> None:
     pack = load_registry().packs["us-1373"]
     assert pack.silence_complies
     method = PackMethod(pack, (WeightedRule("a", "A", 2, "warning", None), WeightedRule("b", "B", 1, "warning", None)))
-    s = score(_Row({"a": RuleCell("not_addressed"), "b": RuleCell("fail", "warning", 1)}), method)
-    assert (s.earned, s.possible, s.silent) == (2, 3, 0)
-    assert s.lost == (("b", 1, "fail"),)
+    s = score(_Row({"a": RuleCell("not_addressed", silence=True), "b": RuleCell("fail", "warning", 1)}), method)
+    # Silence is shown as silence (the report adds "silence complies"), never as a failure.
+    assert (s.earned, s.possible, s.violations, s.warnings, s.silent) == (0, 1, 0, 1, 1)
+
+
+def test_evidence_csv_has_value_quote_section_and_source_for_every_agency_and_topic(ma: Any) -> None:
+    table = list(csv.reader(io.StringIO(render_csv.render_evidence(ma))))
+    head, body = table[0], table[1:]
+    assert head[:6] == ["Agency", "File", "Topic number", "Topic", "Value", "Meaning"]
+    assert len(body) == len(ma.rows) * len(ma.topics)
+    at = {h: i for i, h in enumerate(head)}
+    boston = [line for line in body if line[at["Agency"]] == "Boston Police Department"]
+    hold = next(line for line in boston if line[at["Topic number"]] == "T02")
+    assert hold[at["Value"]] == "judicial_warrant_only"
+    assert hold[at["Quote"]].startswith("A law enforcement officer shall not detain")
+    assert hold[at["Source URL"]].startswith("https://codelibrary.amlegal.com/")
+    assert hold[at["Meaning"]] and "silent" not in hold[at["Meaning"]]
+    framingham = next(line for line in body if line[at["Agency"]] == "Framingham Police Department"
+                      and line[at["Topic number"]] == "T08")
+    assert framingham[at["Section"]] == "Policy Statement"
+    # The wide CSV names its columns in words, with the rule's id kept in brackets.
+    head = render_csv.header(ma)
+    assert "T07 Contacting ICE without a request" in head
+    assert any(h.startswith("Rule: ") and h.endswith("[detainer-hold-prohibited]") for h in head)
+
+
+def test_markdown_gives_every_coded_value_a_footnote_with_its_evidence(ma: Any) -> None:
+    text = render_markdown.render(ma)
+    refs = re.findall(r"\[\^(\d+)\](?!:)", text)
+    notes = dict(re.findall(r"^\[\^(\d+)\]: (.*)$", text, re.MULTILINE))
+    coded = sum(1 for r in ma.rows for t in ma.topics if r.topics[t.key].coded)
+    assert len(refs) == len(set(refs)) == len(notes) == coded
+    quincy = next(n for n in notes.values() if n.startswith("Quincy Police Department, T10"))
+    assert "“foreign-born person arrested”" in quincy and "<https://www.nenc.news/wbur/" in quincy
+    assert "Overall" not in text and "| Violations of law | Warnings | Silent | Not read | Addresses |" in text
+
+
+def test_html_gives_every_value_word_and_pack_a_meaning(ma: Any) -> None:
+    page = render_html.render(ma, "Policy comparison", "test")
+    words = re.findall(r'class="[^"]*\bvw\b[^"]*" title="([^"]*)"', page)
+    assert len(words) > 100 and all(": " in w and len(w.split(": ", 1)[1]) > 5 for w in words)
+    assert 'title="jem: A jail enforcement model agreement is in force. (on this topic: cooperates)"' in page
+    packs = re.findall(r'class="[^"]*\bpk\b[^"]*"[^>]*title="([^"]*)"', page)
+    packs += re.findall(r'title="([^"]*)"[^>]*class="[^"]*\bpk\b', page)
+    assert packs and all("(pack id: " in p for p in packs)
+    assert "Lunn v. Commonwealth (Massachusetts)" in page and ">ma-lunn<" not in page
+
+
+def test_what_an_ended_instrument_said_is_not_counted_as_the_agencys_rule_today(tmp_path: Path) -> None:
+    agreement = doc("Sheriff A", kind="sheriff", instrument="agreement",
+                    provisions={"agreement_287g": {"value": "jem", "quote": "jail enforcement model"}})
+    (tmp_path / "a.yaml").write_text(_with_instrument(agreement, ended="2021-05-01"))
+    (tmp_path / "b.yaml").write_text(agreement.replace("Sheriff A", "Sheriff B"))
+    c = compare([tmp_path])
+    assert {v: n for v, _, n in dict(c.coverage.topics)["agreement_287g"]} == {"jem": 1, "ended": 1}
+    assert all(r.schema_errors == 0 for r in c.rows)
+    a = row(c, "a.yaml")
+    assert a.topics["agreement_287g"].value == "jem"  # the matrix still shows what it said
+    page = render_html.render(c, "t", "test")
+    assert "ended 2021-05-01</span> no longer in force" in page

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Sequence
 
-from policylint.compare.model import NOT_KNOWN, NOT_READ, POLICY_STATUSES
+from policylint.compare.model import ENDED, NOT_KNOWN, NOT_READ, POLICY_STATUSES
 from policylint.taxonomy import SILENT, UNCLEAR, Topic, load_taxonomy
 
 #: Survey answers in the order an advocate reports them, with the words of the headline.
@@ -72,10 +72,10 @@ def topic_counts(topic: Topic, rows: Sequence[Any]) -> tuple[tuple[str, str, int
     """How many agencies hold each value of ``topic``, most restrictive first."""
     tally: dict[str, tuple[str, int]] = {}
     for r in rows:
-        cell = r.topics[topic.key]
-        tone, n = tally.get(cell.value, (cell.tone, 0))
-        tally[cell.value] = (tone, n + 1)
-    order = [*topic.by_restrictiveness, UNCLEAR, SILENT, NOT_READ, NOT_KNOWN]
+        value = r.standing_value(topic.key)
+        tone, n = tally.get(value, (r.topics[topic.key].tone if value != ENDED else ENDED, 0))
+        tally[value] = (tone, n + 1)
+    order = [*topic.by_restrictiveness, UNCLEAR, SILENT, NOT_READ, ENDED, NOT_KNOWN]
     keys = [v for v in order if v in tally] + sorted(set(tally) - set(order))
     return tuple((v, tally[v][0], tally[v][1]) for v in keys)
 

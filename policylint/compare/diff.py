@@ -47,7 +47,9 @@ class Diff:
     new_findings: list[Any] = field(default_factory=list)
     fixed: list[Any] = field(default_factory=list)
     unchanged: list[Any] = field(default_factory=list)
-    scores: list[tuple[str, str, float | None, float | None]] = field(default_factory=list)
+    #: (pack id, title, score before, score after): scores.Score objects, None where the
+    #: pack did not apply to that version.
+    scores: list[tuple[str, str, Any, Any]] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
@@ -138,7 +140,6 @@ def diff(old_result: Any, new_result: Any, registry: Registry, root: str = ".") 
     for method in methods:
         pid = method.pack.id
         a, b = old.scores.get(pid), new.scores.get(pid)
-        va, vb = (a.value if a else None), (b.value if b else None)
         if a is not None or b is not None:
-            out.scores.append((pid, method.pack.title, va, vb))
+            out.scores.append((pid, method.pack.title, a, b))
     return out

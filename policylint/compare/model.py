@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any, Iterable, Sequence
 
 from policylint.baseline import report_path
@@ -12,20 +13,27 @@ from policylint.taxonomy import SILENT, UNCLEAR, Topic, load_taxonomy
 #: A topic cell of an agency whose policy nobody has seen (``instrument.kind: unknown``):
 #: its topics are not known, which is not the same as the policy being silent.
 NOT_KNOWN = "not_known"
-#: A topic a partly read document leaves out (``instrument.text_read: partial | none``): the
-#: part of the text that would address it was not read, so it is not known to be silent.
+#: A topic the document does not code when the encoder did not read all of the instrument's
+#: text (``instrument.text_read: partial | none``): the policy may well address it, so it is
+#: "not read", never "silent", and it never counts against the agency.  Also the state of a
+#: rule the engine did not run because its finding would rest on unread text.
 NOT_READ = "not_read"
 #: ``instrument.text_read`` values under which a topic left out is not read.
 PARTLY_READ = frozenset({"partial", "none"})
 
-#: Rule cell states, in the order a legend lists them.
-#: Topic cell tones from most to least restrictive, then the cells that carry no value.
-TONES = ("t0", "t1", "t2", "t3", "t4", "other", "unclear", "silent", NOT_READ, NOT_KNOWN)
+#: How the coverage counts a provision of an instrument that has ended (``instrument.ended``).
+ENDED = "ended"
 
-#: ``not_read``: the rule did not run, because its finding would rest on a topic the
-#: document left unread; like ``not_applicable`` it neither earns nor loses points.
-RULE_STATES = ("pass", "fail", "suppressed", "not_addressed", "not_read", "not_applicable",
+#: Topic cell tones from the end that limits cooperation to the end that cooperates (see
+#: scales.yaml), then the cells that carry no value.
+TONES = ("t0", "t1", "t2", "t3", "t4", "other", "unclear", "silent", NOT_READ, ENDED, NOT_KNOWN)
+
+#: Rule cell states, in the order a legend lists them.
+RULE_STATES = ("pass", "fail", "suppressed", "not_addressed", NOT_READ, "not_applicable",
                "skipped", "not_selected")
+
+#: Values with no provision behind them.
+UNCODED = frozenset({SILENT, NOT_KNOWN, NOT_READ})
 
 
 
@@ -44,7 +52,7 @@ class TopicCell:
 
     @property
     def coded(self) -> bool:
-        return self.value not in (SILENT, NOT_READ, NOT_KNOWN)
+        return self.value not in UNCODED
 
     @property
     def order(self) -> int:
@@ -61,11 +69,14 @@ class RuleCell:
     findings: int = 0
     reasons: tuple[str, ...] = ()
     message: str | None = None
+    #: The rule reads only topics the policy leaves unsaid: a finding here reports silence,
+    #: not something the text says.
+    silence: bool = False
 
 
 @dataclass(slots=True)
 class Row:
-    """One agency (one document) of the comparison."""
+    """One document of the comparison; the rows shown are agencies, each its current document."""
 
     file: str
     name: str
@@ -82,8 +93,12 @@ class Row:
     topics: dict[str, TopicCell]
     rules: dict[str, RuleCell]
     scores: dict[str, Any] = field(default_factory=dict)   # pack id -> scores.Score
-    overall: float | None = None
+    law: Any = None      # scores.Tally over the packs of law that binds the agency
     index: int = 0       # position in the sorted comparison: ties a row across tables
+    text_read: str = "full"
+    ended: str | None = None
+    #: The agency's other documents (earlier versions, ended instruments), newest first.
+    history: list[Row] = field(default_factory=list)
 
     @property
     def scored(self) -> bool:
@@ -91,14 +106,21 @@ class Row:
         return self.instrument.get("kind") != "unknown"
 
     @property
-    def ended(self) -> str | None:
-        """The day (or month) the instrument stopped being in force; ``None`` while in force."""
-        return self.instrument.get("ended")
+    def in_force(self) -> bool:
+        """False once ``instrument.ended`` is a day that has come."""
+        return self.ended is None or self.ended > date.today().isoformat()
+
+    def standing_value(self, topic: str) -> str:
+        """The topic's value as counted across agencies: a provision of an instrument that
+        has ended is no longer the agency's rule, so it counts as ``ended``."""
+        cell = self.topics[topic]
+        return cell.value if self.in_force or not cell.coded else ENDED
 
     @property
-    def text_read(self) -> str:
-        """How much of the instrument's text the encoding rests on: full, partial or none."""
-        return self.instrument.get("text_read") or "full"
+    def agency_key(self) -> tuple[str, str, str]:
+        """Documents with the same key are versions of one agency's rules."""
+        return ((self.state or "").casefold(), (self.jurisdiction or "").casefold(),
+                self.name.casefold())
 
     def attribute(self, key: str) -> str | None:
         """The value ``--filter``/``--group-by`` key ``key`` reads."""
@@ -147,14 +169,17 @@ POLICY_STATUSES = (
     ("pending", "request pending"),
     ("denied", "request refused"),
     ("no_response", "did not respond"),
+    ("ended", "instrument ended"),
     ("unknown", "not known"),
 )
 
 
-def policy_status(instrument_kind: str | None, survey_status: str | None) -> str:
+def policy_status(instrument_kind: str | None, survey_status: str | None, ended: bool = False) -> str:
     """One word for where an agency stands: the survey's answer first, then the instrument."""
     if survey_status in ("no_response", "denied", "pending"):
         return survey_status
+    if ended:
+        return "ended"
     if instrument_kind in WRITTEN_KINDS:
         return "written"
     return {"unwritten_directive": "unwritten", "none": "none", "draft": "draft",
@@ -166,9 +191,15 @@ def policy_status(instrument_kind: str | None, survey_status: str | None) -> str
 
 
 def tone(topic: Topic, value: str) -> str:
-    """A colour class from the value's place in the topic's order (five steps)."""
-    if value in (SILENT, UNCLEAR, NOT_READ, NOT_KNOWN):
+    """A colour class from the value's place on the topic's scale (scales.yaml), else its
+    place in the topic's order (five steps)."""
+    from policylint.compare.scales import scale
+
+    if value in (SILENT, UNCLEAR, NOT_KNOWN, NOT_READ):
         return value
+    placed = scale(topic.key).tones.get(value)
+    if placed:
+        return placed
     rank = topic.rank(value)
     if rank is None:
         return "other"
@@ -178,42 +209,65 @@ def tone(topic: Topic, value: str) -> str:
 
 def topic_cell(topic: Topic, provision: dict[str, Any] | None, known: bool,
                read: bool = True) -> TopicCell:
-    """``known``: the policy was seen at all; ``read``: its whole text was (a topic left out
-    of a partly read document is not read rather than silent)."""
+    """``known``: someone has seen the policy; ``read``: all of its text was read."""
     if provision is None:
-        value = SILENT if known and read else NOT_KNOWN if not known else NOT_READ
+        value = (SILENT if read else NOT_READ) if known else NOT_KNOWN
         return TopicCell(value, tone(topic, value))
     return TopicCell(provision["value"], tone(topic, provision["value"]), provision.get("quote"),
                      provision.get("paraphrase"), provision.get("section"), provision.get("form"),
                      provision.get("source") or {}, tuple(provision.get("exceptions") or ()))
 
 
+def _left_out(path: str, provisions: dict[str, Any]) -> bool:
+    """The finding at ``path`` points at something the document does not code at all (a
+    provision coded ``silent`` on purpose was read, and is not left out)."""
+    parts = path.split("/")
+    return not (len(parts) > 2 and parts[1] == "provisions" and parts[2] in provisions)
+
+
 def rule_cell(rule_id: str, outcome: str | None, findings: list[Any], topics: tuple[str, ...],
-              provisions: dict[str, Any], read: bool = True) -> RuleCell:
-    """The state of one rule for one document, from its outcome and findings (``read``: the
-    document rests on the instrument's whole text)."""
+              provisions: dict[str, Any], read: bool = True,
+              absent: frozenset[str] = frozenset()) -> RuleCell:
+    """The state of one rule for one document, from its outcome and findings.
+
+    A rule's cell reports silence when the rule reads only topics the document leaves
+    uncoded, or when every finding it made points at something the document leaves out
+    (``absent``: the paths of such findings, e.g. ``/provisions/training/value`` of a
+    policy silent on training, or a missing definition).  ``read`` is False when the
+    encoder did not read all of the instrument's text: a rule reporting silence then reads
+    text nobody read, and is ``not_read`` (never a violation, never silence).
+    """
     if outcome is None:
         return RuleCell("not_selected")
     if outcome in ("skipped", "not_read"):
         return RuleCell(outcome)
     active = [f for f in findings if f.suppressed is None and f.baseline is None]
+    reported = active or findings
+    topic_silence = bool(topics) and all((provisions.get(t) or {}).get("value", SILENT) == SILENT
+                                         for t in topics)
+    absent_silence = bool(reported) and all(f.path in absent for f in reported)
+    silence = topic_silence or absent_silence
+    # A topic coded ``silent`` explicitly was read and found silent; only what the document
+    # leaves out of a partly read text is not read.
+    # Findings say what they rest on; without one pointing at nothing, the rule's topics do.
+    left_out = any(_left_out(f.path, provisions) for f in reported) if absent_silence else \
+        topic_silence and any(t not in provisions for t in topics)
+    if silence and left_out and not read and outcome in ("pass", "fail"):
+        return RuleCell(NOT_READ)
     if active:
         worst = max(active, key=lambda f: f.rank)
-        return RuleCell("fail", worst.severity, len(active), message=active[0].message)
+        return RuleCell("fail", worst.severity, len(active), message=active[0].message, silence=silence)
     if findings:
         reasons = tuple(dict.fromkeys(f.suppressed if f.suppressed is not None else "in the baseline"
                                       for f in findings))
-        return RuleCell("suppressed", max(findings, key=lambda f: f.rank).severity, len(findings), reasons)
+        return RuleCell("suppressed", max(findings, key=lambda f: f.rank).severity, len(findings), reasons,
+                        silence=silence)
     if outcome == "fail":  # every finding was turned off by configuration
-        return RuleCell("suppressed", reasons=("turned off in configuration",))
-    if outcome == "pass" and topics and all(
-            (provisions.get(t) or {}).get("value", SILENT) == SILENT for t in topics):
+        return RuleCell("suppressed", reasons=("turned off in configuration",), silence=silence)
+    if outcome == "pass" and silence:
         # A rule that passes only because the policy says nothing on its topics has not
-        # been met by anything the policy says; on a partly read document, topics left out
-        # were not read, and cost nothing.
-        if not read and any(t not in provisions for t in topics):
-            return RuleCell("not_read")
-        return RuleCell("not_addressed")
+        # been met by anything the policy says.
+        return RuleCell("not_addressed", silence=True)
     return RuleCell(outcome)
 
 
@@ -243,6 +297,7 @@ def make_row(result: Any, registry: Registry, root: str) -> Row:
     survey = (summary.get("survey") or {}).get("status")
     known = instrument.get("kind") != "unknown"
     read = instrument.get("text_read") not in PARTLY_READ
+    absent = frozenset(summary.get("absent") or ())
     topics = {t.key: topic_cell(t, provisions.get(t.key), known, read) for t in load_taxonomy().topics}
     by_rule: dict[str, list[Any]] = {}
     for f in result.findings:
@@ -253,16 +308,42 @@ def make_row(result: Any, registry: Registry, root: str) -> Row:
         rule = registry.rules.get(rid)
         rules[rid] = rule_cell(rid, outcomes.get(rid, "fail" if rid in by_rule else None),
                                by_rule.get(rid, []), tuple(rule.topics) if rule else (), provisions,
-                               read)
+                               read, absent)
     file = report_path(result.file, root)
-    return Row(
+    row = Row(
         file=file, name=agency.get("name") or file.rsplit("/", 1)[-1], kind=agency.get("kind"),
         state=agency.get("state"), county=agency.get("county"),
         jurisdiction=agency.get("jurisdiction"), population=agency.get("population"),
-        instrument=instrument, survey=survey,
-        status=policy_status(instrument.get("kind"), survey), packs=tuple(summary.get("packs") or ()),
+        instrument=instrument, survey=survey, status="unknown",
+        packs=tuple(summary.get("packs") or ()),
         schema_errors=sum(1 for f in result.findings if f.rule.startswith("schema-")),
-        topics=topics, rules=rules)
+        topics=topics, rules=rules, text_read=instrument.get("text_read") or "full",
+        ended=instrument.get("ended"))
+    row.status = policy_status(instrument.get("kind"), survey, not row.in_force)
+    return row
+
+
+def _version_key(row: Row, others: Sequence[Row]) -> tuple[Any, ...]:
+    """Newest last: in force, not replaced by another version, latest effective date, file."""
+    names = {n.casefold() for n in (row.instrument.get("title"), row.instrument.get("number")) if n}
+    replaced = any(names & {s.casefold() for s in (o.instrument.get("supersedes") or ())}
+                   for o in others if o is not row)
+    return (row.in_force, not replaced, row.instrument.get("effective_date") or "", row.file)
+
+
+def by_agency(rows: Sequence[Row]) -> list[Row]:
+    """One row per agency: its latest document in force (else its latest), the others in
+    ``history``, newest first.  Documents of one agency share name, state and jurisdiction."""
+    versions: dict[tuple[str, str, str], list[Row]] = {}
+    for row in rows:
+        versions.setdefault(row.agency_key, []).append(row)
+    out = []
+    for group in versions.values():
+        ordered = sorted(group, key=lambda r: _version_key(r, group), reverse=True)
+        current = ordered[0]
+        current.history = ordered[1:]
+        out.append(current)
+    return out
 
 
 def build(results: Iterable[Any], registry: Registry, *, root: str = ".",
@@ -282,15 +363,17 @@ def build(results: Iterable[Any], registry: Registry, *, root: str = ".",
             problem = next((f.message for f in result.findings if f.input_error), "could not be read")
             unreadable.append((report_path(result.file, root), problem))
             continue
-        row = make_row(result, registry, root)
-        if order.keep(row, filters):
-            rows.append(row)
+        rows.append(make_row(result, registry, root))
+    rows = [row for row in by_agency(rows) if order.keep(row, filters)]
     packs = scores.pack_methods(registry, rows)
     for row in rows:
-        scores.score_row(row, packs)
+        for version in (row, *row.history):
+            scores.score_row(version, packs)
     rows.sort(key=order.sort_key(sort))
     for i, row in enumerate(rows):
         row.index = i
+        for version in row.history:
+            version.index = -1
     taxonomy = load_taxonomy()
     topics = taxonomy.topics if all_topics else tuple(
         t for t in taxonomy.topics if any(r.topics[t.key].coded for r in rows))

@@ -50,11 +50,18 @@ def sort_key(key: str) -> Callable[[Any], Any]:
         return lambda r: (r.population is None, -(r.population or 0), *name(r))
     if key == "file":
         return lambda r: r.file
-    if key.startswith("score"):
+    if key == "score":
+        # There is no overall score: agencies with the fewest violations of the law that
+        # binds them first, then those whose policy addresses the most; unscored last.
+        def by_law(r: Any) -> Any:
+            law = r.law
+            return (law is None, law.violations if law else 0, -(law.addressed if law else 0), *name(r))
+        return by_law
+    if key.startswith("score:"):
         pack = key.partition(":")[2]
 
         def by_score(r: Any) -> Any:
-            score = r.overall if not pack else (r.scores[pack].value if pack in r.scores else None)
+            score = r.scores[pack].value if pack in r.scores else None
             return (score is None, -(score or 0.0), *name(r))
         return by_score
     return name

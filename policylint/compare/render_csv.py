@@ -24,40 +24,95 @@ def cell(value: Any) -> str:
     return text
 
 
+def _pack_words(m: Any) -> tuple[str, str]:
+    """A pack's plain name, and what it calls a failing rule (law: violation)."""
+    from policylint.compare.scores import is_law
+
+    law = is_law(m.pack)
+    return f"{m.pack.title} ({'law' if law else 'not law'})", "violations" if law else "errors"
+
+
 def header(comparison: Any) -> list[str]:
-    cols = ["file", "agency", "kind", "state", "county", "jurisdiction", "population",
-            "instrument_kind", "instrument_ended", "text_read", "survey_status", "policy_status",
-            "schema_errors"]
-    cols += [f"topic:{t.key}" for t in comparison.topics]
-    cols += [f"rule:{r.id}" for r in comparison.rules]
-    cols += [f"score:{m.pack.id}" for m in comparison.packs] + ["score:overall"]
+    """Plain column names: a reader of the spreadsheet needs no key to them."""
+    cols = ["Agency", "File", "Agency kind", "State", "County", "Jurisdiction", "Population",
+            "Instrument kind", "Instrument ended", "Text read", "Survey status", "Policy status",
+            "Earlier versions", "Schema errors",
+            "Law: violations", "Law: warnings", "Law: silent", "Law: not read", "Law: rules addressed",
+            "Law: rules that apply"]
+    cols += [f"{t.number} {t.title}" for t in comparison.topics]
+    for m in comparison.packs:
+        name, failing = _pack_words(m)
+        cols += [f"{name}: {failing}", f"{name}: warnings", f"{name}: silent", f"{name}: not read",
+                 f"{name}: score on what the policy addresses"]
+    cols += [f"Rule: {r.title} [{r.id}]" for r in comparison.rules]
     return cols
 
 
 def _rule_text(c: Any) -> str:
     if c is None:
         return "not_selected"
-    return f"fail:{c.severity}" if c.state == "fail" and c.severity else c.state
+    if c.state == "fail" and c.severity:
+        return f"silent:{c.severity}" if c.silence else f"fail:{c.severity}"
+    return c.state
 
 
 def rows(comparison: Any) -> list[list[str]]:
     out = []
     for r in comparison.rows:
-        values: list[Any] = [r.file, r.name, r.kind, r.state, r.county, r.jurisdiction, r.population,
+        law = r.law
+        values: list[Any] = [r.name, r.file, r.kind, r.state, r.county, r.jurisdiction, r.population,
                              r.instrument.get("kind"), r.ended, r.text_read, r.survey, r.status,
-                             r.schema_errors]
+                             " ".join(v.file for v in r.history), r.schema_errors]
+        values += ([law.violations, law.warnings, law.silent, law.not_read, law.addressed, law.applicable]
+                   if law is not None else [None] * 6)
         values += [r.topics[t.key].value for t in comparison.topics]
+        for m in comparison.packs:
+            s = r.scores.get(m.pack.id)
+            values += [s.violations, s.warnings, s.silent, s.not_read, s.value] if s is not None else [None] * 5
         values += [_rule_text(r.rules.get(c.id)) for c in comparison.rules]
-        values += [r.scores[m.pack.id].value if m.pack.id in r.scores else None for m in comparison.packs]
-        values.append(r.overall)
         out.append([cell(v) for v in values])
     return out
 
 
-def render(comparison: Any, bom: bool = False) -> str:
-    """CSV text (RFC 4180, CRLF line ends); ``bom`` adds the UTF-8 mark Excel looks for."""
+#: The evidence layout: one row per agency and topic, with the words behind each value.
+EVIDENCE_HEADER = ["Agency", "File", "Topic number", "Topic", "Value", "Meaning", "Quote",
+                   "Paraphrase", "Section", "Source URL", "Source (not a web address)",
+                   "Source title", "Obtained via", "Exceptions"]
+
+
+def evidence_rows(comparison: Any) -> list[list[str]]:
+    """Every topic of every agency shown: coded values with their evidence, and the topics
+    each policy leaves silent or that were not read (so the table is complete)."""
+    from policylint.compare.render_html import value_help
+
+    out = []
+    for r in comparison.rows:
+        for t in comparison.topics:
+            c = r.topics[t.key]
+            meaning = value_help(t, c.value).split(": ", 1)[-1]
+            exceptions = "; ".join(f"{e.get('kind')}{'' if e.get('bounded') else ' (unbounded)'}"
+                                   for e in c.exceptions)
+            src = c.source or {}
+            values = [r.name, r.file, t.number, t.title, c.value, meaning, c.quote, c.paraphrase,
+                      c.section, src.get("url"), src.get("url_text"), src.get("title"), src.get("via"),
+                      exceptions]
+            out.append([cell(v) for v in values])
+    return out
+
+
+def _write(head: list[str], body: list[list[str]], bom: bool) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(header(comparison))
-    writer.writerows(rows(comparison))
+    writer.writerow(head)
+    writer.writerows(body)
     return ("\ufeff" if bom else "") + buffer.getvalue()
+
+
+def render(comparison: Any, bom: bool = False) -> str:
+    """CSV text (RFC 4180, CRLF line ends); ``bom`` adds the UTF-8 mark Excel looks for."""
+    return _write(header(comparison), rows(comparison), bom)
+
+
+def render_evidence(comparison: Any, bom: bool = False) -> str:
+    """The evidence CSV: one row per agency and topic (``-f csv-evidence``)."""
+    return _write(EVIDENCE_HEADER, evidence_rows(comparison), bom)

@@ -14,11 +14,11 @@ from policylint.compare.scores import METHOD, histogram
 #: What each rule state shows: short visible text, and the words a screen reader and the
 #: legend use.  Colour is never the only signal.
 RULE_LABELS = {
-    "pass": ("pass", "passes"),
-    "fail": ("fail", "fails"),
+    "pass": ("pass", "passes on what the policy says"),
+    "fail": ("fail", "fails on what the policy says"),
     "suppressed": ("waived", "finding suppressed or waived"),
-    "not_addressed": ("silent", "not addressed: the policy says nothing on the rule's topics"),
-    "not_read": ("not read", "not checked: the encoding did not read the part of the text it rests on"),
+    "not_addressed": ("silent", "silent: the policy says nothing on the rule's topics"),
+    "not_read": ("not read", "not read: the rule rests on text the encoder did not read"),
     "not_applicable": ("n/a", "does not apply to this policy"),
     "skipped": ("skipped", "not checked: the document has an error where the rule reads"),
     "not_selected": ("—", "not one of this agency's packs"),
@@ -27,18 +27,60 @@ SEVERITY_SHORT = {"error": "error", "warning": "warn", "info": "info"}
 
 #: The legend of the rule tables: (css class, visible text, meaning).
 LEGEND = (
-    ("r-pass", "pass", "passes"),
-    ("r-fail sev-error", "error", "fails, severity error"),
-    ("r-fail sev-warning", "warn", "fails, severity warning"),
-    ("r-fail sev-info", "info", "fails, severity info"),
+    ("r-pass", "pass", "passes on what the policy says"),
+    ("r-fail sev-error", "error", "fails on what the policy says at severity error (in a pack of law, a violation)"),
+    ("r-fail sev-warning", "warn", "fails at severity warning: a weakness, not a violation"),
+    ("r-fail sev-info", "info", "fails at severity info"),
+    ("r-not_addressed", "silent · warn", "silent, and the rule reports the silence as a finding"),
     *((f"r-{state}", short, long) for state, (short, long) in RULE_LABELS.items()
       if state not in ("pass", "fail")),
 )
+
+#: What each status means, for tooltips.
+STATUS_HELP = {
+    "written": "The agency has a written instrument: ordinance, bylaw, general order, department "
+               "policy, select board vote, executive order or agreement.",
+    "unwritten": "The only rule known is an unwritten directive.",
+    "directive": "The agency's rule is a directive whose form (written or not) is not known.",
+    "state_directive_only": "The agency follows a state directive and has no instrument of its own.",
+    "draft": "Only a draft exists.",
+    "none": "The agency has no policy on the matter.",
+    "pending": "A records request for the policy has not been answered yet.",
+    "denied": "The agency refused a records request for the policy.",
+    "no_response": "The agency did not respond to a records request for the policy.",
+    "ended": "The agency's latest instrument is no longer in force (instrument.ended).",
+    "unknown": "Nobody has seen the policy.",
+}
+
+#: What ``instrument.text_read`` says, in a reader's words.
+TEXT_READ_HELP = {
+    "full": "The encoding rests on the instrument's full text.",
+    "partial": "Only part of the instrument's text was read: a topic it does not code is "
+               "'not read', not 'silent'.",
+    "none": "The instrument's own text was not read (the encoding rests on reports about it): "
+            "a topic it does not code is 'not read', not 'silent'.",
+}
+
+#: The values that carry no provision, in every topic's legend.
+UNCODED_HELP = {
+    "unclear": "The instrument addresses the topic, but its words support more than one value.",
+    "silent": "The instrument does not address the topic.",
+    "not_read": "Not read: the encoding does not rest on all of the instrument's text, so the "
+                "policy may address this topic. Never counted against the agency.",
+    "not_known": "Not known: nobody has seen the policy (instrument kind unknown).",
+    "ended": "Ended: the agency's instrument is no longer in force (instrument.ended); what it "
+             "said is in the agency's row and history, not counted as its rule today.",
+}
 
 
 def words(value: Any) -> str:
     """A vocabulary word for reading: ``criminal_matters_only`` -> ``criminal matters only``."""
     return "" if value is None else str(value).replace("_", " ")
+
+
+def plural(n: int, one: str, many: str | None = None) -> str:
+    """``1 violation``, ``2 violations``."""
+    return f"{n} {one if n == 1 else (many or one + 's')}"
 
 
 def score_text(value: float | None) -> str:
@@ -75,7 +117,8 @@ def environment() -> Any:
     env = Environment(loader=PackageLoader("policylint", "templates"), undefined=StrictUndefined,
                       autoescape=True, trim_blocks=True, lstrip_blocks=True,
                       keep_trailing_newline=True, finalize=_terminal_safe)
-    env.filters.update(words=words, score=score_text)
+    env.filters.update(words=words, score=score_text, plural=plural,
+                       valued=lambda cells, value: [k for k, c in cells.items() if c.value == value])
     env.globals.update(LEGEND=LEGEND)
     return env
 
@@ -85,12 +128,18 @@ def rule_view(cell: Any) -> dict[str, Any]:
     short, long = RULE_LABELS[cell.state]
     if cell.state == "fail":
         short = SEVERITY_SHORT.get(cell.severity or "", "fail")
-        long = f"fails ({cell.severity}, {cell.findings} finding{'s' if cell.findings != 1 else ''})"
+        count = f"{cell.findings} finding{'s' if cell.findings != 1 else ''}"
+        long = (f"silent, reported as a finding ({cell.severity}, {count})" if cell.silence
+                else f"fails on what the policy says ({cell.severity}, {count})")
         if cell.message:
             long += f": {cell.message}"
+        if cell.silence:
+            short = f"silent · {short}"
     elif cell.state == "suppressed":
         long += ": " + "; ".join(cell.reasons)
     css = f"r-{cell.state}" + (f" sev-{cell.severity}" if cell.state == "fail" else "")
+    if cell.silence and cell.state == "fail":
+        css = "r-not_addressed"
     return {"css": css, "short": short, "long": long, "state": cell.state}
 
 
@@ -98,30 +147,110 @@ def _options(rows: list[Any], key: str) -> list[str]:
     return sorted({v for r in rows if (v := r.attribute(key))}, key=str.casefold)
 
 
+def members(rows: Any, test: Any) -> str:
+    """The indices of the rows that pass ``test``: the script recounts them under a filter."""
+    return " ".join(str(r.index) for r in rows if test(r))
+
+
+def value_help(topic: Any, value: str) -> str:
+    """A value word's one-line meaning and its place on the topic's scale."""
+    from policylint.compare.scales import scale
+
+    if value in UNCODED_HELP:
+        return f"{words(value)}: {UNCODED_HELP[value]}"
+    from policylint.compare.model import tone
+
+    meaning = topic.describe(value) or "not a word of the format"
+    step = scale(topic.key).step(tone(topic, value))
+    return f"{words(value)}: {meaning}" + (f" (on this topic: {step})" if step else "")
+
+
+def pack_help(pack: Any) -> str:
+    kind = {"binding": "binding law", "federal": "federal law", "model": "a model law, not law here",
+            "advisory": "an advisory standard, not law"}.get(pack.status, pack.status)
+    return f"{pack.title}: {kind}, {pack.jurisdiction} (pack id: {pack.id})"
+
+
+def _coverage(comparison: Any) -> dict[str, Any]:
+    """Every count of the coverage section with the rows behind it (so a filter can recount)."""
+    from policylint.compare.model import POLICY_STATUSES
+    from policylint.taxonomy import load_taxonomy
+
+    rows, cov, taxonomy = comparison.rows, comparison.coverage, load_taxonomy()
+    statuses = [(w, label, members(rows, lambda r, w=w: r.status == w))
+                for w, label, _ in cov.status]
+    kinds = [(k, [members(rows, lambda r, k=k, w=w: (r.kind or "(not recorded)") == k and r.status == w)
+                  for w, _, _ in statuses], members(rows, lambda r, k=k: (r.kind or "(not recorded)") == k))
+             for k, _ in cov.status_by_kind]
+    help_of = {t.value: t.description for t in taxonomy.instrument_kinds}
+    instruments = [(w, help_of.get(w, d),
+                    members(rows, lambda r, w=w: (r.instrument.get("kind") or "(not recorded)") == w))
+                   for w, d, _ in cov.instrument_kind]
+    return {"statuses": statuses, "kinds": kinds, "instruments": instruments,
+            "all": members(rows, lambda r: True), "labels": dict(POLICY_STATUSES)}
+
+
+def _survey(rows: list[Any]) -> list[dict[str, Any]]:
+    """The shape of an advocate's survey table: asked, then each answer, with the agencies."""
+    from policylint.compare.coverage import SURVEY_PHRASES
+
+    asked = [r for r in rows if r.survey]
+    if not asked:
+        return []
+    out = [{"label": "asked for their policy", "members": members(asked, lambda r: True), "rows": asked}]
+    labels = {"provided": "answered with a policy", "no_policy": "answered that they have none",
+              "no_response": "did not respond", "pending": "have not answered yet", "denied": "refused"}
+    for word, _, _ in SURVEY_PHRASES:
+        chosen = [r for r in asked if r.survey == word]
+        if chosen or word in ("provided", "no_policy", "no_response"):
+            out.append({"label": labels[word], "members": members(chosen, lambda r: True), "rows": chosen})
+    return out
+
+
 def view(comparison: Any, title: str, version: str) -> dict[str, Any]:
     """Everything the template draws, computed once (the template holds no logic)."""
+    from policylint.compare.model import POLICY_STATUSES, RuleCell
+    from policylint.compare.scales import scale
+    from policylint.compare.scores import is_law
+    from policylint.taxonomy import load_taxonomy
+
+    rows = comparison.rows
     cov = comparison.coverage
     topic_titles = {t.key: t for t in comparison.topics}
-    bars = [(topic_titles[key], charts.stacked(counts)) for key, counts in cov.topics]
-    hists = [("Overall", charts.histogram_bars(histogram([r.overall for r in comparison.rows])))]
-    hists += [(m.pack.id, charts.histogram_bars(histogram(
-        [r.scores[m.pack.id].value for r in comparison.rows if m.pack.id in r.scores])))
-        for m in comparison.packs]
+    bars = []
+    for key, counts in cov.topics:
+        topic = topic_titles[key]
+        segments = charts.stacked(counts)
+        bars.append({"topic": topic, "ends": scale(key).ends, "segments": [
+            (seg, members(rows, lambda r, v=seg.label, k=key: r.standing_value(k) == v), value_help(topic, seg.label))
+            for seg in segments]})
+    hists = []
+    for m in comparison.packs:
+        scored = [r for r in rows if m.pack.id in r.scores and r.scores[m.pack.id].value is not None]
+        bins = charts.histogram_bars(histogram([r.scores[m.pack.id].value for r in scored]))
+        hists.append((m, [(b, members(scored, lambda r, i=i, p=m.pack.id: min(int(r.scores[p].value), 9) == i))
+                          for i, b in enumerate(bins)]))
     matrices = []
     for method in comparison.packs:
-        rows = [r for r in comparison.rows if method.pack.id in r.packs]
-        if rows:
-            matrices.append({"method": method, "rows": {r.file for r in rows}})
-    from policylint.compare.model import POLICY_STATUSES, RuleCell
-
+        shown = [r for r in rows if method.pack.id in r.packs]
+        if shown:
+            matrices.append({"method": method, "rows": {r.file for r in shown}})
+    law = [m for m in comparison.packs if is_law(m.pack)]
+    other = [m for m in comparison.packs if not is_law(m.pack)]
+    taxonomy = load_taxonomy()
     css, js = asset("report.css"), asset("report.js")
     return {
         "title": title, "version": version, "c": comparison, "cov": cov, "bars": bars,
         "hists": hists, "hist": (charts.HIST_WIDTH, charts.HIST_HEIGHT, charts.HIST_BASE),
         "matrices": matrices, "method": METHOD, "rule_view": rule_view,
         "not_selected": RuleCell("not_selected"), "status_labels": dict(POLICY_STATUSES),
-        "status_index": {w: i for i, (w, _) in enumerate(POLICY_STATUSES)},
-        "filters": {k: _options(comparison.rows, k) for k in ("county", "kind", "state", "status")},
+        "status_help": STATUS_HELP, "text_read_help": TEXT_READ_HELP,
+        "kind_help": {t.value: t.description for t in taxonomy.instrument_kinds},
+        "law_packs": law, "other_packs": other, "pack_help": pack_help,
+        "value_help": value_help, "scale": scale, "uncoded_help": UNCODED_HELP,
+        "coverage": _coverage(comparison), "survey": _survey(rows),
+        "rule_titles": {r.id: r.title for r in comparison.rules},
+        "filters": {k: _options(rows, k) for k in ("county", "kind", "state", "status")},
         "css": css, "js": js, "csp": {"style": csp_hash(css), "script": csp_hash(js)},
     }
 

@@ -8,14 +8,33 @@ from typing import Any
 from policylint import __version__
 
 #: Bumped only on an incompatible change of shape; additions keep the version.
-COMPARE_FORMAT_VERSION = 1
+COMPARE_FORMAT_VERSION = 2
 
 
 def _score(score: Any) -> dict[str, Any]:
-    return {"score": score.value, "earned": score.earned, "possible": score.possible,
-            "lost_to_silence": score.silent,
-            "lost": [{"rule": r, "weight": w, "state": s} for r, w, s in score.lost],
-            "unscored": [{"rule": r, "state": s} for r, s in score.unscored]}
+    return {"violations": score.violations, "warnings": score.warnings, "silent": score.silent,
+            "not_read": score.not_read,
+            "addressed": score.addressed, "applicable": score.applicable,
+            "score": score.value, "earned": score.earned, "possible": score.possible,
+            "rules": [{"rule": r, "weight": w, "counts_as": k} for r, w, k in score.rules]}
+
+
+def _law(tally: Any) -> dict[str, Any] | None:
+    if tally is None:
+        return None
+    return {"packs": list(tally.packs), "violations": list(tally.ids("violation")),
+            "warnings": list(tally.ids("warning")),
+            "silent": list(tally.ids("silent")), "not_read": list(tally.ids("not_read")),
+            "addressed": tally.addressed, "applicable": tally.applicable}
+
+
+def _version(r: Any) -> dict[str, Any]:
+    return {"file": r.file, "status": r.status,
+            "instrument": {k: r.instrument.get(k) for k in INSTRUMENT_KEYS},
+            "law": _law(r.law)}
+
+
+INSTRUMENT_KEYS = ("kind", "title", "number", "effective_date", "ended", "text_read")
 
 
 def _topic(cell: Any) -> dict[str, Any]:
@@ -36,12 +55,14 @@ def _rule(cell: Any) -> dict[str, Any]:
         out["reasons"] = list(cell.reasons)
     if cell.message:
         out["message"] = cell.message
+    if cell.silence:
+        out["silence"] = True
     return out
 
 
 def report(comparison: Any) -> dict[str, Any]:
     """The comparison as plain data."""
-    from policylint.compare.scores import METHOD
+    from policylint.compare.scores import METHOD, is_law
 
     cov = comparison.coverage
     return {
@@ -50,8 +71,10 @@ def report(comparison: Any) -> dict[str, Any]:
         "tool": {"name": "policylint", "version": __version__},
         "options": comparison.options,
         "documents": comparison.total,
+        "agencies_compared": len(comparison.rows),
         "methodology": METHOD,
         "packs": [{"id": m.pack.id, "title": m.pack.title, "status": m.pack.status,
+                   "law": is_law(m.pack),
                    "jurisdiction": m.pack.jurisdiction, "points": m.total,
                    "rules": [{"rule": r.rule, "title": r.title, "weight": r.weight,
                               "severity": r.severity, "citation": r.citation} for r in m.rules]}
@@ -72,15 +95,15 @@ def report(comparison: Any) -> dict[str, Any]:
         "agencies": [{
             "file": r.file, "name": r.name, "kind": r.kind, "state": r.state, "county": r.county,
             "jurisdiction": r.jurisdiction, "population": r.population,
-            "instrument": {k: r.instrument.get(k)
-                           for k in ("kind", "title", "number", "effective_date", "ended", "text_read")},
+            "instrument": {k: r.instrument.get(k) for k in INSTRUMENT_KEYS},
             "survey": r.survey, "status": r.status, "packs": list(r.packs),
             "schema_errors": r.schema_errors,
             "group": r.attribute(comparison.options["group_by"]) if comparison.options["group_by"] != "none" else None,
             "topics": {t.key: _topic(r.topics[t.key]) for t in comparison.topics},
             "rules": {c.id: _rule(r.rules[c.id]) for c in comparison.rules if c.id in r.rules},
+            "law": _law(r.law),
             "scores": {pid: _score(s) for pid, s in r.scores.items()},
-            "overall": r.overall,
+            "history": [_version(v) for v in r.history],
         } for r in comparison.rows],
         "unreadable": [{"file": f, "problem": p} for f, p in comparison.unreadable],
     }

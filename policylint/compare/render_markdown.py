@@ -7,8 +7,8 @@ from typing import Any
 
 #: Rule states as a Markdown reader sees them: an emoji and a word, never colour alone.
 RULE_MARKS = {
-    "pass": "✅ pass", "suppressed": "⊘ waived", "not_addressed": "∅ silent", "not_read": "⋯ not read",
-    "not_applicable": "n/a", "skipped": "❔ skipped", "not_selected": "—",
+    "pass": "✅ pass", "suppressed": "⊘ waived", "not_addressed": "∅ silent",
+    "not_read": "◌ not read", "not_applicable": "n/a", "skipped": "❔ skipped", "not_selected": "—",
 }
 SEVERITY_MARKS = {"error": "❌ error", "warning": "⚠️ warn", "info": "ℹ️ info"}
 
@@ -17,7 +17,8 @@ def rule_mark(cell: Any) -> str:
     if cell is None:
         return RULE_MARKS["not_selected"]
     if cell.state == "fail":
-        return SEVERITY_MARKS.get(cell.severity or "", "❌ fail")
+        mark = SEVERITY_MARKS.get(cell.severity or "", "❌ fail")
+        return f"∅ silent ({mark})" if cell.silence else mark
     return RULE_MARKS[cell.state]
 
 
@@ -25,24 +26,44 @@ def rule_mark(cell: Any) -> str:
 def environment() -> Any:
     """Every ``{{ }}`` is escaped for GitHub Markdown (and its inline HTML)."""
     from jinja2 import Environment, PackageLoader, StrictUndefined
+    from markupsafe import Markup
 
     from policylint.compare.render_html import score_text, words
+    from policylint.compare.summary import safe_url
     from policylint.formats.markdown import md_escape
 
     env = Environment(loader=PackageLoader("policylint", "templates"), undefined=StrictUndefined,
                       trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
                       autoescape=False, finalize=md_escape)
-    env.filters.update(words=words, score=score_text, mark=rule_mark)
+    env.filters.update(words=words, score=score_text, mark=rule_mark,
+                       safe_ref=lambda n: Markup(f"[^{int(n)}]"),
+                       # Only addresses summarise() accepted as plain http(s) URLs get here.
+                       safe_url=lambda u: Markup(u) if safe_url(u) else md_escape(u))
     return env
 
 
 def render(comparison: Any, title: str = "Policy comparison") -> str:
     from policylint.compare.model import POLICY_STATUSES
-    from policylint.compare.scores import METHOD
+    from policylint.compare.render_html import _survey
+    from policylint.compare.scores import METHOD, is_law
 
+    # Evidence footnotes, numbered in the order the topic table shows the values.
+    notes: list[tuple[int, Any, Any, Any]] = []
+    numbers: dict[tuple[int, str], int] = {}
+    for _, rows in comparison.groups:
+        for r in rows:
+            for t in comparison.topics:
+                cell = r.topics[t.key]
+                if cell.coded:
+                    numbers[(r.index, t.key)] = len(notes) + 1
+                    notes.append((len(notes) + 1, r, t, cell))
     return environment().get_template("compare/report.md.j2").render(
         c=comparison, cov=comparison.coverage, title=title, method=METHOD,
-        status_labels=dict(POLICY_STATUSES), severity_marks=SEVERITY_MARKS)
+        status_labels=dict(POLICY_STATUSES), severity_marks=SEVERITY_MARKS,
+        law_packs=[m for m in comparison.packs if is_law(m.pack)],
+        other_packs=[m for m in comparison.packs if not is_law(m.pack)],
+        survey=_survey(comparison.rows), notes=notes,
+        note=lambda r, t: numbers[(r.index, t.key)])
 
 
 def render_diff(d: Any) -> str:

@@ -11,7 +11,7 @@ from typing import Any, Sequence
 from policylint import __version__
 from policylint.errors import UsageError
 
-COMPARE_FORMATS = ("html", "markdown", "csv", "json")
+COMPARE_FORMATS = ("html", "markdown", "csv", "csv-evidence", "json")
 DIFF_FORMATS = ("text", "markdown", "html", "json")
 _BY_SUFFIX = {".html": "html", ".htm": "html", ".md": "markdown", ".markdown": "markdown",
               ".csv": "csv", ".json": "json"}
@@ -90,6 +90,10 @@ def render_comparison(comparison: Any, fmt: str, title: str, bom: bool = False) 
         from policylint.compare.render_csv import render as render_csv
 
         return render_csv(comparison, bom)
+    if fmt == "csv-evidence":
+        from policylint.compare.render_csv import render_evidence
+
+        return render_evidence(comparison, bom)
     if fmt == "json":
         from policylint.compare.render_json import render as render_json
 
@@ -136,6 +140,12 @@ def run_compare(settings: CompareSettings, options: Any) -> tuple[int, list[tupl
 
 def diff_report(d: Any) -> dict[str, Any]:
     """The diff as plain data (the ``json`` format of ``policylint diff``)."""
+    def counts(s: Any) -> dict[str, int] | None:
+        return None if s is None else {"violations": s.violations, "warnings": s.warnings,
+                                       "silent": s.silent,
+                                       "not_read": s.not_read, "addressed": s.addressed,
+                                       "applicable": s.applicable}
+
     def finding(f: Any) -> dict[str, Any]:
         return {"rule": f.rule, "severity": f.severity, "message": f.message, "path": f.path,
                 "line": f.line, "column": f.column}
@@ -148,7 +158,8 @@ def diff_report(d: Any) -> dict[str, Any]:
                         "old": p.old, "new": p.new, "details": list(p.details)} for p in d.provisions],
         "findings": {"new": [finding(f) for f in d.new_findings], "fixed": [finding(f) for f in d.fixed],
                      "unchanged": [finding(f) for f in d.unchanged]},
-        "scores": [{"pack": pid, "old": a, "new": b} for pid, _, a, b in d.scores],
+        "scores": [{"pack": pid, "old": a.value if a else None, "new": b.value if b else None,
+                    "old_counts": counts(a), "new_counts": counts(b)} for pid, _, a, b in d.scores],
     }
 
 

@@ -8,36 +8,88 @@ from typing import Any, Sequence
 from policylint.governing import entry_label
 from policylint.registry import Registry
 
-#: Pack statuses in reading order (as ``policylint packs`` lists them).
-STATUS_ORDER = {"binding": 0, "model": 1, "federal": 2, "advisory": 3}
+#: Pack statuses in the order a report shows them: law first (the agency's own, then
+#: federal), then the standards that are not law.
+STATUS_ORDER = {"binding": 0, "federal": 1, "model": 2, "advisory": 3}
 
-#: Rule states that earn the rule's weight, that cost it, and that leave it out of the score.
-#: A rule that passes only because the policy is silent on its topics earns nothing: a score
-#: counts what the text does (the packs weight "the core limits that decide whether the
-#: agency itself holds, hands over, reports or questions people"), even where the rule does
-#: not report silence as a finding.  Those points are counted apart, so a reader sees how
-#: much of a low score is silence rather than a provision that fails.
-EARNS = frozenset({"pass"})
-LOSES = frozenset({"fail", "suppressed", "not_addressed"})
+#: Packs of law that binds the agency (its state's or city's law, federal law), and packs
+#: that are not law (model laws, drafting and advocacy standards).  No number ever adds
+#: the two together.
+LAW = frozenset({"binding", "federal"})
 
-#: The published methodology, shown with every report (the numbers come from the packs).
+
+def is_law(pack: Any) -> bool:
+    return pack.status in LAW
+
+
+#: What each rule of a pack counts as, for one agency:
+#:   violation  the rule fails at severity error on what the policy says (or on the
+#:              instrument itself): severity follows the law, so an error is what the law
+#:              forbids, or a provision the law requires the written policy to contain;
+#:   warning    the rule fails at severity warning or info on what the policy says: a
+#:              weakness (an unbounded exception, an undefined term), not a violation;
+#:   silent     the policy says nothing on the rule's topics (whether or not the rule
+#:              reports that silence as a finding);
+#:   not_read   the rule's topics are in text the encoder did not read;
+#:   pass       the rule passes on what the policy says;
+#:   waived     every finding is suppressed or waived (counted apart, never as a pass);
+#:   unscored   the rule does not apply, could not be checked, or is not in the packs.
+KINDS = ("violation", "warning", "silent", "not_read", "pass", "waived", "unscored")
+
+#: The kinds that say the policy addresses the rule's topics.
+ADDRESSED = frozenset({"pass", "violation", "warning", "waived"})
+
+#: Severities from least to most severe.
+_RANK = {"info": 0, "warning": 1, "error": 2}
+
+#: The published methodology, shown with every report.
 METHOD = (
-    "Each pack gives each of its rules a weight. For every agency checked against a pack, a "
-    "rule that passes earns its weight. A rule that fails, or whose finding is suppressed or "
-    "waived, earns nothing; so does a rule the policy does not address (it says nothing on "
-    "the rule's topics), even where the rule itself reports no finding for silence: a score "
-    "counts what the text does. Points lost to silence are shown apart. A pack whose standard "
-    "limits what a policy may say (8 U.S.C. § 1373) declares that silence complies, and there "
-    "silence earns the weight. A rule that does not "
-    "apply to the policy, that rests on a topic the encoding did not read (a document coded "
-    "from part of the instrument's text, `text_read: partial` or `none`), or that could not "
-    "be checked because of an error in the document, is left out of both sides, and so is a "
-    "rule of weight 0 (a notice about the encoding, not the policy). The score is 10 × points "
-    "earned ÷ points possible, to one "
-    "decimal. The overall score is the mean of the agency's pack scores, each standard "
-    "counting the same. Agencies whose policy is not known (instrument kind `unknown`) are "
-    "not scored. Scores measure what the text says, not what officers do."
+    "Each agency is one row: its latest document in force (earlier and ended versions are "
+    "listed under it). For every standard (rule pack) the agency is checked against, each "
+    "rule of the pack counts as one of: a violation (the rule fails at severity error on what "
+    "the policy says, or on the instrument itself; severity follows the law, so an error is "
+    "what the law forbids or a provision it requires the written policy to contain), a "
+    "warning (the rule fails at severity warning or info on what the policy says: a weakness "
+    "such as an unbounded exception, not a violation), silent (the policy says nothing on "
+    "what the rule reads, whether or not the rule reports that as a finding), not read (the "
+    "same, where the encoder did not read all of the instrument's text: instrument.text_read "
+    "partial or none), a pass, waived (its findings are suppressed or waived), or not counted "
+    "(the rule does not apply, could not be checked, or has weight 0: a notice about the "
+    "encoding, not the policy). A rule counts at no more than the "
+    "severity its own pack gives it. Silence and text not read are never counted as "
+    "violations or warnings. “Addresses 3 of 9” counts the rules the policy says something "
+    "on (passes, violations, warnings, waived), out of those that count. The score, where "
+    "shown, is over what the policy addresses only: 10 × the weights of the rules it passes "
+    "÷ the weights of the rules it addresses, to one decimal; there is no score when it "
+    "addresses none. Packs of binding law (the agency's state or city) and federal law are "
+    "counted together, in “Law that binds”, where a rule shared by several packs counts "
+    "once; model laws and advisory standards (drafting, advocates' checklists) are shown one "
+    "by one and are never added to law. There is no overall score. Agencies whose policy is "
+    "not known (instrument kind unknown) are not scored. The numbers measure what the "
+    "written text says, not what officers do."
 )
+
+
+def kind_of(cell: Any, severity: str | None = None) -> str:
+    """What one rule cell counts as (one of KINDS) in a pack that gives the rule ``severity``.
+
+    A finding carries the severity of the most severe pack that selects its rule; within
+    one pack the rule counts at no more than that pack's own severity, so an advisory
+    pack's severity never makes a violation of law.
+    """
+    state = cell.state if cell is not None else "not_selected"
+    if state == "pass":
+        return "pass"
+    if state == "not_read":
+        return "not_read"
+    if state == "not_addressed" or (state in ("fail", "suppressed") and cell.silence):
+        return "silent"
+    if state == "fail":
+        found = _RANK.get(cell.severity or "", 2)
+        return "violation" if min(found, _RANK.get(severity or "", 2)) == 2 else "warning"
+    if state == "suppressed":
+        return "waived"
+    return "unscored"
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,23 +115,83 @@ class PackMethod:
 
 @dataclass(frozen=True, slots=True)
 class Score:
-    """One agency's score on one pack, with every rule that lost or did not count."""
+    """One agency's standing on one pack: its rules by kind, and the score over what it addresses."""
 
     pack: str
-    earned: int
-    possible: int
-    silent: int                                 # points lost to rules not addressed
-    lost: tuple[tuple[str, int, str], ...]      # (rule, weight, state)
-    unscored: tuple[tuple[str, str], ...]       # (rule, state)
+    earned: int                                 # weights of the rules passed
+    possible: int                               # weights of the rules addressed
+    rules: tuple[tuple[str, int, str], ...]     # (rule, weight, kind) for every rule of the pack
+
+    def ids(self, kind: str) -> tuple[str, ...]:
+        return tuple(r for r, _, k in self.rules if k == kind)
+
+    @property
+    def violations(self) -> int:
+        return len(self.ids("violation"))
+
+    @property
+    def warnings(self) -> int:
+        return len(self.ids("warning"))
+
+    @property
+    def silent(self) -> int:
+        return len(self.ids("silent"))
+
+    @property
+    def not_read(self) -> int:
+        return len(self.ids("not_read"))
+
+    @property
+    def addressed(self) -> int:
+        return sum(1 for _, _, k in self.rules if k in ADDRESSED)
+
+    @property
+    def applicable(self) -> int:
+        return sum(1 for _, _, k in self.rules if k != "unscored")
 
     @property
     def value(self) -> float | None:
         return round(10 * self.earned / self.possible, 1) if self.possible else None
 
 
+@dataclass(frozen=True, slots=True)
+class Tally:
+    """Rules by kind over several packs of one class (law, never law and advisory together)."""
+
+    packs: tuple[str, ...]
+    kinds: dict[str, str]    # rule -> kind (a rule shared by packs counts once)
+
+    def ids(self, kind: str) -> tuple[str, ...]:
+        return tuple(r for r, k in self.kinds.items() if k == kind)
+
+    @property
+    def violations(self) -> int:
+        return len(self.ids("violation"))
+
+    @property
+    def warnings(self) -> int:
+        return len(self.ids("warning"))
+
+    @property
+    def silent(self) -> int:
+        return len(self.ids("silent"))
+
+    @property
+    def not_read(self) -> int:
+        return len(self.ids("not_read"))
+
+    @property
+    def addressed(self) -> int:
+        return sum(1 for k in self.kinds.values() if k in ADDRESSED)
+
+    @property
+    def applicable(self) -> int:
+        return sum(1 for k in self.kinds.values() if k != "unscored")
+
+
 def pack_methods(registry: Registry, rows: Sequence[Any]) -> tuple[PackMethod, ...]:
-    """The packs any row was checked against, in reading order, with their weighted rules."""
-    used = {p for row in rows for p in row.packs}
+    """The packs any row (or an earlier version) was checked against, in reading order."""
+    used = {p for row in rows for version in (row, *row.history) for p in version.packs}
     out = []
     for pack in sorted((registry.packs[p] for p in used if p in registry.packs),
                        key=lambda p: (STATUS_ORDER.get(p.status, 9), p.id)):
@@ -91,33 +203,36 @@ def pack_methods(registry: Registry, rows: Sequence[Any]) -> tuple[PackMethod, .
 
 
 def score(row: Any, method: PackMethod) -> Score:
-    earned = possible = silent = 0
-    lost: list[tuple[str, int, str]] = []
-    unscored: list[tuple[str, str]] = []
+    earned = possible = 0
+    rules = []
     for rule in method.rules:
-        if rule.weight == 0:  # a notice about the encoding, not the policy: never scored
-            continue
-        cell = row.rules.get(rule.rule)
-        state = cell.state if cell is not None else "not_selected"
-        if state in EARNS or (state == "not_addressed" and method.pack.silence_complies):
-            earned += rule.weight
+        # A rule of weight 0 is a notice about the encoding, not the policy: never counted.
+        kind = kind_of(row.rules.get(rule.rule), rule.severity) if rule.weight else "unscored"
+        if kind in ADDRESSED:
             possible += rule.weight
-        elif state in LOSES:
-            possible += rule.weight
-            lost.append((rule.rule, rule.weight, state))
-            silent += rule.weight if state == "not_addressed" else 0
-        else:
-            unscored.append((rule.rule, state))
-    return Score(method.pack.id, earned, possible, silent, tuple(lost), tuple(unscored))
+            earned += rule.weight if kind == "pass" else 0
+        rules.append((rule.rule, rule.weight, kind))
+    return Score(method.pack.id, earned, possible, tuple(rules))
+
+
+def tally(scores: Sequence[Score], packs: Sequence[str]) -> Tally:
+    """The rules of ``scores`` by kind, each rule once: its worst kind across the packs."""
+    worst = {k: i for i, k in enumerate(KINDS)}
+    kinds: dict[str, str] = {}
+    for s in scores:
+        for rule, _, kind in s.rules:
+            if rule not in kinds or worst[kind] < worst[kinds[rule]]:
+                kinds[rule] = kind
+    return Tally(tuple(packs), kinds)
 
 
 def score_row(row: Any, methods: Sequence[PackMethod]) -> None:
-    """Fill ``row.scores`` for the packs the row was checked against, and ``row.overall``."""
+    """Fill ``row.scores`` for the packs the row was checked against, and ``row.law``."""
     if not row.scored:
         return
     row.scores = {m.pack.id: score(row, m) for m in methods if m.pack.id in row.packs}
-    values = [s.value for s in row.scores.values() if s.value is not None]
-    row.overall = round(sum(values) / len(values), 1) if values else None
+    law = [m.pack.id for m in methods if m.pack.id in row.scores and is_law(m.pack)]
+    row.law = tally([row.scores[p] for p in law], law)
 
 
 def histogram(values: Sequence[float | None]) -> list[int]:

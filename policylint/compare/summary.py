@@ -39,6 +39,21 @@ def _mapping(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+#: How much of an instrument's own text its encoding rests on (``instrument.text_read``).
+TEXT_READ = ("full", "partial", "none")
+
+
+def text_read(value: Any) -> str:
+    """``full`` unless the document says ``partial`` or ``none`` (absent means ``full``)."""
+    return value if value in TEXT_READ else "full"
+
+
+def _words(value: Any) -> list[str]:
+    """A string or a list of strings as a list of display texts."""
+    items = value if isinstance(value, list) else [value]
+    return [t for item in items if (t := text(item, 300))]
+
+
 def _source(source: Any) -> dict[str, Any]:
     """A source's URL split into a safe link or rejected text, with how it was obtained."""
     src = _mapping(source)
@@ -101,9 +116,10 @@ def summarise(data: Any, packs: Sequence[str] = ()) -> dict[str, Any]:
             "title": text(instrument.get("title"), 300),
             "number": text(instrument.get("number"), 80),
             "effective_date": text(instrument.get("effective_date"), 20),
+            # Read defensively: both keys are optional, and a document may be invalid.
+            "text_read": text_read(instrument.get("text_read")),
             "ended": text(instrument.get("ended"), 20),
-            # `full` unless the document says it rests on part of the text, or none of it.
-            "text_read": text(instrument.get("text_read"), 20) or "full",
+            "supersedes": _words(instrument.get("supersedes")),
             "source": fallback,
         },
         "survey": {"status": text(survey.get("status"), 40),
@@ -115,6 +131,25 @@ def summarise(data: Any, packs: Sequence[str] = ()) -> dict[str, Any]:
     }
 
 
+def points_at_nothing(data: Any, pointer: str | None) -> bool:
+    """True when the JSON pointer names a key the document leaves out, empty or ``silent``:
+    a finding there reports what the policy leaves unsaid, not something it says."""
+    if not pointer or not pointer.startswith("/"):
+        return False
+    node = data
+    for raw in pointer[1:].split("/"):
+        key = raw.replace("~1", "/").replace("~0", "~")
+        if isinstance(node, dict):
+            if key not in node:
+                return True
+            node = node[key]
+        elif isinstance(node, list) and key.isdigit() and int(key) < len(node):
+            node = node[int(key)]
+        else:
+            return not isinstance(node, (dict, list))  # a scalar cannot hold the key: absent
+    return node is None or node == "" or node == "silent"
+
+
 class SummarisingChecker(Checker):
     """A checker that also fills each result's ``summary`` while the document is at hand."""
 
@@ -123,6 +158,9 @@ class SummarisingChecker(Checker):
         doc = loaded.document
         if doc is not None:
             result.summary = summarise(doc.data, self.engine.packs_for(doc.data))
+            # Which findings point at what the document leaves unsaid (kept as their paths).
+            result.summary["absent"] = sorted({f.path for f in result.findings
+                                               if f.path and points_at_nothing(doc.data, f.path)})
         return result
 
 
