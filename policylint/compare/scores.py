@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any, Iterable, Sequence
 
 from policylint.governing import entry_label
 from policylint.registry import Registry
@@ -113,8 +113,44 @@ class PackMethod:
         return sum(r.weight for r in self.rules)
 
 
+class _Counts:
+    """Counts of rules by kind, for anything that lists ``(rule, kind)`` pairs."""
+
+    __slots__ = ()
+
+    def kinds_of_rules(self) -> Iterable[tuple[str, str]]:
+        raise NotImplementedError
+
+    def ids(self, kind: str) -> tuple[str, ...]:
+        return tuple(r for r, k in self.kinds_of_rules() if k == kind)
+
+    @property
+    def violations(self) -> int:
+        return len(self.ids("violation"))
+
+    @property
+    def warnings(self) -> int:
+        return len(self.ids("warning"))
+
+    @property
+    def silent(self) -> int:
+        return len(self.ids("silent"))
+
+    @property
+    def not_read(self) -> int:
+        return len(self.ids("not_read"))
+
+    @property
+    def addressed(self) -> int:
+        return sum(1 for _, k in self.kinds_of_rules() if k in ADDRESSED)
+
+    @property
+    def applicable(self) -> int:
+        return sum(1 for _, k in self.kinds_of_rules() if k != "unscored")
+
+
 @dataclass(frozen=True, slots=True)
-class Score:
+class Score(_Counts):
     """One agency's standing on one pack: its rules by kind, and the score over what it addresses."""
 
     pack: str
@@ -122,32 +158,8 @@ class Score:
     possible: int                               # weights of the rules addressed
     rules: tuple[tuple[str, int, str], ...]     # (rule, weight, kind) for every rule of the pack
 
-    def ids(self, kind: str) -> tuple[str, ...]:
-        return tuple(r for r, _, k in self.rules if k == kind)
-
-    @property
-    def violations(self) -> int:
-        return len(self.ids("violation"))
-
-    @property
-    def warnings(self) -> int:
-        return len(self.ids("warning"))
-
-    @property
-    def silent(self) -> int:
-        return len(self.ids("silent"))
-
-    @property
-    def not_read(self) -> int:
-        return len(self.ids("not_read"))
-
-    @property
-    def addressed(self) -> int:
-        return sum(1 for _, _, k in self.rules if k in ADDRESSED)
-
-    @property
-    def applicable(self) -> int:
-        return sum(1 for _, _, k in self.rules if k != "unscored")
+    def kinds_of_rules(self) -> Iterable[tuple[str, str]]:
+        return ((r, k) for r, _, k in self.rules)
 
     @property
     def value(self) -> float | None:
@@ -155,38 +167,14 @@ class Score:
 
 
 @dataclass(frozen=True, slots=True)
-class Tally:
+class Tally(_Counts):
     """Rules by kind over several packs of one class (law, never law and advisory together)."""
 
     packs: tuple[str, ...]
     kinds: dict[str, str]    # rule -> kind (a rule shared by packs counts once)
 
-    def ids(self, kind: str) -> tuple[str, ...]:
-        return tuple(r for r, k in self.kinds.items() if k == kind)
-
-    @property
-    def violations(self) -> int:
-        return len(self.ids("violation"))
-
-    @property
-    def warnings(self) -> int:
-        return len(self.ids("warning"))
-
-    @property
-    def silent(self) -> int:
-        return len(self.ids("silent"))
-
-    @property
-    def not_read(self) -> int:
-        return len(self.ids("not_read"))
-
-    @property
-    def addressed(self) -> int:
-        return sum(1 for k in self.kinds.values() if k in ADDRESSED)
-
-    @property
-    def applicable(self) -> int:
-        return sum(1 for k in self.kinds.values() if k != "unscored")
+    def kinds_of_rules(self) -> Iterable[tuple[str, str]]:
+        return self.kinds.items()
 
 
 def pack_methods(registry: Registry, rows: Sequence[Any]) -> tuple[PackMethod, ...]:

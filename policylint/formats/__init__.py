@@ -7,12 +7,9 @@ import os
 import sys
 from dataclasses import dataclass, field
 from types import ModuleType
-from typing import IO, TYPE_CHECKING, Any, Callable, Protocol
+from typing import IO, Any, Callable
 
 from policylint.errors import UsageError, did_you_mean
-
-if TYPE_CHECKING:
-    from policylint.runner import FileResult, Summary
 
 #: format name -> module.  A module gives ``stream(ctx)``, an object whose ``begin``,
 #: ``result`` and ``end`` make the report a piece at a time (``policylint.formats.stream``),
@@ -61,20 +58,6 @@ class RenderContext:
 
             return describer()(rule_id)
         return self.rules(rule_id)
-
-
-class StreamingFormat(Protocol):
-    """A format that writes each file's findings as they come (``STREAM = True``)."""
-
-    def render_file(self, result: FileResult, ctx: RenderContext) -> str: ...
-
-    def render_summary(self, summary: Summary, ctx: RenderContext) -> str: ...
-
-
-class WholeFormat(Protocol):
-    """A format that renders once, at the end of the run."""
-
-    def render(self, results: list[FileResult], summary: Summary, ctx: RenderContext) -> str: ...
 
 
 def format_module(name: str) -> ModuleType | Any:
