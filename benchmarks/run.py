@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import glob
 import os
 import shutil
 import statistics
@@ -222,6 +223,10 @@ def main(argv: list[str] | None = None) -> int:
     beside = os.path.join(os.path.dirname(sys.executable), "yamllint")
     parser.add_argument("--yamllint", default=beside if os.path.exists(beside) else shutil.which("yamllint"),
                         help="yamllint command, if any")
+    beside = os.path.join(os.path.dirname(sys.executable), "check-jsonschema")
+    parser.add_argument("--check-jsonschema", dest="check_jsonschema",
+                        default=beside if os.path.exists(beside) else shutil.which("check-jsonschema"),
+                        help="check-jsonschema command, if any (validates against the same schema)")
     parser.add_argument("--spectral", default=None,
                         help="spectral command (e.g. /tmp/spectral/node_modules/.bin/spectral)")
     parser.add_argument("--markdown", default=None, help="also write the tables to this file")
@@ -312,6 +317,11 @@ def single_file(path: str, policylint: list[str], env: dict[str, str], args: arg
                  median_of(runs, [*policylint, "check", path], env)))
     rows.append(("policylint check --no-cache (a changed file)",
                  median_of(runs, [*policylint, "check", "--no-cache", path], env)))
+    if args.check_jsonschema:
+        # Schema validation only, no rules: the least a schema-based checker does per file.
+        schema = min(glob.glob(os.path.join(REPO, "policylint", "**", "policy.schema.json"), recursive=True))
+        rows.append(("check-jsonschema --schemafile policy.schema.json", median_of(
+            runs, [*args.check_jsonschema.split(), "--schemafile", schema, path], env)))
     if args.spectral:
         spectral = os.path.join(HERE, "spectral", "policylint.spectral.yaml")
         rows.append(("Spectral, 10 equivalent rules", median_of(
