@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+import sys
 import threading
 from contextlib import contextmanager
 from typing import Any, Callable, Iterator, TypeVar
@@ -48,6 +49,28 @@ def _on_alarm(signum: int, frame: Any) -> None:
         raise Expired(_state.seconds)
 
 
+def _quiet_unraisable(unraisable: Any) -> None:
+    """Drop an :class:`Expired` that a finaliser swallowed; report anything else as before.
+
+    Python prints such an exception with its traceback ("Exception ignored in ...") to the
+    user's terminal, as if the run had crashed; the repeating alarm stops the rule anyway.
+    """
+    if isinstance(unraisable.exc_value, Expired):
+        return
+    _default_unraisable(unraisable)
+
+
+_default_unraisable = sys.unraisablehook
+
+
+def _hook_unraisable() -> None:
+    """Install :func:`_quiet_unraisable` once, over whatever hook the process has then."""
+    global _default_unraisable
+    if sys.unraisablehook is not _quiet_unraisable:
+        _default_unraisable = sys.unraisablehook
+        sys.unraisablehook = _quiet_unraisable
+
+
 def _usable() -> bool:
     """Timers only interrupt the main thread, and only where SIGALRM exists (not Windows)."""
     return (hasattr(signal, "setitimer") and hasattr(signal, "SIGALRM")
@@ -77,6 +100,7 @@ def budget(seconds: float | None) -> Iterator[bool]:
             yield False
             return
         previous = signal.signal(signal.SIGALRM, _on_alarm)
+        _hook_unraisable()
     _state.seconds = seconds
     try:
         restart()
@@ -183,5 +207,6 @@ def install() -> Any:
     if _state.owner is not None or not _usable() or signal.getitimer(signal.ITIMER_REAL)[0] > 0:
         return None
     previous = signal.signal(signal.SIGALRM, _on_alarm)
+    _hook_unraisable()
     _state.owner = threading.get_ident()
     return previous if previous is not None else signal.SIG_DFL

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import signal
+import subprocess
+import sys
+import textwrap
 import time
 
 import pytest
@@ -88,3 +91,44 @@ def test_an_expiry_swallowed_by_a_finaliser_is_raised_again() -> None:
             Finaliser()  # collected at once: __del__ runs inside the budget
             _spin(3)
     assert swallowed and time.monotonic() - start < 1.5
+
+
+def test_an_expiry_inside_a_finaliser_prints_no_traceback() -> None:
+    # A pattern compiled by the regex module frees its parse objects in __del__; an alarm
+    # landing there used to print "Exception ignored ... Traceback" to the user's terminal.
+    script = textwrap.dedent("""\
+        import time
+        from policylint import deadline
+
+        class Finaliser:
+            def __del__(self):
+                end = time.monotonic() + 0.3
+                while time.monotonic() < end:
+                    pass
+
+        try:
+            with deadline.budget(0.05):
+                Finaliser()
+                end = time.monotonic() + 3
+                while time.monotonic() < end:
+                    pass
+        except deadline.Expired:
+            print("stopped")
+        """)
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert proc.stdout.strip() == "stopped" and proc.stderr == "", proc.stderr
+
+
+def test_other_unraisable_exceptions_are_still_reported() -> None:
+    script = textwrap.dedent("""\
+        from policylint import deadline
+
+        class Broken:
+            def __del__(self):
+                raise ValueError("kept")
+
+        with deadline.budget(5):
+            Broken()
+        """)
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert "ValueError: kept" in proc.stderr
