@@ -201,7 +201,8 @@ def strip_running_lines(text: str) -> str:
 # -- section labels ---------------------------------------------------------------------------
 
 _PAGE_REF = re.compile(r"^(?:p|pp|page|pages)\.?\s*(\d+)", re.IGNORECASE)
-_LABEL_PARTS = re.compile(r"[a-z]+|\d+")
+#: A label's parts: a decimal clause number ("512.5") is one part, as a policy manual numbers it.
+_LABEL_PARTS = re.compile(r"\d+(?:\.\d+)+|[a-z]+|\d+")
 _MARK = r"(?:§\s*|section\s+|sec\.\s*|article\s+|part\s+|chapter\s+)"
 
 
@@ -222,10 +223,12 @@ def section_in_source(source: Source, label: str | int) -> bool:
     lines = source.lines
     if re.search(rf"(?:^|\n)\s*{_MARK}?{re.escape(whole)}(?![\w])|{_MARK}{re.escape(whole)}(?![\w])", lines):
         return True
-    # "III.C", "4.2(b)": each part is a clause marker somewhere ("III." heading, "C." item).
+    # "III.C", "4.2(b)": each part is a clause marker somewhere ("III." heading, "C." item;
+    # "4.2" clause, "(b)" item).  A decimal clause number may stand without a stop after it.
     parts = _LABEL_PARTS.findall(whole)
     return bool(parts) and all(
-        re.search(rf"(?:^|\n)\s*{_MARK}?\(?{re.escape(p)}[.):](?:\s|$)|\({re.escape(p)}\)", lines)
+        re.search(rf"(?:^|\n)\s*{_MARK}?\(?{re.escape(p)}{'[.):]?' if '.' in p else '[.):]'}(?:\s|$)"
+                  rf"|\({re.escape(p)}\)", lines)
         for p in parts)
 
 

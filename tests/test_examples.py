@@ -109,6 +109,19 @@ def test_press_reports_are_not_passed_off_as_published(path: Path) -> None:
             assert source.get("via") == "press_report", f"{_rel(path)}: {url} is a press report"
 
 
+@pytest.mark.parametrize("path", REAL_MA + MODELS, ids=_rel)
+def test_an_example_without_an_archive_says_so(path: Path) -> None:
+    """Issue 17 §4: where no copy of the instrument is archived, the example says so."""
+    doc, _, _ = _load(path)
+    source = doc.data["instrument"].get("source") or {}
+    if source.get("archive"):
+        return
+    notes = doc.data.get("notes") or []
+    notes = [notes] if isinstance(notes, str) else notes
+    assert any("not archived" in note and "examples/sources/README.md" in note for note in notes), (
+        f"{_rel(path)}: no archive, and no note saying so (see examples/sources/README.md)")
+
+
 def test_readme_lists_every_example() -> None:
     readme = (EXAMPLES / "README.md").read_text("utf-8")
     missing = [_rel(p) for p in FILES if p.relative_to(EXAMPLES).as_posix() not in readme]

@@ -118,6 +118,16 @@ def test_section_not_in_source(tmp_path: Path) -> None:
         ("section-not-in-source", "warning")]
 
 
+def test_decimal_clause_with_a_subsection_is_a_section() -> None:
+    # A policy manual numbers clauses "512.5" and lettered items "(a)": "512.5(a)" names one.
+    text = ("512.4 BOOKING\n(a) Booking staff shall not ask.\n512.5 NOTIFICATION REQUESTS\n"
+            "(a) The Records Unit shall not answer.\n(b) Approval first.\n")
+    source = Source.of(text, False)
+    assert section_in_source(source, "512.5(a)") and section_in_source(source, "512.4(a)")
+    assert section_in_source(source, "512.5")
+    assert not section_in_source(source, "512.6(a)") and not section_in_source(source, "512.5(c)")
+
+
 # -- hostile archives: a finding, never a traceback or a hang --------------------------------
 
 def _only(found: list[Any], rule: str) -> Any:
