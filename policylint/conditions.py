@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Mapping
 
 from policylint import fastconditions as fast
+from policylint.errors import did_you_mean
 from policylint.fastconditions import cost, field_leaf, fused
 from policylint.paths import MISSING, Path, PathError, compile_path
 
@@ -23,6 +24,9 @@ TOPIC_PREDICATES = ("silent", "present")
 #: The predicate on the jurisdiction whose law is applied (see Env.standard).
 STANDARD = "standard"
 QUANTIFIERS = ("any", "all", "none")
+#: ``{condition: NAME}``: a reference to a named condition, defined once in a
+#: ``conditions/`` file and shared by the rules that use it (see :func:`expand_named`).
+NAMED = "condition"
 
 
 class ConditionError(ValueError):
@@ -84,6 +88,8 @@ def compile_condition(data: Any, checks: CheckLookup, pointer: str = "") -> Cond
     if not isinstance(data, dict) or not data:
         raise ConditionError("a condition must be a non-empty mapping", pointer)
     keys = set(data)
+    if NAMED in keys:  # the registry expands references before compiling
+        raise ConditionError(f"named condition `{data[NAMED]}` was not expanded", pointer + "/" + NAMED)
     if "each" in keys:
         return _compile_each(data, checks, pointer)
     if "check" in keys:
@@ -133,6 +139,44 @@ def compile_condition(data: Any, checks: CheckLookup, pointer: str = "") -> Cond
                 return True
         return False
     return some
+
+
+def expand_named(data: Any, named: Mapping[str, Any], pointer: str = "",
+                 using: tuple[str, ...] = ()) -> Any:
+    """Condition ``data`` with every ``{condition: NAME}`` replaced by the condition ``named``
+    gives for NAME (itself expanded); ``data`` is returned unchanged when it has none.
+
+    Expansion happens on the data, before anything reads a rule's conditions, so the
+    compiler, the read analysis and the not-read analysis all see the same condition a
+    rule would have written out in full.  An unknown name or a name that uses itself,
+    directly or through others, is a :class:`ConditionError` at the reference.
+    """
+    if isinstance(data, list):
+        items = [expand_named(c, named, f"{pointer}/{n}", using) for n, c in enumerate(data)]
+        return data if all(a is b for a, b in zip(items, data)) else items
+    if not isinstance(data, dict):
+        return data
+    if NAMED in data:
+        name = data[NAMED]
+        where = pointer + "/" + NAMED
+        if len(data) != 1:
+            extra = sorted(k for k in data if k != NAMED)[0]
+            raise ConditionError(f"`{NAMED}` stands alone: put `{extra}` in an `all` beside it",
+                                 f"{pointer}/{extra}")
+        if not isinstance(name, str) or name not in named:
+            raise ConditionError(f"no named condition `{name}`"
+                                 f"{did_you_mean(str(name), named)}", where)
+        if name in using:
+            chain = " -> ".join((*using[using.index(name):], name))
+            raise ConditionError(f"named condition `{name}` uses itself ({chain})", where)
+        try:
+            return expand_named(named[name], named, where, (*using, name))
+        except ConditionError as exc:  # a problem inside the definition: shown at the reference
+            raise ConditionError(exc.message, where) from None
+    out = {key: expand_named(value, named, f"{pointer}/{key}", using)
+           if key in COMBINATORS or key in QUANTIFIERS else value
+           for key, value in data.items()}
+    return data if all(out[k] is data[k] for k in data) else out
 
 
 def _extra(data: dict[str, Any], allowed: Iterable[str], pointer: str) -> None:
