@@ -12,6 +12,7 @@ from policylint import shipped
 from policylint.conditions import ConditionError, compile_condition, expand_named
 from policylint.document import Document, join
 from policylint.errors import RuleFileError, did_you_mean
+from policylint.fastconditions import Patterns
 from policylint.rule import CompiledRule, Pack, Rule, RuleCompileError, compile_rule
 
 #: Pack manifests live in a directory of this name; every other YAML file is a rule.
@@ -205,7 +206,7 @@ def _stem(file: str) -> str:
 
 def load_rule_text(text: str, file: str, category: str = "", trusted: bool = False,
                    data: Any = None, defer: Callable[[Rule], None] | None = None,
-                   named: dict[str, Any] | None = None,
+                   named: dict[str, Any] | None = None, shipped: bool = False,
                    ) -> tuple[CompiledRule | Rule | None, list[Problem]]:
     """Read, validate and compile one rule file; problems come back with positions.
 
@@ -215,6 +216,7 @@ def load_rule_text(text: str, file: str, category: str = "", trusted: bool = Fal
     ``defer``: for trusted texts, receives the rule instead of compiling it now (the
     :class:`Rule` is returned in place of the compiled rule).
     ``named``: the named conditions the rule may use, by name (their conditions).
+    ``shipped``: the file is the package's own, so its patterns compile with ``re``.
     """
     doc, problems = _parsed(text, file, data)
     if doc is None or problems:
@@ -231,7 +233,7 @@ def load_rule_text(text: str, file: str, category: str = "", trusted: bool = Fal
     data, problems = _expanded(doc, named or {})
     if problems:
         return None, problems
-    rule = Rule.from_data(data, file=file, category=category)
+    rule = Rule.from_data(data, file=file, category=category, shipped=shipped)
     if trusted and defer is not None:
         defer(rule)
         return rule, []
@@ -313,7 +315,7 @@ def _named_conditions(files: list[tuple[str, str, str]], trusted: bool, parsed: 
         try:
             expanded = expand_named(condition, package if name in package else named, where, (name,))
             if not trusted:
-                compile_condition(expanded, get_check, where)
+                compile_condition(expanded, get_check, where, Patterns(shipped=name in package))
         except ConditionError as exc:
             span = doc.span(exc.pointer)
             problems.append(Problem(doc.file, span.line, span.column, exc.message))
@@ -377,7 +379,8 @@ def build_registry(files: Iterable[tuple[str, str, str]], trusted: bool = False,
             continue
         loaded, found = load_rule_text(text, file, category, trusted, parsed.get(file),
                                        registry.compiled.defer,  # type: ignore[attr-defined]
-                                       package_named if file in shipped_files else named)
+                                       package_named if file in shipped_files else named,
+                                       file in shipped_files)
         problems.extend(found)
         if loaded is None:
             continue

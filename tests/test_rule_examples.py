@@ -35,7 +35,7 @@ def _cases() -> list[object]:
 
 def _load(path: Path):
     compiled, problems = load_rule_text(path.read_text("utf-8"), str(path), path.parent.name,
-                                        named=package_conditions())
+                                        named=package_conditions(), shipped=True)
     assert not problems, "\n".join(str(p) for p in problems)
     return compiled
 
