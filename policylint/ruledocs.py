@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from typing import Any
 
@@ -100,7 +99,9 @@ def list_rules(registry: Registry, pack: str | None = None, fmt: str = "text") -
         for view in rules:
             view["severity"] = local[view["id"]].severity  # as this pack uses it
     if fmt == "json":
-        return json.dumps({"version": 1, "pack": pack, "rules": rules}, indent=2, ensure_ascii=False) + "\n"
+        from policylint.formats.stream import dump
+
+        return dump({"version": 1, "pack": pack, "rules": rules}, indent=2) + "\n"
     if fmt == "markdown":
         packs = [pack_view(p) for p in ordered_packs(registry) if not chosen or p.id == chosen.id]
         categories: dict[str, list[dict[str, Any]]] = {}
@@ -117,7 +118,9 @@ def list_packs(registry: Registry, fmt: str = "text") -> str:
         raise UsageError(f"unknown format `{fmt}`{did_you_mean(fmt, PACK_FORMATS)}")
     packs = [pack_view(p) for p in ordered_packs(registry)]
     if fmt == "json":
-        return json.dumps({"version": 1, "packs": packs}, indent=2, ensure_ascii=False) + "\n"
+        from policylint.formats.stream import dump
+
+        return dump({"version": 1, "packs": packs}, indent=2) + "\n"
     width = max((len(p["id"]) for p in packs), default=0)
     return _render("packs.txt.j2", packs=packs, width=width)
 
