@@ -57,7 +57,8 @@ from policylint.formats import FORMATS
 @click.option("--isolated", is_flag=True, help="Ignore every configuration file.")
 @click.option("-j", "--jobs", type=click.IntRange(min=0), default=None, metavar="N",
               help="Processes to check with (default, or 0: one per processor; 1: this "
-                   "process only). A pool starts only for 50 files or more.")
+                   "process only; more than 4 per processor counts as 4 per processor). A pool starts only for "
+                   "50 files or more.")
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the results cache.")
 @click.option("--cache-dir", type=click.Path(file_okay=False), default=None,
               help="Where to cache results (default: $POLICYLINT_CACHE_DIR, else the user "
