@@ -40,6 +40,9 @@ class CheckSettings:
     baseline: str | None = None
     fingerprints: bool | None = None             # value hashes on findings; None = if needed
     jobs: int | None = None                      # processes; None = one per processor
+    #: Files named explicitly that are not policy documents are skipped with a note, as a
+    #: directory walk's are, instead of an `input-not-policylint` error (pre-commit).
+    skip_other_yaml: bool = False
     cache_dir: str | None = None                 # results cache; None = none (the CLI sets one)
     config_files: tuple[str, ...] = ()           # the configuration files read (never outputs)
     extra: dict[str, Any] = field(default_factory=dict)
@@ -169,7 +172,7 @@ def iter_results(settings: CheckSettings) -> Iterator[FileResult]:
         raw = sys.stdin.buffer.read(settings.limits.max_file_size + 1)
         yield checker.check_bytes(raw, settings.stdin_filename)
     if paths:
-        yield from check_paths(paths, options)
+        yield from check_paths(paths, options, skip_named=settings.skip_other_yaml)
 
 
 def output_guard(settings: CheckSettings) -> Any:
@@ -333,7 +336,7 @@ def build_settings(config: Any, **cli: Any) -> CheckSettings:
         report_unused=bool(suppressions.get("report-unused", True)),
         baseline=pick("baseline", "baseline", None),
         jobs=pick("jobs", "jobs", None), cache_dir=_cache_dir(cli, config.get("cache")),
-        config_files=tuple(config.files),
+        config_files=tuple(config.files), skip_other_yaml=bool(cli.get("skip_other_yaml")),
     )
 
 

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Mapping
 
 from policylint import fastconditions as fast
-from policylint.fastconditions import cost, field_leaf, fused
+from policylint.errors import did_you_mean
+from policylint.fastconditions import THIRD_PARTY, Patterns, cost, field_leaf, fused
 from policylint.paths import MISSING, Path, PathError, compile_path
 
 #: Leaf operators that compare the value at ``path``/``topic``; exactly one per leaf.
@@ -23,6 +24,9 @@ TOPIC_PREDICATES = ("silent", "present")
 #: The predicate on the jurisdiction whose law is applied (see Env.standard).
 STANDARD = "standard"
 QUANTIFIERS = ("any", "all", "none")
+#: ``{condition: NAME}``: a reference to a named condition, defined once in a
+#: ``conditions/`` file and shared by the rules that use it (see :func:`expand_named`).
+NAMED = "condition"
 
 
 class ConditionError(ValueError):
@@ -79,13 +83,20 @@ Condition = Callable[[Env, Any, Any], bool]
 CheckLookup = Callable[[str], Callable[..., Any] | None]
 
 
-def compile_condition(data: Any, checks: CheckLookup, pointer: str = "") -> Condition:
-    """Compile condition ``data``; raise :class:`ConditionError` on any mistake."""
+def compile_condition(data: Any, checks: CheckLookup, pointer: str = "",
+                      patterns: Patterns = THIRD_PARTY) -> Condition:
+    """Compile condition ``data``; raise :class:`ConditionError` on any mistake.
+
+    ``patterns`` says how its ``matches`` patterns compile (by the rule's origin, see
+    :class:`~policylint.fastconditions.Patterns`): a third party's, now, by default.
+    """
     if not isinstance(data, dict) or not data:
         raise ConditionError("a condition must be a non-empty mapping", pointer)
     keys = set(data)
+    if NAMED in keys:  # the registry expands references before compiling
+        raise ConditionError(f"named condition `{data[NAMED]}` was not expanded", pointer + "/" + NAMED)
     if "each" in keys:
-        return _compile_each(data, checks, pointer)
+        return _compile_each(data, checks, pointer, patterns)
     if "check" in keys:
         return _compile_check(data, checks, pointer)
     if keys & set(TOPIC_PREDICATES):
@@ -93,19 +104,19 @@ def compile_condition(data: Any, checks: CheckLookup, pointer: str = "") -> Cond
     if STANDARD in keys:
         return _compile_standard(data, pointer)
     if "path" in keys or "topic" in keys:
-        return _compile_leaf(data, pointer)
+        return _compile_leaf(data, pointer, patterns)
     if len(keys) != 1 or not keys <= set(COMBINATORS):
         raise ConditionError(
             f"cannot tell what the condition with keys {sorted(keys)} means: use one of "
             "all/any/not, a path or topic predicate, silent/present, each or check", pointer)
     op = next(iter(keys))
     if op == "not":
-        inner = compile_condition(data["not"], checks, pointer + "/not")
+        inner = compile_condition(data["not"], checks, pointer + "/not", patterns)
         return lambda env, s, k: not inner(env, s, k)
     items = data[op]
     if not isinstance(items, list) or not items:
         raise ConditionError(f"`{op}` takes a non-empty list of conditions", pointer + "/" + op)
-    parts = tuple(compile_condition(c, checks, f"{pointer}/{op}/{n}") for n, c in enumerate(items))
+    parts = tuple(compile_condition(c, checks, f"{pointer}/{op}/{n}", patterns) for n, c in enumerate(items))
     if op == "all":
         # Cheapest first: an `all` that holds runs every part anyway (so named checks still
         # supply their message arguments), and one that fails usually fails on a cheap part.
@@ -133,6 +144,44 @@ def compile_condition(data: Any, checks: CheckLookup, pointer: str = "") -> Cond
                 return True
         return False
     return some
+
+
+def expand_named(data: Any, named: Mapping[str, Any], pointer: str = "",
+                 using: tuple[str, ...] = ()) -> Any:
+    """Condition ``data`` with every ``{condition: NAME}`` replaced by the condition ``named``
+    gives for NAME (itself expanded); ``data`` is returned unchanged when it has none.
+
+    Expansion happens on the data, before anything reads a rule's conditions, so the
+    compiler, the read analysis and the not-read analysis all see the same condition a
+    rule would have written out in full.  An unknown name or a name that uses itself,
+    directly or through others, is a :class:`ConditionError` at the reference.
+    """
+    if isinstance(data, list):
+        items = [expand_named(c, named, f"{pointer}/{n}", using) for n, c in enumerate(data)]
+        return data if all(a is b for a, b in zip(items, data)) else items
+    if not isinstance(data, dict):
+        return data
+    if NAMED in data:
+        name = data[NAMED]
+        where = pointer + "/" + NAMED
+        if len(data) != 1:
+            extra = sorted(k for k in data if k != NAMED)[0]
+            raise ConditionError(f"`{NAMED}` stands alone: put `{extra}` in an `all` beside it",
+                                 f"{pointer}/{extra}")
+        if not isinstance(name, str) or name not in named:
+            raise ConditionError(f"no named condition `{name}`"
+                                 f"{did_you_mean(str(name), named)}", where)
+        if name in using:
+            chain = " -> ".join((*using[using.index(name):], name))
+            raise ConditionError(f"named condition `{name}` uses itself ({chain})", where)
+        try:
+            return expand_named(named[name], named, where, (*using, name))
+        except ConditionError as exc:  # a problem inside the definition: shown at the reference
+            raise ConditionError(exc.message, where) from None
+    out = {key: expand_named(value, named, f"{pointer}/{key}", using)
+           if key in COMBINATORS or key in QUANTIFIERS else value
+           for key, value in data.items()}
+    return data if all(out[k] is data[k] for k in data) else out
 
 
 def _extra(data: dict[str, Any], allowed: Iterable[str], pointer: str) -> None:
@@ -222,7 +271,7 @@ def uses_standard(data: Any) -> bool:
     return False
 
 
-def _compile_leaf(data: dict[str, Any], pointer: str) -> Condition:
+def _compile_leaf(data: dict[str, Any], pointer: str, patterns: Patterns) -> Condition:
     if "path" in data and "topic" in data:
         raise ConditionError("use either `path` or `topic`, not both", pointer)
     source = "path" if "path" in data else "topic"
@@ -232,7 +281,7 @@ def _compile_leaf(data: dict[str, Any], pointer: str) -> Condition:
         raise ConditionError(
             f"a `{source}` predicate needs exactly one of: {', '.join(OPERATORS)}", pointer)
     op = ops[0]
-    test = _operator(op, data[op], f"{pointer}/{op}")
+    test = _operator(op, data[op], f"{pointer}/{op}", patterns)
     if source == "topic":
         if not isinstance(data["topic"], str) or not data["topic"]:
             raise ConditionError("`topic` takes a topic name", pointer + "/topic")
@@ -266,7 +315,7 @@ def _nullify(v: Any) -> Any:
     return None if v is MISSING else v
 
 
-def _operator(op: str, arg: Any, pointer: str) -> Callable[[Env, Any], bool]:
+def _operator(op: str, arg: Any, pointer: str, patterns: Patterns) -> Callable[[Env, Any], bool]:
     if op == "equals":
         return lambda env, v: _same(_nullify(v), arg)
     if op in ("in", "not_in"):
@@ -294,7 +343,7 @@ def _operator(op: str, arg: Any, pointer: str) -> Callable[[Env, Any], bool]:
             return lambda env, v: _present(v)
         return lambda env, v: not _present(v)
     if op == "matches":
-        return _matches(_regex(arg, pointer))
+        return _matches(_regex(arg, pointer, patterns))
     if op == "contains":
         return lambda env, v: type(v) is list and any(_same(x, arg) for x in v)
     if op == "contains_any":
@@ -376,7 +425,7 @@ def as_date(v: Any) -> _dt.date | None:
 #: Longest pattern a rule may use; the longest shipped pattern is about 150 characters.
 MAX_PATTERN_LENGTH = 1000
 
-def _regex(pattern: Any, pointer: str) -> Callable[[Env, str], bool]:
+def _regex(pattern: Any, pointer: str, patterns: Patterns) -> Callable[[Env, str], bool]:
     """A case-insensitive search.  A pattern with no capital letter (so no ``\\S``/``\\D``
     escapes either) runs case-sensitively on the lower-cased text, which the document
     shares between rules; other patterns fall back to ``IGNORECASE``."""
@@ -385,25 +434,24 @@ def _regex(pattern: Any, pointer: str) -> Callable[[Env, str], bool]:
     if len(pattern) > MAX_PATTERN_LENGTH:
         raise ConditionError(f"a regular expression is at most {MAX_PATTERN_LENGTH:,} characters "
                              f"long; this one is {len(pattern):,}", pointer)
-    if fast.patterns_trusted():
-        return fast.pattern_search(pattern)
-    import regex
-
+    if patterns.lazy:
+        return fast.pattern_search(pattern, shipped=patterns.shipped)
     try:
-        rx = fast.compile_pattern(pattern, ignore_case=pattern != pattern.lower())
-    except regex.error as exc:
+        rx = fast.compile_pattern(pattern, ignore_case=pattern != pattern.lower(),
+                                  shipped=patterns.shipped)
+    except fast.PatternError as exc:
         raise ConditionError(f"invalid regular expression: {exc}", pointer) from None
-    return fast.pattern_search(pattern, rx)
+    return fast.pattern_search(pattern, rx, patterns.shipped)
 
 
-def _compile_each(data: dict[str, Any], checks: CheckLookup, pointer: str) -> Condition:
+def _compile_each(data: dict[str, Any], checks: CheckLookup, pointer: str, patterns: Patterns) -> Condition:
     _extra(data, ("each", *QUANTIFIERS), pointer)
     quants = [q for q in QUANTIFIERS if q in data]
     if len(quants) != 1:
         raise ConditionError("`each` needs exactly one of `any`, `all`, `none`", pointer)
     q = quants[0]
     path = _path(data["each"], pointer + "/each")
-    inner = compile_condition(data[q], checks, f"{pointer}/{q}")
+    inner = compile_condition(data[q], checks, f"{pointer}/{q}", patterns)
     if not path.wildcard:
         return _each_of_one(q, path.getter(), inner)
     read = _values(path)

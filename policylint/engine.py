@@ -150,9 +150,11 @@ class Engine:
         self._city_packs = tuple(p for p in registry.packs.values() if p.jurisdictions)
         #: (planned rule, state, place) -> its governing law for that agency.
         self._governing: dict[tuple[int, Any, Any], Any] = {}
-        # Jinja (messages) and regex (patterns) are imported with the engine rather than
-        # inside the first document's rule budget (~40 ms on a cold start).
-        import regex  # noqa: F401
+        # Jinja (messages) and regex (third parties' patterns; the package's run in `re`) are
+        # imported with the engine rather than inside the first document's rule budget
+        # (~40 ms on a cold start).
+        if any(not rule.shipped for rule in registry.rules.values()):
+            import regex  # noqa: F401
 
         from policylint.templating import message_environment
 

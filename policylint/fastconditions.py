@@ -9,6 +9,8 @@ searches that would otherwise be most of a run's rule time.
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
 
 from policylint import deadline
@@ -115,51 +117,63 @@ def fused(op: str, arg: Any, read: Callable[[Env, Any, Any], Any]) -> Condition 
     return None
 
 
-#: Set while compiling rules whose exact texts compiled before (the registry's validation
-#: stamp): their patterns are compiled on first use, since a one-file run would otherwise
-#: spend a third of its time compiling patterns it never reaches.
-_TRUSTED = False
+@dataclass(frozen=True, slots=True)
+class Patterns:
+    """How the ``matches`` patterns of one rule are compiled, from where the rule comes.
+
+    ``shipped``: the rule is the package's own (reviewed with the code), so its patterns run
+    in the standard ``re`` module; a third party's run in ``regex``, whose searches take a
+    timeout.  ``lazy``: the rule's exact text compiled before (the registry's validation
+    stamp), so each pattern is compiled on first use: a one-file run would otherwise spend
+    a third of its time compiling patterns it never reaches.
+    """
+
+    shipped: bool = False
+    lazy: bool = False
 
 
-def patterns_trusted() -> bool:
-    """Whether patterns are being compiled for already-validated rule texts (see below)."""
-    return _TRUSTED
+#: A third party's rule compiled now: the safe default.
+THIRD_PARTY = Patterns()
 
 
-class trusted_patterns:
-    """Context manager: compile the patterns of already-validated rule texts lazily."""
-
-    def __enter__(self) -> None:
-        global _TRUSTED
-        self._saved, _TRUSTED = _TRUSTED, True
-
-    def __exit__(self, *exc: Any) -> None:
-        global _TRUSTED
-        _TRUSTED = self._saved
+class PatternError(ValueError):
+    """A pattern that neither ``re`` nor ``regex`` compiles (the message says why)."""
 
 
 @deadline.setup  # compiling a pattern costs the same on every document: not its time
-def compile_pattern(pattern: str, ignore_case: bool = False) -> Any:
-    """``pattern`` compiled by the ``regex`` module, whose searches take a timeout.
+def compile_pattern(pattern: str, ignore_case: bool = False, shipped: bool = False) -> Any:
+    """``pattern`` compiled: by ``re`` for the package's own rules, else by ``regex``.
 
     Rule patterns may come from third-party packs: a pattern that backtracks without bound
     (``(a+)+$``, ``\\w{1,31}`` eight times then ``!``) runs in C code that no signal
-    interrupts, so every search carries the time left of the rule budget instead.
+    interrupts, so every search of a third party's pattern carries the time left of the
+    rule budget instead (:func:`search_pattern`).  The package's patterns are reviewed with
+    its code and need no timeout, nor the ``regex`` import (~15 ms).
     """
-    import regex  # only when a pattern is first needed
+    if shipped:
+        try:
+            return re.compile(pattern, re.IGNORECASE if ignore_case else 0)
+        except re.error as exc:
+            raise PatternError(str(exc)) from None
+    import regex  # only when a third party's pattern is first needed
 
-    return regex.compile(pattern, regex.IGNORECASE if ignore_case else 0)
+    try:
+        return regex.compile(pattern, regex.IGNORECASE if ignore_case else 0)
+    except regex.error as exc:
+        raise PatternError(str(exc)) from None
 
 
 def search_pattern(compiled: Any, text: str) -> bool:
-    """Whether ``compiled`` finds a match; a search past the rule budget stops the rule."""
+    """Whether ``compiled`` finds a match; a ``regex`` search past the rule budget stops the rule."""
+    if type(compiled) is re.Pattern:
+        return compiled.search(text) is not None
     try:
         return compiled.search(text, timeout=deadline.time_left()) is not None
     except TimeoutError:
         raise deadline.spent() from None
 
 
-def _lower_search(pattern: str, rx: Any = None) -> Callable[[Env, str], bool]:
+def _lower_search(pattern: str, rx: Any = None, shipped: bool = False) -> Callable[[Env, str], bool]:
     """Search the document's lower-cased text for ``pattern`` (a pattern in lower case).
 
     When every match must contain one of the pattern's literals, a substring test comes
@@ -187,7 +201,7 @@ def _lower_search(pattern: str, rx: Any = None) -> Callable[[Env, str], bool]:
                 return False
         compiled = built[1]
         if compiled is None:
-            compiled = built[1] = compile_pattern(pattern)
+            compiled = built[1] = compile_pattern(pattern, shipped=shipped)
         return search_pattern(compiled, lowered)
 
     return search
@@ -199,17 +213,18 @@ def _words(pattern: str) -> tuple[str, ...]:
     return tuple(sorted(required_literals(pattern) or ()))
 
 
-def pattern_search(pattern: str, rx: Any = None) -> Callable[[Env, str], bool]:
+def pattern_search(pattern: str, rx: Any = None, shipped: bool = False) -> Callable[[Env, str], bool]:
     """The case-insensitive search for ``pattern``: on the shared lower-cased text when the
     pattern has no capital letter, else with IGNORECASE; ``rx`` is the pattern compiled
-    already, ``None`` to compile it on first use (a trusted rule text)."""
+    already, ``None`` to compile it on first use (a rule text validated before), by ``re``
+    when ``shipped``."""
     if pattern == pattern.lower():
-        return _lower_search(pattern, rx)
+        return _lower_search(pattern, rx, shipped)
     box: list[Any] = [rx] if rx is not None else []
 
     def search(env: Env, text: str) -> bool:
         if not box:
-            box.append(compile_pattern(pattern, ignore_case=True))
+            box.append(compile_pattern(pattern, ignore_case=True, shipped=shipped))
         return search_pattern(box[0], text)
 
     return search

@@ -178,12 +178,15 @@ def law_scope(rule: Any) -> str:
     return "not law: a drafting standard" if basis == "drafting" else "not law"
 
 
-def entry_label(pack: Any, entry: Any) -> str:
+def entry_label(pack: Any, entry: Any, quality: bool = False) -> str:
     """A pack entry's citation as a table of that pack's rules shows it (compare's scorecards).
 
     The table is headed by the pack, so a binding pack's law is shown as it is; drafting
-    entries, advisory checklists and bills say they are no law.
+    entries, advisory checklists and bills say they are no law; a data-quality rule
+    (``quality``) is labelled as one, in any pack.
     """
+    if quality:
+        return "Data-quality standard" + (f"; see: {entry.citation}" if entry.citation else "")
     if entry.basis == "drafting" or not entry.citation:
         return "Drafting standard" + (f"; see: {entry.citation}" if entry.citation else "")
     if pack.status == "model":

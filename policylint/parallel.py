@@ -22,6 +22,9 @@ CHUNK = 24
 WINDOW = 4
 #: Files checked in this process between two results handed on (see check_files).
 IN_PROCESS_BATCH = 8
+#: ``--jobs`` is clamped to this many processes per processor: more only share the same
+#: cores, and ``-j 100000`` would start a hundred thousand processes.
+JOBS_PER_PROCESSOR = 4
 
 #: What ``check_files`` takes: a file to check (path, name to report or None), or a result
 #: decided before checking (a path that cannot be walked), passed through in its place.
@@ -34,6 +37,16 @@ def default_jobs() -> int:
         return max(1, len(os.sched_getaffinity(0)))
     except (AttributeError, OSError):
         return os.cpu_count() or 1
+
+
+def max_jobs() -> int:
+    """The most processes a run starts: :data:`JOBS_PER_PROCESSOR` per processor."""
+    return JOBS_PER_PROCESSOR * default_jobs()
+
+
+def jobs_for(requested: int | None) -> int:
+    """The processes a run asking for ``requested`` uses (0 or None: one per processor)."""
+    return min(requested or default_jobs(), max_jobs())
 
 
 class Worker:
@@ -132,7 +145,7 @@ def _expiring(doc: Any) -> bool:
 
 def check_files(items: Iterable[Item], options: CheckOptions, cache: Any = None) -> Iterator[FileResult]:
     """One result per item, in order; on ``options.jobs`` processes when there are enough files."""
-    jobs = options.jobs or default_jobs()
+    jobs = jobs_for(options.jobs)  # clamped: a huge --jobs is no reason to fork-bomb
     stream = iter(items)
     head = list(islice(stream, POOL_THRESHOLD))
     worker = Worker(options, cache)

@@ -9,12 +9,16 @@ from functools import lru_cache
 from typing import Any, Callable, Iterable, Iterator
 
 from policylint import shipped
+from policylint.conditions import ConditionError, compile_condition, expand_named
 from policylint.document import Document, join
 from policylint.errors import RuleFileError, did_you_mean
+from policylint.fastconditions import Patterns
 from policylint.rule import CompiledRule, Pack, Rule, RuleCompileError, compile_rule
 
 #: Pack manifests live in a directory of this name; every other YAML file is a rule.
 PACK_DIR = "packs"
+#: Named conditions shared by rules (``{condition: NAME}``) live in a directory of this name.
+CONDITIONS_DIR = "conditions"
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,8 +143,19 @@ def directory_files(path: str) -> Iterator[tuple[str, str, str]]:
 
 
 @lru_cache(maxsize=None)
+def package_conditions() -> dict[str, Any]:
+    """The package's named conditions by name, as its rules see them (no rule directory's)."""
+    problems: list[Problem] = []
+    files = [f for f in package_files() if f[1] == CONDITIONS_DIR]
+    _, package = _named_conditions(files, False, {}, None, problems, frozenset(f[0] for f in files))
+    if problems:
+        raise rule_file_error(problems)
+    return package
+
+
+@lru_cache(maxsize=None)
 def meta_schema(name: str) -> dict[str, Any]:
-    """``rule`` or ``pack``: the meta-schema shipped in ``policylint/schemas``."""
+    """``rule``, ``pack`` or ``conditions``: the meta-schema shipped in ``policylint/schemas``."""
     return json.loads(shipped.read_text("schemas", f"{name}.schema.json"))
 
 
@@ -191,6 +206,7 @@ def _stem(file: str) -> str:
 
 def load_rule_text(text: str, file: str, category: str = "", trusted: bool = False,
                    data: Any = None, defer: Callable[[Rule], None] | None = None,
+                   named: dict[str, Any] | None = None, shipped: bool = False,
                    ) -> tuple[CompiledRule | Rule | None, list[Problem]]:
     """Read, validate and compile one rule file; problems come back with positions.
 
@@ -199,6 +215,8 @@ def load_rule_text(text: str, file: str, category: str = "", trusted: bool = Fal
     ``data``: that text as already parsed (from the snapshot beside the stamp).
     ``defer``: for trusted texts, receives the rule instead of compiling it now (the
     :class:`Rule` is returned in place of the compiled rule).
+    ``named``: the named conditions the rule may use, by name (their conditions).
+    ``shipped``: the file is the package's own, so its patterns compile with ``re``.
     """
     doc, problems = _parsed(text, file, data)
     if doc is None or problems:
@@ -212,7 +230,10 @@ def load_rule_text(text: str, file: str, category: str = "", trusted: bool = Fal
         problems.append(Problem(file, span.line, span.column,
                                 f"rule id `{data['id']}` must match the file name `{_stem(file)}`"))
         return None, problems
-    rule = Rule.from_data(data, file=file, category=category)
+    data, problems = _expanded(doc, named or {})
+    if problems:
+        return None, problems
+    rule = Rule.from_data(data, file=file, category=category, shipped=shipped)
     if trusted and defer is not None:
         defer(rule)
         return rule, []
@@ -222,6 +243,83 @@ def load_rule_text(text: str, file: str, category: str = "", trusted: bool = Fal
         span = doc.span(exc.pointer)
         return None, [Problem(file, span.line, span.column, exc.message)]
     return compiled, []
+
+
+def _expanded(doc: Document, named: dict[str, Any]) -> tuple[dict[str, Any], list[Problem]]:
+    """The rule's data with its named conditions written out (the same dict when none)."""
+    data = doc.data
+    out = data
+    for part in ("when", "fail"):
+        if data.get(part) is None:
+            continue
+        try:
+            got = expand_named(data[part], named, "/" + part)
+        except ConditionError as exc:
+            span = doc.span(exc.pointer)
+            return data, [Problem(doc.file, span.line, span.column, exc.message)]
+        if got is not data[part]:
+            out = {**out, part: got}
+    return out, []
+
+
+def load_conditions_text(text: str, file: str, trusted: bool = False, data: Any = None,
+                         ) -> tuple[dict[str, Any], Document | None, list[Problem]]:
+    """Read and validate one file of named conditions: ``{name: condition}`` and its document
+    (references between them are checked by the registry, which knows every name)."""
+    doc, problems = _parsed(text, file, data)
+    if doc is None or problems:
+        return {}, doc, problems or [Problem(file, 1, 1, "cannot read the conditions file")]
+    problems = [] if trusted else _schema_problems(doc, "conditions")
+    if problems:
+        return {}, doc, problems
+    return {name: entry["condition"] for name, entry in doc.data.items()}, doc, []
+
+
+def _named_conditions(files: list[tuple[str, str, str]], trusted: bool, parsed: dict[str, Any],
+                      record: dict[str, Any] | None, problems: list[Problem],
+                      shipped_files: frozenset[str]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Every named condition in the ``conditions/`` files by name, and those of the package.
+
+    The package's rules and conditions see only the package's names (a rule directory
+    cannot change what a shipped rule means); a rule directory's see every name.
+
+    Each is checked in its own file: a name defined twice, a reference to an unknown name
+    or a cycle of names, and (for texts not validated before) a condition that does not
+    compile are problems there, before any rule uses it.
+    """
+    named: dict[str, Any] = {}
+    owners: dict[str, str] = {}
+    docs: dict[str, Document] = {}
+    for file, category, text in files:
+        if category != CONDITIONS_DIR:
+            continue
+        found, doc, bad = load_conditions_text(text, file, trusted, parsed.get(file))
+        problems.extend(bad)
+        if doc is None or bad:
+            continue
+        if record is not None:
+            record[file] = doc.data
+        for name, condition in found.items():
+            if name in owners:
+                span = doc.key_span("/" + name)
+                problems.append(Problem(file, span.line, span.column,
+                                        f"named condition `{name}` is already defined in {owners[name]}"))
+                continue
+            named[name], owners[name], docs[name] = condition, file, doc
+    from policylint.checks import get as get_check
+
+    package = {name: c for name, c in named.items() if owners[name] in shipped_files}
+    for name, condition in named.items():
+        doc = docs[name]
+        where = f"/{name}/condition"
+        try:
+            expanded = expand_named(condition, package if name in package else named, where, (name,))
+            if not trusted:
+                compile_condition(expanded, get_check, where, Patterns(shipped=name in package))
+        except ConditionError as exc:
+            span = doc.span(exc.pointer)
+            problems.append(Problem(doc.file, span.line, span.column, exc.message))
+    return named, package
 
 
 def load_pack_text(text: str, file: str, trusted: bool = False,
@@ -248,18 +346,24 @@ def _parsed(text: str, file: str, data: Any) -> tuple[Document | None, list[Prob
 
 def build_registry(files: Iterable[tuple[str, str, str]], trusted: bool = False,
                    parsed: dict[str, Any] | None = None,
-                   record: dict[str, Any] | None = None) -> Registry:
+                   record: dict[str, Any] | None = None,
+                   shipped_files: frozenset[str] = frozenset()) -> Registry:
     """Build a registry from ``(file, category, text)`` triples; raise on any problem.
 
     ``parsed`` gives files' data already parsed (trusted runs only); ``record`` collects
-    the data of every file read, for the next run's snapshot.
+    the data of every file read, for the next run's snapshot.  ``shipped_files`` names the
+    files that come from the package itself; every other file is a third party's.
     """
     parsed = parsed or {}
     registry = Registry()
     problems: list[Problem] = []
     owners: dict[str, str] = {}  # id or alias -> file that claims it
     packs: list[tuple[Pack, Document]] = []
+    files = list(files)
+    named, package_named = _named_conditions(files, trusted, parsed, record, problems, shipped_files)
     for file, category, text in files:
+        if category == CONDITIONS_DIR:
+            continue
         if category == PACK_DIR:
             pack, doc, found = load_pack_text(text, file, trusted, parsed.get(file))
             problems.extend(found)
@@ -274,7 +378,9 @@ def build_registry(files: Iterable[tuple[str, str, str]], trusted: bool = False,
                     packs.append((pack, doc))
             continue
         loaded, found = load_rule_text(text, file, category, trusted, parsed.get(file),
-                                       registry.compiled.defer)  # type: ignore[attr-defined]
+                                       registry.compiled.defer,  # type: ignore[attr-defined]
+                                       package_named if file in shipped_files else named,
+                                       file in shipped_files)
         problems.extend(found)
         if loaded is None:
             continue
@@ -345,7 +451,8 @@ def load_registry(extra_dirs: tuple[str, ...] = (), cache_dir: str | None = DEFA
 
 @lru_cache(maxsize=8)
 def _load_registry(extra_dirs: tuple[str, ...], cache_dir: str | None) -> Registry:
-    files = list(package_files())
+    shipped_files = list(package_files())
+    files = list(shipped_files)
     for path in extra_dirs:
         files.extend(directory_files(path))
     key = None
@@ -359,7 +466,8 @@ def _load_registry(extra_dirs: tuple[str, ...], cache_dir: str | None) -> Regist
     snapshot = stamp[: -len(".ok")] + ".json" if stamp is not None else None
     parsed = _read_snapshot(snapshot, key) if trusted and snapshot and key else None
     record: dict[str, Any] | None = {} if snapshot and not parsed else None
-    registry = build_registry(files, trusted=trusted, parsed=parsed, record=record)
+    registry = build_registry(files, trusted=trusted, parsed=parsed, record=record,
+                              shipped_files=frozenset(file for file, _, _ in shipped_files))
     if stamp is not None and key is not None and not trusted:
         from policylint.cache import sign
 

@@ -14,7 +14,7 @@ from policylint.conditions import (
     uses_standard,
 )
 from policylint.document import escape_token
-from policylint.fastconditions import trusted_patterns
+from policylint.fastconditions import Patterns
 from policylint.paths import Path, PathError, compile_path, relative_pointer
 from policylint.templating import MessageTemplate, TemplateError, compile_message
 
@@ -40,9 +40,12 @@ class Rule:
     category: str = ""
     file: str = ""
     data: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    #: The package's own rule (reviewed with the code), not a third-party rule directory's.
+    shipped: bool = False
 
     @classmethod
-    def from_data(cls, data: dict[str, Any], file: str = "", category: str = "") -> Rule:
+    def from_data(cls, data: dict[str, Any], file: str = "", category: str = "",
+                  shipped: bool = False) -> Rule:
         return cls(
             id=data["id"], title=data["title"], severity=data.get("severity", "warning"),
             message=data["message"], topics=tuple(data.get("topics") or ()),
@@ -51,6 +54,7 @@ class Rule:
             at=data.get("at"), rationale=data.get("rationale", ""),
             law=dict(data.get("law") or {}), remediation=dict(data.get("remediation") or {}),
             examples=dict(data.get("examples") or {}), category=category, file=file, data=data,
+            shipped=shipped,
         )
 
 
@@ -167,9 +171,12 @@ class CompiledRule:
 def compile_rule(rule: Rule, trusted: bool = False) -> CompiledRule:
     """Compile ``rule``; raise :class:`RuleCompileError` naming the part that is wrong.
 
-    ``trusted``: the file's exact text compiled before, so the message template is
-    compiled only when first rendered.
+    ``trusted``: the file's exact text compiled before, so the message template and the
+    patterns are compiled only when first used.  The rule's origin (``rule.shipped``) says
+    how its patterns compile: the package's in ``re``, a third party's in ``regex`` with a
+    timeout.
     """
+    patterns = Patterns(shipped=rule.shipped, lazy=trusted)
     several = isinstance(rule.given, tuple)
     selectors: list[Path] = []
     for i, text in enumerate(rule.given if isinstance(rule.given, tuple) else (rule.given,) if rule.given else ()):
@@ -188,11 +195,7 @@ def compile_rule(rule: Rule, trusted: bool = False) -> CompiledRule:
             conds[part] = None
             continue
         try:
-            if trusted:
-                with trusted_patterns():
-                    conds[part] = compile_condition(rule.data[part], get_check, "")
-            else:
-                conds[part] = compile_condition(rule.data[part], get_check, "")
+            conds[part] = compile_condition(rule.data[part], get_check, "", patterns)
         except ConditionError as exc:
             raise RuleCompileError(exc.message, f"/{part}{exc.pointer}") from None
     if conds["fail"] is None:

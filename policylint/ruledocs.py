@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from typing import Any
 
 from policylint.errors import UsageError, did_you_mean
-from policylint.governing import law_scope
+from policylint.governing import is_data_quality, law_scope
 from policylint.registry import Registry
 from policylint.rule import Pack, Rule
 from policylint.templating import package_environment
@@ -54,7 +53,8 @@ def rule_view(registry: Registry, rule: Rule) -> dict[str, Any]:
     packs = [{"pack": p.id, "status": p.status, "severity": e.severity,
               "citation": e.citation or rule.law.get("citation"),
               "url": e.url if (e.citation or e.url) else rule.law.get("url"),
-              "weight": e.weight, "basis": _entry_basis(p, e), "requires_text": e.requires_text,
+              "weight": e.weight, "basis": _entry_basis(p, e, is_data_quality(rule)),
+              "requires_text": e.requires_text,
               "own_citation": bool(e.citation),
               "jurisdiction": p.jurisdiction}
              for p in ordered_packs(registry) for e in p.rules if e.rule == rule.id]
@@ -68,14 +68,19 @@ def rule_view(registry: Registry, rule: Rule) -> dict[str, Any]:
     }
 
 
-def _entry_basis(pack: Pack, entry: Any) -> str:
-    """What a pack entry rests on where its pack applies (see policylint.governing)."""
+def _entry_basis(pack: Pack, entry: Any, quality: bool = False) -> str:
+    """What a pack entry rests on where its pack applies (see policylint.governing): a
+    data-quality rule is about the document, in every pack, never a drafting standard."""
+    if quality:
+        return "data-quality"
     if entry.basis == "drafting" or not entry.citation:
         return "drafting"
     return {"binding": "law", "federal": "law", "model": "model"}.get(pack.status, "advisory")
 
 
-def pack_view(pack: Pack) -> dict[str, Any]:
+def pack_view(pack: Pack, registry: Registry | None = None) -> dict[str, Any]:
+    """The pack as plain data; with ``registry``, its data-quality rules are labelled so."""
+    rules = registry.rules if registry is not None else {}
     return {
         "id": pack.id, "title": pack.title, "jurisdiction": pack.jurisdiction,
         "states": list(pack.states), "jurisdictions": list(pack.jurisdictions),
@@ -83,7 +88,8 @@ def pack_view(pack: Pack) -> dict[str, Any]:
         "effective_to": pack.effective_to, "description": pack.description,
         "sources": [dict(s) for s in pack.sources],
         "rules": [{"rule": e.rule, "severity": e.severity, "citation": e.citation, "url": e.url,
-                   "weight": e.weight, "basis": _entry_basis(pack, e),
+                   "weight": e.weight,
+                   "basis": _entry_basis(pack, e, e.rule in rules and is_data_quality(rules[e.rule])),
                    "requires_text": e.requires_text} for e in pack.rules],
     }
 
@@ -100,24 +106,28 @@ def list_rules(registry: Registry, pack: str | None = None, fmt: str = "text") -
         for view in rules:
             view["severity"] = local[view["id"]].severity  # as this pack uses it
     if fmt == "json":
-        return json.dumps({"version": 1, "pack": pack, "rules": rules}, indent=2, ensure_ascii=False) + "\n"
+        from policylint.formats.stream import dump
+
+        return dump({"version": 1, "pack": pack, "rules": rules}, indent=2) + "\n"
     if fmt == "markdown":
-        packs = [pack_view(p) for p in ordered_packs(registry) if not chosen or p.id == chosen.id]
+        packs = [pack_view(p, registry) for p in ordered_packs(registry) if not chosen or p.id == chosen.id]
         categories: dict[str, list[dict[str, Any]]] = {}
         for view in sorted(rules, key=lambda v: (v["category"], v["id"])):
             categories.setdefault(view["category"] or "other", []).append(view)
         return _render("rules.md.j2", packs=packs, categories=categories, total=len(rules))
     width = max((len(v["id"]) for v in rules), default=0)
-    return _render("rules.txt.j2", rules=rules, width=width, pack=pack_view(chosen) if chosen else None)
+    return _render("rules.txt.j2", rules=rules, width=width, pack=pack_view(chosen, registry) if chosen else None)
 
 
 def list_packs(registry: Registry, fmt: str = "text") -> str:
     """The packs with status, jurisdiction, dates and rule counts."""
     if fmt not in PACK_FORMATS:
         raise UsageError(f"unknown format `{fmt}`{did_you_mean(fmt, PACK_FORMATS)}")
-    packs = [pack_view(p) for p in ordered_packs(registry)]
+    packs = [pack_view(p, registry) for p in ordered_packs(registry)]
     if fmt == "json":
-        return json.dumps({"version": 1, "packs": packs}, indent=2, ensure_ascii=False) + "\n"
+        from policylint.formats.stream import dump
+
+        return dump({"version": 1, "packs": packs}, indent=2) + "\n"
     width = max((len(p["id"]) for p in packs), default=0)
     return _render("packs.txt.j2", packs=packs, width=width)
 
@@ -148,7 +158,7 @@ def explain(registry: Registry, rule_id: str) -> str:
 
 def explain_pack(registry: Registry, pack_id: str) -> str:
     """What the pack ``pack_id`` is: status, jurisdiction, when it applies, sources and rules."""
-    view = pack_view(_pack_or_error(registry, pack_id))
+    view = pack_view(_pack_or_error(registry, pack_id), registry)
     width = max((len(r["rule"]) for r in view["rules"]), default=0)
     return _render("explain-pack.txt.j2", pack=view, width=width)
 

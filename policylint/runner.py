@@ -320,13 +320,19 @@ def cap_findings(findings: list[Finding], limit: int) -> list[Finding]:
 
 
 def check_paths(paths: Sequence[str], options: CheckOptions = CheckOptions(),
-                postprocess: Callable[[FileResult], FileResult] | None = None) -> Iterator[FileResult]:
-    """Check every file under ``paths`` in input order, one result per file, streamed."""
+                postprocess: Callable[[FileResult], FileResult] | None = None,
+                skip_named: bool = False) -> Iterator[FileResult]:
+    """Check every file under ``paths`` in input order, one result per file, streamed.
+
+    A YAML file that is not a policy document is skipped when a directory walk found it,
+    and, with ``skip_named``, when it was named too (pre-commit names every YAML file);
+    otherwise naming it is an ``input-not-policylint`` error.
+    """
     from policylint.parallel import check_files
 
     walked: deque[bool] = deque()  # one flag per item, in the order results come back
     for result in check_files(_items(paths, options, walked), options, _cache(options)):
-        result = skip_if_not_a_policy(result) if walked.popleft() else result
+        result = skip_if_not_a_policy(result) if walked.popleft() or skip_named else result
         yield postprocess(result) if postprocess else result
 
 

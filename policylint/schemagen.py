@@ -18,8 +18,10 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 SCHEMA_PATH = PACKAGE_DIR / "schemas" / "policy.schema.json"
 DOCS_PATH = PACKAGE_DIR.parent / "docs" / "format.md"
 CHECK_PATH = PACKAGE_DIR / "schemas" / "policy_check.py"
-#: The hand-written schemas of rule and pack files, whose checks are generated beside them.
-RULE_FILE_SCHEMAS = ("rule", "pack")
+#: The schemas of rule, pack and named-condition files, whose checks are generated beside
+#: them (rule and pack are written by hand; conditions is made from the rule schema).
+RULE_FILE_SCHEMAS = ("rule", "pack", "conditions")
+CONDITIONS_SCHEMA_PATH = PACKAGE_DIR / "schemas" / "conditions.schema.json"
 
 # Full dates, or a month or a year where the source gives no more (quote a bare year: YAML
 # reads 2019 as a number).  Partial dates sort before every full date of their period.
@@ -581,11 +583,43 @@ def render_check(schema_text: str | None = None) -> str:
     return generate_module(json.loads(schema_text or render_schema()), "policy.schema.json")
 
 
+def render_conditions_schema() -> str:
+    """The schema of a named-conditions file (``rules/conditions/*.yaml``), made from the rule
+    schema's ``condition`` so that the condition language is defined in one place."""
+    rule = json.loads((PACKAGE_DIR / "schemas" / "rule.schema.json").read_text(encoding="utf-8"))
+    schema = {
+        "$schema": SCHEMA_DIALECT,
+        "$id": "https://policylint.invalid/schemas/conditions.schema.json",
+        "title": "policylint named conditions file",
+        "description": "Conditions defined once and used by name in rule files (`{condition: NAME}`). "
+                       "Generated from rule.schema.json by `python -m policylint.schemagen`. "
+                       "See docs/rule-format.md, \"Shared conditions\".",
+        "type": "object",
+        "minProperties": 1,
+        "propertyNames": {"pattern": rule["$defs"]["condition"]["properties"]["condition"]["pattern"]},
+        "additionalProperties": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["description", "condition"],
+            "properties": {
+                "description": {"description": "What the condition means, in plain words.",
+                                "type": "string", "pattern": NOT_BLANK},
+                "condition": {"$ref": "#/$defs/condition"},
+            },
+        },
+        "$defs": {"condition": rule["$defs"]["condition"]},
+    }
+    return json.dumps(schema, indent=2, ensure_ascii=False) + "\n"
+
+
 def render_file_check(name: str) -> str:
-    """The generated check of the hand-written ``schemas/<name>.schema.json`` (rule, pack)."""
+    """The generated check of ``schemas/<name>.schema.json`` (rule, pack, conditions)."""
     from policylint.fastvalidate import generate_module
 
-    schema = (PACKAGE_DIR / "schemas" / f"{name}.schema.json").read_text(encoding="utf-8")
+    if name == "conditions":
+        schema = render_conditions_schema()
+    else:
+        schema = (PACKAGE_DIR / "schemas" / f"{name}.schema.json").read_text(encoding="utf-8")
     return generate_module(json.loads(schema), f"{name}.schema.json")
 
 
@@ -604,14 +638,16 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m policylint.schemagen",
         description="Regenerate policy.schema.json and its compiled check policy_check.py (and with "
                     "--docs, docs/format.md) from taxonomy.yaml, and the compiled checks of the "
-                    "rule and pack schemas (rule_check.py, pack_check.py).",
+                    "rule, pack and named-conditions schemas (rule_check.py, pack_check.py, "
+                    "conditions.schema.json, conditions_check.py).",
     )
     parser.add_argument("--docs", action="store_true", help="also write docs/format.md")
     parser.add_argument("--check", action="store_true", help="write nothing; exit 1 if a file is stale")
     args = parser.parse_args(argv)
 
     schema_text = render_schema()
-    targets = [(SCHEMA_PATH, schema_text), (CHECK_PATH, render_check(schema_text))]
+    targets = [(SCHEMA_PATH, schema_text), (CHECK_PATH, render_check(schema_text)),
+               (CONDITIONS_SCHEMA_PATH, render_conditions_schema())]
     targets += [(CHECK_PATH.parent / f"{name}_check.py", render_file_check(name)) for name in RULE_FILE_SCHEMAS]
     if args.docs:
         targets.append((DOCS_PATH, build_docs()))

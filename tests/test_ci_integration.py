@@ -22,9 +22,30 @@ def test_precommit_hook_checks_all_files_in_one_process():
     # each batch would print its own summary; serial, it splits only past 128 KiB of names.
     hooks = {h["id"]: h for h in yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text("utf-8"))}
     hook = hooks["policylint"]
-    assert hook["entry"] == "policylint check"
+    assert hook["entry"] == "policylint check --skip-other-yaml"
     assert hook["require_serial"] is True
     assert hook.get("pass_filenames", True) is True
+
+
+def test_precommit_hook_skips_yaml_that_is_not_a_policy_document(run_cli, write):
+    # pre-commit passes every staged YAML file (types: [yaml]); mkdocs.yml is not a policy.
+    import re
+    import shlex
+
+    hook = {h["id"]: h for h in yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text("utf-8"))}["policylint"]
+    policy = write("policies/town.yaml", (ROOT / "examples" / "ma" / "quincy.yaml").read_text("utf-8"))
+    other = write("mkdocs.yml", "site_name: Our policies\nnav: [index.md]\n")
+    assert re.search(hook["exclude"], "mkdocs.yml") is None  # it does reach the hook
+    program, *args = shlex.split(hook["entry"])
+    assert program == "policylint"
+    result = run_cli(*args, "--isolated", "-f", "json", str(policy), str(other))
+    assert "input-not-policylint" not in result.output
+    assert "skipped 1 YAML file that is not a policylint document" in result.stderr
+    files = [entry["file"] for entry in json.loads(result.stdout)["files"]]
+    assert files == [str(policy)]
+    # Named without the hook's option, it is still an error (a mistyped path is no policy).
+    plain = run_cli("check", "--isolated", str(other))
+    assert plain.exit_code == 2 and "input-not-policylint" in plain.output
 
 
 def test_check_help_lists_every_format(run_cli):

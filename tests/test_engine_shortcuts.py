@@ -345,10 +345,10 @@ _NO_ARG_LEAVES = _LEAVES.filter(lambda leaf: leaf[0] != "matches")
 @given(value=st.one_of(_VALUES, st.just(MISSING)), leaf=_LEAVES)
 def test_fused_and_field_leaves_agree_with_the_plain_operator(value: Any, leaf: Any) -> None:
     from policylint.conditions import _operator
-    from policylint.fastconditions import field_leaf, fused
+    from policylint.fastconditions import THIRD_PARTY, field_leaf, fused
 
     op, arg = leaf
-    plain = _operator(op, arg, "")
+    plain = _operator(op, arg, "", THIRD_PARTY)
     expected = plain(Env({}), value)
     one = fused(op, arg, lambda env, s, k: value)
     if one is not None:
@@ -381,3 +381,6 @@ def test_pattern_searches_agree_with_a_plain_case_insensitive_search(pattern: st
     assert pattern_search(pattern)(Env({}), text) == expected  # compiled on first use
     ignore = pattern != pattern.lower()
     assert pattern_search(pattern, compile_pattern(pattern, ignore))(Env({}), text) == expected
+    # The package's own rules search with `re`: the same answers.
+    assert pattern_search(pattern, shipped=True)(Env({}), text) == expected
+    assert pattern_search(pattern, compile_pattern(pattern, ignore, shipped=True), True)(Env({}), text) == expected

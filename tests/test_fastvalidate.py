@@ -20,7 +20,7 @@ from policylint.fastvalidate import ASSERTIONS, RUNTIME, UnsupportedSchema, gene
 
 REPO = Path(__file__).resolve().parents[1]
 SCHEMAS = {name: json.loads((REPO / "policylint" / "schemas" / f"{name}.schema.json").read_text("utf-8"))
-           for name in ("policy", "rule", "pack")}
+           for name in ("policy", "rule", "pack", "conditions")}
 REFERENCE = {name: Draft202012Validator(schema) for name, schema in SCHEMAS.items()}
 
 
@@ -71,7 +71,7 @@ def test_the_supported_keywords_are_exactly_those_the_schemas_use():
     assert ASSERTIONS <= used, f"supported but unused: {sorted(ASSERTIONS - used)}"
 
 
-@pytest.mark.parametrize("name", ["rule", "pack"])
+@pytest.mark.parametrize("name", ["rule", "pack", "conditions"])
 def test_the_rule_and_pack_checks_are_pre_generated_and_fresh(name: str) -> None:
     import importlib
 
@@ -494,7 +494,8 @@ def test_every_shipped_example_and_rule_file_agrees():
     for path in sorted((REPO / "policylint" / "rules").rglob("*.yaml")):
         doc = load_path(str(path)).document
         if doc is not None and path.parent.name != "rules":
-            agree("pack" if path.parent.name == "packs" else "rule", doc.data)
+            kind = {"packs": "pack", "conditions": "conditions"}.get(path.parent.name, "rule")
+            agree(kind, doc.data)
             checked += 1
     assert checked > 10
 
@@ -513,3 +514,12 @@ def test_a_valid_document_is_checked_without_importing_jsonschema():
     )
     proc = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
+
+
+def test_the_conditions_schema_is_generated_from_the_rule_schema_and_fresh():
+    from policylint import schemagen
+
+    committed = schemagen.CONDITIONS_SCHEMA_PATH.read_text(encoding="utf-8")
+    assert committed == schemagen.render_conditions_schema(), \
+        "schemas/conditions.schema.json is stale; run python -m policylint.schemagen"
+    assert SCHEMAS["conditions"]["$defs"]["condition"] == SCHEMAS["rule"]["$defs"]["condition"]

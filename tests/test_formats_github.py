@@ -131,3 +131,28 @@ def test_check_picks_github_format_from_the_environment(run_cli, write, monkeypa
     monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
     result = run_cli("check", "--isolated", str(doc))
     assert "::error file=" in result.output
+
+
+def test_the_job_summary_is_never_appended_to_a_file_the_run_reads(run_cli, write, tmp_path, monkeypatch):
+    # $GITHUB_STEP_SUMMARY is a link to the policy being checked: appending would write
+    # Markdown into it.  It goes through the guarded writer: refused, exit 2, file unchanged.
+    doc = write("d.yaml", "policylint: 1\nagency: {name: X, kind: bogus, state: MA}\n")
+    before = doc.read_bytes()
+    link = tmp_path / "summary.md"
+    link.symlink_to(doc)
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(link))
+    result = run_cli("check", "--isolated", str(doc))
+    assert result.exit_code == 2
+    assert "is an input of this run; policylint never writes over what it reads" in result.output
+    assert doc.read_bytes() == before
+
+
+def test_a_job_summary_that_cannot_be_written_is_a_usage_error(run_cli, write, tmp_path, monkeypatch):
+    doc = write("d.yaml", "policylint: 1\nagency: {name: X, kind: bogus, state: MA}\n")
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(tmp_path))  # a folder
+    result = run_cli("check", "--isolated", str(doc))
+    assert result.exit_code == 2
+    assert f"cannot write {tmp_path}: it is a folder" in result.output
+    assert "Traceback" not in result.output

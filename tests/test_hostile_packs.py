@@ -160,6 +160,56 @@ def test_shipped_patterns_match_in_regex_exactly_where_they_do_in_re() -> None:
             assert [m.span() for m in ours.finditer(text)] == [m.span() for m in theirs.finditer(text)], pattern
 
 
+def test_the_package_patterns_compile_in_re_and_a_third_partys_in_regex(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from policylint import fastconditions
+    from policylint.registry import _load_registry
+
+    write_pack(tmp_path, {"third-rule": (r"a+b", "found")})
+    made: dict[str, list[object]] = {}
+    real = fastconditions.compile_pattern
+
+    def record(pattern: str, ignore_case: bool = False, shipped: bool = False) -> object:
+        compiled = real(pattern, ignore_case, shipped)
+        made.setdefault(pattern, []).append(compiled)
+        return compiled
+
+    monkeypatch.setattr(fastconditions, "compile_pattern", record)
+    registry = _load_registry.__wrapped__((str(tmp_path),), None)  # not the cached registry
+    assert not registry.rules["third-rule"].shipped
+    assert registry.rules["detainer-hold-prohibited"].shipped
+    [third] = made["a+b"]
+    import regex
+
+    assert isinstance(third, regex.Pattern)  # searched with the rule budget's timeout
+    shipped = _shipped_patterns()
+    assert shipped and all(made[p] and all(isinstance(c, re.Pattern) for c in made[p]) for p in shipped)
+
+
+def test_a_third_partys_pattern_compiled_on_first_use_keeps_its_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
+    from policylint.checks import get as get_check
+    from policylint.conditions import Env, compile_condition
+    from policylint.fastconditions import Patterns
+
+    monkeypatch.setattr(deadline, "SEARCH_SECONDS", 0.1)
+    # A rule text validated before (lazy), from a rule directory: still `regex`, still a timeout.
+    test = compile_condition({"path": "q", "matches": "(a+)+$"}, get_check, "", Patterns(lazy=True))
+    with pytest.raises(deadline.Expired):
+        test(Env({"q": "a" * 5_000 + "!"}), None, None)
+    shipped = compile_condition({"path": "q", "matches": "(a+)b$"}, get_check, "",
+                                Patterns(shipped=True, lazy=True))
+    assert shipped(Env({"q": "xaab"}), None, None)
+
+
+def test_a_run_of_the_package_rules_never_imports_regex() -> None:
+    code = ("import sys\n"
+            "from policylint.runner import CheckOptions, check_paths\n"
+            "[r] = check_paths(['examples/ma/boston.yaml'], CheckOptions(cache_dir=None))\n"
+            "assert r.findings\n"
+            "assert 'regex' not in sys.modules, 'regex was imported'\n")
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parents[1])
+
+
 # -- message templates -----------------------------------------------------------------------
 
 @pytest.mark.parametrize("source", [

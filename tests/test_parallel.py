@@ -123,3 +123,20 @@ def test_a_finding_survives_the_trip_to_the_parent_whole():
                 input_error=True, meta=(("k", 1),))
     back = pickle.loads(pickle.dumps(f, pickle.HIGHEST_PROTOCOL))
     assert back == f and back.meta == f.meta  # meta takes no part in equality: checked apart
+
+
+def test_jobs_are_clamped_to_a_few_per_processor(files, monkeypatch):
+    started: list[int] = []
+
+    def pooled(worker, items, jobs, cache):
+        started.append(jobs)
+        return iter(())
+
+    monkeypatch.setattr(parallel, "_pooled", pooled)
+    monkeypatch.setattr(parallel, "default_jobs", lambda: 2)
+    paths = [str(files)]
+    for asked in (100_000, 9, 8, 3, 0):
+        list(check_paths(paths, CheckOptions(jobs=asked)))
+    assert started == [8, 8, 8, 3, 2]
+    monkeypatch.setattr(parallel, "default_jobs", lambda: 96)
+    assert parallel.jobs_for(100_000) == 384 and parallel.jobs_for(None) == 96

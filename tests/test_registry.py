@@ -214,3 +214,101 @@ def test_a_rule_file_may_compare_numbers(tmp_path: Path) -> None:
     write(tmp_path, "x/hours-rule.yaml", text)
     registry = load(tmp_path)
     assert "hours-rule" in registry.rules
+
+
+# -- named conditions ------------------------------------------------------------------------
+
+NAMED_FAIL = "fail: {topic: civil_detainer_hold, in: [allowed]}"
+
+
+def test_a_rule_directory_defines_and_uses_its_own_named_conditions(tmp_path: Path) -> None:
+    write(tmp_path, "conditions/mine.yaml", textwrap.dedent("""\
+        held:
+          description: The hold is allowed.
+          condition: {any: [{condition: allowed-hold}, {topic: civil_detainer_hold, in: [required]}]}
+        allowed-hold:
+          description: Allowed.
+          condition: {topic: civil_detainer_hold, in: [allowed]}
+        """))
+    write(tmp_path, "x/my-rule.yaml", GOOD.format(id="my-rule").replace(NAMED_FAIL, "fail: {condition: held}"))
+    reg = load(tmp_path)
+    assert reg.rules["my-rule"].data["fail"] == {"any": [
+        {"topic": "civil_detainer_hold", "in": ["allowed"]},
+        {"topic": "civil_detainer_hold", "in": ["required"]}]}
+    from policylint.conditions import Env
+
+    fail = reg.compiled["my-rule"].fail
+    assert fail(Env({"provisions": {"civil_detainer_hold": {"value": "required"}}}), None, None)
+    assert not fail(Env({"provisions": {"civil_detainer_hold": {"value": "prohibited"}}}), None, None)
+
+
+def test_a_third_party_rule_may_use_a_shipped_named_condition(tmp_path: Path) -> None:
+    write(tmp_path, "x/my-rule.yaml", GOOD.format(id="my-rule").replace(
+        NAMED_FAIL, "fail: {condition: hold-without-judicial-warrant}"))
+    reg = load_registry((str(tmp_path),), cache_dir=None)
+    assert reg.rules["my-rule"].data["fail"] == reg.rules["detainer-hold-prohibited"].data["fail"]
+
+
+def test_an_unknown_named_condition_is_reported_at_the_reference(tmp_path: Path) -> None:
+    write(tmp_path, "conditions/mine.yaml", "allowed-hold:\n  description: A.\n"
+                                            "  condition: {topic: civil_detainer_hold, in: [allowed]}\n")
+    write(tmp_path, "x/my-rule.yaml", GOOD.format(id="my-rule").replace(NAMED_FAIL, "fail: {condition: alowed-hold}"))
+    assert problems(tmp_path) == [f"{tmp_path}/x/my-rule.yaml:6:19: no named condition `alowed-hold` "
+                                  "(did you mean `allowed-hold`?)"]
+
+
+def test_a_cycle_of_named_conditions_is_reported_where_it_closes(tmp_path: Path) -> None:
+    write(tmp_path, "conditions/mine.yaml", textwrap.dedent("""\
+        a-one:
+          description: A.
+          condition: {not: {condition: b-two}}
+        b-two:
+          description: B.
+          condition:
+            all:
+              - {topic: civil_detainer_hold, in: [allowed]}
+              - {condition: a-one}
+        """))
+    write(tmp_path, "x/my-rule.yaml", GOOD.format(id="my-rule").replace(NAMED_FAIL, "fail: {condition: a-one}"))
+    file = f"{tmp_path}/conditions/mine.yaml"
+    assert problems(tmp_path) == [
+        f"{file}:3:32: named condition `a-one` uses itself (a-one -> b-two -> a-one)",
+        f"{file}:9:21: named condition `b-two` uses itself (b-two -> a-one -> b-two)",
+        f"{tmp_path}/x/my-rule.yaml:6:19: named condition `a-one` uses itself (a-one -> b-two -> a-one)"]
+
+
+def test_a_named_condition_is_checked_in_its_own_file(tmp_path: Path) -> None:
+    write(tmp_path, "conditions/mine.yaml", textwrap.dedent("""\
+        bad-leaf:
+          description: Two operators.
+          condition: {topic: civil_detainer_hold, in: [allowed], equals: allowed}
+        """))
+    write(tmp_path, "conditions/blank.yaml", "no-words:\n  condition: {topic: civil_detainer_hold, in: [allowed]}\n")
+    write(tmp_path, "conditions/more.yaml", "bad-leaf:\n  description: Again.\n"
+                                            "  condition: {present: civil_detainer_hold}\n")
+    found = problems(tmp_path)
+    assert found[0] == f"{tmp_path}/conditions/blank.yaml:2:3: `/no-words`: 'description' is a required property"
+    assert found[1] == f"{tmp_path}/conditions/more.yaml:1:1: named condition `bad-leaf` is already defined in " \
+                       f"{tmp_path}/conditions/mine.yaml"
+    assert found[2].startswith(f"{tmp_path}/conditions/mine.yaml:3:")
+    assert "exactly one of" in found[2]
+
+
+def test_a_named_condition_stands_alone(tmp_path: Path) -> None:
+    write(tmp_path, "x/my-rule.yaml", GOOD.format(id="my-rule").replace(
+        NAMED_FAIL, "fail: {condition: hold-without-judicial-warrant, topic: x}"))
+    with pytest.raises(RuleFileError, match="`condition` stands alone"):
+        load_registry((str(tmp_path),), cache_dir=None)
+
+
+def test_the_package_rules_see_only_the_package_named_conditions() -> None:
+    from policylint.registry import _named_conditions
+
+    files = [("pkg/conditions/a.yaml", "conditions",
+              "a-one:\n  description: A.\n  condition: {condition: b-two}\n"),
+             ("third/conditions/b.yaml", "conditions",
+              "b-two:\n  description: B.\n  condition: {present: civil_detainer_hold}\n")]
+    found: list = []
+    named, package = _named_conditions(files, False, {}, None, found, frozenset({"pkg/conditions/a.yaml"}))
+    assert set(named) == {"a-one", "b-two"} and set(package) == {"a-one"}
+    assert [p.message for p in found] == ["no named condition `b-two`"]

@@ -7,14 +7,14 @@ from pathlib import Path
 import pytest
 import yaml
 
-from policylint.registry import load_rule_text
+from policylint.registry import load_rule_text, package_conditions
 from policylint.ruletest import run_example
 
 RULES = Path(__file__).resolve().parent.parent / "policylint" / "rules"
 
 
 def _rule_files() -> list[Path]:
-    return sorted(p for p in RULES.glob("*/*.y*ml") if p.parent.name != "packs")
+    return sorted(p for p in RULES.glob("*/*.y*ml") if p.parent.name not in ("packs", "conditions"))
 
 
 def _cases() -> list[object]:
@@ -34,7 +34,8 @@ def _cases() -> list[object]:
 
 
 def _load(path: Path):
-    compiled, problems = load_rule_text(path.read_text("utf-8"), str(path), path.parent.name)
+    compiled, problems = load_rule_text(path.read_text("utf-8"), str(path), path.parent.name,
+                                        named=package_conditions(), shipped=True)
     assert not problems, "\n".join(str(p) for p in problems)
     return compiled
 

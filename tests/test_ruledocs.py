@@ -169,3 +169,24 @@ def test_explain_renders_every_rule() -> None:
         text = explain(reg, rule_id)
         assert text.startswith(rule_id + "\n") and "How to fix" in text
         assert "-> line " in text, f"the failing example of `{rule_id}` shows no finding"
+
+
+def test_data_quality_rules_are_labelled_data_quality_never_drafting() -> None:
+    from policylint.governing import entry_label, is_data_quality
+
+    registry = load_registry()
+    quality = {rid for rid, rule in registry.rules.items() if is_data_quality(rule)}
+    assert {"citation-nonexistent", "value-without-quote", "archive-missing"} <= quality
+    docs = list_rules(registry, fmt="markdown")
+    rows = [ln for ln in docs.splitlines() if ln.startswith("| [`")]
+    for rid in quality:
+        for row in (r for r in rows if r.startswith(f"| [`{rid}`]")):
+            assert "Data-quality standard" in row and "Drafting standard" not in row, row
+    for pack in json.loads(list_packs(registry, fmt="json"))["packs"]:
+        for entry in pack["rules"]:
+            assert (entry["basis"] == "data-quality") is (entry["rule"] in quality), (pack["id"], entry)
+    shown = explain(registry, "citation-nonexistent")
+    assert "Data-quality standard, not law" in shown and "Drafting standard" not in shown
+    pack = registry.packs["drafting"]
+    entry = next(e for e in pack.rules if e.rule == "value-without-quote")
+    assert entry_label(pack, entry, True).startswith("Data-quality standard")

@@ -120,3 +120,57 @@ def test_error_messages_escape_what_they_quote(run_cli: Any, write: Any) -> None
     result = run_cli("check", "--pack", "x" + HOSTILE, str(doc))
     assert result.exit_code == 2 and "unknown pack" in result.output
     _clean(result.output)
+
+
+# -- JSON outputs: the same characters as `\uXXXX` escapes, which read back unchanged ---------
+
+
+def _clean_json(output: str) -> str:
+    """The strings of JSON ``output``, joined, once it is checked to carry no raw character."""
+    import json
+
+    _clean(output)
+    assert "\\u202e" in output
+
+    def strings(value: Any) -> list[str]:
+        if isinstance(value, str):
+            return [value]
+        if isinstance(value, dict):
+            return [s for k, v in value.items() for s in (k, *strings(v))]
+        if isinstance(value, list):
+            return [s for v in value for s in strings(v)]
+        return []
+
+    return "\n".join(strings(json.loads(output)))
+
+
+@pytest.mark.parametrize("fmt", ["json", "sarif", "gitlab"])
+def test_check_json_outputs_escape_what_a_document_says(run_cli: Any, hostile_doc: Path, fmt: str) -> None:
+    result = run_cli("check", "-f", fmt, str(hostile_doc))
+    assert result.exit_code == 1, result.output
+    assert HOSTILE in _clean_json(result.stdout)  # the same text, once parsed
+
+
+def test_diff_and_compare_json_escape_what_a_document_says(run_cli: Any, write: Any, hostile_doc: Path) -> None:
+    old = write("old.yaml", VALID)
+    result = run_cli("diff", str(old), str(hostile_doc), "-f", "json")
+    assert result.exit_code == 0, result.output
+    assert HOSTILE in _clean_json(result.stdout)
+    doc = write("odd.yaml", VALID.replace("name: Example Police Department", "name: " + _yaml("Town" + HOSTILE)))
+    compared = run_cli("compare", str(doc), "-f", "json")
+    assert "pwned\x07\x1b[31mred\u202eevil" in _clean_json(compared.stdout)
+
+
+def test_rules_and_packs_json_escape_what_a_pack_says(run_cli: Any, tmp_path: Path) -> None:
+    title = _yaml("Odd " + HOSTILE)
+    rules = tmp_path / "rules"
+    (rules / "odd").mkdir(parents=True)
+    (rules / "odd" / "odd-rule.yaml").write_text(RULE.format(title=title), encoding="utf-8")
+    (rules / "packs").mkdir()
+    (rules / "packs" / "odd-pack.yaml").write_text(PACK.format(title=title), encoding="utf-8")
+    for args in (("rules", "--rules-dir", str(rules), "-f", "json"),
+                 ("rules", "--rules-dir", str(rules), "--pack", "odd-pack", "-f", "json"),
+                 ("packs", "--rules-dir", str(rules), "-f", "json")):
+        result = run_cli(*args)
+        assert result.exit_code == 0, (args, result.output)
+        assert "Odd " + HOSTILE in _clean_json(result.stdout), args

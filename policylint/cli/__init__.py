@@ -19,6 +19,7 @@ COMMANDS: dict[str, str] = {
     "diff": "policylint.cli.diff:diff",
     "explain": "policylint.cli.explain:explain",
     "init": "policylint.cli.init:init",
+    "new-rule": "policylint.cli.new_rule:new_rule",
     "packs": "policylint.cli.packs:packs",
     "rules": "policylint.cli.rules:rules",
     "schema": "policylint.cli.schema:schema",

@@ -57,7 +57,12 @@ from policylint.formats import FORMATS
 @click.option("--isolated", is_flag=True, help="Ignore every configuration file.")
 @click.option("-j", "--jobs", type=click.IntRange(min=0), default=None, metavar="N",
               help="Processes to check with (default, or 0: one per processor; 1: this "
-                   "process only). A pool starts only for 50 files or more.")
+                   "process only; more than 4 per processor counts as 4 per processor). A pool starts only for "
+                   "50 files or more.")
+@click.option("--skip-other-yaml", is_flag=True,
+              help="Skip YAML files named here that are not policylint documents (no top-level "
+                   "`policylint` key), with a note, as a directory walk does, instead of an "
+                   "error: for pre-commit and other tools that pass every YAML file.")
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the results cache.")
 @click.option("--cache-dir", type=click.Path(file_okay=False), default=None,
               help="Where to cache results (default: $POLICYLINT_CACHE_DIR, else the user "
@@ -69,7 +74,7 @@ def check(paths: tuple[str, ...], formats: tuple[str, ...], output: str | None,
           max_depth: int | None, max_string: int | None, max_documents: int | None,
           max_rule_seconds: float | None, color: str, quiet: bool, verbose: int, statistics: bool,
           baseline: str | None, config_file: str | None, isolated: bool, jobs: int | None,
-          no_cache: bool, cache_dir: str | None) -> None:
+          skip_other_yaml: bool, no_cache: bool, cache_dir: str | None) -> None:
     """Check policy documents (files, directories, or - for standard input).
 
     Exit codes: 0 no findings at or above --fail-on; 1 findings; 2 usage, configuration
@@ -92,7 +97,7 @@ def check(paths: tuple[str, ...], formats: tuple[str, ...], output: str | None,
             max_depth=max_depth, max_string=max_string, max_documents=max_documents,
             max_rule_seconds=max_rule_seconds, color=use_color(color), verbose=verbose, quiet=quiet,
             statistics=statistics, baseline=baseline, jobs=jobs, no_cache=no_cache,
-            cache_dir=cache_dir)
+            cache_dir=cache_dir, skip_other_yaml=skip_other_yaml)
         if output:
             (name, target), *rest = settings.outputs
             settings = replace(settings, outputs=((name, target or output), *rest))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from policylint import __version__
@@ -110,4 +109,6 @@ def report(comparison: Any) -> dict[str, Any]:
 
 
 def render(comparison: Any) -> str:
-    return json.dumps(report(comparison), indent=2, ensure_ascii=False) + "\n"
+    from policylint.formats.stream import dump
+
+    return dump(report(comparison), indent=2) + "\n"

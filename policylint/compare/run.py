@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from dataclasses import dataclass
@@ -199,7 +198,9 @@ def run_diff(old: str, new: str, fmt: str, output: str | None, options: Any,
 
         text = render_txt(d, color)
     elif fmt == "json":
-        text = json.dumps(diff_report(d), indent=2, ensure_ascii=False) + "\n"
+        from policylint.formats.stream import dump
+
+        text = dump(diff_report(d), indent=2) + "\n"
     elif fmt == "html":
         from policylint.compare.render_html import render_diff
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterable, Sequence
 
-from policylint.governing import entry_label
+from policylint.governing import entry_label, is_data_quality
 from policylint.registry import Registry
 
 #: Pack statuses in the order a report shows them: law first (the agency's own, then
@@ -184,7 +184,9 @@ def pack_methods(registry: Registry, rows: Sequence[Any]) -> tuple[PackMethod, .
     for pack in sorted((registry.packs[p] for p in used if p in registry.packs),
                        key=lambda p: (STATUS_ORDER.get(p.status, 9), p.id)):
         rules = tuple(WeightedRule(e.rule, registry.rules[e.rule].title if e.rule in registry.rules else e.rule,
-                                   e.weight, e.severity, entry_label(pack, e))
+                                   e.weight, e.severity,
+                                   entry_label(pack, e, e.rule in registry.rules
+                                               and is_data_quality(registry.rules[e.rule])))
                       for e in pack.rules)
         out.append(PackMethod(pack, rules))
     return tuple(out)

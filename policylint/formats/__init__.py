@@ -97,22 +97,6 @@ class _Stdout:
         pass
 
 
-class _Appender:
-    """Appends to a file other steps of a job write too (``$GITHUB_STEP_SUMMARY``)."""
-
-    def __init__(self, path: str) -> None:
-        self.fh = open(path, "a", encoding="utf-8")
-
-    def write(self, text: str) -> None:
-        self.fh.write(text)
-
-    def close(self) -> None:
-        self.fh.close()
-
-    def abort(self) -> None:
-        self.fh.close()
-
-
 class Writer:
     """Drives one format's stream into one destination, writing each piece as it is made.
 
@@ -190,8 +174,9 @@ class Reporter:
         if extra is not None:
             path, stream = extra
             # Appended, not replaced: other steps of the job write the same file; the
-            # blank line ends our part of it.
-            self.writers.append(Writer(stream, lambda: _Appender(path), trailer="\n"))
+            # blank line ends our part of it.  Through the guard like every output.
+            self.writers.append(Writer(stream, lambda: GuardedWriter(path, guard, append=True),
+                                       trailer="\n"))
 
     def add(self, result: Any) -> None:
         for writer in self.writers:

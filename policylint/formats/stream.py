@@ -11,8 +11,11 @@ keeps the body in a temporary file until the totals are known.  The pieces are p
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from typing import Any, Protocol
+
+from policylint.formats.templates import INVISIBLE
 
 
 class FormatStream(Protocol):
@@ -86,25 +89,47 @@ def open_stream(module: Any, ctx: Any) -> Any:
 # report, paid in the one process that writes it.
 
 
+# JSON may carry DEL, the C1 controls, bidi overrides and isolates and U+2028/9 raw, but a
+# report is printed to terminals and shown in reviews as often as parsed: every JSON output
+# writes them as `\uXXXX` escapes, which read back as the same text.  Outside its strings
+# JSON is ASCII, so escaping the dumped text touches only what is inside strings.
+_JSON_ESCAPED = re.compile(f"[\\x7f-\\x9f{INVISIBLE}]")
+
+
+def _escape(match: re.Match[str]) -> str:
+    return f"\\u{ord(match.group()):04x}"
+
+
+def json_safe(text: str) -> str:
+    """JSON ``text`` with the invisible and control characters in its strings escaped."""
+    return _JSON_ESCAPED.sub(_escape, text)
+
+
+def dump(value: Any, **kwargs: Any) -> str:
+    """``json.dumps(value, ensure_ascii=False, **kwargs)`` through :func:`json_safe`: the one
+    way a JSON output is written (check, diff, compare, rules, packs)."""
+    return json_safe(json.dumps(value, ensure_ascii=False, **kwargs))
+
+
 def dumps(value: Any, level: int = 0) -> str:
     """``value`` as ``json.dumps(indent=2)`` writes it ``level`` levels deep (no leading indent).
 
     JSON strings never hold a raw line break, so indenting every line after the first is
     exactly what dumping the enclosing document would have written.
     """
-    text = json.dumps(value, indent=2, ensure_ascii=False, default=str)
+    text = dump(value, indent=2, default=str)
     return text.replace("\n", "\n" + "  " * level) if level else text
 
 
 def line(value: Any) -> str:
     """``value`` on one line (the C encoder)."""
-    return json.dumps(value, ensure_ascii=False, default=str)
+    return dump(value, default=str)
 
 
 def members(obj: dict[str, Any], level: int) -> str:
     """The ``"key": value`` lines of ``obj`` inside an object ``level`` levels deep."""
     pad = "  " * (level + 1)
-    return ",\n".join(f"{pad}{json.dumps(k, ensure_ascii=False)}: {dumps(v, level + 1)}"
+    return ",\n".join(f"{pad}{dump(k)}: {dumps(v, level + 1)}"
                       for k, v in obj.items())
 
 

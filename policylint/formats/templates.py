@@ -10,13 +10,14 @@ from typing import Any
 # terminal or a CI log as live control sequences; nor may the bidirectional overrides and
 # isolates (U+202A-E, U+2066-9), which make text display in another order than it reads
 # ("Trojan Source"), or the Unicode line and paragraph separators (U+2028/9).
-_INVISIBLE = "\u202a-\u202e\u2066-\u2069\u2028\u2029"
-_CONTROL = re.compile(f"[\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f{_INVISIBLE}]")
+#: Characters that change how text displays without showing (bidi, line separators).
+INVISIBLE = "\u202a-\u202e\u2066-\u2069\u2028\u2029"
+_CONTROL = re.compile(f"[\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f{INVISIBLE}]")
 # In the human formats line breaks inside a value are escaped too (templates make the
 # lines), and so is a value that starts a line with `::`: in a GitHub Actions log either
 # would let a file name or key written as "\n::error::..." or "::stop-commands::..." run as
 # a workflow command.  Tabs are kept.
-_LOG = re.compile(f"[\\x00-\\x08\\x0a-\\x1f\\x7f-\\x9f{_INVISIBLE}]|^(?=\\s*::)\\s*:")
+_LOG = re.compile(f"[\\x00-\\x08\\x0a-\\x1f\\x7f-\\x9f{INVISIBLE}]|^(?=\\s*::)\\s*:")
 
 
 def _escape(match: re.Match[str]) -> str:

@@ -83,9 +83,13 @@ class GuardedWriter:
     or a link to the process's own streams is written directly: renaming over ``/dev/null``
     as root would replace the system's null device with a file.  Every ``OSError`` (a
     read-only folder, a full disk) becomes a :class:`UsageError` naming the file.
+
+    ``append``: add to the end of ``target`` instead (``$GITHUB_STEP_SUMMARY``, which other
+    steps of a job write too), in place, after the same checks: never to a file the run
+    reads (a link to an input included), never to a folder.
     """
 
-    def __init__(self, target: str, guard: Guard | None = None) -> None:
+    def __init__(self, target: str, guard: Guard | None = None, append: bool = False) -> None:
         self.target = target
         self.tmp: str | None = None
         if guard is not None:
@@ -93,8 +97,8 @@ class GuardedWriter:
         if os.path.isdir(target):
             raise UsageError(f"cannot write {target}: it is a folder")
         try:
-            if _special(target):
-                self.fh: IO[str] = open(target, "w", encoding="utf-8", newline="")
+            if append or _special(target):
+                self.fh: IO[str] = open(target, "a" if append else "w", encoding="utf-8", newline="")
                 return
             import tempfile  # only runs that write a file need it (3 ms to import)
 

@@ -363,6 +363,17 @@ def _s43(v):
                 return False
     return True
 
+def _s46(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
+    if k not in (2,):
+        return False
+    if k == 2:
+        if _x47.search(v) is None:
+            return False
+    return True
+
 def _s20(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
@@ -373,33 +384,22 @@ def _s20(v):
         if len(v) < 1:
             return False
         for key, item in v.items():
-            sub = _p46.get(key)
+            sub = _p48.get(key)
             if sub is None:
                 return False
             if not sub(item):
                 return False
     return True
 
-def _s47(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
-    if k not in (2,):
-        return False
-    return True
-
-def _s48(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
-    if k not in (2,):
-        return False
-    if k == 2:
-        if len(v) < 1:
-            return False
-    return True
-
 def _s49(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
+    if k not in (2,):
+        return False
+    return True
+
+def _s50(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -421,27 +421,22 @@ def _s51(v):
             return False
     return True
 
-def _s52(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
-    if k not in (2,):
-        return False
-    return True
-
 def _s53(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
     if k not in (2,):
         return False
+    if k == 2:
+        if len(v) < 1:
+            return False
     return True
 
 def _s54(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
-    if k not in (5,):
+    if k not in (2,):
         return False
     return True
 
@@ -457,11 +452,27 @@ def _s56(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
-    if k not in (2,):
+    if k not in (5,):
         return False
     return True
 
 def _s57(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
+    if k not in (2,):
+        return False
+    return True
+
+def _s58(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
+    if k not in (2,):
+        return False
+    return True
+
+def _s59(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -472,12 +483,12 @@ def _s57(v):
             return False
     return True
 
-def _s58(v):
-    if not ((type(v) is str or isinstance(v, str)) and v in _w59):
+def _s60(v):
+    if not ((type(v) is str or isinstance(v, str)) and v in _w61):
         return False
     return True
 
-def _s50(v):
+def _s52(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -487,14 +498,41 @@ def _s50(v):
         if 'citation' not in v:
             return False
         for key, item in v.items():
-            sub = _p60.get(key)
+            sub = _p62.get(key)
             if sub is None:
                 return False
             if not sub(item):
                 return False
     return True
 
-def _s62(v):
+def _s64(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
+    if k not in (2,):
+        return False
+    if k == 2:
+        if len(v) < 1:
+            return False
+    return True
+
+def _s65(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
+    if k not in (2,):
+        return False
+    return True
+
+def _s66(v):
+    k = _KIND_OF_TYPE_GET(type(v))
+    if k is None:
+        k = _kind(v)
+    if k not in (2,):
+        return False
+    return True
+
+def _s67(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -509,11 +547,20 @@ def _s63(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
-    if k not in (2,):
+    if k not in (0,):
         return False
+    if k == 0:
+        if 'text' not in v:
+            return False
+        for key, item in v.items():
+            sub = _p68.get(key)
+            if sub is None:
+                return False
+            if not sub(item):
+                return False
     return True
 
-def _s64(v):
+def _s72(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -521,7 +568,7 @@ def _s64(v):
         return False
     return True
 
-def _s65(v):
+def _s73(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -532,24 +579,7 @@ def _s65(v):
             return False
     return True
 
-def _s61(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
-    if k not in (0,):
-        return False
-    if k == 0:
-        if 'text' not in v:
-            return False
-        for key, item in v.items():
-            sub = _p66.get(key)
-            if sub is None:
-                return False
-            if not sub(item):
-                return False
-    return True
-
-def _s70(v):
+def _s74(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -561,39 +591,20 @@ def _s71(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
-    if k not in (2,):
-        return False
-    if k == 2:
-        if len(v) < 1:
-            return False
-    return True
-
-def _s72(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
-    if k not in (2,):
-        return False
-    return True
-
-def _s69(v):
-    k = _KIND_OF_TYPE_GET(type(v))
-    if k is None:
-        k = _kind(v)
     if k not in (0,):
         return False
     if k == 0:
         if 'document' not in v:
             return False
         for key, item in v.items():
-            sub = _p73.get(key)
+            sub = _p75.get(key)
             if sub is None:
                 return False
             if not sub(item):
                 return False
     return True
 
-def _s68(v):
+def _s70(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -603,11 +614,11 @@ def _s68(v):
         if len(v) < 1:
             return False
         for item in v:
-            if not _s69(item):
+            if not _s71(item):
                 return False
     return True
 
-def _s76(v):
+def _s78(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -615,7 +626,7 @@ def _s76(v):
         return False
     return True
 
-def _s77(v):
+def _s79(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -626,18 +637,18 @@ def _s77(v):
             return False
     return True
 
-def _s80(v):
+def _s82(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
     if k not in (2,):
         return False
     if k == 2:
-        if _x81.search(v) is None:
+        if _x83.search(v) is None:
             return False
     return True
 
-def _s82(v):
+def _s84(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -649,7 +660,7 @@ def _s82(v):
             return False
     return True
 
-def _s79(v):
+def _s81(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -659,14 +670,14 @@ def _s79(v):
         if 'at' not in v or 'line' not in v:
             return False
         for key, item in v.items():
-            sub = _p83.get(key)
+            sub = _p85.get(key)
             if sub is None:
                 return False
             if not sub(item):
                 return False
     return True
 
-def _s78(v):
+def _s80(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -676,11 +687,11 @@ def _s78(v):
         if len(v) < 1:
             return False
         for item in v:
-            if not _s79(item):
+            if not _s81(item):
                 return False
     return True
 
-def _s84(v):
+def _s86(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -688,7 +699,7 @@ def _s84(v):
         return False
     return True
 
-def _s75(v):
+def _s77(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -698,14 +709,14 @@ def _s75(v):
         if 'document' not in v or 'findings' not in v:
             return False
         for key, item in v.items():
-            sub = _p85.get(key)
+            sub = _p87.get(key)
             if sub is None:
                 return False
             if not sub(item):
                 return False
     return True
 
-def _s74(v):
+def _s76(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -715,11 +726,11 @@ def _s74(v):
         if len(v) < 1:
             return False
         for item in v:
-            if not _s75(item):
+            if not _s77(item):
                 return False
     return True
 
-def _s67(v):
+def _s69(v):
     k = _KIND_OF_TYPE_GET(type(v))
     if k is None:
         k = _kind(v)
@@ -729,7 +740,7 @@ def _s67(v):
         if 'pass' not in v or 'fail' not in v:
             return False
         for key, item in v.items():
-            sub = _p86.get(key)
+            sub = _p88.get(key)
             if sub is None:
                 return False
             if not sub(item):
@@ -746,7 +757,7 @@ def _s1(v):
         if 'id' not in v or 'title' not in v or 'severity' not in v or 'fail' not in v or 'message' not in v or 'rationale' not in v or 'law' not in v or 'remediation' not in v or 'examples' not in v:
             return False
         for key, item in v.items():
-            sub = _p87.get(key)
+            sub = _p89.get(key)
             if sub is None:
                 return False
             if not sub(item):
@@ -761,14 +772,15 @@ _w14 = frozenset(['error', 'info', 'warning'])
 _x33 = _Pattern('^\\d{4}-\\d{2}-\\d{2}')
 _x35 = _Pattern('^\\d{4}-\\d{2}-\\d{2}')
 _x45 = _Pattern('^[A-Z]{2}$')
-_p46 = {'all': _s21, 'any': _s23, 'not': _r19, 'none': _r19, 'path': _s25, 'topic': _s26, 'equals': _always, 'in': _s27, 'not_in': _s28, 'exists': _s29, 'matches': _s30, 'contains': _always, 'contains_any': _s31, 'before': _s32, 'after': _s34, 'at_most': _s36, 'at_least': _s37, 'silent': _s38, 'present': _s39, 'each': _s40, 'check': _s41, 'args': _s42, 'standard': _s43}
-_w59 = frozenset(['data-quality', 'drafting', 'law'])
-_p60 = {'citation': _s51, 'url': _s52, 'quote': _s53, 'summary': _s54, 'holding': _s55, 'note': _s56, 'jurisdiction': _s57, 'basis': _s58}
-_p66 = {'text': _s62, 'model_language': _s63, 'model_source': _s64, 'suggested_language': _s65}
-_p73 = {'name': _s70, 'document': _s71, 'archive': _s72}
-_x81 = _Pattern('^(/.*)?$')
-_p83 = {'at': _s80, 'line': _s82}
-_p85 = {'name': _s76, 'document': _s77, 'findings': _s78, 'archive': _s84}
-_p86 = {'pass': _s68, 'fail': _s74}
-_p87 = {'id': _s2, 'aliases': _s4, 'title': _s7, 'topics': _s8, 'reads': _s11, 'severity': _s13, 'given': _s15, 'when': _r19, 'fail': _r19, 'at': _s47, 'message': _s48, 'rationale': _s49, 'law': _s50, 'remediation': _s61, 'examples': _s67}
+_x47 = _Pattern('^[a-z0-9]+(-[a-z0-9]+)*$')
+_p48 = {'all': _s21, 'any': _s23, 'not': _r19, 'none': _r19, 'path': _s25, 'topic': _s26, 'equals': _always, 'in': _s27, 'not_in': _s28, 'exists': _s29, 'matches': _s30, 'contains': _always, 'contains_any': _s31, 'before': _s32, 'after': _s34, 'at_most': _s36, 'at_least': _s37, 'silent': _s38, 'present': _s39, 'each': _s40, 'check': _s41, 'args': _s42, 'standard': _s43, 'condition': _s46}
+_w61 = frozenset(['data-quality', 'drafting', 'law'])
+_p62 = {'citation': _s53, 'url': _s54, 'quote': _s55, 'summary': _s56, 'holding': _s57, 'note': _s58, 'jurisdiction': _s59, 'basis': _s60}
+_p68 = {'text': _s64, 'model_language': _s65, 'model_source': _s66, 'suggested_language': _s67}
+_p75 = {'name': _s72, 'document': _s73, 'archive': _s74}
+_x83 = _Pattern('^(/.*)?$')
+_p85 = {'at': _s82, 'line': _s84}
+_p87 = {'name': _s78, 'document': _s79, 'findings': _s80, 'archive': _s86}
+_p88 = {'pass': _s70, 'fail': _s76}
+_p89 = {'id': _s2, 'aliases': _s4, 'title': _s7, 'topics': _s8, 'reads': _s11, 'severity': _s13, 'given': _s15, 'when': _r19, 'fail': _r19, 'at': _s49, 'message': _s50, 'rationale': _s51, 'law': _s52, 'remediation': _s63, 'examples': _s69}
 check = _s1
