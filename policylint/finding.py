@@ -34,7 +34,7 @@ class Finding:
     are the raw message arguments (kept for JSON output and tests), as ``(name, value)``
     pairs so the value stays hashable.  ``packs`` names the rule packs that selected the
     rule; ``citation``/``url``/``basis`` say what law governs the finding for the agency
-    checked (policylint.governing).  ``suppressed`` holds
+    checked (policylint.rules.governing).  ``suppressed`` holds
     the reason when a suppression or waiver applies (the finding is kept, not dropped,
     so SARIF can report it as suppressed); ``baseline`` is ``"unchanged"`` when a baseline
     already knows the finding.  ``input_error`` marks problems that stop a document from
@@ -60,7 +60,7 @@ class Finding:
     input_error: bool = False
     #: What the finding rests on for the agency checked: ``law`` (law that binds it),
     #: ``drafting``, ``advisory``, ``model``, ``other-jurisdiction`` or ``data-quality``
-    #: (see policylint.governing); ``None`` for findings of no rule pack (input, schema).
+    #: (see policylint.rules.governing); ``None`` for findings of no rule pack (input, schema).
     basis: str | None = None
     meta: tuple[tuple[str, Any], ...] = field(default=(), compare=False)
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import json
 
-from policylint.baseline import Baseline, identity, occurrence_fingerprints
 from policylint.finding import Finding
+from policylint.run.baseline import Baseline, identity, occurrence_fingerprints
 
 DOC = """\
 policylint: 1

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from policylint import deadline
+from policylint.rules import deadline
 
 pytestmark = pytest.mark.skipif(not hasattr(signal, "setitimer"), reason="needs SIGALRM")
 

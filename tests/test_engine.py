@@ -7,14 +7,14 @@ from typing import Any
 
 import pytest
 
-from policylint.checks import get as get_check
-from policylint.conditions import ConditionError, Env, compile_condition
-from policylint.engine import Engine, Selection
 from policylint.errors import UsageError
-from policylint.loader import load_text
-from policylint.paths import MISSING, PathError, compile_path
-from policylint.registry import Registry
-from policylint.rule import Pack, PackRule, Rule, RuleCompileError, compile_rule
+from policylint.load.loader import load_text
+from policylint.rules.checks import get as get_check
+from policylint.rules.conditions import ConditionError, Env, compile_condition
+from policylint.rules.engine import Engine, Selection
+from policylint.rules.paths import MISSING, PathError, compile_path
+from policylint.rules.registry import Registry
+from policylint.rules.rule import Pack, PackRule, Rule, RuleCompileError, compile_rule
 
 # -- paths -----------------------------------------------------------------------------------
 
@@ -366,7 +366,7 @@ def test_partial_dates_compare_at_their_precision(value: str, cond: dict[str, st
 
 
 def test_incident_check_with_partial_dates() -> None:
-    from policylint.checks.incidents import incident_contradicts_policy as check
+    from policylint.rules.checks.incidents import incident_contradicts_policy as check
 
     def run(incident: str | None, effective: str | None) -> Any:
         root = {"instrument": {"effective_date": effective},
@@ -396,8 +396,8 @@ def test_no_document_shape_makes_any_rule_raise() -> None:
     from hypothesis import HealthCheck, given, settings
     from hypothesis import strategies as st
 
-    from policylint.document import Document
-    from policylint.registry import load_registry
+    from policylint.load.document import Document
+    from policylint.rules.registry import load_registry
 
     registry = load_registry()
     eng = Engine(registry, Selection(packs=tuple(registry.packs)))

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from policylint.engine import Engine, Selection
-from policylint.loader import load_text
-from policylint.registry import load_registry
+from policylint.load.loader import load_text
+from policylint.rules.engine import Engine, Selection
+from policylint.rules.registry import load_registry
 
 DOC = """\
 agency: {name: Example Police Department, kind: municipal_police, state: MA}
@@ -70,7 +70,7 @@ def test_an_unknown_instrument_is_not_read_as_silence():
 
 
 def test_a_when_that_reads_only_the_document_is_evaluated_once_per_document():
-    from policylint.conditions import reads_subject
+    from policylint.rules.conditions import reads_subject
 
     assert not reads_subject({"any": [{"topic": "civil_detainer_hold", "in": ["prohibited"]},
                                       {"silent": "transfer_to_ice"}]})
@@ -85,7 +85,7 @@ def test_a_when_that_reads_only_the_document_is_evaluated_once_per_document():
 def test_a_state_of_the_wrong_type_is_no_standard_and_no_crash():
     # A rule that asks which state's law applies (the Massachusetts floor of
     # notification-gap-when-holds-banned), on a document whose `agency.state` is a list.
-    from policylint.conditions import Env, compile_condition
+    from policylint.rules.conditions import Env, compile_condition
 
     test = compile_condition({"standard": ["MA"]}, lambda name: None)
     assert test(Env({"agency": {"state": []}}), None, None) is False

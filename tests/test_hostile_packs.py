@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from policylint import deadline
 from policylint.errors import RuleFileError
-from policylint.loader import Limits
-from policylint.registry import build_registry, directory_files, load_registry
-from policylint.runner import CheckOptions, check_paths
-from policylint.templating import TemplateError, compile_message, render_message
+from policylint.load.loader import Limits
+from policylint.rules import deadline
+from policylint.rules.registry import build_registry, directory_files, load_registry
+from policylint.rules.templating import TemplateError, compile_message, render_message
+from policylint.run.runner import CheckOptions, check_paths
 
 RULE = textwrap.dedent("""\
     id: {id}
@@ -110,7 +110,7 @@ def test_bounded_repeats_in_sequence_end_quickly(tmp_path: Path) -> None:
 
 
 def test_a_search_outside_any_budget_still_has_a_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
-    from policylint.fastconditions import compile_pattern, search_pattern
+    from policylint.rules.fastconditions import compile_pattern, search_pattern
 
     monkeypatch.setattr(deadline, "SEARCH_SECONDS", 0.1)
     with pytest.raises(deadline.Expired):
@@ -285,7 +285,7 @@ def test_a_slow_rule_is_stopped_reported_and_the_rest_of_the_run_goes_on(tmp_pat
 
 
 def _selection(pack: str) -> object:
-    from policylint.engine import Selection
+    from policylint.rules.engine import Selection
 
     return Selection(packs=(pack,))
 

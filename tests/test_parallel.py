@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from policylint import parallel
-from policylint.runner import CheckOptions, FileResult, check_paths
+from policylint.run import parallel
+from policylint.run.runner import CheckOptions, FileResult, check_paths
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "benchmarks"))

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from policylint.errors import RuleFileError
-from policylint.registry import _load_registry, build_registry, directory_files, load_registry
+from policylint.rules.registry import _load_registry, build_registry, directory_files, load_registry
 
 GOOD = textwrap.dedent("""\
     id: {id}
@@ -180,7 +180,7 @@ def test_a_stamp_skips_revalidating_texts_already_validated(tmp_path: Path, monk
     assert first.compiled["my-rule"].template.compiled
     (stamp,) = [p for p in (tmp_path / "cache").iterdir() if p.suffix == ".ok"]
     with monkeypatch.context() as patched:  # the texts as parsed are kept beside the stamp
-        patched.setattr("policylint.registry.read_yaml", lambda *a: pytest.fail("parsed again"))
+        patched.setattr("policylint.rules.registry.read_yaml", lambda *a: pytest.fail("parsed again"))
         second = _load_registry.__wrapped__((str(tmp_path / "rules"),), str(tmp_path / "cache"))
     assert not second.compiled["my-rule"].template.compiled  # compiled on its first finding
     assert second.rules["my-rule"].data == first.rules["my-rule"].data

@@ -36,7 +36,7 @@ def error(message: object) -> None:
     """Print ``policylint: error: MESSAGE`` on standard error.  Messages quote files (a
     pack's ids, a configuration's values, file names): their control characters and bidi
     overrides are escaped, as in every human output."""
-    from policylint.formats.templates import control_safe
+    from policylint.report.environment import control_safe
 
     click.echo(f"policylint: error: {control_safe(str(message))}", err=True)
 

@@ -10,14 +10,14 @@ import click
 from policylint.cli import error
 
 if TYPE_CHECKING:
-    from policylint.api import CheckSettings
+    from policylint.run.api import CheckSettings
 
 _FILE_HELP = "The baseline file (default: `baseline` in the configuration, else policylint-baseline.json)."
 
 
 def _settings(paths: tuple[str, ...], config_file: str | None, isolated: bool) -> tuple[CheckSettings, str | None]:
-    from policylint import config as configuration
-    from policylint.api import build_settings
+    from policylint.run import config as configuration
+    from policylint.run.api import build_settings
 
     if not paths:
         raise click.UsageError("give the files or directories whose findings to record")
@@ -31,8 +31,8 @@ def _run(action: str, paths: tuple[str, ...], file: str | None, config_file: str
          isolated: bool) -> None:
     from dataclasses import replace
 
-    from policylint import baseline as baselines
     from policylint.errors import PolicylintError
+    from policylint.run import baseline as baselines
 
     try:
         settings, configured = _settings(paths, config_file, isolated)

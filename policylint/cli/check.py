@@ -9,7 +9,7 @@ import click
 
 from policylint.cli import error, split_ids
 from policylint.finding import SEVERITIES
-from policylint.formats import FORMATS
+from policylint.report import FORMATS
 
 
 @click.command()
@@ -75,10 +75,10 @@ def check(paths: tuple[str, ...], formats: tuple[str, ...], output: str | None,
     Exit codes: 0 no findings at or above --fail-on; 1 findings; 2 usage, configuration
     or input error (a file that cannot be read or parsed).
     """
-    from policylint import config as configuration
-    from policylint.api import build_settings, run_check, use_color
     from policylint.errors import PolicylintError
-    from policylint.formats import format_module
+    from policylint.report import format_module
+    from policylint.run import config as configuration
+    from policylint.run.api import build_settings, run_check, use_color
 
     if not paths:
         raise click.UsageError("give at least one file or directory to check (or - for stdin)")

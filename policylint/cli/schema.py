@@ -10,7 +10,7 @@ from policylint.cli import error
 
 def schema_text() -> str:
     """The committed schema, read from the installed package (works from a wheel or zip)."""
-    return shipped.read_text("schemas", "policy.schema.json")
+    return shipped.read_text("schema", "schemas", "policy.schema.json")
 
 
 @click.command()
@@ -24,7 +24,7 @@ def schema(ctx: click.Context, output: str) -> None:
         click.echo(text, nl=False)
         return
     from policylint.errors import PolicylintError
-    from policylint.formats.writer import write_file
+    from policylint.report.writer import write_file
 
     try:
         write_file(output, text)

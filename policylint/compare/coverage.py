@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any, Sequence
 
 from policylint.compare.model import ENDED, NOT_KNOWN, NOT_READ, POLICY_STATUSES
-from policylint.taxonomy import SILENT, UNCLEAR, Topic, load_taxonomy
+from policylint.schema.taxonomy import SILENT, UNCLEAR, Topic, load_taxonomy
 
 #: Survey answers in the order an advocate reports them, with the words of the headline.
 SURVEY_PHRASES = (

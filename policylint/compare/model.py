@@ -6,9 +6,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Iterable, Sequence
 
-from policylint.baseline import report_path
-from policylint.registry import Registry
-from policylint.taxonomy import SILENT, UNCLEAR, Topic, load_taxonomy
+from policylint.rules.registry import Registry
+from policylint.run.baseline import report_path
+from policylint.schema.taxonomy import SILENT, UNCLEAR, Topic, load_taxonomy
 
 #: A topic cell of an agency whose policy nobody has seen (``instrument.kind: unknown``):
 #: its topics are not known, which is not the same as the policy being silent.

@@ -90,7 +90,7 @@ def score_text(value: float | None) -> str:
 @lru_cache(maxsize=None)
 def asset(name: str) -> str:
     """A stylesheet or script shipped beside the templates."""
-    return resources.files("policylint").joinpath("templates").joinpath("compare").joinpath(name) \
+    return resources.files("policylint.report").joinpath("templates").joinpath("compare").joinpath(name) \
         .read_text("utf-8")
 
 
@@ -104,7 +104,7 @@ def _terminal_safe(value: Any) -> Any:
     standard output lands in a terminal); our own markup is left as it is."""
     from markupsafe import Markup
 
-    from policylint.formats.templates import control_safe
+    from policylint.report.environment import control_safe
 
     return control_safe(value) if isinstance(value, str) and not isinstance(value, Markup) else value
 
@@ -114,7 +114,7 @@ def environment() -> Any:
     """HTML templates with autoescaping on: policy text is untrusted and always escaped."""
     from jinja2 import Environment, PackageLoader, StrictUndefined
 
-    env = Environment(loader=PackageLoader("policylint", "templates"), undefined=StrictUndefined,
+    env = Environment(loader=PackageLoader("policylint.report", "templates"), undefined=StrictUndefined,
                       autoescape=True, trim_blocks=True, lstrip_blocks=True,
                       keep_trailing_newline=True, finalize=_terminal_safe)
     env.filters.update(words=words, score=score_text, plural=plural,
@@ -174,7 +174,7 @@ def pack_help(pack: Any) -> str:
 def _coverage(comparison: Any) -> dict[str, Any]:
     """Every count of the coverage section with the rows behind it (so a filter can recount)."""
     from policylint.compare.model import POLICY_STATUSES
-    from policylint.taxonomy import load_taxonomy
+    from policylint.schema.taxonomy import load_taxonomy
 
     rows, cov, taxonomy = comparison.rows, comparison.coverage, load_taxonomy()
     statuses = [(w, label, members(rows, lambda r, w=w: r.status == w))
@@ -212,7 +212,7 @@ def view(comparison: Any, title: str, version: str) -> dict[str, Any]:
     from policylint.compare.model import POLICY_STATUSES, RuleCell
     from policylint.compare.scales import scale
     from policylint.compare.scores import is_law
-    from policylint.taxonomy import load_taxonomy
+    from policylint.schema.taxonomy import load_taxonomy
 
     rows = comparison.rows
     cov = comparison.coverage

@@ -30,9 +30,9 @@ def environment() -> Any:
 
     from policylint.compare.render_html import score_text, words
     from policylint.compare.summary import safe_url
-    from policylint.formats.markdown import md_escape
+    from policylint.report.markdown import md_escape
 
-    env = Environment(loader=PackageLoader("policylint", "templates"), undefined=StrictUndefined,
+    env = Environment(loader=PackageLoader("policylint.report", "templates"), undefined=StrictUndefined,
                       trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
                       autoescape=False, finalize=md_escape)
     env.filters.update(words=words, score=score_text, mark=rule_mark,
