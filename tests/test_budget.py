@@ -17,7 +17,8 @@ import pytest
 
 from policylint.load.limits import Limits
 from policylint.rules.engine import Selection
-from policylint.run.runner import CheckOptions, check_paths
+from policylint.run.parallel import check_paths
+from policylint.run.runner import CheckOptions
 from tests.test_hostile_packs import write_pack
 
 REPO = Path(__file__).resolve().parents[1]

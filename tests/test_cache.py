@@ -13,11 +13,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from policylint import cachedir
 from policylint.finding import Finding
 from policylint.run import cache as cache_module
 from policylint.run.cache import FORMAT as CACHE_FORMAT
 from policylint.run.cache import Cache, decode_finding, encode_finding, run_digest
-from policylint.run.runner import Checker, CheckOptions, check_paths
+from policylint.run.parallel import check_paths
+from policylint.run.runner import Checker, CheckOptions
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "benchmarks"))
@@ -191,8 +193,8 @@ def test_default_dir_is_the_user_cache_not_the_working_directory(monkeypatch, tm
     monkeypatch.delenv("POLICYLINT_CACHE_DIR")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     if sys.platform not in ("win32", "darwin"):
-        assert cache_module.default_dir() == str(tmp_path / "xdg" / "policylint")
-    assert not cache_module.default_dir().startswith(os.getcwd())
+        assert cachedir.default_dir() == str(tmp_path / "xdg" / "policylint")
+    assert not cachedir.default_dir().startswith(os.getcwd())
 
 
 values = st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=8),

@@ -16,11 +16,12 @@ from typing import Any
 
 import pytest
 
+from policylint import cachedir
 from policylint.finding import Finding
-from policylint.run import cache as cache_module
 from policylint.run import parallel
 from policylint.run.cache import Cache
-from policylint.run.runner import Checker, CheckOptions, check_paths
+from policylint.run.parallel import check_paths
+from policylint.run.runner import Checker, CheckOptions
 from tests.test_cli_check import VALID
 from tests.test_hostile_packs import write_pack
 
@@ -104,7 +105,7 @@ def test_a_folder_others_can_write_or_someone_elses_is_not_used(
     doc.write_text(VIOLATING, encoding="utf-8")
     options = CheckOptions(jobs=1, cache_dir=str(root))
     [first] = check_paths([str(doc)], options)
-    assert (root / cache_module.KEY_FILE).exists() and _shards(root)
+    assert (root / cachedir.KEY_FILE).exists() and _shards(root)
     root.chmod(mode)
     if owner is not None:
         os.chown(root, owner, owner)

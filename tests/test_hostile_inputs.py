@@ -434,7 +434,8 @@ def test_the_document_limit_ends_the_run_with_an_input_error(tmp_path: Path) -> 
 
 def test_an_output_that_is_an_input_is_refused(tmp_path: Path) -> None:
     from policylint.errors import UsageError
-    from policylint.run.api import CheckSettings, run_check
+    from policylint.report.outputs import run_check
+    from policylint.run.api import CheckSettings
 
     policy = _file(tmp_path, "p.yaml", VALID)
     for paths, target in (((str(policy),), str(policy)), ((str(tmp_path),), str(tmp_path / "new.yaml"))):
@@ -445,11 +446,12 @@ def test_an_output_that_is_an_input_is_refused(tmp_path: Path) -> None:
 
 def test_an_interrupted_run_leaves_the_old_report_and_no_half_written_one(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from policylint.run import api
+    from policylint.report import outputs
+    from policylint.run.api import CheckSettings
 
     report = _file(tmp_path, "report.json", "old report\n")
     paths = [str(_file(tmp_path, f"p{i}.yaml", VALID)) for i in range(3)]
-    real = api.iter_results
+    real = outputs.iter_results
 
     def interrupted(settings):  # type: ignore[no-untyped-def]
         for n, result in enumerate(real(settings)):
@@ -457,10 +459,10 @@ def test_an_interrupted_run_leaves_the_old_report_and_no_half_written_one(
                 raise KeyboardInterrupt
             yield result
 
-    monkeypatch.setattr(api, "iter_results", interrupted)
+    monkeypatch.setattr(outputs, "iter_results", interrupted)
     with pytest.raises(KeyboardInterrupt):
-        api.run_check(api.CheckSettings(paths=tuple(paths), outputs=(("json", str(report)),
-                                                                      ("concise", str(tmp_path / "c.txt")))))
+        outputs.run_check(CheckSettings(paths=tuple(paths), outputs=(("json", str(report)),
+                                                                     ("concise", str(tmp_path / "c.txt")))))
     assert report.read_text(encoding="utf-8") == "old report\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["p0.yaml", "p1.yaml", "p2.yaml", "report.json"]
 

@@ -17,7 +17,8 @@ from policylint.load.loader import Limits
 from policylint.rules import deadline
 from policylint.rules.registry import build_registry, directory_files, load_registry
 from policylint.rules.templating import TemplateError, compile_message, render_message
-from policylint.run.runner import CheckOptions, check_paths
+from policylint.run.parallel import check_paths
+from policylint.run.runner import CheckOptions
 
 RULE = textwrap.dedent("""\
     id: {id}

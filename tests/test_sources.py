@@ -22,7 +22,8 @@ from policylint.load.sourcetext import (
     section_in_source,
     strip_running_lines,
 )
-from policylint.run.runner import CheckOptions, check_paths
+from policylint.run.parallel import check_paths
+from policylint.run.runner import CheckOptions
 
 SOURCE = (
     "POLICY 200-15: IMMIGRATION STATUS\n"

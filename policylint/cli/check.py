@@ -77,8 +77,9 @@ def check(paths: tuple[str, ...], formats: tuple[str, ...], output: str | None,
     """
     from policylint.errors import PolicylintError
     from policylint.report import format_module
+    from policylint.report.outputs import run_check
     from policylint.run import config as configuration
-    from policylint.run.api import build_settings, run_check, use_color
+    from policylint.run.api import build_settings, use_color
 
     if not paths:
         raise click.UsageError("give at least one file or directory to check (or - for stdin)")

@@ -173,7 +173,7 @@ def pack_help(pack: Any) -> str:
 
 def _coverage(comparison: Any) -> dict[str, Any]:
     """Every count of the coverage section with the rows behind it (so a filter can recount)."""
-    from policylint.compare.model import POLICY_STATUSES
+    from policylint.compare.states import POLICY_STATUSES
     from policylint.schema.taxonomy import load_taxonomy
 
     rows, cov, taxonomy = comparison.rows, comparison.coverage, load_taxonomy()
@@ -209,9 +209,10 @@ def _survey(rows: list[Any]) -> list[dict[str, Any]]:
 
 def view(comparison: Any, title: str, version: str) -> dict[str, Any]:
     """Everything the template draws, computed once (the template holds no logic)."""
-    from policylint.compare.model import POLICY_STATUSES, RuleCell
+    from policylint.compare.model import RuleCell
     from policylint.compare.scales import scale
     from policylint.compare.scores import is_law
+    from policylint.compare.states import POLICY_STATUSES
     from policylint.schema.taxonomy import load_taxonomy
 
     rows = comparison.rows
@@ -268,8 +269,20 @@ def render_diff(d: Any, version: str = "") -> str:
     """The diff of two versions as a page (no script at all)."""
     from markupsafe import Markup
 
-    from policylint.compare.render_markdown import diff_labels
-
     css = asset("report.css")
     return environment().get_template("compare/diff.html.j2").render(
         d=d, version=version, css=Markup(css), csp={"style": csp_hash(css)}, **diff_labels())
+
+
+#: Finding severities as a reader of the diffs sees them: an emoji and a word, never colour alone.
+SEVERITY_MARKS = {"error": "❌ error", "warning": "⚠️ warn", "info": "ℹ️ info"}
+
+
+def diff_labels() -> dict[str, Any]:
+    """Words for the kinds of change, shared by the Markdown and HTML diffs."""
+    return {
+        "kinds": {"added": "added", "removed": "removed", "value_changed": "value changed",
+                  "reworded": "quote reworded", "amended": "amended"},
+        "directions": {"more_restrictive": "more restrictive", "less_restrictive": "less restrictive"},
+        "severity_marks": SEVERITY_MARKS,
+    }

@@ -18,7 +18,7 @@ def environment() -> Any:
 
 
 def render_diff(d: Any, color: bool = False) -> str:
-    from policylint.compare.render_markdown import diff_labels
+    from policylint.compare.render_html import diff_labels
     from policylint.report.text import style_for
 
     return environment().get_template("compare/diff.txt.j2").render(

@@ -76,15 +76,6 @@ def format_module(name: str) -> ModuleType | Any:
     return importlib.import_module(target)
 
 
-def parse_output_spec(spec: str) -> tuple[str, str | None]:
-    """``sarif:out.sarif`` -> ("sarif", "out.sarif"); ``text`` -> ("text", None)."""
-    name, sep, target = spec.partition(":")
-    if name == "template":  # template:PATH.j2[:OUT]
-        path, _, out = target.partition(":")
-        return f"template:{path}", out or None
-    return name, (target or None) if sep else None
-
-
 class _Stdout:
     def write(self, text: str) -> None:
         sys.stdout.write(text)

@@ -85,14 +85,14 @@ def schema_ref(document: str, schema_file: str) -> str:
 def ensure_kept_schema(document: str) -> tuple[str, str | None]:
     """The ``$schema`` reference for a new ``document``, and the schema file written for it
     (None when the repository keeps one already)."""
-    from policylint.cli.schema import schema_text
+    from policylint.schema.validate import policy_schema_text
 
     path, exists = kept_schema(os.path.dirname(os.path.abspath(document)))
     written = None
     if not exists:
         os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(path, "w", encoding="utf-8") as fh:
-            fh.write(schema_text())
+            fh.write(policy_schema_text())
         written = path
     return schema_ref(document, path), written
 

@@ -331,13 +331,13 @@ def load_registry(extra_dirs: tuple[str, ...] = (), cache_dir: str | None = DEFA
     Validating every file against the meta-schemas and compiling every message template
     costs more than linting a document, so a run that has validated this exact set of
     texts leaves a stamp in the cache folder ``cache_dir`` (a file named by their hash,
-    signed with the folder's key, see :func:`policylint.run.cache.secret`); later runs with
+    signed with the folder's key, see :func:`policylint.cachedir.secret`); later runs with
     the same texts skip that work.  Any change to any file, the schemas or the version
     means a new hash and a full validation.  ``cache_dir`` None or "": no stamp is read or
     written (``--no-cache``); by default the user's cache folder.
     """
     if cache_dir == DEFAULT_CACHE:
-        from policylint.run.cache import default_dir
+        from policylint.cachedir import default_dir
 
         cache_dir = default_dir()
     return _load_registry(tuple(extra_dirs), cache_dir or None)
@@ -350,7 +350,7 @@ def _load_registry(extra_dirs: tuple[str, ...], cache_dir: str | None) -> Regist
         files.extend(directory_files(path))
     key = None
     if cache_dir:
-        from policylint.run.cache import secret
+        from policylint.cachedir import secret
 
         key = secret(cache_dir, create=True)  # None: not our folder, or others can write it
     stamp = _stamp_path(files, cache_dir) if key is not None and cache_dir else None
@@ -361,7 +361,7 @@ def _load_registry(extra_dirs: tuple[str, ...], cache_dir: str | None) -> Regist
     record: dict[str, Any] | None = {} if snapshot and not parsed else None
     registry = build_registry(files, trusted=trusted, parsed=parsed, record=record)
     if stamp is not None and key is not None and not trusted:
-        from policylint.run.cache import sign
+        from policylint.cachedir import sign
 
         try:
             with open(stamp, "w", encoding="utf-8") as fh:
@@ -369,7 +369,7 @@ def _load_registry(extra_dirs: tuple[str, ...], cache_dir: str | None) -> Regist
         except OSError:
             pass  # a read-only home is fine: the next run validates again
         else:
-            from policylint.run.cache import prune_files
+            from policylint.cachedir import prune_files
 
             prune_files(os.path.dirname(stamp), "rules-", os.path.basename(stamp))
     if snapshot and record and key is not None:
@@ -380,7 +380,7 @@ def _load_registry(extra_dirs: tuple[str, ...], cache_dir: str | None) -> Regist
 def _stamped(stamp: str, key: bytes) -> bool:
     """Whether ``stamp`` holds this folder's signature of its own name (a stamp anyone else
     made would let a pack skip the checks that refuse unsafe patterns and templates)."""
-    from policylint.run.cache import verify
+    from policylint.cachedir import verify
 
     try:
         with open(stamp, encoding="utf-8") as fh:
@@ -400,7 +400,7 @@ def _parser_version() -> str:
 
 def _read_snapshot(path: str, key: bytes) -> dict[str, Any] | None:
     """The parsed texts of a snapshot whose signature verifies, else None (parse them)."""
-    from policylint.run.cache import verify
+    from policylint.cachedir import verify
 
     try:
         with open(path, "rb") as fh:
@@ -419,7 +419,7 @@ def _read_snapshot(path: str, key: bytes) -> dict[str, Any] | None:
 def _write_snapshot(path: str, record: dict[str, Any], key: bytes) -> None:
     import tempfile
 
-    from policylint.run.cache import sign
+    from policylint.cachedir import sign
 
     try:
         body = json.dumps({"parser": _parser_version(), "files": record}).encode("utf-8")

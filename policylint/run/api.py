@@ -1,4 +1,4 @@
-"""The Python API and the orchestration behind ``policylint check`` (the CLI only parses)."""
+"""The Python API of a check: settings in, one result per file out (report.outputs writes them)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any, Iterator, Sequence
 
-from policylint.finding import SEVERITY_RANK
 from policylint.load.limits import DEFAULT_LIMITS, Limits
-from policylint.run.runner import Checker, CheckOptions, FileResult, Summary, check_paths
+from policylint.run.parallel import check_paths
+from policylint.run.runner import Checker, CheckOptions, FileResult
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,91 +172,6 @@ def iter_results(settings: CheckSettings) -> Iterator[FileResult]:
         yield from check_paths(paths, options)
 
 
-def output_guard(settings: CheckSettings) -> Any:
-    """What no output of the run may replace: its inputs (and the YAML files of input
-    folders), the configuration files, output templates and the baseline."""
-    from policylint.report.writer import Guard
-
-    templates = [name[len("template:"):] for name, _ in settings.outputs if name.startswith("template:")]
-    return (Guard().protect(settings.paths, "an input")
-            .protect(settings.config_files, "a configuration file")
-            .protect(templates, "an output template")
-            .protect([settings.baseline], "the baseline"))
-
-
-def run_check(settings: CheckSettings) -> int:
-    """Run a check, write every requested output, and return the exit code.
-
-    The pipeline: load -> validate -> engine -> overrides -> suppressions and waivers (all
-    per file, in :class:`Checker`) -> baseline (here: it spans files) -> render.
-    """
-    import datetime
-
-    from policylint import __version__
-    from policylint.report import RenderContext, Reporter
-    from policylint.rules.catalog import describer
-
-    baseline = None
-    if settings.baseline:
-        from policylint.run.baseline import Baseline  # hashing: only runs with a baseline
-
-        baseline = Baseline.load(settings.baseline, settings.limits.max_file_size)
-    ctx = RenderContext(color=settings.color, verbose=settings.verbose,
-                        statistics=settings.statistics, tool_version=__version__,
-                        rules=describer(settings.rule_dirs, settings.cache_dir),
-                        started=datetime.datetime.now().isoformat(timespec="seconds"),
-                        step_summary=os.environ.get("GITHUB_STEP_SUMMARY") or None,
-                        baseline=settings.baseline, fail_on=settings.fail_on,
-                        max_warnings=settings.max_warnings,
-                        rule_seconds=settings.limits.max_rule_seconds)
-    guard = output_guard(settings)
-    for _, target in settings.outputs:  # before checking anything
-        if target:
-            guard.refuse(target)
-    reporters = [Reporter(name, target, ctx, guard) for name, target in settings.outputs]
-    summary = Summary()
-    try:
-        for result in iter_results(settings):
-            if baseline is not None:
-                marked = baseline.apply(result.file, result.findings, rules_that_ran(settings, result))
-                result = FileResult(result.file, marked, result.summary, result.outcomes)
-            summary.add(result)
-            if result.skipped:
-                continue
-            for reporter in reporters:
-                # -q trims only what the terminal shows; files still get every finding.
-                shown = result
-                if settings.quiet and reporter.terminal and reporter.target is None:
-                    shown = _errors_only(result)
-                reporter.add(shown)
-    except BaseException:
-        for reporter in reporters:
-            reporter.abort()
-        raise
-    for reporter in reporters:
-        reporter.close(summary)
-    if summary.skipped:
-        from policylint.run.runner import skipped_note
-
-        print(skipped_note(summary.skipped), file=sys.stderr)
-    if summary.files == 0 and summary.skipped == 0 and settings.paths:
-        # Like a linter finding no source files: say so rather than report a silent success.
-        print(f"policylint: warning: no YAML files found in {', '.join(settings.paths)}",
-              file=sys.stderr)
-    reason = ctx.exit_reason(summary)
-    if reason and not any(r.target is None and getattr(r.module, "SAYS_EXIT_REASON", False)
-                          for r in reporters):
-        # Formats on standard output that do not say it themselves (concise, json, ...):
-        # the reason goes to standard error, out of the way of a parser.
-        print(f"policylint: {reason}", file=sys.stderr)
-    return summary.exit_code(settings.fail_on, settings.max_warnings)
-
-
-def _errors_only(result: FileResult) -> FileResult:
-    keep = [f for f in result.findings if SEVERITY_RANK[f.severity] >= SEVERITY_RANK["error"]]
-    return FileResult(result.file, keep, result.summary, result.outcomes)
-
-
 def check(paths: Sequence[str], **kwargs: Any) -> list[FileResult]:
     """Check files or directories and return their results (the simplest Python entry point)."""
     settings = CheckSettings(paths=tuple(paths), **kwargs)
@@ -295,7 +210,7 @@ def build_settings(config: Any, **cli: Any) -> CheckSettings:
     """
     from dataclasses import replace as _replace
 
-    from policylint.report import parse_output_spec
+    from policylint.run.config import parse_output_spec
 
     def pick(name: str, key: str, default: Any) -> Any:
         value = cli.get(name)
@@ -339,13 +254,13 @@ def build_settings(config: Any, **cli: Any) -> CheckSettings:
 
 def _cache_dir(cli: dict[str, Any], configured: Any = None) -> str | None:
     """``--no-cache``: none; ``--cache-dir``: that one; ``cache: false`` in the configuration:
-    none; else the default (see policylint.run.cache)."""
+    none; else the default (see policylint.cachedir)."""
     if cli.get("no_cache"):
         return None
     if cli.get("cache_dir"):
         return str(cli["cache_dir"])
     if configured is False:
         return None
-    from policylint.run.cache import default_dir
+    from policylint.cachedir import default_dir
 
     return default_dir() or None

@@ -143,11 +143,9 @@ class Baseline:
             ],
         }
 
-    def write(self, path: str | None = None, guard: Any = None) -> None:
-        """Write the baseline whole; ``guard``: the files it must not replace (the inputs)."""
-        from policylint.report.writer import write_file
-
-        write_file(path or self.path, json.dumps(self.to_data(), indent=2, ensure_ascii=False) + "\n", guard)
+    def to_text(self) -> str:
+        """The baseline file's text (written whole by :mod:`policylint.report.outputs`)."""
+        return json.dumps(self.to_data(), indent=2, ensure_ascii=False) + "\n"
 
     # -- matching ----------------------------------------------------------------------------
 
@@ -200,50 +198,3 @@ class Baseline:
                 kept.counts[key] = n
                 kept.messages[key] = self.messages.get(key, "")
         return kept
-
-
-# -- the `baseline` command ------------------------------------------------------------------------
-
-
-def create(settings: Any, path: str) -> tuple[Baseline, int]:
-    """Check ``settings.paths`` and record every unsuppressed finding in a new baseline.
-
-    Returns the baseline (already written) and the number of input errors, which are never
-    recorded: an unreadable file must be fixed, not accepted.
-    """
-    from dataclasses import replace
-
-    from policylint.run.api import iter_results, output_guard
-
-    settings = replace(settings, fingerprints=True)
-    guard = output_guard(settings)
-    guard.refuse(path)  # before checking anything
-    baseline = Baseline(path)
-    errors = 0
-    for result in iter_results(settings):
-        errors += result.input_error
-        for f in result.findings:
-            if not f.input_error and f.suppressed is None and f.rule != "baseline-stale":
-                baseline.add(f)
-    baseline.write(guard=guard)
-    return baseline, errors
-
-
-def prune(settings: Any, path: str) -> tuple[Baseline, int]:
-    """Drop the entries of ``path`` that no finding matches any more; never add entries.
-
-    Returns the pruned baseline (already written) and how many findings were removed.
-    """
-    from dataclasses import replace
-
-    from policylint.run.api import iter_results, output_guard, rules_that_ran
-
-    settings = replace(settings, fingerprints=True)
-    guard = output_guard(settings)
-    guard.refuse(path)
-    baseline = Baseline.load(path, settings.limits.max_file_size)
-    for result in iter_results(settings):
-        baseline.apply(result.file, result.findings, rules_that_ran(settings, result))
-    kept = baseline.pruned()
-    kept.write(guard=guard)
-    return kept, sum(baseline.counts.values()) - sum(kept.counts.values())

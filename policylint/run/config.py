@@ -227,22 +227,33 @@ def _confined(path: str, root: str | None, what: str, where: str) -> None:
                           "with --config to allow it", location=where)
 
 
-def _target(spec: str) -> str:
-    from policylint.report import parse_output_spec
+def parse_output_spec(spec: str) -> tuple[str, str | None]:
+    """``sarif:out.sarif`` -> ("sarif", "out.sarif"); ``text`` -> ("text", None)."""
+    name, sep, target = spec.partition(":")
+    if name == "template":  # template:PATH.j2[:OUT]
+        path, _, out = target.partition(":")
+        return f"template:{path}", out or None
+    return name, (target or None) if sep else None
 
+
+def default_jobs() -> int:
+    """The processors this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def _target(spec: str) -> str:
     return parse_output_spec(spec)[1] or ""
 
 
 def _template(spec: str) -> str:
-    from policylint.report import parse_output_spec
-
     return parse_output_spec(spec)[0][len("template:"):]
 
 
 def _output_spec(spec: str, base: str) -> str:
     """``sarif:out.sarif`` -> ``sarif:/abs/out.sarif`` (targets are relative to the file)."""
-    from policylint.report import parse_output_spec
-
     name, target = parse_output_spec(spec)
     if name.startswith("template:"):
         name = "template:" + _absolute(name[len("template:"):], base)
@@ -311,8 +322,6 @@ def load(path: str, config: Config | None = None, chain: tuple[str, ...] = (),
         elif key == "limits" and root is not None:
             _lowered(value, where)
         elif key == "jobs":
-            from policylint.run.parallel import default_jobs
-
             value = min(value, default_jobs()) or 0  # 0: one per processor, as before
         if key in _MERGED:
             merged = dict(config.values.get(key, {}))

@@ -7,10 +7,19 @@ import gc
 import os
 from collections import deque
 from itertools import chain, islice
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from policylint.rules import deadline
-from policylint.run.runner import Checker, CheckOptions, FileResult
+from policylint.run.config import default_jobs
+from policylint.run.runner import (
+    Checker,
+    CheckOptions,
+    FileResult,
+    discover,
+    display_name,
+    skip_if_not_a_policy,
+    stopped,
+)
 
 #: A pool costs about 17 ms to start on 2 cores and saves ~0.6 ms per file: below this many
 #: files it saves nothing worth the extra processes (50 files: 224 ms against 237 ms).
@@ -26,14 +35,6 @@ IN_PROCESS_BATCH = 8
 #: What ``check_files`` takes: a file to check (path, name to report or None), or a result
 #: decided before checking (a path that cannot be walked), passed through in its place.
 Item = tuple[str, str | None] | FileResult
-
-
-def default_jobs() -> int:
-    """The processors this process may run on."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except (AttributeError, OSError):
-        return os.cpu_count() or 1
 
 
 class Worker:
@@ -216,3 +217,42 @@ def _pooled(worker: Worker, items: Iterator[Item], jobs: int, cache: Any) -> Ite
         pool.join()
         if forked:
             gc.unfreeze()
+
+
+def check_paths(paths: Sequence[str], options: CheckOptions = CheckOptions(),
+                postprocess: Callable[[FileResult], FileResult] | None = None) -> Iterator[FileResult]:
+    """Check every file under ``paths`` in input order, one result per file, streamed."""
+    walked: deque[bool] = deque()  # one flag per item, in the order results come back
+    for result in check_files(_items(paths, options, walked), options, _cache(options)):
+        result = skip_if_not_a_policy(result) if walked.popleft() else result
+        yield postprocess(result) if postprocess else result
+
+
+def _items(paths: Sequence[str], options: CheckOptions, walked: deque[bool] | None = None) -> Iterator[Any]:
+    """What to check, in order: ``(path, name to report)``, or a result decided already.
+
+    ``walked`` gets one flag per item: whether a directory walk found it (else it was named).
+    """
+    limit = options.limits.max_documents
+    named = set(paths)
+    for count, (path, problem) in enumerate(discover(paths, options.exclude)):
+        if walked is not None:
+            walked.append(path not in named)
+        shown = display_name(path)
+        if count == limit:
+            yield stopped(shown, limit)
+            return
+        if problem is not None:
+            yield FileResult(shown, [problem.with_(file=shown)])
+        else:
+            yield path, shown if shown != path else None
+
+
+def _cache(options: CheckOptions) -> Any:
+    if options.cache_dir is None:
+        return None
+    from policylint.run.cache import Cache, run_digest
+
+    # Neither how many processes run nor where the cache lives changes a result; the day
+    # does only for documents whose waivers expire, and those entries record it.
+    return Cache(options.cache_dir, run_digest(options, ignore=("jobs", "cache_dir", "suppress.today")))

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import os
-from collections import deque
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Sequence
 
 from policylint.finding import SEVERITY_RANK, Finding
 from policylint.load.limits import DEFAULT_LIMITS, Limits
@@ -319,17 +318,6 @@ def cap_findings(findings: list[Finding], limit: int) -> list[Finding]:
     return kept
 
 
-def check_paths(paths: Sequence[str], options: CheckOptions = CheckOptions(),
-                postprocess: Callable[[FileResult], FileResult] | None = None) -> Iterator[FileResult]:
-    """Check every file under ``paths`` in input order, one result per file, streamed."""
-    from policylint.run.parallel import check_files
-
-    walked: deque[bool] = deque()  # one flag per item, in the order results come back
-    for result in check_files(_items(paths, options, walked), options, _cache(options)):
-        result = skip_if_not_a_policy(result) if walked.popleft() else result
-        yield postprocess(result) if postprocess else result
-
-
 def skipped_note(n: int) -> str:
     """What a run says on standard error about the YAML files its walk skipped."""
     what = "YAML file that is not a policylint document" if n == 1 else \
@@ -344,36 +332,6 @@ def skip_if_not_a_policy(result: FileResult) -> FileResult:
     return result
 
 
-def _items(paths: Sequence[str], options: CheckOptions, walked: deque[bool] | None = None) -> Iterator[Any]:
-    """What to check, in order: ``(path, name to report)``, or a result decided already.
-
-    ``walked`` gets one flag per item: whether a directory walk found it (else it was named).
-    """
-    limit = options.limits.max_documents
-    named = set(paths)
-    for count, (path, problem) in enumerate(discover(paths, options.exclude)):
-        if walked is not None:
-            walked.append(path not in named)
-        shown = display_name(path)
-        if count == limit:
-            yield _stopped(shown, limit)
-            return
-        if problem is not None:
-            yield FileResult(shown, [problem.with_(file=shown)])
-        else:
-            yield path, shown if shown != path else None
-
-
-def _cache(options: CheckOptions) -> Any:
-    if options.cache_dir is None:
-        return None
-    from policylint.run.cache import Cache, run_digest
-
-    # Neither how many processes run nor where the cache lives changes a result; the day
-    # does only for documents whose waivers expire, and those entries record it.
-    return Cache(options.cache_dir, run_digest(options, ignore=("jobs", "cache_dir", "suppress.today")))
-
-
 def display_name(path: str) -> str:
     """``path`` as reports show it: a name that is not UTF-8 (``caf\\xe9.yaml``, read by
     Python as lone surrogates) gets its odd bytes escaped, since no output can encode them."""
@@ -384,7 +342,7 @@ def display_name(path: str) -> str:
         return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
-def _stopped(path: str, limit: int) -> FileResult:
+def stopped(path: str, limit: int) -> FileResult:
     """The result that ends a run at its document limit (an input error: exit code 2)."""
     from policylint.load.loader import _input_error
 

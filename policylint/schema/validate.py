@@ -21,11 +21,15 @@ _TYPE_NAMES = {"string": "text", "integer": "a whole number", "number": "a numbe
                "null": "null"}
 
 
+def policy_schema_text() -> str:
+    """The committed schema, read from the installed package (works from a wheel or zip)."""
+    return shipped.read_text("schema", "schemas", "policy.schema.json")
+
+
 @lru_cache(maxsize=None)
 def policy_schema() -> dict[str, Any]:
     """The policy-document schema shipped with the package."""
-    text = shipped.read_text("schema", "schemas", "policy.schema.json")
-    return json.loads(text)
+    return json.loads(policy_schema_text())
 
 
 @lru_cache(maxsize=None)

@@ -2,38 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
-
-#: A check: ``(ctx, subject, args) -> bool | dict | None``.  ``ctx`` is the per-document
-#: :class:`policylint.rules.conditions.Env` (``ctx.root`` is the document data, ``ctx.key`` the
-#: mapping key of the subject); a dict result is true and becomes message arguments.
-CheckFunction = Callable[[Any, Any, dict[str, Any]], Any]
-
-CHECKS: dict[str, CheckFunction] = {}
-
-
-def register(name: str) -> Callable[[CheckFunction], CheckFunction]:
-    """Register a check function under ``name`` (names are global and never reused)."""
-
-    def decorate(func: CheckFunction) -> CheckFunction:
-        if name in CHECKS and CHECKS[name] is not func:
-            raise ValueError(f"check `{name}` is registered twice")
-        CHECKS[name] = func
-        return func
-
-    return decorate
-
-
-def get(name: str) -> CheckFunction | None:
-    """The check registered as ``name``, or ``None``."""
-    return CHECKS.get(name)
-
-
 # Only the package's own modules register checks; nothing is ever loaded from a linted
 # repository.  Import each sibling explicitly so the registry is complete and reviewable.
-from policylint.rules.checks import (  # noqa: E402,F401
+from policylint.rules.checks import (  # noqa: F401
     citations,
     drafting,
     incidents,
     sources,
 )
+from policylint.rules.checks.named import CHECKS, CheckFunction, get, register
+
+__all__ = ["CHECKS", "CheckFunction", "get", "register"]

@@ -11,7 +11,7 @@ from typing import Any
 
 from policylint import shipped
 from policylint.rules import deadline
-from policylint.rules.checks import register
+from policylint.rules.checks.named import register
 from policylint.rules.conditions import as_date
 
 # -- parsing -----------------------------------------------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from policylint.rules.checks import register
+from policylint.rules.checks.named import register
 from policylint.rules.conditions import as_date
 
 SILENT = "silent"

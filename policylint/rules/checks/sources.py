@@ -16,7 +16,7 @@ from policylint.load.sourcetext import (
     place,
     section_in_source,
 )
-from policylint.rules.checks import register
+from policylint.rules.checks.named import register
 
 _MEMO_KEY = "sources.archive"
 #: Passages listed in one `source-passages-unencoded` message; the rest are counted.
