@@ -110,11 +110,3 @@ class Finding:
 
 
 _FIELDS = tuple(f.name for f in fields(Finding))
-
-
-def at_span(finding_file: str, rule: str, severity: Severity, message: str, span: Span,
-            path: str = "", **extra: Any) -> Finding:
-    """Build a finding positioned at ``span`` (a small convenience for the loader)."""
-    return Finding(file=finding_file, rule=rule, severity=severity, message=message, path=path,
-                   line=span.line, column=span.column, end_line=span.end_line,
-                   end_column=span.end_column, **extra)

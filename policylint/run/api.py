@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Iterator, Sequence
 
 from policylint.load.limits import DEFAULT_LIMITS, Limits
@@ -42,7 +42,6 @@ class CheckSettings:
     jobs: int | None = None                      # processes; None = one per processor
     cache_dir: str | None = None                 # results cache; None = none (the CLI sets one)
     config_files: tuple[str, ...] = ()           # the configuration files read (never outputs)
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def _core_pattern(pattern: str) -> bool:

@@ -116,9 +116,6 @@ def _never(value: Any) -> bool:
 # cost a call per keyword and ~3 ms to build at every start; generated code checks a
 # document in about half the time, and its compiled form can be kept between runs.
 
-#: Bumped whenever the generated code changes shape (stored code objects carry it).
-GENERATOR_VERSION = 1
-
 
 class _Compiler:
     """Turns each subschema into one generated function; ``$ref`` targets are emitted once."""
