@@ -240,7 +240,7 @@ def test_a_citation_is_parsed_once_per_document() -> None:
         "citation-nonexistent", "citation-ina-usc-mismatch")))
     citations.parse = counting  # type: ignore[assignment]
     try:
-        found = [f.rule for f in engine.check(doc)]
+        found = [f.rule for f in engine.findings(doc)]
     finally:
         citations.parse = real  # type: ignore[assignment]
     assert sorted(calls) == ["8 U.S.C. § 287.7", "INA § 1357"]

@@ -65,7 +65,7 @@ def _findings(path: Path, packs: tuple[str, ...] | None = None) -> list[Any]:
 
     doc, problems, invalid = _load(path)
     engine = Engine(_registry(), Selection(packs=packs))
-    return [*problems, *engine.check(doc, invalid)]
+    return [*problems, *engine.findings(doc, invalid)]
 
 
 def test_examples_exist() -> None:

@@ -45,7 +45,7 @@ def _doc(path: Path) -> tuple[Any, frozenset[str]]:
 
 def _findings(path: Path, packs: tuple[str, ...] | None = None) -> list[Any]:
     doc, invalid = _doc(path)
-    return Engine(load_registry(), Selection(packs=packs)).check(doc, invalid)
+    return Engine(load_registry(), Selection(packs=packs)).findings(doc, invalid)
 
 
 def _selections() -> list[tuple[str, ...] | None]:
@@ -180,7 +180,7 @@ def test_silence_on_a_duty_the_law_imposes_anyway_is_a_warning() -> None:
 
 def _check(text: str, packs: tuple[str, ...] | None = None, select: tuple[str, ...] = ()) -> list[Any]:
     engine = Engine(load_registry(), Selection(packs=packs, select=select))
-    return engine.check(load_text(text, "t.yaml").document)
+    return engine.findings(load_text(text, "t.yaml").document)
 
 
 def test_truth_act_consent_form_silence_warns_and_contrary_text_errs() -> None:

@@ -99,7 +99,7 @@ def rules_found(text: str) -> dict[str, list[int]]:
     loaded = load_text(textwrap.dedent(text), "case.yaml")
     assert loaded.document is not None, loaded.findings
     found: dict[str, list[int]] = {}
-    for f in Engine(load_registry()).check(loaded.document):
+    for f in Engine(load_registry()).findings(loaded.document):
         found.setdefault(f.rule, []).append(f.line)
     return found
 

@@ -14,7 +14,7 @@ from policylint import __version__
 #: ``policylint check one.yaml`` from paying for every other command's imports.
 COMMANDS: dict[str, str] = {
     "baseline": "policylint.cli.baseline:baseline",
-    "check": "policylint.cli.check:check",
+    "check": "policylint.cli.check:check_command",
     "compare": "policylint.cli.compare:compare",
     "diff": "policylint.cli.diff:diff",
     "explain": "policylint.cli.explain:explain",

@@ -325,7 +325,7 @@ def build(results: Iterable[Any], registry: Registry, *, root: str = ".",
     """The comparison of ``results`` (from :func:`policylint.compare.summary.collect`)."""
     from policylint.compare import coverage, order, scores
 
-    order.check(sort, group_by, registry)
+    order.validate(sort, group_by, registry)
     filters = filters or {}
     rows: list[Row] = []
     unreadable: list[tuple[str, str]] = []

@@ -45,7 +45,8 @@ def resolve(data: Any, pointer: str) -> Any:
     return cur
 
 
-def _node_span(node: Any) -> Span:
+def node_span(node: Any) -> Span:
+    """Where a YAML node is, from its first character to the one after its last (1-based)."""
     start, end = node.start_mark, node.end_mark
     return Span(start.line + 1, start.column + 1, end.line + 1, end.column + 1)
 
@@ -104,8 +105,8 @@ class Document:
         if node is None:
             return FILE_START
         if not complete and key_node is not None:
-            return _node_span(key_node)
-        return _node_span(node)
+            return node_span(key_node)
+        return node_span(node)
 
     def target(self, pointer: str) -> tuple[Span, str]:
         """Where a finding about ``pointer`` points, and what to add when it is missing.
@@ -127,14 +128,14 @@ class Document:
             return FILE_START, f"Add `{missing}:` to the document."
         if missing.isdigit() or key_node is None:
             return self.span(pointer), ""
-        return _node_span(key_node), f"Add `{missing}:` under `{tokens[depth - 1]}:`."
+        return node_span(key_node), f"Add `{missing}:` under `{tokens[depth - 1]}:`."
 
     def key_span(self, pointer: str) -> Span:
         """Span of the mapping key that names ``pointer`` (the value's span if it has none)."""
         node, key_node, complete = self._walk(pointer)
         if complete and key_node is not None:
-            return _node_span(key_node)
-        return _node_span(node) if node is not None else FILE_START
+            return node_span(key_node)
+        return node_span(node) if node is not None else FILE_START
 
     def exists(self, pointer: str) -> bool:
         return self._walk(pointer)[2]

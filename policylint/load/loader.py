@@ -14,7 +14,7 @@ import yaml
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from policylint.finding import FILE_START, Finding, Span
-from policylint.load.document import Document, escape_token
+from policylint.load.document import Document, escape_token, node_span
 from policylint.load.limits import DEFAULT_LIMITS, Limits
 
 # libyaml is 10x faster than the pure-Python parser; the fallback is correct, only slower.
@@ -78,11 +78,6 @@ class _LimitExceeded(Exception):
 
 def _mark_span(mark: Any) -> Span:
     return Span(mark.line + 1, mark.column + 1, mark.line + 1, mark.column + 2)
-
-
-def _node_span(node: Any) -> Span:
-    s, e = node.start_mark, node.end_mark
-    return Span(s.line + 1, s.column + 1, e.line + 1, e.column + 1)
 
 
 def _input_error(file: str, rule: str, message: str, span: Span = FILE_START) -> Finding:
@@ -380,7 +375,7 @@ def _encodable(text: str, node: Any) -> str:
 
 
 def _span_kwargs(node: Any) -> dict[str, int]:
-    s = _node_span(node)
+    s = node_span(node)
     return {"line": s.line, "column": s.column, "end_line": s.end_line, "end_column": s.end_column}
 
 
@@ -653,12 +648,12 @@ def _load_text(text: str, file: str, limits: Limits) -> LoadResult:
         return LoadResult(None, [_input_error(
             file, "yaml-not-mapping",
             f"a policy document must be a mapping of keys (`policylint: 1`, `agency: ...`), not {kind}",
-            _node_span(root)), *builder.findings])
+            node_span(root)), *builder.findings])
     try:
         data = builder.build(root)
     except _LimitExceeded as exc:
         return LoadResult(None, [*builder.findings,
-                                 _input_error(file, exc.rule, exc.message, _node_span(exc.node))])
+                                 _input_error(file, exc.rule, exc.message, node_span(exc.node))])
     except RecursionError:
         return LoadResult(None, [_input_error(file, "yaml-too-deep", "values are nested too deeply")])
     return LoadResult(Document(file=file, data=data, root=root, text=text), builder.findings)

@@ -256,7 +256,7 @@ class Engine:
 
     # -- evaluation --------------------------------------------------------------------------
 
-    def check(self, doc: Any, invalid: Collection[str] = ()) -> list[Finding]:
+    def findings(self, doc: Any, invalid: Collection[str] = ()) -> list[Finding]:
         """The findings of the selected rules on ``doc``, sorted by position and rule."""
         return self.evaluate(doc, invalid).findings
 

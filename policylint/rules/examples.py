@@ -67,7 +67,7 @@ def _run(compiled: CompiledRule, kind: str, index: int, text: str, file: str,
         problems = "; ".join(f"{f.line}:{f.column}: {f.message}" for f in loaded.findings)
         return ExampleResult(kind, index, (), expected, problem=problems or "unreadable")
     engine = engine or single_rule_engine(compiled)
-    found = tuple(f for f in engine.check(loaded.document) if f.rule == compiled.rule.id)
+    found = tuple(f for f in engine.findings(loaded.document) if f.rule == compiled.rule.id)
     return ExampleResult(kind, index, found, expected)
 
 

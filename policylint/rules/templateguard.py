@@ -38,7 +38,7 @@ class UnsafeTemplate(ValueError):
     """A template refused when its pack loads; the message names what it reached for."""
 
 
-def check(ast: nodes.Template) -> None:
+def refuse_unsafe(ast: nodes.Template) -> None:
     """Raise :class:`UnsafeTemplate` for a template that reaches past its context.
 
     Refused: attributes or keys starting with ``_`` (``''.__class__.__mro__``, the way out of

@@ -100,12 +100,12 @@ class MessageTemplate:
         if self._template is None:
             import jinja2
 
-            from policylint.rules.templateguard import UnsafeTemplate, check
+            from policylint.rules.templateguard import UnsafeTemplate, refuse_unsafe
 
             env = message_environment()
             try:
                 ast = env.parse(self.text)
-                check(ast)
+                refuse_unsafe(ast)
                 self._template = env.from_string(ast)
             except jinja2.TemplateSyntaxError as exc:
                 raise TemplateError(f"message template: {exc.message} (template line {exc.lineno})") from None
