@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Sequence, cast
 
 from policylint.finding import SEVERITY_RANK, Finding
 from policylint.load.limits import DEFAULT_LIMITS, Limits
@@ -12,7 +12,7 @@ from policylint.load.limits import DEFAULT_LIMITS, Limits
 if TYPE_CHECKING:  # the loader (and the YAML parser) loads when a file is first read:
     # a run answered from the results cache never needs it
     from policylint.load.loader import LoadResult
-    from policylint.rules.engine import Selection
+    from policylint.rules.engine import Engine, Selection
     from policylint.run.config import RuleOverrides
     from policylint.run.suppress import SuppressSettings
 
@@ -202,21 +202,30 @@ def _input_error(*args: Any, **kwargs: Any) -> Finding:
     return make(*args, **kwargs)
 
 
-class Checker:
-    """Runs validation and the selected rule packs on loaded documents."""
+def build_engine(options: CheckOptions) -> Engine:
+    """The one place a run's registry and engine are built (the registry is loaded once per
+    process and folder set; a pool's workers share the one built before they fork)."""
+    from policylint.rules.engine import Engine
+    from policylint.rules.registry import load_registry
 
-    def __init__(self, options: CheckOptions = CheckOptions()) -> None:
+    return Engine(load_registry(options.rule_dirs, options.cache_dir), options.selection)
+
+
+class Checker:
+    """Runs validation and the selected rule packs on loaded documents.
+
+    ``engine``: the run's engine, built by :func:`build_engine` on first use when not given
+    (a run answered from the results cache never loads the rules).
+    """
+
+    def __init__(self, options: CheckOptions = CheckOptions(), engine: Engine | None = None) -> None:
         self.options = options
-        self._engine: Any = None
+        self._engine = engine
 
     @property
-    def engine(self) -> Any:
+    def engine(self) -> Engine:
         if self._engine is None:
-            from policylint.rules.engine import Engine
-            from policylint.rules.registry import load_registry
-
-            registry = load_registry(self.options.rule_dirs, self.options.cache_dir)
-            self._engine = Engine(registry, self.options.selection)
+            self._engine = build_engine(self.options)
         return self._engine
 
     def check_loaded(self, loaded: LoadResult) -> FileResult:
@@ -247,10 +256,12 @@ class Checker:
         # costs the first document of a process up to half a second, more on a busy machine.
         evaluation = self.engine.evaluate(doc, invalid, self.options.limits.max_rule_seconds)
         findings.extend(evaluation.findings)
-        findings = self.finish(doc, findings, evaluation.outcomes)
+        # Each outcome is one of the engine's words; results carry them as plain strings.
+        outcomes = cast("dict[str, str]", evaluation.outcomes)
+        findings = self.finish(doc, findings, outcomes)
         findings.sort(key=lambda f: (f.line, f.column, f.rule, f.path))
         findings = cap_findings(findings, self.options.limits.max_findings_per_rule)
-        return FileResult(doc.file, findings, outcomes=evaluation.outcomes)
+        return FileResult(doc.file, findings, outcomes=outcomes)
 
     def finish(self, doc: Any, findings: list[Finding], outcomes: dict[str, str]) -> list[Finding]:
         """Rule overrides, then suppressions and waivers, then each finding's value hash."""
