@@ -12,7 +12,7 @@ from typing import Any, Iterator
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))  # run from a checkout without installing
 
-from policylint.taxonomy import Topic, load_taxonomy  # noqa: E402
+from policylint.schema.taxonomy import Topic, load_taxonomy  # noqa: E402
 
 # Every agency here is invented: names are built from syllables plus a serial number so no
 # document can be mistaken for a real department's policy.
@@ -308,7 +308,7 @@ def document(seed: int, serial: int, state: str | None, invalid_rate: float,
         first = next(iter(doc["provisions"].values()))
         first["value"] = "forbiden"
     header = [
-        "# yaml-language-server: $schema=../policylint/schemas/policy.schema.json",
+        "# yaml-language-server: $schema=../policylint/schema/schemas/policy.schema.json",
         f"# Synthetic benchmark document {serial:05d} (seed {seed}); not a real agency's policy.",
     ]
     return "\n".join(header + list(_emit(doc, 0, rng))) + "\n"

@@ -14,10 +14,10 @@ sys.path.insert(0, os.path.dirname(HERE))
 
 import yaml  # noqa: E402
 
-from policylint.fastvalidate import shipped  # noqa: E402
-from policylint.loader import load_bytes  # noqa: E402
-from policylint.runner import Checker, CheckOptions, FileResult  # noqa: E402
-from policylint.validate import validate  # noqa: E402
+from policylint.load.loader import load_bytes  # noqa: E402
+from policylint.run.runner import Checker, CheckOptions, FileResult  # noqa: E402
+from policylint.schema.fastvalidate import shipped  # noqa: E402
+from policylint.schema.validate import validate  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -66,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     from jsonschema import Draft202012Validator
 
     reference = Draft202012Validator(json.loads(open(os.path.join(
-        os.path.dirname(HERE), "policylint", "schemas", "policy.schema.json"), encoding="utf-8").read()))
+        os.path.dirname(HERE), "policylint", "schema", "schemas", "policy.schema.json"), encoding="utf-8").read()))
     data = [load_bytes(raw, path).document.data for raw, path in zip(raws, files)]
     for name, check in (("jsonschema, valid or not", reference.is_valid), ("compiled check", shipped("policy"))):
         start = time.perf_counter()

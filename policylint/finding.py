@@ -34,7 +34,7 @@ class Finding:
     are the raw message arguments (kept for JSON output and tests), as ``(name, value)``
     pairs so the value stays hashable.  ``packs`` names the rule packs that selected the
     rule; ``citation``/``url``/``basis`` say what law governs the finding for the agency
-    checked (policylint.governing).  ``suppressed`` holds
+    checked (policylint.rules.governing).  ``suppressed`` holds
     the reason when a suppression or waiver applies (the finding is kept, not dropped,
     so SARIF can report it as suppressed); ``baseline`` is ``"unchanged"`` when a baseline
     already knows the finding.  ``input_error`` marks problems that stop a document from
@@ -60,7 +60,7 @@ class Finding:
     input_error: bool = False
     #: What the finding rests on for the agency checked: ``law`` (law that binds it),
     #: ``drafting``, ``advisory``, ``model``, ``other-jurisdiction`` or ``data-quality``
-    #: (see policylint.governing); ``None`` for findings of no rule pack (input, schema).
+    #: (see policylint.rules.governing); ``None`` for findings of no rule pack (input, schema).
     basis: str | None = None
     meta: tuple[tuple[str, Any], ...] = field(default=(), compare=False)
 
@@ -110,11 +110,3 @@ class Finding:
 
 
 _FIELDS = tuple(f.name for f in fields(Finding))
-
-
-def at_span(finding_file: str, rule: str, severity: Severity, message: str, span: Span,
-            path: str = "", **extra: Any) -> Finding:
-    """Build a finding positioned at ``span`` (a small convenience for the loader)."""
-    return Finding(file=finding_file, rule=rule, severity=severity, message=message, path=path,
-                   line=span.line, column=span.column, end_line=span.end_line,
-                   end_column=span.end_column, **extra)

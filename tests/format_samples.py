@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from policylint.core_rules import RuleInfo
 from policylint.finding import Finding
-from policylint.formats import RenderContext
-from policylint.runner import FileResult, Summary
+from policylint.report import RenderContext
+from policylint.rules.catalog import RuleInfo
+from policylint.run.runner import FileResult, Summary
 
 HOSTILE = 'ends "quoted" \u202e, has :: and ,\nand a second line <b> & @someone | `x` \x1b[2J'
 

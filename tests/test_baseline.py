@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import json
 
-from policylint.baseline import Baseline, identity, occurrence_fingerprints
 from policylint.finding import Finding
+from policylint.run.baseline import Baseline, identity, occurrence_fingerprints
 
 DOC = """\
 policylint: 1
@@ -84,7 +84,7 @@ def test_round_trip_and_malformed_files(tmp_path):
 
     base = Baseline(str(tmp_path / "b.json"))
     base.add(Finding(file=str(tmp_path / "a.yaml"), rule="r", severity="error", message="m"))
-    base.write()
+    (tmp_path / "b.json").write_text(base.to_text(), encoding="utf-8")
     assert Baseline.load(base.path).counts == base.counts
     (tmp_path / "bad.json").write_text('{"findings": []}')
     with pytest.raises(UsageError):

@@ -15,9 +15,10 @@ from typing import Any
 
 import pytest
 
-from policylint.engine import Selection
-from policylint.limits import Limits
-from policylint.runner import CheckOptions, check_paths
+from policylint.load.limits import Limits
+from policylint.rules.engine import Selection
+from policylint.run.parallel import check_paths
+from policylint.run.runner import CheckOptions
 from tests.test_hostile_packs import write_pack
 
 REPO = Path(__file__).resolve().parents[1]
@@ -70,7 +71,7 @@ def test_a_cold_start_on_a_busy_machine_keeps_every_finding(busy: None) -> None:
 
 
 def test_building_the_rules_does_not_count_against_the_first_document(monkeypatch: pytest.MonkeyPatch) -> None:
-    from policylint import registry
+    from policylint.rules import registry
 
     real = registry.load_registry
 
@@ -86,7 +87,7 @@ def test_building_the_rules_does_not_count_against_the_first_document(monkeypatc
 
 def test_compiling_a_message_the_first_time_does_not_count_against_the_document(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    from policylint.templating import MessageTemplate
+    from policylint.rules.templating import MessageTemplate
 
     real = MessageTemplate.compile
 
@@ -137,8 +138,8 @@ def test_spawned_workers_keep_every_finding_under_a_small_budget(tmp_path: Path,
 def test_loading_a_checks_tables_does_not_count_against_the_document(monkeypatch: pytest.MonkeyPatch) -> None:
     # The citation checks load their table and compile their patterns on first use, inside
     # the first document's rules: 0.1 s unloaded, enough under load to drop its findings.
-    from policylint import loader
-    from policylint.checks import citations
+    from policylint.load import loader
+    from policylint.rules.checks import citations
 
     real = loader.load_text
 
@@ -159,7 +160,7 @@ def test_loading_a_checks_tables_does_not_count_against_the_document(monkeypatch
 
 
 def test_set_up_runs_with_the_clock_stopped() -> None:
-    from policylint import deadline
+    from policylint.rules import deadline
 
     @deadline.setup
     def slow() -> str:

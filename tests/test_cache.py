@@ -13,11 +13,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from policylint import cache as cache_module
-from policylint.cache import FORMAT as CACHE_FORMAT
-from policylint.cache import Cache, decode_finding, encode_finding, run_digest
+from policylint import cachedir
 from policylint.finding import Finding
-from policylint.runner import Checker, CheckOptions, check_paths
+from policylint.run import cache as cache_module
+from policylint.run.cache import FORMAT as CACHE_FORMAT
+from policylint.run.cache import Cache, decode_finding, encode_finding, run_digest
+from policylint.run.parallel import check_paths
+from policylint.run.runner import Checker, CheckOptions
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "benchmarks"))
@@ -85,8 +87,8 @@ def test_a_changed_file_is_checked_again_and_only_it(repo, monkeypatch):
 
 
 def _changes():
-    from policylint.engine import Selection
-    from policylint.loader import DEFAULT_LIMITS
+    from policylint.load.loader import DEFAULT_LIMITS
+    from policylint.rules.engine import Selection
 
     return [{"selection": Selection(ignore=("missing-review-date",))}, {"fingerprints": False},
             {"limits": replace(DEFAULT_LIMITS, max_string=50_000)}, {"validate": False}]
@@ -108,7 +110,7 @@ def test_jobs_and_the_cache_folder_do_not_change_the_key(repo):
 def test_a_changed_rule_file_is_another_cache(repo, monkeypatch):
     rules = repo / "rules" / "extra"
     rules.mkdir(parents=True)
-    rule = (REPO / "policylint" / "rules" / "instrument" / "missing-review-date.yaml").read_text()
+    rule = (REPO / "policylint" / "rules" / "data" / "instrument" / "missing-review-date.yaml").read_text()
     (rules / "missing-review-date-copy.yaml").write_text(
         rule.replace("id: missing-review-date", "id: missing-review-date-copy"))
     before = run_digest(options(repo, rule_dirs=(str(repo / "rules"),)))
@@ -118,7 +120,7 @@ def test_a_changed_rule_file_is_another_cache(repo, monkeypatch):
 
 
 def test_the_key_does_not_depend_on_the_hash_seed(repo):
-    code = ("from policylint.api import CheckSettings, check_options; from policylint.cache import run_digest;"
+    code = ("from policylint.run.api import CheckSettings, check_options; from policylint.run.cache import run_digest;"
             "print(run_digest(check_options(CheckSettings(select=('schema-', 'missing-'), severity=(('missing-review-date', 'error'),), today='2026-01-01'))))")
     digests = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                               env={**os.environ, "PYTHONHASHSEED": seed, "PYTHONPATH": str(REPO)},
@@ -150,7 +152,7 @@ def test_the_cache_folder_is_marked_and_ignored_by_git(repo):
 
 
 def test_a_result_that_depends_on_the_day_is_kept_for_that_day_only(repo, monkeypatch):
-    from policylint.suppress import SuppressSettings
+    from policylint.run.suppress import SuppressSettings
 
     Path("policies/ma/waived.yaml").write_text(WAIVED)
     early = options(repo, suppress=SuppressSettings(today="2026-05-01"))
@@ -191,8 +193,8 @@ def test_default_dir_is_the_user_cache_not_the_working_directory(monkeypatch, tm
     monkeypatch.delenv("POLICYLINT_CACHE_DIR")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     if sys.platform not in ("win32", "darwin"):
-        assert cache_module.default_dir() == str(tmp_path / "xdg" / "policylint")
-    assert not cache_module.default_dir().startswith(os.getcwd())
+        assert cachedir.default_dir() == str(tmp_path / "xdg" / "policylint")
+    assert not cachedir.default_dir().startswith(os.getcwd())
 
 
 values = st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=8),
@@ -236,7 +238,8 @@ def test_stale_stamps_are_pruned_when_new_ones_are_written(tmp_path, monkeypatch
     import os
     import time
 
-    from policylint import cache, registry
+    from policylint.rules import registry
+    from policylint.run import cache
 
     monkeypatch.setenv("POLICYLINT_CACHE_DIR", str(tmp_path))
     old = time.time() - cache.STALE_SECONDS - 60

@@ -16,11 +16,12 @@ from typing import Any
 
 import pytest
 
-from policylint import cache as cache_module
-from policylint import parallel
-from policylint.cache import Cache
+from policylint import cachedir
 from policylint.finding import Finding
-from policylint.runner import Checker, CheckOptions, check_paths
+from policylint.run import parallel
+from policylint.run.cache import Cache
+from policylint.run.parallel import check_paths
+from policylint.run.runner import Checker, CheckOptions
 from tests.test_cli_check import VALID
 from tests.test_hostile_packs import write_pack
 
@@ -104,7 +105,7 @@ def test_a_folder_others_can_write_or_someone_elses_is_not_used(
     doc.write_text(VIOLATING, encoding="utf-8")
     options = CheckOptions(jobs=1, cache_dir=str(root))
     [first] = check_paths([str(doc)], options)
-    assert (root / cache_module.KEY_FILE).exists() and _shards(root)
+    assert (root / cachedir.KEY_FILE).exists() and _shards(root)
     root.chmod(mode)
     if owner is not None:
         os.chown(root, owner, owner)
@@ -160,8 +161,8 @@ def test_a_poisoned_rules_snapshot_neuters_no_rule(tmp_path: Path) -> None:
 
 
 def test_a_forged_validation_stamp_does_not_let_an_unsafe_pack_in(tmp_path: Path) -> None:
-    from policylint import registry
     from policylint.errors import RuleFileError
+    from policylint.rules import registry
 
     # A message template that reaches for Python internals is refused when a rule text is
     # validated; a stamp saying it was validated before must not skip that.
@@ -178,7 +179,7 @@ def test_a_result_that_depends_on_the_day_is_not_reused_the_next_day(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # Chelsea cites Executive Order 13768, revoked on 2021-01-20: checked the day before,
     # nothing; on the day, a finding, whatever the cache remembers.
-    from policylint.checks import citations
+    from policylint.rules.checks import citations
 
     doc = tmp_path / "chelsea.yaml"
     shutil.copy(REPO / "examples" / "ma" / "chelsea.yaml", doc)
@@ -204,7 +205,7 @@ def test_every_finding_field_has_a_declared_type() -> None:
     # A field the cache does not know makes every entry holding it a miss: nothing is cached.
     import dataclasses
 
-    from policylint.cache import _FIELD_TYPES
     from policylint.finding import Finding
+    from policylint.run.cache import _FIELD_TYPES
 
     assert {f.name for f in dataclasses.fields(Finding)} - {"file"} == set(_FIELD_TYPES)

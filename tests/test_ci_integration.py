@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from policylint.formats import FORMATS
+from policylint.report import FORMATS
 
 ROOT = Path(__file__).resolve().parents[1]
 

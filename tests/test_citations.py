@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from policylint.checks import citations as c
+from policylint.rules.checks import citations as c
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -119,7 +119,7 @@ def test_table_suggestions_are_known_citations() -> None:
 
     import yaml
 
-    data = yaml.safe_load(resources.files("policylint.rules").joinpath("citations.yaml").read_text("utf-8"))
+    data = yaml.safe_load(resources.files("policylint.rules").joinpath("data").joinpath("citations.yaml").read_text("utf-8"))
     known = {str(c.parse(k["cite"])[0]) for k in data["known"]}
     for entry in data["nonexistent"]:
         for suggestion in entry["suggest"]:

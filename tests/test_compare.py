@@ -19,7 +19,7 @@ from policylint.compare.scores import PackMethod, WeightedRule, score
 from policylint.compare.summary import collect, safe_url, summarise
 from policylint.errors import UsageError
 from policylint.finding import Finding
-from policylint.registry import load_registry
+from policylint.rules.registry import load_registry
 
 REPO = Path(__file__).resolve().parents[1]
 MA = REPO / "examples" / "ma"
@@ -308,7 +308,7 @@ def test_versions_of_one_agency_are_one_row_with_its_history(ma: Any, tmp_path: 
 def test_every_topic_has_a_scale_and_cooperation_is_never_drawn_as_a_limit() -> None:
     from policylint.compare.model import tone
     from policylint.compare.scales import load
-    from policylint.taxonomy import load_taxonomy
+    from policylint.schema.taxonomy import load_taxonomy
 
     scales = load()
     topics = {t.key: t for t in load_taxonomy().topics}

@@ -7,9 +7,9 @@ import json
 
 import pytest
 
-from policylint import config as configuration
-from policylint.api import build_settings, check_text
 from policylint.errors import ConfigError
+from policylint.run import config as configuration
+from policylint.run.api import build_settings, check_text
 
 DOC = """\
 policylint: 1

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from policylint import config as configuration
 from policylint.errors import ConfigError
+from policylint.run import config as configuration
 from tests.test_cli_check import VALID
 
 
@@ -74,7 +74,7 @@ def test_a_discovered_configuration_may_only_lower_limits(project: Path, run_cli
 
 
 def test_jobs_are_capped_at_the_processors(project: Path) -> None:
-    from policylint.parallel import default_jobs
+    from policylint.run.config import default_jobs
 
     assert _discover(project, "jobs: 100000\n").get("jobs") == default_jobs()
     assert _discover(project, "jobs: 0\n").get("jobs") == 0

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from policylint import deadline
+from policylint.rules import deadline
 
 pytestmark = pytest.mark.skipif(not hasattr(signal, "setitimer"), reason="needs SIGALRM")
 
@@ -98,7 +98,7 @@ def test_an_expiry_inside_a_finaliser_prints_no_traceback() -> None:
     # landing there used to print "Exception ignored ... Traceback" to the user's terminal.
     script = textwrap.dedent("""\
         import time
-        from policylint import deadline
+        from policylint.rules import deadline
 
         class Finaliser:
             def __del__(self):
@@ -121,7 +121,7 @@ def test_an_expiry_inside_a_finaliser_prints_no_traceback() -> None:
 
 def test_other_unraisable_exceptions_are_still_reported() -> None:
     script = textwrap.dedent("""\
-        from policylint import deadline
+        from policylint.rules import deadline
 
         class Broken:
             def __del__(self):

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from policylint.compare.diff import provision_change
-from policylint.taxonomy import get_topic
+from policylint.schema.taxonomy import get_topic
 
 REPO = Path(__file__).resolve().parents[1]
 LYNN_OLD = str(REPO / "examples" / "ma" / "lynn-2025-11.yaml")

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from policylint.api import check_text
-from policylint.hints import state_code
+from policylint.run.api import check_text
+from policylint.schema.hints import state_code
 
 HEAD = """\
 policylint: 1
@@ -96,8 +96,8 @@ def test_init_suggests_the_kind_and_the_state_code(run_cli, tmp_path: Path) -> N
 # -- issue 13 §7: required keys and nested positions ----------------------------------------
 
 def validation_messages(text: str) -> list[str]:
-    from policylint.loader import load_text
-    from policylint.validate import validate
+    from policylint.load.loader import load_text
+    from policylint.schema.validate import validate
 
     doc = load_text(text, "d.yaml").document
     assert doc is not None
@@ -127,7 +127,7 @@ def test_an_enum_error_inside_an_any_of_is_reported_at_the_nested_value() -> Non
 # -- issue 13 §7: duplicate keys through aliases, merges and lists ---------------------------
 
 def duplicates(text: str) -> list[str]:
-    from policylint.loader import load_text
+    from policylint.load.loader import load_text
 
     return [f"{f.line}:{f.column} {f.rule} {f.message}" for f in load_text(text, "d.yaml").findings]
 
@@ -183,7 +183,7 @@ def test_a_walk_skips_yaml_files_that_are_not_policy_documents_and_says_how_many
 
 
 def test_a_file_named_explicitly_that_is_not_a_policy_gets_one_finding(tmp_path: Path) -> None:
-    from policylint.api import check
+    from policylint.run.api import check
 
     target = tmp_path / "mkdocs.yml"
     target.write_text("site_name: Docs\nnav: [index.md]\n")
@@ -281,7 +281,7 @@ def test_init_from_csv_points_every_stub_at_the_kept_schema(run_cli, tmp_path: P
 
 
 def test_explain_a_pack_id_explains_the_pack(run_cli) -> None:
-    from policylint.registry import load_registry
+    from policylint.rules.registry import load_registry
 
     result = run_cli("explain", "ma-lunn")
     assert result.exit_code == 0, result.output
@@ -338,7 +338,7 @@ SYNTAX_CASES = [
 @pytest.mark.parametrize("text, line, column, message", SYNTAX_CASES)
 def test_a_syntax_error_is_explained_on_the_line_of_the_mistake(text: str, line: int, column: int,
                                                                   message: str) -> None:
-    from policylint.loader import load_text
+    from policylint.load.loader import load_text
 
     [finding] = load_text(text, "d.yaml").findings
     assert (finding.rule, finding.line, finding.column, finding.message) == ("yaml-syntax", line, column, message)
@@ -349,7 +349,7 @@ def test_the_pure_python_parser_gives_the_same_explanation(text: str, line: int,
                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     import yaml
 
-    from policylint import loader
+    from policylint.load import loader
 
     monkeypatch.setattr(loader, "_COMPOSER", yaml.SafeLoader)
     [finding] = loader.load_text(text, "d.yaml").findings
@@ -378,7 +378,7 @@ def test_text_output_shows_the_source_line_and_a_caret(run_cli, write) -> None:
 # -- issue 14.3: every rule says what language would fix it, labelled for what it is ---------
 
 def test_every_rule_has_model_language_with_its_source_or_suggested_language() -> None:
-    from policylint.registry import load_registry
+    from policylint.rules.registry import load_registry
 
     registry = load_registry()
     without = [rid for rid, rule in registry.rules.items()
@@ -391,7 +391,7 @@ def test_every_rule_has_model_language_with_its_source_or_suggested_language() -
 
 
 def test_suggested_language_never_passes_for_law(run_cli) -> None:
-    from policylint.core_rules import describer
+    from policylint.rules.catalog import describer
 
     explained = run_cli("explain", "notification-gap-when-holds-banned").output
     assert ("  Suggested language (drafted for policylint, not taken from any law or model policy; adapt\n"
@@ -419,7 +419,7 @@ def test_check_v_shows_the_language_and_the_summary_points_to_explain(run_cli, w
 
 
 def test_massachusetts_hold_language_never_reads_as_permission_to_hold() -> None:
-    from policylint.registry import load_registry
+    from policylint.rules.registry import load_registry
 
     registry = load_registry()
     def language(rid: str) -> str:

@@ -7,14 +7,14 @@ from typing import Any
 
 import pytest
 
-from policylint.checks import get as get_check
-from policylint.conditions import ConditionError, Env, compile_condition
-from policylint.engine import Engine, Selection
 from policylint.errors import UsageError
-from policylint.loader import load_text
-from policylint.paths import MISSING, PathError, compile_path
-from policylint.registry import Registry
-from policylint.rule import Pack, PackRule, Rule, RuleCompileError, compile_rule
+from policylint.load.loader import load_text
+from policylint.rules.checks import get as get_check
+from policylint.rules.conditions import ConditionError, Env, compile_condition
+from policylint.rules.engine import Engine, Selection
+from policylint.rules.paths import MISSING, PathError, compile_path
+from policylint.rules.registry import Registry
+from policylint.rules.rule import Pack, PackRule, Rule, RuleCompileError, compile_rule
 
 # -- paths -----------------------------------------------------------------------------------
 
@@ -208,7 +208,7 @@ def engine(selection: Selection | None = None, *rules: Rule) -> Engine:
 
 
 def test_stamping_rule_severity_position_snippet_message() -> None:
-    found = engine(Selection(packs=("state-law",))).check(doc())
+    found = engine(Selection(packs=("state-law",))).findings(doc())
     hold = next(f for f in found if f.rule == "hold-banned")
     assert (hold.severity, hold.path, hold.line, hold.column) == ("error", "/provisions/civil_detainer_hold/value", 6, 12)
     assert hold.snippet == "allowed"
@@ -220,31 +220,31 @@ def test_stamping_rule_severity_position_snippet_message() -> None:
 
 
 def test_missing_key_points_at_nearest_parent() -> None:
-    found = engine(Selection(packs=(), select=("needs-state",))).check(doc("agency:\n  name: X\n"))
+    found = engine(Selection(packs=(), select=("needs-state",))).findings(doc("agency:\n  name: X\n"))
     # A missing key points at the key naming its parent (`agency:` on line 1).
     assert [(f.path, f.line, f.column) for f in found] == [("/agency/state", 1, 1)]
 
 
 def test_findings_sorted_by_line_column_rule() -> None:
-    found = engine(Selection(packs=("state-law", "federal"))).check(doc())
+    found = engine(Selection(packs=("state-law", "federal"))).findings(doc())
     assert [(f.line, f.column) for f in found] == sorted((f.line, f.column) for f in found)
 
 
 def test_one_finding_per_rule_and_pointer_with_most_severe_pack() -> None:
-    found = engine(Selection(packs=("model", "state-law"))).check(doc())
+    found = engine(Selection(packs=("model", "state-law"))).findings(doc())
     holds_ = [f for f in found if f.rule == "hold-banned"]
     assert len(holds_) == 1
     assert holds_[0].severity == "error"
     assert holds_[0].packs == ("model", "state-law")
     assert holds_[0].citation == "State law § 1"
-    only_model = engine(Selection(packs=("model",))).check(doc())
+    only_model = engine(Selection(packs=("model",))).findings(doc())
     # A model pack binds nobody: its citation is labelled as such.
     assert [(f.severity, f.citation, f.url, f.basis) for f in only_model] == [
         ("warning", "Model standard, not law here; source: Model § 9", None, "model")]
 
 
 def test_rule_outside_packs_uses_its_own_severity_and_law() -> None:
-    found = engine(Selection(packs=(), select=("hold-banned",))).check(doc())
+    found = engine(Selection(packs=(), select=("hold-banned",))).findings(doc())
     # No pack says which law binds the agency, and the rule's law names no jurisdiction.
     assert [(f.severity, f.packs, f.citation, f.url) for f in found] == [
         ("warning", (), "Drafting standard, not law here; source: hold-banned law", "https://law/hold-banned")]
@@ -262,9 +262,9 @@ def test_default_packs_by_state_city_federal_and_drafting() -> None:
 
 def test_select_and_ignore_take_ids_aliases_and_prefixes() -> None:
     sel = engine(Selection(packs=("state-law", "federal"), select=("hold-old-name",)))
-    assert {f.rule for f in sel.check(doc())} == {"hold-banned"}
+    assert {f.rule for f in sel.findings(doc())} == {"hold-banned"}
     ign = engine(Selection(packs=("state-law", "federal"), ignore=("quote-", "hold-old-name")))
-    assert {f.rule for f in ign.check(doc())} == set()
+    assert {f.rule for f in ign.findings(doc())} == set()
 
 
 @pytest.mark.parametrize(("selection", "hint"), [
@@ -318,7 +318,7 @@ def test_message_errors_fall_back_to_title_and_the_sandbox_holds() -> None:
     probe = make_rule("probe-msg", fail={"path": "a", "exists": True},
                       message="[{{ value|attr('__class__') }}]")
     eng = Engine(make_registry(crash, probe), Selection(packs=(), select=("crash-msg", "probe-msg")))
-    found = {f.rule: f.message for f in eng.check(doc("a: 1\n"))}
+    found = {f.rule: f.message for f in eng.findings(doc("a: 1\n"))}
     assert found["crash-msg"] == "crash-msg title"
     assert "int" not in found["probe-msg"]
     with pytest.raises(RuleCompileError, match="`__mro__` is not available"):
@@ -343,7 +343,7 @@ def test_incident_check_through_the_engine() -> None:
           - {topics: [proactive_notification]}
           - "not a mapping"
         """)
-    found = Engine(make_registry(rule), Selection(packs=(), select=("incidents",))).check(doc(text))
+    found = Engine(make_registry(rule), Selection(packs=(), select=("incidents",))).findings(doc(text))
     assert [(f.path, f.line, f.message) for f in found] == [
         ("/incidents/2", 8, "proactive_notification prohibited 2024-01-01"),
         ("/incidents/3", 9, "proactive_notification prohibited 2024-01-01"),
@@ -366,7 +366,7 @@ def test_partial_dates_compare_at_their_precision(value: str, cond: dict[str, st
 
 
 def test_incident_check_with_partial_dates() -> None:
-    from policylint.checks.incidents import incident_contradicts_policy as check
+    from policylint.rules.checks.incidents import incident_contradicts_policy as check
 
     def run(incident: str | None, effective: str | None) -> Any:
         root = {"instrument": {"effective_date": effective},
@@ -387,7 +387,7 @@ def test_incident_check_with_partial_dates() -> None:
 def test_one_finding_per_rule_and_place_when_subjects_share_a_pointer() -> None:
     rule = make_rule("defs-needed", given="provisions.*", fail={"path": "definitions", "exists": False},
                      at="/definitions", message="define your terms")
-    found = Engine(make_registry(rule), Selection(packs=(), select=("defs-needed",))).check(doc())
+    found = Engine(make_registry(rule), Selection(packs=(), select=("defs-needed",))).findings(doc())
     assert [(f.rule, f.path) for f in found] == [("defs-needed", "/definitions")]
 
 
@@ -396,8 +396,8 @@ def test_no_document_shape_makes_any_rule_raise() -> None:
     from hypothesis import HealthCheck, given, settings
     from hypothesis import strategies as st
 
-    from policylint.document import Document
-    from policylint.registry import load_registry
+    from policylint.load.document import Document
+    from policylint.rules.registry import load_registry
 
     registry = load_registry()
     eng = Engine(registry, Selection(packs=tuple(registry.packs)))

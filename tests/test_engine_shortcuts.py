@@ -11,14 +11,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from policylint.conditions import Env
-from policylint.engine import Engine, Selection
-from policylint.fastconditions import _lower_search
-from policylint.loader import load_text
-from policylint.paths import MISSING
-from policylint.regexliterals import required_literals
-from policylint.registry import load_registry
-from policylint.validate import validate
+from policylint.load.loader import load_text
+from policylint.rules.conditions import Env
+from policylint.rules.engine import Engine, Selection
+from policylint.rules.fastconditions import _lower_search
+from policylint.rules.paths import MISSING
+from policylint.rules.regexliterals import required_literals
+from policylint.rules.registry import load_registry
+from policylint.schema.validate import validate
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "benchmarks"))
@@ -175,8 +175,8 @@ _LEAVES = st.one_of(
 @given(subject=st.one_of(_VALUES, st.dictionaries(st.sampled_from(["f", "g"]), _VALUES, max_size=2)), leaf=_LEAVES)
 def test_a_leaf_on_a_subject_field_agrees_with_the_same_leaf_read_from_the_root(subject: Any, leaf: Any) -> None:
     """`@.f` compiles to one fused closure; `x.f` (read from the root) takes the general path."""
-    from policylint.checks import get as get_check
-    from policylint.conditions import compile_condition
+    from policylint.rules.checks import get as get_check
+    from policylint.rules.conditions import compile_condition
 
     op, arg = leaf
     fused = compile_condition({"path": "@.f", op: arg}, get_check)
@@ -187,7 +187,7 @@ def test_a_leaf_on_a_subject_field_agrees_with_the_same_leaf_read_from_the_root(
 # -- citations -------------------------------------------------------------------------------
 
 def _joined_tables() -> list[tuple[re.Pattern[str], list[re.Pattern[str]]]]:
-    from policylint.checks.citations import table
+    from policylint.rules.checks.citations import table
 
     t = table()
     joined = [
@@ -225,7 +225,7 @@ def test_joined_citation_patterns_on_the_documents_citations() -> None:
 
 
 def test_a_citation_is_parsed_once_per_document() -> None:
-    from policylint.checks import citations
+    from policylint.rules.checks import citations
 
     calls: list[str] = []
     real = citations.parse
@@ -240,7 +240,7 @@ def test_a_citation_is_parsed_once_per_document() -> None:
         "citation-nonexistent", "citation-ina-usc-mismatch")))
     citations.parse = counting  # type: ignore[assignment]
     try:
-        found = [f.rule for f in engine.check(doc)]
+        found = [f.rule for f in engine.findings(doc)]
     finally:
         citations.parse = real  # type: ignore[assignment]
     assert sorted(calls) == ["8 U.S.C. § 287.7", "INA § 1357"]
@@ -257,8 +257,8 @@ _INNER = st.sampled_from([{"path": "@", "equals": "a"}, {"path": "@key", "equals
 def test_each_over_one_collection_agrees_with_each_over_a_wildcard_path(
         subject: Any, quantifier: str, inner: Any, key: Any) -> None:
     """`each: @.f` tests items as it reads them; `each: y.*.f` collects them first."""
-    from policylint.checks import get as get_check
-    from policylint.conditions import compile_condition
+    from policylint.rules.checks import get as get_check
+    from policylint.rules.conditions import compile_condition
 
     one = compile_condition({"each": "@.f", quantifier: inner}, get_check)
     collected = compile_condition({"each": "y.*.f", quantifier: inner}, get_check)
@@ -279,7 +279,7 @@ def test_default_packs_cached_per_state_are_each_packs_own_answer(state: Any, ci
                                            "\t", "\n", "\u2003", "\x1c", "1373", "-"]), st.text(max_size=3)),
                 max_size=10))
 def test_citation_text_with_nothing_to_fold_is_returned_as_it_is(pieces: list[str]) -> None:
-    from policylint.checks.citations import _normalise
+    from policylint.rules.checks.citations import _normalise
 
     text = "".join(pieces)
     folded = text.replace("\u00a0", " ").replace("\u2011", "-").replace("\u2013", "-")
@@ -288,7 +288,7 @@ def test_citation_text_with_nothing_to_fold_is_returned_as_it_is(pieces: list[st
 
 
 def test_provisions_coded_in_other_sections_are_compared() -> None:
-    from policylint.checks.drafting import other_sections_conflict
+    from policylint.rules.checks.drafting import other_sections_conflict
 
     subject = {"value": "prohibited", "section": "4", "other_sections": [
         {"value": "allowed", "section": "9"}, {"value": "silent"}, {"value": "prohibited"}]}
@@ -337,15 +337,15 @@ def test_generated_patterns_never_match_a_text_without_their_literals(pattern: s
         assert literals is None or any(word in text for word in literals), (pattern, literals)
 
 
-# -- each accelerator of policylint.fastconditions against the plain meaning -----------------
+# -- each accelerator of policylint.rules.fastconditions against the plain meaning -----------------
 
 _NO_ARG_LEAVES = _LEAVES.filter(lambda leaf: leaf[0] != "matches")
 
 
 @given(value=st.one_of(_VALUES, st.just(MISSING)), leaf=_LEAVES)
 def test_fused_and_field_leaves_agree_with_the_plain_operator(value: Any, leaf: Any) -> None:
-    from policylint.conditions import _operator
-    from policylint.fastconditions import THIRD_PARTY, field_leaf, fused
+    from policylint.rules.conditions import _operator
+    from policylint.rules.fastconditions import THIRD_PARTY, field_leaf, fused
 
     op, arg = leaf
     plain = _operator(op, arg, "", THIRD_PARTY)
@@ -361,8 +361,8 @@ def test_fused_and_field_leaves_agree_with_the_plain_operator(value: Any, leaf: 
        leaves=st.lists(st.tuples(st.sampled_from(["a", "b", "c", "c.*", "a[*]"]), _NO_ARG_LEAVES),
                        min_size=1, max_size=4))
 def test_all_in_cost_order_concludes_what_all_in_written_order_does(root: dict[str, Any], leaves: Any) -> None:
-    from policylint.checks import get as get_check
-    from policylint.conditions import compile_condition
+    from policylint.rules.checks import get as get_check
+    from policylint.rules.conditions import compile_condition
 
     items = [{"path": path, op: arg} for path, (op, arg) in leaves]
     written = [compile_condition(c, get_check) for c in items]
@@ -375,7 +375,7 @@ def test_all_in_cost_order_concludes_what_all_in_written_order_does(root: dict[s
 def test_pattern_searches_agree_with_a_plain_case_insensitive_search(pattern: str, text: str) -> None:
     import regex
 
-    from policylint.fastconditions import compile_pattern, pattern_search
+    from policylint.rules.fastconditions import compile_pattern, pattern_search
 
     expected = regex.search(pattern, text, regex.IGNORECASE) is not None
     assert pattern_search(pattern)(Env({}), text) == expected  # compiled on first use

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from policylint.engine import Engine, Selection
-from policylint.loader import load_text
-from policylint.registry import load_registry
+from policylint.load.loader import load_text
+from policylint.rules.engine import Engine, Selection
+from policylint.rules.registry import load_registry
 
 DOC = """\
 agency: {name: Example Police Department, kind: municipal_police, state: MA}
@@ -18,7 +18,7 @@ provisions:
 def rules(packs: tuple[str, ...], doc_text: str = DOC) -> list[tuple[str, str, tuple[str, ...]]]:
     engine = Engine(load_registry(), Selection(packs=packs, select=("status-inquiry-restricted",)))
     doc = load_text(doc_text, "ex.yaml").document
-    return [(f.rule, f.severity, f.packs) for f in engine.check(doc)]
+    return [(f.rule, f.severity, f.packs) for f in engine.findings(doc)]
 
 
 def test_massachusetts_model_accepts_required_by_law_only():
@@ -30,7 +30,7 @@ def test_the_same_town_against_illinois_law_fails_as_a_model():
     # finding is a warning that names Illinois law as a model.
     assert rules(("il-trust",)) == [("status-inquiry-restricted", "warning", ("il-trust",))]
     engine = Engine(load_registry(), Selection(packs=("il-trust",), select=("status-inquiry-restricted",)))
-    (finding,) = engine.check(load_text(DOC, "ex.yaml").document)
+    (finding,) = engine.findings(load_text(DOC, "ex.yaml").document)
     assert finding.citation == "Law of IL, not law here; model: 5 ILCS 805/15(e)"
     assert finding.basis == "other-jurisdiction"
 
@@ -48,7 +48,7 @@ def test_several_standards_report_one_finding_from_the_failing_law():
 def test_without_a_state_pack_the_agency_state_is_the_standard():
     engine = Engine(load_registry(), Selection(packs=("drafting",), select=("status-inquiry-restricted",)))
     il_doc = load_text(DOC.replace("state: MA", "state: IL"), "il.yaml").document
-    assert [f.rule for f in engine.check(il_doc)] == ["status-inquiry-restricted"]
+    assert [f.rule for f in engine.findings(il_doc)] == ["status-inquiry-restricted"]
 
 
 def test_california_bars_questions_for_immigration_enforcement_not_for_crimes():
@@ -70,7 +70,7 @@ def test_an_unknown_instrument_is_not_read_as_silence():
 
 
 def test_a_when_that_reads_only_the_document_is_evaluated_once_per_document():
-    from policylint.conditions import reads_subject
+    from policylint.rules.conditions import reads_subject
 
     assert not reads_subject({"any": [{"topic": "civil_detainer_hold", "in": ["prohibited"]},
                                       {"silent": "transfer_to_ice"}]})
@@ -85,11 +85,11 @@ def test_a_when_that_reads_only_the_document_is_evaluated_once_per_document():
 def test_a_state_of_the_wrong_type_is_no_standard_and_no_crash():
     # A rule that asks which state's law applies (the Massachusetts floor of
     # notification-gap-when-holds-banned), on a document whose `agency.state` is a list.
-    from policylint.conditions import Env, compile_condition
+    from policylint.rules.conditions import Env, compile_condition
 
     test = compile_condition({"standard": ["MA"]}, lambda name: None)
     assert test(Env({"agency": {"state": []}}), None, None) is False
     assert test(Env({"agency": {"state": "MA"}}), None, None) is True
     loaded = load_text("policylint: 1\nagency: {name: X, state: []}\ninstrument: null\n", "bad.yaml")
     assert loaded.document is not None
-    Engine(load_registry(), Selection()).check(loaded.document)  # must not raise
+    Engine(load_registry(), Selection()).findings(loaded.document)  # must not raise

@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
-from policylint.document import Document
-from policylint.loader import load_path
-from policylint.validate import validate
+from policylint.load.document import Document
+from policylint.load.loader import load_path
+from policylint.schema.validate import validate
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
@@ -52,7 +52,7 @@ def _load(path: Path) -> tuple[Document, tuple[Any, ...], frozenset[str]]:
 
 @lru_cache(maxsize=None)
 def _registry() -> Any:
-    from policylint.registry import load_registry
+    from policylint.rules.registry import load_registry
 
     registry = load_registry()
     if not registry.packs:
@@ -61,11 +61,11 @@ def _registry() -> Any:
 
 
 def _findings(path: Path, packs: tuple[str, ...] | None = None) -> list[Any]:
-    from policylint.engine import Engine, Selection
+    from policylint.rules.engine import Engine, Selection
 
     doc, problems, invalid = _load(path)
     engine = Engine(_registry(), Selection(packs=packs))
-    return [*problems, *engine.check(doc, invalid)]
+    return [*problems, *engine.findings(doc, invalid)]
 
 
 def test_examples_exist() -> None:
@@ -84,7 +84,7 @@ def test_example_points_editors_at_the_schema(path: Path) -> None:
     match = SCHEMA_LINE.match(first)
     assert match, f"{_rel(path)}: the first line must be the yaml-language-server $schema comment"
     target = (path.parent / match.group(1)).resolve()
-    assert target == ROOT / "policylint" / "schemas" / "policy.schema.json"
+    assert target == ROOT / "policylint" / "schema" / "schemas" / "policy.schema.json"
 
 
 @pytest.mark.parametrize("path", FILES, ids=_rel)
@@ -195,8 +195,8 @@ def test_only_an_agreement_in_force_is_reported_as_in_force(file: str, in_force:
 def test_framingham_encodes_the_287g_overlap_so_a_rule_can_see_it() -> None:
     # The agreement (2007 - 2009-10-01) was in force beside Policy #200-15 (2008-02-04):
     # the provision's own dates say so in terms a rule condition reads.
-    from policylint.checks import get
-    from policylint.conditions import Env, compile_condition
+    from policylint.rules.checks import get
+    from policylint.rules.conditions import Env, compile_condition
 
     doc, _, _ = _load(ROOT / "examples/ma/framingham.yaml")
     overlap = compile_condition({"all": [

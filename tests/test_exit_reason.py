@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from policylint.finding import Finding
-from policylint.formats import RenderContext, github, markdown, sarif, text
-from policylint.runner import FileResult, Summary
+from policylint.report import RenderContext, github, markdown, sarif, text
+from policylint.run.runner import FileResult, Summary
 
 REPO = Path(__file__).resolve().parents[1]
 SCHEMA = REPO.parent / "shared" / "formats" / "sarif-schema-2.1.0.json"
@@ -69,7 +69,7 @@ def test_github_log_and_job_summary_say_why(tmp_path):
     ctx = RenderContext(root=".", step_summary=str(step))
     log = github.render(results, summary, ctx)
     assert log.splitlines()[-1] == "policylint: exit 1: 3 errors at or above --fail-on error"
-    from policylint.formats.stream import render as render_stream
+    from policylint.report.stream import render as render_stream
 
     path, job_summary = github.appendix_stream(ctx)
     more = render_stream(job_summary, results, summary)

@@ -13,12 +13,12 @@ from typing import Any
 import pytest
 import yaml
 
-from policylint.archive import read_archive
-from policylint.engine import Selection
-from policylint.limits import Limits
-from policylint.loader import load_path
-from policylint.runner import CheckOptions, check_paths
-from policylint.validate import validate
+from policylint.load.archive import read_archive
+from policylint.load.limits import Limits
+from policylint.load.loader import load_path
+from policylint.rules.engine import Selection
+from policylint.run.runner import CheckOptions, check_paths
+from policylint.schema.validate import validate
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "benchmarks" / "extract-corpus"

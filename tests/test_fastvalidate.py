@@ -16,10 +16,10 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
-from policylint.fastvalidate import ASSERTIONS, RUNTIME, UnsupportedSchema, generate, shipped
+from policylint.schema.fastvalidate import ASSERTIONS, RUNTIME, UnsupportedSchema, generate, shipped
 
 REPO = Path(__file__).resolve().parents[1]
-SCHEMAS = {name: json.loads((REPO / "policylint" / "schemas" / f"{name}.schema.json").read_text("utf-8"))
+SCHEMAS = {name: json.loads((REPO / "policylint" / "schema" / "schemas" / f"{name}.schema.json").read_text("utf-8"))
            for name in ("policy", "rule", "pack", "conditions")}
 REFERENCE = {name: Draft202012Validator(schema) for name, schema in SCHEMAS.items()}
 
@@ -75,17 +75,17 @@ def test_the_supported_keywords_are_exactly_those_the_schemas_use():
 def test_the_rule_and_pack_checks_are_pre_generated_and_fresh(name: str) -> None:
     import importlib
 
-    from policylint import schemagen
+    from policylint.schema import generate as schemagen
 
-    module = importlib.import_module(f"policylint.schemas.{name}_check")
+    module = importlib.import_module(f"policylint.schema.schemas.{name}_check")
     assert shipped(name) is module.check
     committed = Path(module.__file__ or "").read_text(encoding="utf-8")
     assert committed == schemagen.render_file_check(name), \
-        f"schemas/{name}_check.py is stale; run python -m policylint.schemagen"
+        f"schemas/{name}_check.py is stale; run python -m policylint.schema.generate"
 
 
 def test_the_policy_check_is_the_pre_generated_module_and_agrees_with_a_fresh_compile():
-    from policylint.schemas import policy_check
+    from policylint.schema.schemas import policy_check
 
     assert shipped("policy") is policy_check.check
     fresh = compile_schema(SCHEMAS["policy"])
@@ -121,7 +121,7 @@ def test_an_unsupported_schema_fails_loudly(schema):
 
 def test_the_reference_validator_checks_no_formats():
     # `format` is compiled as an annotation; that is right only while jsonschema asserts none.
-    from policylint.validate import _validator
+    from policylint.schema.validate import _validator
 
     assert _validator().format_checker is None
 
@@ -330,7 +330,7 @@ def corpus_documents() -> st.SearchStrategy[Any]:
     sys.path.insert(0, str(REPO / "benchmarks"))
     from gen_corpus import document
 
-    from policylint.loader import load_text
+    from policylint.load.loader import load_text
 
     def build(serial: int) -> Any:
         return load_text(document(11, serial, None, 0.0, 0.3)).document.data
@@ -453,7 +453,7 @@ def test_generated_rule_and_pack_files_and_mutations_agree(data):
 @FAST
 @given(st.data())
 def test_mutations_of_the_shipped_examples_agree(data):
-    from policylint.loader import load_path
+    from policylint.load.loader import load_path
 
     files = sorted(p for p in (REPO / "examples").rglob("*.yaml"))
     path = data.draw(st.sampled_from(files))
@@ -483,7 +483,7 @@ def test_arbitrary_json_agrees(value):
 
 
 def test_every_shipped_example_and_rule_file_agrees():
-    from policylint.loader import load_path
+    from policylint.load.loader import load_path
 
     checked = 0
     for path in sorted((REPO / "examples").rglob("*.yaml")):
@@ -491,9 +491,9 @@ def test_every_shipped_example_and_rule_file_agrees():
         if doc is not None:
             agree("policy", doc.data)
             checked += 1
-    for path in sorted((REPO / "policylint" / "rules").rglob("*.yaml")):
+    for path in sorted((REPO / "policylint" / "rules" / "data").rglob("*.yaml")):
         doc = load_path(str(path)).document
-        if doc is not None and path.parent.name != "rules":
+        if doc is not None and path.parent.name != "data":
             kind = {"packs": "pack", "conditions": "conditions"}.get(path.parent.name, "rule")
             agree(kind, doc.data)
             checked += 1
@@ -503,12 +503,12 @@ def test_every_shipped_example_and_rule_file_agrees():
 def test_a_valid_document_is_checked_without_importing_jsonschema():
     code = (
         "import sys\n"
-        "from policylint.loader import load_path\n"
-        "from policylint.validate import validate\n"
+        "from policylint.load.loader import load_path\n"
+        "from policylint.schema.validate import validate\n"
         f"doc = load_path({str(REPO / 'examples' / 'ma' / 'quincy.yaml')!r}).document\n"
         "assert validate(doc).findings == []\n"
         "assert 'jsonschema' not in sys.modules, 'jsonschema was imported'\n"
-        "from policylint.loader import load_text\n"
+        "from policylint.load.loader import load_text\n"
         "bad = load_text('policylint: 1\\nagency: {name: X, state: MA}\\ninstrument: {kind: polcy}\\n').document\n"
         "assert [f.rule for f in validate(bad).findings] == ['schema-invalid-value']\n"
     )
@@ -517,9 +517,9 @@ def test_a_valid_document_is_checked_without_importing_jsonschema():
 
 
 def test_the_conditions_schema_is_generated_from_the_rule_schema_and_fresh():
-    from policylint import schemagen
+    from policylint.schema import generate as schemagen
 
     committed = schemagen.CONDITIONS_SCHEMA_PATH.read_text(encoding="utf-8")
     assert committed == schemagen.render_conditions_schema(), \
-        "schemas/conditions.schema.json is stale; run python -m policylint.schemagen"
+        "schemas/conditions.schema.json is stale; run python -m policylint.schema.generate"
     assert SCHEMAS["conditions"]["$defs"]["condition"] == SCHEMAS["rule"]["$defs"]["condition"]

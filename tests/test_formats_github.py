@@ -8,11 +8,11 @@ import re
 from hypothesis import given
 from hypothesis import strategies as st
 
-from policylint.api import default_outputs
 from policylint.finding import Finding
-from policylint.formats import RenderContext, Reporter
-from policylint.formats.github import annotation, command, escape_data, escape_property, render, select
-from policylint.runner import FileResult, Summary
+from policylint.report import RenderContext, Reporter
+from policylint.report.github import annotation, command, escape_data, escape_property, render, select
+from policylint.run.api import default_outputs
+from policylint.run.runner import FileResult, Summary
 
 
 def parse(line: str) -> tuple[str, dict[str, str], str]:

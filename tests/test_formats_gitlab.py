@@ -7,9 +7,9 @@ import json
 from pathlib import Path
 
 from policylint.finding import Finding
-from policylint.formats import RenderContext
-from policylint.formats.gitlab import render
-from policylint.runner import FileResult, Summary
+from policylint.report import RenderContext
+from policylint.report.gitlab import render
+from policylint.run.runner import FileResult, Summary
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 

@@ -6,10 +6,11 @@ import pytest
 
 from policylint.errors import UsageError
 from policylint.finding import Finding
-from policylint.formats import RenderContext, format_module, parse_output_spec
-from policylint.formats.markdown import md_escape, render
-from policylint.formats.template import load_template
-from policylint.runner import FileResult, Summary
+from policylint.report import RenderContext, format_module
+from policylint.report.markdown import md_escape, render
+from policylint.report.template import load_template
+from policylint.run.config import parse_output_spec
+from policylint.run.runner import FileResult, Summary
 
 
 def sample() -> tuple[list[FileResult], Summary]:

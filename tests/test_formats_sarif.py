@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from policylint.finding import Finding
-from policylint.formats import RenderContext
-from policylint.formats.sarif import report
-from policylint.runner import FileResult, Summary
+from policylint.report import RenderContext
+from policylint.report.sarif import report
+from policylint.run.runner import FileResult, Summary
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(__file__).resolve().parents[2] / "shared"

@@ -14,9 +14,9 @@ from format_equivalence import same_github, same_json, same_sarif
 from format_samples import sample_context, sample_results, sample_summary
 
 from policylint.finding import Finding
-from policylint.formats import Reporter, format_module, github, gitlab, markdown, sarif
-from policylint.formats import json as json_format
-from policylint.runner import FileResult
+from policylint.report import Reporter, format_module, github, gitlab, markdown, sarif
+from policylint.report import json as json_format
+from policylint.run.runner import FileResult
 
 SNAPSHOTS = Path(__file__).parent / "snapshots" / "formats"
 FORMATS = ("text", "concise", "json", "sarif", "github", "gitlab", "junit", "markdown")

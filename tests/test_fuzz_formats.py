@@ -18,9 +18,9 @@ from hypothesis import strategies as st
 from hypothesis_profiles import share
 
 from policylint.finding import Finding
-from policylint.formats import FORMATS, RenderContext, format_module
-from policylint.formats.templates import control_safe
-from policylint.runner import FileResult, Summary
+from policylint.report import FORMATS, RenderContext, format_module
+from policylint.report.environment import control_safe
+from policylint.run.runner import FileResult, Summary
 
 SARIF_SCHEMA = Path(__file__).resolve().parents[2] / "shared" / "formats" / "sarif-schema-2.1.0.json"
 

@@ -14,8 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis_profiles import share
 
-from policylint.document import join
-from policylint.loader import Limits, load_bytes, load_text
+from policylint.load.document import join
+from policylint.load.loader import Limits, load_bytes, load_text
 
 SMALL = Limits(max_nodes=2_000, max_depth=20, max_string=5_000)
 
@@ -147,7 +147,7 @@ def test_written_data_reads_back_with_every_value_at_its_place(data: dict[str, A
 
 
 def _value(data: Any, pointer: str) -> Any:
-    from policylint.document import resolve
+    from policylint.load.document import resolve
 
     return resolve(data, pointer)
 

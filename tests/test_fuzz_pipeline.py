@@ -15,11 +15,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis_profiles import share
 
-from policylint import deadline
-from policylint.api import check_text
-from policylint.formats import FORMATS, RenderContext, format_module
-from policylint.runner import FileResult, Summary
-from policylint.validate import policy_schema
+from policylint.report import FORMATS, RenderContext, format_module
+from policylint.rules import deadline
+from policylint.run.api import check_text
+from policylint.run.runner import FileResult, Summary
+from policylint.schema.validate import policy_schema
 
 NASTY = ["::error::x", "\x1b[31m", "<script>", "=cmd|' /C calc'!A0", "@here", "|", "\u202e",
          "{{ 7*7 }}", "%0A", "]]>", "\\", "\t", "é", "𝒳", "public safety", "national security",

@@ -9,13 +9,13 @@ from typing import Any
 
 import pytest
 
-from policylint.engine import Engine, Selection
 from policylint.finding import SEVERITY_RANK
-from policylint.governing import govern, silence_capped
-from policylint.loader import load_path, load_text
-from policylint.registry import load_registry
-from policylint.rule import Pack, PackRule, Rule
-from policylint.validate import validate
+from policylint.load.loader import load_path, load_text
+from policylint.rules.engine import Engine, Selection
+from policylint.rules.governing import govern, silence_capped
+from policylint.rules.registry import load_registry
+from policylint.rules.rule import Pack, PackRule, Rule
+from policylint.schema.validate import validate
 
 ROOT = Path(__file__).resolve().parents[1]
 MA_EXAMPLES = sorted((ROOT / "examples" / "ma").glob("*.yaml"))
@@ -45,7 +45,7 @@ def _doc(path: Path) -> tuple[Any, frozenset[str]]:
 
 def _findings(path: Path, packs: tuple[str, ...] | None = None) -> list[Any]:
     doc, invalid = _doc(path)
-    return Engine(load_registry(), Selection(packs=packs)).check(doc, invalid)
+    return Engine(load_registry(), Selection(packs=packs)).findings(doc, invalid)
 
 
 def _selections() -> list[tuple[str, ...] | None]:
@@ -180,7 +180,7 @@ def test_silence_on_a_duty_the_law_imposes_anyway_is_a_warning() -> None:
 
 def _check(text: str, packs: tuple[str, ...] | None = None, select: tuple[str, ...] = ()) -> list[Any]:
     engine = Engine(load_registry(), Selection(packs=packs, select=select))
-    return engine.check(load_text(text, "t.yaml").document)
+    return engine.findings(load_text(text, "t.yaml").document)
 
 
 def test_truth_act_consent_form_silence_warns_and_contrary_text_errs() -> None:
@@ -281,7 +281,7 @@ def test_quincy_foreign_born_check_is_a_labelled_drafting_warning() -> None:
 
 
 def test_compare_scorecards_label_entries_that_are_not_the_packs_law() -> None:
-    from policylint.governing import entry_label
+    from policylint.rules.governing import entry_label
 
     registry = load_registry()
     lunn = registry.packs["ma-lunn"]

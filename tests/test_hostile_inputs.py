@@ -18,9 +18,9 @@ from typing import Any, Callable
 
 import pytest
 
-from policylint.api import check
-from policylint.document import Document
-from policylint.loader import Limits, load_bytes, load_text
+from policylint.load.document import Document
+from policylint.load.loader import Limits, load_bytes, load_text
+from policylint.run.api import check
 
 VALID = textwrap.dedent("""\
     policylint: 1
@@ -245,7 +245,7 @@ def test_wrong_types_are_schema_findings_at_their_values(tmp_path: Path) -> None
 
 def test_a_state_or_city_of_the_wrong_type_is_a_schema_finding_not_a_crash() -> None:
     # Found by fuzzing: a list as agency.state reached a cache key and stopped the run.
-    from policylint.api import check_text
+    from policylint.run.api import check_text
 
     for bad in ("[MA]", "{a: b}", "7", "null"):
         text = VALID.replace("state: MA}", f"state: {bad}, jurisdiction: [Quincy]}}")
@@ -433,8 +433,9 @@ def test_the_document_limit_ends_the_run_with_an_input_error(tmp_path: Path) -> 
 
 
 def test_an_output_that_is_an_input_is_refused(tmp_path: Path) -> None:
-    from policylint.api import CheckSettings, run_check
     from policylint.errors import UsageError
+    from policylint.report.outputs import run_check
+    from policylint.run.api import CheckSettings
 
     policy = _file(tmp_path, "p.yaml", VALID)
     for paths, target in (((str(policy),), str(policy)), ((str(tmp_path),), str(tmp_path / "new.yaml"))):
@@ -445,11 +446,12 @@ def test_an_output_that_is_an_input_is_refused(tmp_path: Path) -> None:
 
 def test_an_interrupted_run_leaves_the_old_report_and_no_half_written_one(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from policylint import api
+    from policylint.report import outputs
+    from policylint.run.api import CheckSettings
 
     report = _file(tmp_path, "report.json", "old report\n")
     paths = [str(_file(tmp_path, f"p{i}.yaml", VALID)) for i in range(3)]
-    real = api.iter_results
+    real = outputs.iter_results
 
     def interrupted(settings):  # type: ignore[no-untyped-def]
         for n, result in enumerate(real(settings)):
@@ -457,10 +459,10 @@ def test_an_interrupted_run_leaves_the_old_report_and_no_half_written_one(
                 raise KeyboardInterrupt
             yield result
 
-    monkeypatch.setattr(api, "iter_results", interrupted)
+    monkeypatch.setattr(outputs, "iter_results", interrupted)
     with pytest.raises(KeyboardInterrupt):
-        api.run_check(api.CheckSettings(paths=tuple(paths), outputs=(("json", str(report)),
-                                                                      ("concise", str(tmp_path / "c.txt")))))
+        outputs.run_check(CheckSettings(paths=tuple(paths), outputs=(("json", str(report)),
+                                                                     ("concise", str(tmp_path / "c.txt")))))
     assert report.read_text(encoding="utf-8") == "old report\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["p0.yaml", "p1.yaml", "p2.yaml", "report.json"]
 
@@ -473,8 +475,8 @@ def test_an_interrupted_run_leaves_the_old_report_and_no_half_written_one(
 ])
 def test_a_found_configuration_cannot_reach_outside_its_project(tmp_path: Path, line: str, message: str) -> None:
     # A repository's own configuration may come from a stranger's pull request.
-    from policylint import config
     from policylint.errors import ConfigError
+    from policylint.run import config
 
     project = tmp_path / "repo"
     project.mkdir()
@@ -488,7 +490,7 @@ def test_a_found_configuration_cannot_reach_outside_its_project(tmp_path: Path, 
 
 
 def test_a_found_configuration_may_use_its_own_folder(tmp_path: Path) -> None:
-    from policylint import config
+    from policylint.run import config
 
     _file(tmp_path, "base.yaml", "fail-on: warning\n")
     (tmp_path / "reports").mkdir()

@@ -11,9 +11,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from policylint.finding import Finding
-from policylint.formats import RenderContext, format_module
-from policylint.formats.templates import _LOG, _escape, terminal_safe
-from policylint.runner import FileResult, Summary, display_name
+from policylint.report import RenderContext, format_module
+from policylint.report.environment import _LOG, _escape, terminal_safe
+from policylint.run.runner import FileResult, Summary, display_name
 
 POLICY = b"policylint: 1\nagency: {name: A, kind: municipal_police, state: MA}\n"
 

@@ -12,12 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from policylint import deadline
 from policylint.errors import RuleFileError
-from policylint.loader import Limits
-from policylint.registry import build_registry, directory_files, load_registry
-from policylint.runner import CheckOptions, check_paths
-from policylint.templating import TemplateError, compile_message, render_message
+from policylint.load.loader import Limits
+from policylint.rules import deadline
+from policylint.rules.registry import build_registry, directory_files, load_registry
+from policylint.rules.templating import TemplateError, compile_message, render_message
+from policylint.run.parallel import check_paths
+from policylint.run.runner import CheckOptions
 
 RULE = textwrap.dedent("""\
     id: {id}
@@ -110,7 +111,7 @@ def test_bounded_repeats_in_sequence_end_quickly(tmp_path: Path) -> None:
 
 
 def test_a_search_outside_any_budget_still_has_a_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
-    from policylint.fastconditions import compile_pattern, search_pattern
+    from policylint.rules.fastconditions import compile_pattern, search_pattern
 
     monkeypatch.setattr(deadline, "SEARCH_SECONDS", 0.1)
     with pytest.raises(deadline.Expired):
@@ -162,8 +163,8 @@ def test_shipped_patterns_match_in_regex_exactly_where_they_do_in_re() -> None:
 
 def test_the_package_patterns_compile_in_re_and_a_third_partys_in_regex(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from policylint import fastconditions
-    from policylint.registry import _load_registry
+    from policylint.rules import fastconditions
+    from policylint.rules.registry import _load_registry
 
     write_pack(tmp_path, {"third-rule": (r"a+b", "found")})
     made: dict[str, list[object]] = {}
@@ -187,9 +188,9 @@ def test_the_package_patterns_compile_in_re_and_a_third_partys_in_regex(
 
 
 def test_a_third_partys_pattern_compiled_on_first_use_keeps_its_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
-    from policylint.checks import get as get_check
-    from policylint.conditions import Env, compile_condition
-    from policylint.fastconditions import Patterns
+    from policylint.rules.checks import get as get_check
+    from policylint.rules.conditions import Env, compile_condition
+    from policylint.rules.fastconditions import Patterns
 
     monkeypatch.setattr(deadline, "SEARCH_SECONDS", 0.1)
     # A rule text validated before (lazy), from a rule directory: still `regex`, still a timeout.
@@ -203,7 +204,7 @@ def test_a_third_partys_pattern_compiled_on_first_use_keeps_its_timeout(monkeypa
 
 def test_a_run_of_the_package_rules_never_imports_regex() -> None:
     code = ("import sys\n"
-            "from policylint.runner import CheckOptions, check_paths\n"
+            "from policylint.run.runner import CheckOptions, check_paths\n"
             "[r] = check_paths(['examples/ma/boston.yaml'], CheckOptions(cache_dir=None))\n"
             "assert r.findings\n"
             "assert 'regex' not in sys.modules, 'regex was imported'\n")
@@ -335,7 +336,7 @@ def test_a_slow_rule_is_stopped_reported_and_the_rest_of_the_run_goes_on(tmp_pat
 
 
 def _selection(pack: str) -> object:
-    from policylint.engine import Selection
+    from policylint.rules.engine import Selection
 
     return Selection(packs=(pack,))
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from policylint.api import check
-from policylint.taxonomy import topic_keys
+from policylint.run.api import check
+from policylint.schema.taxonomy import topic_keys
 
 #: What a blank draft should hear: it has no review date or issuing authority, and says
 #: nothing where silence is itself the gap (no complaint channel, no record of ICE contacts).

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from policylint.loader import Limits, load_bytes, load_text
+from policylint.load.loader import Limits, load_bytes, load_text
 
 DOC = """\
 policylint: 1
@@ -172,7 +172,7 @@ def test_finding_paths_are_found_in_the_tree_only_when_needed():
 def test_the_fast_tag_resolver_answers_as_pyyaml_does():
     import yaml
 
-    from policylint.loader import _COMPOSER, _Loader
+    from policylint.load.loader import _COMPOSER, _Loader
 
     words = ["", "~", "null", "Null", "NULL", "yes", "No", "on", "OFF", "y", "n", "true", "False",
              "=", "<<", "0x1F", "0o17", "017", "1_000", "-1", "+1", ".5", "-.inf", ".NaN", "1e3",
@@ -190,7 +190,7 @@ def test_the_fast_tag_resolver_answers_as_pyyaml_does():
 
 
 def test_a_file_read_up_to_the_cap_whatever_size_it_claims(tmp_path) -> None:
-    from policylint.loader import read_capped
+    from policylint.load.loader import read_capped
 
     path = tmp_path / "f.yaml"
     path.write_bytes(b"x" * 100)

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from policylint.errors import RuleFileError, UsageError
-from policylint.newrule import TODO, add_to_pack, new_rule
-from policylint.registry import build_registry, directory_files, load_rule_text
-from policylint.rule import CompiledRule
-from policylint.ruletest import run_example
+from policylint.rules.examples import run_example
+from policylint.rules.newrule import TODO, add_to_pack, new_rule
+from policylint.rules.registry import build_registry, directory_files, load_rule_text
+from policylint.rules.rule import CompiledRule
 
 PACK = textwrap.dedent("""\
     id: my-pack
@@ -63,7 +63,7 @@ def test_nothing_is_overwritten(rule_dir: Path) -> None:
     rule_text = (rule_dir / "holds" / "my-new-rule.yaml").read_text(encoding="utf-8")
     with pytest.raises(UsageError, match="`my-new-rule` is already used by .*my-new-rule.yaml"):
         new_rule("my-new-rule", "my-pack", "holds", rule_dir=str(rule_dir))
-    with pytest.raises(UsageError, match="already used by policylint/rules/holds/detainer-hold-prohibited.yaml"):
+    with pytest.raises(UsageError, match="already used by policylint/rules/data/holds/detainer-hold-prohibited.yaml"):
         new_rule("detainer-hold-prohibited", "my-pack", rule_dir=str(rule_dir))
     # A file of that name that is no loadable rule (a draft elsewhere, say) is kept too.
     (rule_dir / "drafts").mkdir()
@@ -99,10 +99,10 @@ def test_the_entry_ends_the_rules_list_whatever_follows_it() -> None:
 
 
 def test_the_next_steps_name_what_to_regenerate() -> None:
-    from policylint.newrule import _next_steps
+    from policylint.rules.newrule import _next_steps
 
-    steps = "\n".join(_next_steps("my-rule", "policylint/rules/holds/my-rule.yaml", None))
-    assert "python -m policylint.ruledocs > docs/rules.md" in steps
+    steps = "\n".join(_next_steps("my-rule", "policylint/rules/data/holds/my-rule.yaml", None))
+    assert "python -m policylint.report.ruledocs > docs/rules.md" in steps
     assert "POLICYLINT_UPDATE_SNAPSHOTS=1 python -m pytest tests/test_examples.py" in steps
     assert "python -m pytest tests/test_rule_examples.py -k my-rule" in steps
 
@@ -119,6 +119,6 @@ def test_the_command_prints_the_file_and_the_next_steps(rule_dir: Path, run_cli)
 
 
 def test_no_shipped_rule_is_left_with_a_placeholder() -> None:
-    left = [p for p in sorted((REPO / "policylint" / "rules").rglob("*.yaml"))
+    left = [p for p in sorted((REPO / "policylint" / "rules" / "data").rglob("*.yaml"))
             if TODO in p.read_text(encoding="utf-8")]
     assert not left, f"replace every {TODO} in: {left}"

@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 
-from policylint.engine import Engine, Selection
-from policylint.loader import load_text
-from policylint.notread import absence_reads, unread
-from policylint.registry import load_registry
+from policylint.load.loader import load_text
+from policylint.rules.engine import Engine, Selection
+from policylint.rules.notread import absence_reads, unread
+from policylint.rules.registry import load_registry
 
 DOC = """\
 policylint: 1

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from policylint import parallel
-from policylint.runner import CheckOptions, FileResult, check_paths
+from policylint.run import parallel
+from policylint.run.parallel import check_paths
+from policylint.run.runner import CheckOptions, FileResult
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "benchmarks"))

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from policylint.errors import RuleFileError
-from policylint.registry import _load_registry, build_registry, directory_files, load_registry
+from policylint.rules.registry import _load_registry, build_registry, directory_files, load_registry
 
 GOOD = textwrap.dedent("""\
     id: {id}
@@ -180,7 +180,7 @@ def test_a_stamp_skips_revalidating_texts_already_validated(tmp_path: Path, monk
     assert first.compiled["my-rule"].template.compiled
     (stamp,) = [p for p in (tmp_path / "cache").iterdir() if p.suffix == ".ok"]
     with monkeypatch.context() as patched:  # the texts as parsed are kept beside the stamp
-        patched.setattr("policylint.registry.read_yaml", lambda *a: pytest.fail("parsed again"))
+        patched.setattr("policylint.rules.registry.read_yaml", lambda *a: pytest.fail("parsed again"))
         second = _load_registry.__wrapped__((str(tmp_path / "rules"),), str(tmp_path / "cache"))
     assert not second.compiled["my-rule"].template.compiled  # compiled on its first finding
     assert second.rules["my-rule"].data == first.rules["my-rule"].data
@@ -235,7 +235,7 @@ def test_a_rule_directory_defines_and_uses_its_own_named_conditions(tmp_path: Pa
     assert reg.rules["my-rule"].data["fail"] == {"any": [
         {"topic": "civil_detainer_hold", "in": ["allowed"]},
         {"topic": "civil_detainer_hold", "in": ["required"]}]}
-    from policylint.conditions import Env
+    from policylint.rules.conditions import Env
 
     fail = reg.compiled["my-rule"].fail
     assert fail(Env({"provisions": {"civil_detainer_hold": {"value": "required"}}}), None, None)
@@ -302,7 +302,7 @@ def test_a_named_condition_stands_alone(tmp_path: Path) -> None:
 
 
 def test_the_package_rules_see_only_the_package_named_conditions() -> None:
-    from policylint.registry import _named_conditions
+    from policylint.rules.registry import _named_conditions
 
     files = [("pkg/conditions/a.yaml", "conditions",
               "a-one:\n  description: A.\n  condition: {condition: b-two}\n"),

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from policylint.registry import load_rule_text, package_conditions
-from policylint.ruletest import run_example
+from policylint.rules.examples import run_example
+from policylint.rules.registry import load_rule_text, package_conditions
 
-RULES = Path(__file__).resolve().parent.parent / "policylint" / "rules"
+RULES = Path(__file__).resolve().parent.parent / "policylint" / "rules" / "data"
 
 
 def _rule_files() -> list[Path]:
@@ -100,7 +100,7 @@ PACKS = ("ma-lunn ma-safe-communities-act boston-trust-act ca-values-truth il-tr
 
 
 def _registry():
-    from policylint.registry import load_registry
+    from policylint.rules.registry import load_registry
 
     return load_registry()
 

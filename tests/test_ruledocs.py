@@ -10,10 +10,10 @@ import pytest
 from click.testing import CliRunner
 
 from policylint.cli import cli
-from policylint.engine import Engine
-from policylint.loader import load_text
-from policylint.registry import load_registry
-from policylint.ruledocs import explain, list_packs, list_rules
+from policylint.load.loader import load_text
+from policylint.report.ruledocs import explain, list_packs, list_rules
+from policylint.rules.engine import Engine
+from policylint.rules.registry import load_registry
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -26,16 +26,16 @@ def run(*args: str) -> tuple[int, str, str]:
 def test_docs_rules_md_is_up_to_date() -> None:
     expected = list_rules(load_registry(), fmt="markdown")
     actual = (ROOT / "docs" / "rules.md").read_text(encoding="utf-8")
-    assert actual == expected, "docs/rules.md is stale: run `python -m policylint.ruledocs > docs/rules.md`"
+    assert actual == expected, "docs/rules.md is stale: run `python -m policylint.report.ruledocs > docs/rules.md`"
 
 
 def test_the_named_checks_table_of_the_rule_format_is_up_to_date() -> None:
-    from policylint.ruledocs import with_checks_table
+    from policylint.report.ruledocs import with_checks_table
 
     actual = (ROOT / "docs" / "rule-format.md").read_text(encoding="utf-8")
     assert "`units-missing`" in actual
     assert with_checks_table(actual) == actual, \
-        "docs/rule-format.md is stale: run `python -m policylint.ruledocs --checks`"
+        "docs/rule-format.md is stale: run `python -m policylint.report.ruledocs --checks`"
 
 
 def test_explain_shows_the_law_with_its_holding_packs_examples_and_fix() -> None:
@@ -99,7 +99,7 @@ def rules_found(text: str) -> dict[str, list[int]]:
     loaded = load_text(textwrap.dedent(text), "case.yaml")
     assert loaded.document is not None, loaded.findings
     found: dict[str, list[int]] = {}
-    for f in Engine(load_registry()).check(loaded.document):
+    for f in Engine(load_registry()).findings(loaded.document):
         found.setdefault(f.rule, []).append(f.line)
     return found
 
@@ -172,7 +172,7 @@ def test_explain_renders_every_rule() -> None:
 
 
 def test_data_quality_rules_are_labelled_data_quality_never_drafting() -> None:
-    from policylint.governing import entry_label, is_data_quality
+    from policylint.rules.governing import entry_label, is_data_quality
 
     registry = load_registry()
     quality = {rid for rid, rule in registry.rules.items() if is_data_quality(rule)}

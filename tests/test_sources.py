@@ -12,17 +12,18 @@ from typing import Any
 
 import pytest
 
-from policylint import archive as archive_mod
-from policylint.archive import PAGE_BREAK, read_archive
-from policylint.limits import Limits
-from policylint.runner import CheckOptions, check_paths
-from policylint.sourcetext import (
+from policylint.load import archive as archive_mod
+from policylint.load.archive import PAGE_BREAK, read_archive
+from policylint.load.limits import Limits
+from policylint.load.sourcetext import (
     Source,
     find_quote,
     fold,
     section_in_source,
     strip_running_lines,
 )
+from policylint.run.parallel import check_paths
+from policylint.run.runner import CheckOptions
 
 SOURCE = (
     "POLICY 200-15: IMMIGRATION STATUS\n"

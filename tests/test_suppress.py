@@ -3,8 +3,8 @@ reasons required; unknown and unused suppressions reported; findings marked, not
 
 from __future__ import annotations
 
-from policylint.api import check_text
-from policylint.suppress import parse_directive
+from policylint.run.api import check_text
+from policylint.run.suppress import parse_directive
 
 HEAD = """\
 policylint: 1
@@ -90,8 +90,8 @@ def test_unknown_rules_are_reported():
 
 def test_aliases_resolve_to_the_rule():
     from policylint.finding import Finding
-    from policylint.loader import load_text
-    from policylint.suppress import apply
+    from policylint.load.loader import load_text
+    from policylint.run.suppress import apply
 
     doc = load_text(HEAD + HOLD.rstrip("\n") + "  # policylint: disable=old-name -- renamed\n").document
     f = Finding(file="d.yaml", rule=RULE, severity="error", message="m", line=5, column=3)
@@ -146,7 +146,7 @@ PROVISIONS_LINE = 4
 def relaxed(text: str):
     from dataclasses import replace
 
-    from policylint.limits import DEFAULT_LIMITS
+    from policylint.load.limits import DEFAULT_LIMITS
 
     # A loaded machine must not stop the rules (the finding would be missing, not suppressed).
     return findings(text, limits=replace(DEFAULT_LIMITS, max_rule_seconds=60))

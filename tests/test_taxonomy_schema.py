@@ -11,9 +11,9 @@ import yaml
 from click.testing import CliRunner
 from jsonschema import Draft202012Validator
 
-from policylint import schemagen
 from policylint.cli import cli
-from policylint.taxonomy import (
+from policylint.schema import generate as schemagen
+from policylint.schema.taxonomy import (
     TaxonomyError,
     get_topic,
     load_taxonomy,
@@ -22,7 +22,7 @@ from policylint.taxonomy import (
     values_for,
 )
 
-REGENERATE = "regenerate with: python -m policylint.schemagen --docs"
+REGENERATE = "regenerate with: python -m policylint.schema.generate --docs"
 
 # The provision topics, T02-T37 without T01 (the instrument), T29 and T32 (exceptions).
 TOPICS: dict[str, tuple[str, list[str]]] = {
@@ -64,8 +64,8 @@ TOPICS: dict[str, tuple[str, list[str]]] = {
 
 # A fictional agency; every quote below is invented for the test, not any real policy's words.
 FULL_DOCUMENT = """\
-# yaml-language-server: $schema=../policylint/schemas/policy.schema.json
-$schema: ../policylint/schemas/policy.schema.json
+# yaml-language-server: $schema=../policylint/schema/schemas/policy.schema.json
+$schema: ../policylint/schema/schemas/policy.schema.json
 policylint: 1
 agency:
   name: Exampleton Police Department
@@ -224,7 +224,7 @@ def test_check_mode_catches_stale_files_and_regeneration_fixes_them(
     monkeypatch.setattr(schemagen, "DOCS_PATH", docs_file)
     monkeypatch.setattr(schemagen, "CHECK_PATH", tmp_path / "policy_check.py")
     assert schemagen.main(["--docs", "--check"]) == 1
-    assert "python -m policylint.schemagen --docs" in capsys.readouterr().err
+    assert "python -m policylint.schema.generate --docs" in capsys.readouterr().err
     assert schema_file.read_text(encoding="utf-8") == "{}\n" and not docs_file.exists()  # --check writes nothing
     assert schemagen.main(["--docs"]) == 0
     assert schemagen.main(["--docs", "--check"]) == 0
@@ -347,7 +347,7 @@ def test_unknown_topic_suggests_the_nearest() -> None:
 def _raw_taxonomy() -> dict[str, Any]:
     from importlib import resources
 
-    return yaml.safe_load(resources.files("policylint").joinpath("taxonomy.yaml").read_text(encoding="utf-8"))
+    return yaml.safe_load(resources.files("policylint.schema").joinpath("taxonomy.yaml").read_text(encoding="utf-8"))
 
 
 @pytest.mark.parametrize(("mutate", "message"), [

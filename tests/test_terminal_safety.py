@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from policylint.finding import Finding
-from policylint.runner import FileResult
+from policylint.run.runner import FileResult
 from tests.test_cli_check import VALID
 from tests.test_hostile_output import render
 

@@ -14,7 +14,7 @@ from policylint import __version__
 #: ``policylint check one.yaml`` from paying for every other command's imports.
 COMMANDS: dict[str, str] = {
     "baseline": "policylint.cli.baseline:baseline",
-    "check": "policylint.cli.check:check",
+    "check": "policylint.cli.check:check_command",
     "compare": "policylint.cli.compare:compare",
     "diff": "policylint.cli.diff:diff",
     "explain": "policylint.cli.explain:explain",
@@ -37,7 +37,7 @@ def error(message: object) -> None:
     """Print ``policylint: error: MESSAGE`` on standard error.  Messages quote files (a
     pack's ids, a configuration's values, file names): their control characters and bidi
     overrides are escaped, as in every human output."""
-    from policylint.formats.templates import control_safe
+    from policylint.report.environment import control_safe
 
     click.echo(f"policylint: error: {control_safe(str(message))}", err=True)
 

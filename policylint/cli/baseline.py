@@ -10,14 +10,14 @@ import click
 from policylint.cli import error
 
 if TYPE_CHECKING:
-    from policylint.api import CheckSettings
+    from policylint.run.api import CheckSettings
 
 _FILE_HELP = "The baseline file (default: `baseline` in the configuration, else policylint-baseline.json)."
 
 
 def _settings(paths: tuple[str, ...], config_file: str | None, isolated: bool) -> tuple[CheckSettings, str | None]:
-    from policylint import config as configuration
-    from policylint.api import build_settings
+    from policylint.run import config as configuration
+    from policylint.run.api import build_settings
 
     if not paths:
         raise click.UsageError("give the files or directories whose findings to record")
@@ -31,22 +31,23 @@ def _run(action: str, paths: tuple[str, ...], file: str | None, config_file: str
          isolated: bool) -> None:
     from dataclasses import replace
 
-    from policylint import baseline as baselines
     from policylint.errors import PolicylintError
+    from policylint.report.outputs import create_baseline, prune_baseline
+    from policylint.run.baseline import DEFAULT_FILE
 
     try:
         settings, configured = _settings(paths, config_file, isolated)
-        path = file or configured or baselines.DEFAULT_FILE
+        path = file or configured or DEFAULT_FILE
         settings = replace(settings, baseline=None, outputs=())
         if action == "create":
-            made, errors = baselines.create(settings, path)
+            made, errors = create_baseline(settings, path)
             click.echo(f"policylint: recorded {sum(made.counts.values())} finding(s) in {path}", err=True)
             if errors:
                 click.echo(f"policylint: {errors} file(s) could not be read; their problems "
                            "are not recorded", err=True)
                 sys.exit(2)
         else:
-            kept, removed = baselines.prune(settings, path)
+            kept, removed = prune_baseline(settings, path)
             click.echo(f"policylint: removed {removed} stale finding(s) from {path}; "
                        f"{sum(kept.counts.values())} remain", err=True)
     except PolicylintError as exc:

@@ -9,10 +9,10 @@ import click
 
 from policylint.cli import error, split_ids
 from policylint.finding import SEVERITIES
-from policylint.formats import FORMATS
+from policylint.report import FORMATS
 
 
-@click.command()
+@click.command("check")
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("-f", "--format", "formats", multiple=True, metavar="FORMAT[:FILE]",
               help="Output format, optionally written to FILE; repeat for several. FORMAT is "
@@ -67,23 +67,24 @@ from policylint.formats import FORMATS
 @click.option("--cache-dir", type=click.Path(file_okay=False), default=None,
               help="Where to cache results (default: $POLICYLINT_CACHE_DIR, else the user "
                    "cache directory, e.g. ~/.cache/policylint).")
-def check(paths: tuple[str, ...], formats: tuple[str, ...], output: str | None,
-          fail_on: str | None, max_warnings: int | None, packs: tuple[str, ...],
-          extend_packs: tuple[str, ...], select: tuple[str, ...], ignore: tuple[str, ...],
-          stdin_filename: str, max_file_size: int | None, max_nodes: int | None,
-          max_depth: int | None, max_string: int | None, max_documents: int | None,
-          max_rule_seconds: float | None, color: str, quiet: bool, verbose: int, statistics: bool,
-          baseline: str | None, config_file: str | None, isolated: bool, jobs: int | None,
-          skip_other_yaml: bool, no_cache: bool, cache_dir: str | None) -> None:
+def check_command(paths: tuple[str, ...], formats: tuple[str, ...], output: str | None,
+                  fail_on: str | None, max_warnings: int | None, packs: tuple[str, ...],
+                  extend_packs: tuple[str, ...], select: tuple[str, ...], ignore: tuple[str, ...],
+                  stdin_filename: str, max_file_size: int | None, max_nodes: int | None,
+                  max_depth: int | None, max_string: int | None, max_documents: int | None,
+                  max_rule_seconds: float | None, color: str, quiet: bool, verbose: int, statistics: bool,
+                  baseline: str | None, config_file: str | None, isolated: bool, jobs: int | None,
+                  skip_other_yaml: bool, no_cache: bool, cache_dir: str | None) -> None:
     """Check policy documents (files, directories, or - for standard input).
 
     Exit codes: 0 no findings at or above --fail-on; 1 findings; 2 usage, configuration
     or input error (a file that cannot be read or parsed).
     """
-    from policylint import config as configuration
-    from policylint.api import build_settings, run_check, use_color
     from policylint.errors import PolicylintError
-    from policylint.formats import format_module
+    from policylint.report import format_module
+    from policylint.report.outputs import run_check
+    from policylint.run import config as configuration
+    from policylint.run.api import build_settings, use_color
 
     if not paths:
         raise click.UsageError("give at least one file or directory to check (or - for stdin)")

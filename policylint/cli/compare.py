@@ -55,7 +55,7 @@ def compare(paths: tuple[str, ...], fmt: str | None, output: str | None, packs: 
     except PolicylintError as exc:
         error(exc)
         sys.exit(exc.exit_code)
-    from policylint.formats.templates import control_safe
+    from policylint.report.environment import control_safe
 
     for file, problem in unreadable:
         click.echo(control_safe(f"policylint: {file}: {problem}"), err=True)

@@ -42,9 +42,9 @@ def diff(old: str, new: str, fmt: str | None, output: str | None, packs: tuple[s
     Exit codes: 0 written; 1 a new finding at or above --fail-on; 2 usage error or a version
     that could not be read.
     """
-    from policylint.api import use_color
     from policylint.compare.run import configured, pick_format, run_diff
     from policylint.errors import PolicylintError
+    from policylint.run.api import use_color
 
     terminal = output is None and sys.stdout.isatty()
     try:

@@ -20,8 +20,8 @@ def explain(rule: str, rule_dirs: tuple[str, ...]) -> None:
     sources and its rules.
     """
     from policylint.errors import PolicylintError
-    from policylint.registry import load_registry
-    from policylint.ruledocs import explain as explain_rule
+    from policylint.report.ruledocs import explain as explain_rule
+    from policylint.rules.registry import load_registry
 
     try:
         click.echo(explain_rule(load_registry(tuple(rule_dirs)), rule), nl=False)

@@ -34,7 +34,7 @@ def init(path: str | None, agency: str | None, state: str | None, kind: str,
     one document per row into --output-dir.
     """
     from policylint.errors import PolicylintError, UsageError
-    from policylint.scaffold import (
+    from policylint.report.scaffold import (
         Agency,
         agencies_from_csv,
         ensure_kept_schema,

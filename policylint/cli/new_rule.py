@@ -25,7 +25,7 @@ def new_rule(rule_id: str, pack: str, category: str | None, rule_dir: str | None
     written. Existing files are never overwritten.
     """
     from policylint.errors import PolicylintError
-    from policylint.newrule import new_rule as write_rule
+    from policylint.rules.newrule import new_rule as write_rule
 
     try:
         made = write_rule(rule_id, pack, category, rule_dir)

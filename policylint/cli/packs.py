@@ -7,7 +7,7 @@ import sys
 import click
 
 from policylint.cli import error
-from policylint.ruledocs import PACK_FORMATS
+from policylint.report.ruledocs import PACK_FORMATS
 
 
 @click.command()
@@ -18,8 +18,8 @@ from policylint.ruledocs import PACK_FORMATS
 def packs(fmt: str, rule_dirs: tuple[str, ...]) -> None:
     """List the rule packs: status, jurisdiction, which documents get them by default."""
     from policylint.errors import PolicylintError
-    from policylint.registry import load_registry
-    from policylint.ruledocs import list_packs
+    from policylint.report.ruledocs import list_packs
+    from policylint.rules.registry import load_registry
 
     try:
         click.echo(list_packs(load_registry(tuple(rule_dirs)), fmt), nl=False)

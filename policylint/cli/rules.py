@@ -7,7 +7,7 @@ import sys
 import click
 
 from policylint.cli import error
-from policylint.ruledocs import RULE_FORMATS
+from policylint.report.ruledocs import RULE_FORMATS
 
 
 @click.command()
@@ -19,8 +19,8 @@ from policylint.ruledocs import RULE_FORMATS
 def rules(pack: str | None, fmt: str, rule_dirs: tuple[str, ...]) -> None:
     """List the rules with their severity, title and packs."""
     from policylint.errors import PolicylintError
-    from policylint.registry import load_registry
-    from policylint.ruledocs import list_rules
+    from policylint.report.ruledocs import list_rules
+    from policylint.rules.registry import load_registry
 
     try:
         click.echo(list_rules(load_registry(tuple(rule_dirs)), pack, fmt), nl=False)

@@ -4,13 +4,7 @@ from __future__ import annotations
 
 import click
 
-from policylint import shipped
 from policylint.cli import error
-
-
-def schema_text() -> str:
-    """The committed schema, read from the installed package (works from a wheel or zip)."""
-    return shipped.read_text("schemas", "policy.schema.json")
 
 
 @click.command()
@@ -19,12 +13,14 @@ def schema_text() -> str:
 @click.pass_context
 def schema(ctx: click.Context, output: str) -> None:
     """Print the JSON Schema (2020-12) of policy documents, for editors and other tools."""
-    text = schema_text()
+    from policylint.schema.validate import policy_schema_text
+
+    text = policy_schema_text()
     if output == "-":
         click.echo(text, nl=False)
         return
     from policylint.errors import PolicylintError
-    from policylint.formats.writer import write_file
+    from policylint.report.writer import write_file
 
     try:
         write_file(output, text)

@@ -18,8 +18,8 @@ from policylint.cli import error
               show_default=True)
 def show_config(config_file: str | None, isolated: bool, fmt: str) -> None:
     """Show the configuration `check` would use, with the file and line of each value."""
-    from policylint import config as configuration
     from policylint.errors import PolicylintError
+    from policylint.run import config as configuration
 
     try:
         config = configuration.resolve(explicit=config_file, isolated=isolated)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Sequence
 
-from policylint.compare.model import ENDED, NOT_KNOWN, NOT_READ, POLICY_STATUSES
-from policylint.taxonomy import SILENT, UNCLEAR, Topic, load_taxonomy
+from policylint.compare.states import ENDED, NOT_KNOWN, NOT_READ, POLICY_STATUSES
+from policylint.schema.taxonomy import SILENT, UNCLEAR, Topic, load_taxonomy
 
 #: Survey answers in the order an advocate reports them, with the words of the headline.
 SURVEY_PHRASES = (
@@ -26,7 +26,7 @@ class Coverage:
     instrument_kind: tuple[tuple[str, str, int], ...]      # (word, description, count)
     survey_status: tuple[tuple[str, str, int], ...]
     agency_kind: tuple[tuple[str, str, int], ...]
-    status: tuple[tuple[str, str, int], ...]               # policy status (model.POLICY_STATUSES)
+    status: tuple[tuple[str, str, int], ...]               # policy status (states.POLICY_STATUSES)
     status_by_kind: tuple[tuple[str, tuple[int, ...]], ...]  # agency kind -> counts per status
     topics: tuple[tuple[str, tuple[tuple[str, str, int], ...]], ...]  # topic -> (value, tone, n)
     headline: tuple[str, ...]

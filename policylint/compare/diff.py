@@ -9,8 +9,8 @@ from typing import Any
 from policylint.compare.model import Row, make_row
 from policylint.compare.scores import pack_methods, score_row
 from policylint.errors import PolicylintError
-from policylint.registry import Registry
-from policylint.taxonomy import SILENT, load_taxonomy
+from policylint.rules.registry import Registry
+from policylint.schema.taxonomy import SILENT, load_taxonomy
 
 #: Instrument fields whose change a reader of a pull request wants to see.
 INSTRUMENT_FIELDS = ("kind", "title", "number", "effective_date")

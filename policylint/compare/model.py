@@ -6,23 +6,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Iterable, Sequence
 
-from policylint.baseline import report_path
-from policylint.registry import Registry
-from policylint.taxonomy import SILENT, UNCLEAR, Topic, load_taxonomy
-
-#: A topic cell of an agency whose policy nobody has seen (``instrument.kind: unknown``):
-#: its topics are not known, which is not the same as the policy being silent.
-NOT_KNOWN = "not_known"
-#: A topic the document does not code when the encoder did not read all of the instrument's
-#: text (``instrument.text_read: partial | none``): the policy may well address it, so it is
-#: "not read", never "silent", and it never counts against the agency.  Also the state of a
-#: rule the engine did not run because its finding would rest on unread text.
-NOT_READ = "not_read"
-#: ``instrument.text_read`` values under which a topic left out is not read.
-PARTLY_READ = frozenset({"partial", "none"})
-
-#: How the coverage counts a provision of an instrument that has ended (``instrument.ended``).
-ENDED = "ended"
+from policylint.compare.states import ENDED, NOT_KNOWN, NOT_READ, PARTLY_READ
+from policylint.rules.registry import Registry
+from policylint.run.baseline import report_path
+from policylint.schema.taxonomy import SILENT, UNCLEAR, Topic, load_taxonomy
 
 #: Topic cell tones from the end that limits cooperation to the end that cooperates (see
 #: scales.yaml), then the cells that carry no value.
@@ -158,20 +145,6 @@ class Comparison:
 WRITTEN_KINDS = frozenset({"ordinance", "bylaw", "general_order", "department_policy",
                            "select_board_vote", "executive_order", "agreement"})
 
-#: What an advocate's table counts: where each agency stands, in reading order.
-POLICY_STATUSES = (
-    ("written", "written policy"),
-    ("unwritten", "unwritten directive only"),
-    ("directive", "directive, form not known"),
-    ("state_directive_only", "state directive only"),
-    ("draft", "draft only"),
-    ("none", "no policy"),
-    ("pending", "request pending"),
-    ("denied", "request refused"),
-    ("no_response", "did not respond"),
-    ("ended", "instrument ended"),
-    ("unknown", "not known"),
-)
 
 
 def policy_status(instrument_kind: str | None, survey_status: str | None, ended: bool = False) -> str:
@@ -352,7 +325,7 @@ def build(results: Iterable[Any], registry: Registry, *, root: str = ".",
     """The comparison of ``results`` (from :func:`policylint.compare.summary.collect`)."""
     from policylint.compare import coverage, order, scores
 
-    order.check(sort, group_by, registry)
+    order.validate(sort, group_by, registry)
     filters = filters or {}
     rows: list[Row] = []
     unreadable: list[tuple[str, str]] = []

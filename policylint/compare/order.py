@@ -11,7 +11,7 @@ GROUP_KEYS = ("none", "county", "kind", "state", "instrument", "status")
 FILTER_KEYS = ("state", "kind", "county", "instrument", "survey", "status")
 
 
-def check(sort: str, group_by: str, registry: Any) -> None:
+def validate(sort: str, group_by: str, registry: Any) -> None:
     """Usage errors for an unknown sort key, group key or pack."""
     if sort.partition(":")[0] not in SORT_KEYS:
         raise UsageError(f"unknown sort key `{sort}`; choose from: {', '.join(SORT_KEYS)} (or score:PACK)")

@@ -90,7 +90,7 @@ def score_text(value: float | None) -> str:
 @lru_cache(maxsize=None)
 def asset(name: str) -> str:
     """A stylesheet or script shipped beside the templates."""
-    return resources.files("policylint").joinpath("templates").joinpath("compare").joinpath(name) \
+    return resources.files("policylint.report").joinpath("templates").joinpath("compare").joinpath(name) \
         .read_text("utf-8")
 
 
@@ -104,7 +104,7 @@ def _terminal_safe(value: Any) -> Any:
     standard output lands in a terminal); our own markup is left as it is."""
     from markupsafe import Markup
 
-    from policylint.formats.templates import control_safe
+    from policylint.report.environment import control_safe
 
     return control_safe(value) if isinstance(value, str) and not isinstance(value, Markup) else value
 
@@ -114,7 +114,7 @@ def environment() -> Any:
     """HTML templates with autoescaping on: policy text is untrusted and always escaped."""
     from jinja2 import Environment, PackageLoader, StrictUndefined
 
-    env = Environment(loader=PackageLoader("policylint", "templates"), undefined=StrictUndefined,
+    env = Environment(loader=PackageLoader("policylint.report", "templates"), undefined=StrictUndefined,
                       autoescape=True, trim_blocks=True, lstrip_blocks=True,
                       keep_trailing_newline=True, finalize=_terminal_safe)
     env.filters.update(words=words, score=score_text, plural=plural,
@@ -173,8 +173,8 @@ def pack_help(pack: Any) -> str:
 
 def _coverage(comparison: Any) -> dict[str, Any]:
     """Every count of the coverage section with the rows behind it (so a filter can recount)."""
-    from policylint.compare.model import POLICY_STATUSES
-    from policylint.taxonomy import load_taxonomy
+    from policylint.compare.states import POLICY_STATUSES
+    from policylint.schema.taxonomy import load_taxonomy
 
     rows, cov, taxonomy = comparison.rows, comparison.coverage, load_taxonomy()
     statuses = [(w, label, members(rows, lambda r, w=w: r.status == w))
@@ -209,10 +209,11 @@ def _survey(rows: list[Any]) -> list[dict[str, Any]]:
 
 def view(comparison: Any, title: str, version: str) -> dict[str, Any]:
     """Everything the template draws, computed once (the template holds no logic)."""
-    from policylint.compare.model import POLICY_STATUSES, RuleCell
+    from policylint.compare.model import RuleCell
     from policylint.compare.scales import scale
     from policylint.compare.scores import is_law
-    from policylint.taxonomy import load_taxonomy
+    from policylint.compare.states import POLICY_STATUSES
+    from policylint.schema.taxonomy import load_taxonomy
 
     rows = comparison.rows
     cov = comparison.coverage
@@ -268,8 +269,20 @@ def render_diff(d: Any, version: str = "") -> str:
     """The diff of two versions as a page (no script at all)."""
     from markupsafe import Markup
 
-    from policylint.compare.render_markdown import diff_labels
-
     css = asset("report.css")
     return environment().get_template("compare/diff.html.j2").render(
         d=d, version=version, css=Markup(css), csp={"style": csp_hash(css)}, **diff_labels())
+
+
+#: Finding severities as a reader of the diffs sees them: an emoji and a word, never colour alone.
+SEVERITY_MARKS = {"error": "❌ error", "warning": "⚠️ warn", "info": "ℹ️ info"}
+
+
+def diff_labels() -> dict[str, Any]:
+    """Words for the kinds of change, shared by the Markdown and HTML diffs."""
+    return {
+        "kinds": {"added": "added", "removed": "removed", "value_changed": "value changed",
+                  "reworded": "quote reworded", "amended": "amended"},
+        "directions": {"more_restrictive": "more restrictive", "less_restrictive": "less restrictive"},
+        "severity_marks": SEVERITY_MARKS,
+    }

@@ -109,6 +109,6 @@ def report(comparison: Any) -> dict[str, Any]:
 
 
 def render(comparison: Any) -> str:
-    from policylint.formats.stream import dump
+    from policylint.report.stream import dump
 
     return dump(report(comparison), indent=2) + "\n"

@@ -5,12 +5,13 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
+from policylint.compare.render_html import SEVERITY_MARKS, diff_labels
+
 #: Rule states as a Markdown reader sees them: an emoji and a word, never colour alone.
 RULE_MARKS = {
     "pass": "✅ pass", "suppressed": "⊘ waived", "not_addressed": "∅ silent",
     "not_read": "◌ not read", "not_applicable": "n/a", "skipped": "❔ skipped", "not_selected": "—",
 }
-SEVERITY_MARKS = {"error": "❌ error", "warning": "⚠️ warn", "info": "ℹ️ info"}
 
 
 def rule_mark(cell: Any) -> str:
@@ -30,9 +31,9 @@ def environment() -> Any:
 
     from policylint.compare.render_html import score_text, words
     from policylint.compare.summary import safe_url
-    from policylint.formats.markdown import md_escape
+    from policylint.report.markdown import md_escape
 
-    env = Environment(loader=PackageLoader("policylint", "templates"), undefined=StrictUndefined,
+    env = Environment(loader=PackageLoader("policylint.report", "templates"), undefined=StrictUndefined,
                       trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
                       autoescape=False, finalize=md_escape)
     env.filters.update(words=words, score=score_text, mark=rule_mark,
@@ -43,9 +44,9 @@ def environment() -> Any:
 
 
 def render(comparison: Any, title: str = "Policy comparison") -> str:
-    from policylint.compare.model import POLICY_STATUSES
     from policylint.compare.render_html import _survey
     from policylint.compare.scores import METHOD, is_law
+    from policylint.compare.states import POLICY_STATUSES
 
     # Evidence footnotes, numbered in the order the topic table shows the values.
     notes: list[tuple[int, Any, Any, Any]] = []
@@ -68,13 +69,3 @@ def render(comparison: Any, title: str = "Policy comparison") -> str:
 
 def render_diff(d: Any) -> str:
     return environment().get_template("compare/diff.md.j2").render(d=d, **diff_labels())
-
-
-def diff_labels() -> dict[str, Any]:
-    """Words for the kinds of change, shared by the Markdown and HTML diffs."""
-    return {
-        "kinds": {"added": "added", "removed": "removed", "value_changed": "value changed",
-                  "reworded": "quote reworded", "amended": "amended"},
-        "directions": {"more_restrictive": "more restrictive", "less_restrictive": "less restrictive"},
-        "severity_marks": SEVERITY_MARKS,
-    }

@@ -39,8 +39,8 @@ def check_options(packs: Sequence[str], extend_packs: Sequence[str], config_file
 def configured(packs: Sequence[str], extend_packs: Sequence[str], config_file: str | None,
                isolated: bool) -> tuple[Any, tuple[str, ...]]:
     """:func:`check_options`, and the configuration files read (which no output may replace)."""
-    from policylint import api
-    from policylint import config as configuration
+    from policylint.run import api
+    from policylint.run import config as configuration
 
     config = configuration.resolve(explicit=config_file, isolated=isolated)
     settings = api.build_settings(config, packs=tuple(packs) or None, extend_packs=tuple(extend_packs))
@@ -65,7 +65,7 @@ def build_comparison(settings: CompareSettings, options: Any) -> Any:
     from policylint.compare.model import build
     from policylint.compare.order import parse_filters
     from policylint.compare.summary import collect
-    from policylint.registry import load_registry
+    from policylint.rules.registry import load_registry
 
     filters = parse_filters(settings.filters)
     skipped: list[str] = []
@@ -74,7 +74,7 @@ def build_comparison(settings: CompareSettings, options: Any) -> Any:
                        all_topics=settings.all_topics)
     comparison.options["all_topics"] = settings.all_topics
     if skipped:  # said where a run's notes go, as `check` does; the report stays about towns
-        from policylint.runner import skipped_note
+        from policylint.run.runner import skipped_note
 
         print(skipped_note(len(skipped)), file=sys.stderr)
     return comparison
@@ -104,18 +104,18 @@ def render_comparison(comparison: Any, fmt: str, title: str, bom: bool = False) 
 
 def output_guard(inputs: Sequence[str], config_files: Sequence[str] = ()) -> Any:
     """What a report must not replace: the documents it reads and the configuration."""
-    from policylint.formats.writer import Guard
+    from policylint.report.writer import Guard
 
     return Guard().protect(inputs, "an input").protect(config_files, "a configuration file")
 
 
 def write(text: str, output: str | None, guard: Any = None) -> None:
-    """To ``output`` whole (see :mod:`policylint.formats.writer`), else stdout."""
+    """To ``output`` whole (see :mod:`policylint.report.writer`), else stdout."""
     if output is None:
         sys.stdout.write(text)
         sys.stdout.flush()
         return
-    from policylint.formats.writer import write_file
+    from policylint.report.writer import write_file
 
     write_file(output, text, guard)
 
@@ -165,7 +165,7 @@ def diff_report(d: Any) -> dict[str, Any]:
 def new_findings_reason(d: Any, fail_on: str | None) -> str:
     """``exit 1: 2 new errors at or above --fail-on error``, or "" when the diff passes."""
     from policylint.finding import SEVERITY_RANK
-    from policylint.runner import count_words
+    from policylint.run.runner import count_words
 
     if fail_on is None:
         return ""
@@ -184,7 +184,7 @@ def run_diff(old: str, new: str, fmt: str, output: str | None, options: Any,
     """Write the diff; 1 when ``fail_on`` is set and a new finding is at least that severe."""
     from policylint.compare.diff import diff
     from policylint.compare.summary import SummarisingChecker, load_revision
-    from policylint.registry import load_registry
+    from policylint.rules.registry import load_registry
 
     guard = output_guard([_revision_file(old), _revision_file(new)], config_files)
     if output:
@@ -198,7 +198,7 @@ def run_diff(old: str, new: str, fmt: str, output: str | None, options: Any,
 
         text = render_txt(d, color)
     elif fmt == "json":
-        from policylint.formats.stream import dump
+        from policylint.report.stream import dump
 
         text = dump(diff_report(d), indent=2) + "\n"
     elif fmt == "html":

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterable, Sequence
 
-from policylint.governing import entry_label, is_data_quality
-from policylint.registry import Registry
+from policylint.rules.governing import entry_label, is_data_quality
+from policylint.rules.registry import Registry
 
 #: Pack statuses in the order a report shows them: law first (the agency's own, then
 #: federal), then the standards that are not law.
@@ -105,7 +105,7 @@ class WeightedRule:
 class PackMethod:
     """A pack as a scorecard uses it: its rules with their weights."""
 
-    pack: Any  # policylint.rule.Pack
+    pack: Any  # policylint.rules.rule.Pack
     rules: tuple[WeightedRule, ...]
 
     @property

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any, Iterator, Sequence
 
-from policylint.loader import LoadResult
-from policylint.runner import Checker, CheckOptions, FileResult, discover, skip_if_not_a_policy
+from policylint.load.loader import LoadResult
+from policylint.run.runner import Checker, CheckOptions, FileResult, discover, skip_if_not_a_policy
 
 #: Longest quote, paraphrase or title kept; a hostile 100 KB quote must not swell a report
 #: of hundreds of agencies.  Real evidence quotes are a few sentences.

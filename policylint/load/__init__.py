@@ -1,0 +1,1 @@
+"""Input: files read within limits into plain data with the position of every value."""

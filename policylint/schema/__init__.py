@@ -1,0 +1,1 @@
+"""The policy document format: its taxonomy, the generated schemas and their validation."""
