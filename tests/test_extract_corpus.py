@@ -17,7 +17,8 @@ from policylint.load.archive import read_archive
 from policylint.load.limits import Limits
 from policylint.load.loader import load_path
 from policylint.rules.engine import Selection
-from policylint.run.runner import CheckOptions, check_paths
+from policylint.run.parallel import check_paths
+from policylint.run.runner import CheckOptions
 from policylint.schema.validate import validate
 
 ROOT = Path(__file__).resolve().parents[1]
