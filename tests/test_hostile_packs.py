@@ -204,7 +204,8 @@ def test_a_third_partys_pattern_compiled_on_first_use_keeps_its_timeout(monkeypa
 
 def test_a_run_of_the_package_rules_never_imports_regex() -> None:
     code = ("import sys\n"
-            "from policylint.run.runner import CheckOptions, check_paths\n"
+            "from policylint.run.parallel import check_paths\n"
+            "from policylint.run.runner import CheckOptions\n"
             "[r] = check_paths(['examples/ma/boston.yaml'], CheckOptions(cache_dir=None))\n"
             "assert r.findings\n"
             "assert 'regex' not in sys.modules, 'regex was imported'\n")
