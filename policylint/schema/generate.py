@@ -14,10 +14,10 @@ SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 # A URN names the schema without claiming a web address; editors are pointed at the file.
 SCHEMA_ID = "urn:policylint:schema:policy-document:v1"
 
-PACKAGE_DIR = Path(__file__).resolve().parent
-SCHEMA_PATH = PACKAGE_DIR / "schemas" / "policy.schema.json"
-DOCS_PATH = PACKAGE_DIR.parent.parent / "docs" / "format.md"
-CHECK_PATH = PACKAGE_DIR / "schemas" / "policy_check.py"
+SCHEMA_DIR = Path(__file__).resolve().parent
+SCHEMA_PATH = SCHEMA_DIR / "schemas" / "policy.schema.json"
+DOCS_PATH = SCHEMA_DIR.parent.parent / "docs" / "format.md"
+CHECK_PATH = SCHEMA_DIR / "schemas" / "policy_check.py"
 #: The hand-written schemas of rule and pack files, whose checks are generated beside them.
 RULE_FILE_SCHEMAS = ("rule", "pack")
 
@@ -585,7 +585,7 @@ def render_file_check(name: str) -> str:
     """The generated check of the hand-written ``schemas/<name>.schema.json`` (rule, pack)."""
     from policylint.schema.fastvalidate import generate_module
 
-    schema = (PACKAGE_DIR / "schemas" / f"{name}.schema.json").read_text(encoding="utf-8")
+    schema = (SCHEMA_DIR / "schemas" / f"{name}.schema.json").read_text(encoding="utf-8")
     return generate_module(json.loads(schema), f"{name}.schema.json")
 
 
