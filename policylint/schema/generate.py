@@ -14,14 +14,14 @@ SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 # A URN names the schema without claiming a web address; editors are pointed at the file.
 SCHEMA_ID = "urn:policylint:schema:policy-document:v1"
 
-PACKAGE_DIR = Path(__file__).resolve().parent
-SCHEMA_PATH = PACKAGE_DIR / "schemas" / "policy.schema.json"
-DOCS_PATH = PACKAGE_DIR.parent.parent / "docs" / "format.md"
-CHECK_PATH = PACKAGE_DIR / "schemas" / "policy_check.py"
+SCHEMA_DIR = Path(__file__).resolve().parent
+SCHEMA_PATH = SCHEMA_DIR / "schemas" / "policy.schema.json"
+DOCS_PATH = SCHEMA_DIR.parent.parent / "docs" / "format.md"
+CHECK_PATH = SCHEMA_DIR / "schemas" / "policy_check.py"
 #: The schemas of rule, pack and named-condition files, whose checks are generated beside
 #: them (rule and pack are written by hand; conditions is made from the rule schema).
 RULE_FILE_SCHEMAS = ("rule", "pack", "conditions")
-CONDITIONS_SCHEMA_PATH = PACKAGE_DIR / "schemas" / "conditions.schema.json"
+CONDITIONS_SCHEMA_PATH = SCHEMA_DIR / "schemas" / "conditions.schema.json"
 
 # Full dates, or a month or a year where the source gives no more (quote a bare year: YAML
 # reads 2019 as a number).  Partial dates sort before every full date of their period.
@@ -584,9 +584,9 @@ def render_check(schema_text: str | None = None) -> str:
 
 
 def render_conditions_schema() -> str:
-    """The schema of a named-conditions file (``rules/conditions/*.yaml``), made from the rule
+    """The schema of a named-conditions file (``rules/data/conditions/*.yaml``), made from the rule
     schema's ``condition`` so that the condition language is defined in one place."""
-    rule = json.loads((PACKAGE_DIR / "schemas" / "rule.schema.json").read_text(encoding="utf-8"))
+    rule = json.loads((SCHEMA_DIR / "schemas" / "rule.schema.json").read_text(encoding="utf-8"))
     schema = {
         "$schema": SCHEMA_DIALECT,
         "$id": "https://policylint.invalid/schemas/conditions.schema.json",
@@ -619,7 +619,7 @@ def render_file_check(name: str) -> str:
     if name == "conditions":
         schema = render_conditions_schema()
     else:
-        schema = (PACKAGE_DIR / "schemas" / f"{name}.schema.json").read_text(encoding="utf-8")
+        schema = (SCHEMA_DIR / "schemas" / f"{name}.schema.json").read_text(encoding="utf-8")
     return generate_module(json.loads(schema), f"{name}.schema.json")
 
 

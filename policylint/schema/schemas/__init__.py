@@ -1,0 +1,1 @@
+"""The policy, rule, pack and config schemas, with the generated checks of the first three."""
