@@ -1,0 +1,123 @@
+"""Find the passages that bear on each topic and propose a value where a pattern is confident."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from policylint.extract.cues import Cues, Pattern, TopicCues, load_cues
+from policylint.extract.sections import Unit, quote_text, split_units
+from policylint.sourcetext import CUES as IMMIGRATION
+from policylint.sourcetext import Source
+from policylint.taxonomy import UNCLEAR
+
+#: Passages kept per topic in the draft: enough for a reviewer, not a copy of the policy.
+MAX_PASSAGES = 6
+
+
+@dataclass(frozen=True, slots=True)
+class Passage:
+    """A sentence that bears on a topic, and what the patterns made of it."""
+
+    unit: Unit
+    quote: str
+    pattern: Pattern | None
+    flagged: bool  # the passage makes an exception the pattern did not account for
+
+    @property
+    def section(self) -> str | None:
+        return self.unit.section
+
+
+@dataclass(frozen=True, slots=True)
+class TopicResult:
+    """One topic: its passages (the one the value rests on first) and the value proposed.
+
+    ``value`` is a vocabulary word when patterns agree, ``unclear`` when passages were found
+    but no pattern is confident (or patterns disagree: ``conflict`` lists their values), and
+    None when nothing was found (the topic stays out of the draft: silent).
+    """
+
+    topic: str
+    passages: tuple[Passage, ...]
+    value: str | None
+    pattern: Pattern | None
+    conflict: tuple[str, ...] = ()
+    found: int = 0  # passages found, before MAX_PASSAGES
+
+    @property
+    def proposed(self) -> bool:
+        return self.pattern is not None and self.value not in (None, UNCLEAR)
+
+    @property
+    def flagged(self) -> bool:
+        return self.proposed and any(p.flagged for p in self.passages if p.pattern is self.pattern)
+
+
+@dataclass(frozen=True, slots=True)
+class Extraction:
+    """What `extract` found in one instrument's text."""
+
+    source: Source
+    units: tuple[Unit, ...]
+    topics: tuple[TopicResult, ...]
+
+    def topic(self, key: str) -> TopicResult:
+        return next(t for t in self.topics if t.topic == key)
+
+
+def _flagged(pattern: Pattern, text: str, exception: re.Pattern[str]) -> bool:
+    """Whether ``text`` makes an exception outside what the pattern itself matched (a
+    pattern for "unless a judicial warrant" accounts for its own "unless")."""
+    own = [m.span() for p in pattern.all for m in p.finditer(text)]
+    return any(not any(a <= m.start() and m.end() <= b for a, b in own) for m in exception.finditer(text))
+
+
+def _context(units: list[Unit], text: str) -> list[bool]:
+    """For each unit: whether it, or its top-level section, speaks of immigration enforcement."""
+    by_top: dict[str | None, bool] = {}
+    for u in units:
+        if u.top is not None and IMMIGRATION.search(text, u.start, u.end):
+            by_top[u.top] = True
+    return [bool(IMMIGRATION.search(text, u.start, u.end)) or (u.top is not None and by_top.get(u.top, False))
+            for u in units]
+
+
+def _topic(cues: TopicCues, units: list[Unit], texts: list[str], matching: list[str],
+           context: list[bool], exception: re.Pattern[str]) -> TopicResult:
+    found: list[Passage] = []
+    for i, unit in enumerate(units):
+        if unit.kind != "sentence" or not cues.bears_on(texts[i]):
+            continue
+        if cues.context and not context[i]:
+            continue
+        fired = next((p for p in cues.patterns if p.fires(matching[i])), None)
+        flagged = fired is not None and _flagged(fired, matching[i], exception)
+        found.append(Passage(unit, texts[i], fired, flagged))
+    if not found:
+        return TopicResult(cues.topic, (), None, None)
+    values = list(dict.fromkeys(p.pattern.value for p in found if p.pattern is not None))
+    conflict: tuple[str, ...] = ()
+    if len(values) == 1:
+        lead = next(p for p in found if p.pattern is not None)
+        value, pattern = values[0], lead.pattern
+    else:
+        lead = next((p for p in found if p.pattern is not None), found[0])
+        value, pattern, conflict = UNCLEAR, None, tuple(values)
+    ordered = [lead] + [p for p in found if p is not lead]
+    return TopicResult(cues.topic, tuple(ordered[:MAX_PASSAGES]), value, pattern, conflict, len(found))
+
+
+def extract_text(text: str, paged: bool, cues: Cues | None = None) -> Extraction:
+    """Split ``text`` (an archive's extracted text) and find every topic's passages."""
+    cues = cues or load_cues()
+    source = Source.of(text, paged)
+    units = split_units(source)
+    texts = [quote_text(source.text, u.start, u.end) for u in units]
+    # A list item is read with its lead-in ("Officers shall not: ... (a) detain ..."), so the
+    # negation of the lead-in governs it; the quote stays the item's own words.
+    matching = [(texts[u.lead_in] + " " + texts[i]) if u.lead_in is not None else texts[i]
+                for i, u in enumerate(units)]
+    context = _context(units, source.text)
+    topics = tuple(_topic(t, units, texts, matching, context, cues.exception) for t in cues.topics)
+    return Extraction(source, tuple(units), topics)

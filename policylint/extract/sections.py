@@ -1,0 +1,209 @@
+"""Split an instrument's text into headings and sentences, each with its section label and place."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from policylint.archive import PAGE_BREAK
+from policylint.sourcetext import Source, place, section_in_source
+
+#: A clause marker at the start of a line, most specific first.  Groups: ``mark`` (Section,
+#: Article, §), ``num`` ("4.2", "IV", "3"), ``letter`` ("A."), ``item`` ("(a)", "(1)", "(iv)").
+_MARKER = re.compile(
+    r"""^[ \t]*(?:
+        (?P<mark>(?:section|sec\.|§|article|part|chapter)\s*)(?P<snum>[0-9]+[A-Za-z]?(?:\.[0-9A-Za-z]+)*|[IVXLC]+)[.:]?
+      | (?P<num>[0-9]{1,3}(?:\.[0-9]{1,3})+)\.?
+      | (?P<top>[0-9]{1,3}|[IVXLC]{1,6})\.
+      | (?P<letter>[A-Z])\.
+      | \((?P<item>[a-z]{1,2}|[0-9]{1,2}|[ivxlc]{1,5})\)
+    )(?=[ \t]|$)""",
+    re.IGNORECASE | re.VERBOSE)
+#: Abbreviations whose period ends no sentence.
+_ABBREV = frozenset("""u.s.c u.s no nos sec secs mass gen l c ch v vs e.g i.e inc st dr mr ms mrs jr art
+    seq al fed reg stat c.f.r cfr approx p pp para dept govt cf ex fig op ann stat. cmr""".split())
+#: A sentence end: terminal punctuation, closing quotes or brackets, then space and a capital,
+#: digit, quote or bracket.
+_END = re.compile(r"""[.!?;:]["'\u201d\u2019)\]]*(?=\s+["'\u201c\u2018(\[]?[A-Z0-9§])|[.!?]["'\u201d\u2019)\]]*\s*$""")
+#: A word hyphenated across a line break in extracted text.
+_BROKEN = re.compile(r"(?<=[a-z])-[ \t]*\n\s*(?=[a-z])")
+
+
+@dataclass(frozen=True, slots=True)
+class Unit:
+    """A heading or a sentence of the instrument: its span in the text (marker excluded),
+    its section label (checked to be one `check` recognises) and where it is."""
+
+    start: int
+    end: int
+    kind: str  # "heading" | "sentence"
+    section: str | None
+    top: str | None  # the enclosing top-level section (context of a sentence)
+    place: str
+    lead_in: int | None = None  # index of the "... shall not:" sentence a list item continues
+
+
+def quote_text(text: str, start: int, end: int) -> str:
+    """The words of ``text[start:end]`` on one line: line breaks and runs of spaces become
+    one space and a word hyphenated across lines is joined.  The result is the source's own
+    words as `check` compares them (it folds whitespace and hyphens the same way)."""
+    return " ".join(_BROKEN.sub("", text[start:end]).split())
+
+
+def _is_heading(line: str) -> bool:
+    """A short line with no sentence punctuation at its end, in capitals or title case."""
+    words = re.findall(r"[A-Za-z][A-Za-z'’-]*", line)
+    if not words or len(line) > 90 or line.rstrip().endswith((".", ",", ";", ":", "-")):
+        return False
+    if line.isupper():
+        return True
+    small = {"of", "and", "or", "the", "to", "in", "on", "for", "a", "an", "with", "by", "at", "from"}
+    capped = [w for w in words if w[0].isupper() or w.lower() in small]
+    return len(words) <= 10 and len(capped) == len(words) and words[0][0].isupper()
+
+
+class _Labels:
+    """The section label in force as the lines go by: top ("III", "4.2", "Section 3"), then a
+    letter ("A"), then an item ("(a)")."""
+
+    def __init__(self) -> None:
+        self.top: str | None = None
+        self.letter: str | None = None
+        self.item: str | None = None
+        self.heading: str | None = None
+
+    def see(self, m: re.Match[str], line: str) -> None:
+        g = m.groupdict()
+        if g["snum"] is not None or g["num"] is not None or g["top"] is not None:
+            self.top = g["snum"] or g["num"] or g["top"]
+            self.letter = self.item = None
+            rest = line[m.end():].strip()
+            self.heading = rest if rest and _is_heading(rest) else None
+        elif g["letter"] is not None:
+            self.letter, self.item = g["letter"], None
+        else:
+            self.item = g["item"]
+
+    def candidates(self, page: int | None) -> list[str]:
+        out = []
+        if self.top:
+            base = self.top + (f".{self.letter}" if self.letter else "")
+            if self.item:
+                out.append(f"{base}({self.item})")
+            out.append(base)
+            if self.letter:
+                out.append(self.top)
+        elif self.letter:
+            out.append(self.letter + (f"({self.item})" if self.item else ""))
+        if self.heading:
+            out.append(self.heading)
+        if page is not None:
+            out.append(f"p. {page}")
+        return out
+
+
+def split_units(source: Source) -> list[Unit]:
+    """The headings and sentences of ``source.text``, in order."""
+    text = source.text
+    units: list[Unit] = []
+    labels = _Labels()
+    label_cache: dict[tuple[str, ...], str | None] = {}
+
+    def label(at: int) -> str | None:
+        page = text.count(PAGE_BREAK, 0, at) + 1 if source.paged else None
+        key = tuple(labels.candidates(page))
+        if key not in label_cache:
+            label_cache[key] = next((c for c in key if section_in_source(source, c)), None)
+        return label_cache[key]
+
+    # Blocks: runs of text between clause markers, headings and paragraph breaks.  A blank
+    # line (or a page break) ends a block only after sentence punctuation: a PDF page break
+    # in mid-sentence does not.
+    block_start: int | None = None
+    lead_in: int | None = None
+
+    def flush(end: int) -> None:
+        nonlocal block_start, lead_in
+        if block_start is None:
+            return
+        start, block_start = block_start, None
+        while start < end and text[start].isspace():
+            start += 1
+        pos = start
+        while pos < end:
+            m = _END.search(text, pos, end)
+            stop = m.end() if m else end
+            if m and text[m.start()] == "." and _abbreviation(text, m.start()):
+                # "U.S.C." or "No.": not an end; look again after it
+                nxt = _END.search(text, m.end(), end)
+                while nxt and text[nxt.start()] == "." and _abbreviation(text, nxt.start()):
+                    nxt = _END.search(text, nxt.end(), end)
+                stop = nxt.end() if nxt else end
+            s, e = pos, stop
+            while s < e and text[s].isspace():
+                s += 1
+            while e > s and text[e - 1].isspace():
+                e -= 1
+            if e > s and re.search(r"[A-Za-z]{2}", text[s:e]):
+                units.append(Unit(s, e, "sentence", label(s), labels.top,
+                                  place(text, s, source.paged), lead_in))
+                if text[e - 1] == ":":
+                    lead_in = len(units) - 1
+            pos = stop
+
+    offset = 0
+    previous_blank = False
+    for line in text.split("\n"):
+        line_start, offset = offset, offset + len(line) + 1
+        bare = line.replace(PAGE_BREAK, "")
+        if not bare.strip():
+            previous_blank = True
+            continue
+        m = _MARKER.match(bare)
+        shift = len(line) - len(bare.lstrip(PAGE_BREAK)) if line.startswith(PAGE_BREAK) else 0
+        if m:
+            flush(line_start)
+            is_item = m.group("item") is not None or m.group("letter") is not None
+            if not is_item:
+                lead_in = None
+            labels.see(m, bare)
+            rest_at = line_start + shift + m.end()
+            rest = bare[m.end():].strip()
+            if rest and _is_heading(rest) and not is_item:
+                units.append(Unit(rest_at, line_start + len(line), "heading", label(rest_at), labels.top,
+                                  place(text, rest_at, source.paged)))
+                continue
+            block_start = rest_at
+            previous_blank = False
+            continue
+        if _is_heading(bare.strip()) and (block_start is None or _ends_sentence(text, line_start)):
+            flush(line_start)
+            lead_in = None
+            labels.heading = bare.strip()
+            units.append(Unit(line_start + shift, line_start + len(line), "heading",
+                              label(line_start), labels.top, place(text, line_start, source.paged)))
+            previous_blank = False
+            continue
+        if previous_blank and block_start is not None and _ends_sentence(text, line_start):
+            flush(line_start)
+            lead_in = None
+        if block_start is None:
+            block_start = line_start
+        previous_blank = False
+    flush(len(text))
+    return units
+
+
+def _ends_sentence(text: str, at: int) -> bool:
+    """Whether the text before ``at`` (blank lines and page breaks aside) ends a sentence."""
+    before = text[:at].rstrip()
+    return not before or before[-1] in ".!?:;\"'\u201d)"
+
+
+def _abbreviation(text: str, dot: int) -> bool:
+    """Whether the period at ``dot`` ends an abbreviation ("U.S.C.", "No.", "Mass.") or an initial."""
+    word = re.search(r"([A-Za-z][A-Za-z.]*)$", text[max(0, dot - 12):dot])
+    if not word:
+        return False
+    w = word.group(1).lower().strip(".")
+    return w in _ABBREV or (len(w) == 1 and w.isalpha())
