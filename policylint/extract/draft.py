@@ -11,6 +11,9 @@ from policylint.extract.propose import Extraction, Passage, TopicResult
 from policylint.scaffold import Agency
 from policylint.taxonomy import UNCLEAR
 
+#: Passages listed per topic in the draft: enough for a reviewer, not a copy of the policy.
+MAX_PASSAGES = 6
+
 #: Marks every entry `extract` wrote; the reviewer deletes it once the entry is checked.
 MARK = "proposed by extract"
 #: Instrument kinds read from the words of the first headings, most specific first.
@@ -80,6 +83,7 @@ def provision(result: TopicResult) -> dict[str, Any]:
     # `check` lists every passage no quote covers (source-passages-unencoded).
     listed = [p for p in result.passages[1:]
               if not result.proposed or (p.pattern is not None and p.pattern.value == result.value)]
+    listed = listed[:MAX_PASSAGES - 1]
     unlisted = [p for p in result.passages[1:] if p not in listed]
     if unlisted:
         note += (" Further passages on the topic, not coded: "

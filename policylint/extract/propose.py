@@ -11,9 +11,6 @@ from policylint.sourcetext import CUES as IMMIGRATION
 from policylint.sourcetext import Source
 from policylint.taxonomy import UNCLEAR
 
-#: Passages kept per topic in the draft: enough for a reviewer, not a copy of the policy.
-MAX_PASSAGES = 6
-
 
 @dataclass(frozen=True, slots=True)
 class Passage:
@@ -43,7 +40,10 @@ class TopicResult:
     value: str | None
     pattern: Pattern | None
     conflict: tuple[str, ...] = ()
-    found: int = 0  # passages found, before MAX_PASSAGES
+
+    @property
+    def found(self) -> int:
+        return len(self.passages)
 
     @property
     def proposed(self) -> bool:
@@ -105,7 +105,7 @@ def _topic(cues: TopicCues, units: list[Unit], texts: list[str], matching: list[
         lead = next((p for p in found if p.pattern is not None), found[0])
         value, pattern, conflict = UNCLEAR, None, tuple(values)
     ordered = [lead] + [p for p in found if p is not lead]
-    return TopicResult(cues.topic, tuple(ordered[:MAX_PASSAGES]), value, pattern, conflict, len(found))
+    return TopicResult(cues.topic, tuple(ordered), value, pattern, conflict)
 
 
 def extract_text(text: str, paged: bool, cues: Cues | None = None) -> Extraction:

@@ -38,7 +38,7 @@ class Unit:
     end: int
     kind: str  # "heading" | "sentence"
     section: str | None
-    top: str | None  # the enclosing top-level section (context of a sentence)
+    top: str | None  # the enclosing chapter ("3" of "3.2", "III"): the context of a sentence
     place: str
     lead_in: int | None = None  # index of the "... shall not:" sentence a list item continues
 
@@ -73,7 +73,11 @@ class _Labels:
         self.heading: str | None = None
 
     def see(self, m: re.Match[str], line: str) -> None:
-        g = m.groupdict()
+        g = dict(m.groupdict())
+        if g["top"] is not None and self.letter and len(g["top"]) == 1 and g["top"].isupper() \
+                and ord(g["top"]) == ord(self.letter) + 1:
+            # "C." after "B." is the next item, not the Roman numeral 100
+            g["letter"], g["top"] = g["top"], None
         if g["snum"] is not None or g["num"] is not None or g["top"] is not None:
             self.top = g["snum"] or g["num"] or g["top"]
             self.letter = self.item = None
@@ -83,6 +87,9 @@ class _Labels:
             self.letter, self.item = g["letter"], None
         else:
             self.item = g["item"]
+
+    def chapter(self) -> str | None:
+        return self.top.split(".")[0] if self.top else None
 
     def candidates(self, page: int | None) -> list[str]:
         out = []
@@ -107,14 +114,21 @@ def split_units(source: Source) -> list[Unit]:
     text = source.text
     units: list[Unit] = []
     labels = _Labels()
-    label_cache: dict[tuple[str, ...], str | None] = {}
+    # A marker seen at the start of a line ("3.2", "III", "A") is a label `check` finds by
+    # construction; compound labels ("III.A", "4.2(a)") and headings are asked of it.
+    known: dict[str, bool] = {}
+    seen: set[str] = set()
+
+    def recognised(candidate: str) -> bool:
+        if candidate.startswith("p. ") or candidate in seen:
+            return True  # a page of this paged text, or a marker as written
+        if candidate not in known:
+            known[candidate] = section_in_source(source, candidate)
+        return known[candidate]
 
     def label(at: int) -> str | None:
         page = text.count(PAGE_BREAK, 0, at) + 1 if source.paged else None
-        key = tuple(labels.candidates(page))
-        if key not in label_cache:
-            label_cache[key] = next((c for c in key if section_in_source(source, c)), None)
-        return label_cache[key]
+        return next((c for c in labels.candidates(page) if recognised(c)), None)
 
     # Blocks: runs of text between clause markers, headings and paragraph breaks.  A blank
     # line (or a page break) ends a block only after sentence punctuation: a PDF page break
@@ -145,7 +159,7 @@ def split_units(source: Source) -> list[Unit]:
             while e > s and text[e - 1].isspace():
                 e -= 1
             if e > s and re.search(r"[A-Za-z]{2}", text[s:e]):
-                units.append(Unit(s, e, "sentence", label(s), labels.top,
+                units.append(Unit(s, e, "sentence", label(s), labels.chapter(),
                                   place(text, s, source.paged), lead_in))
                 if text[e - 1] == ":":
                     lead_in = len(units) - 1
@@ -167,10 +181,12 @@ def split_units(source: Source) -> list[Unit]:
             if not is_item:
                 lead_in = None
             labels.see(m, bare)
+            seen.add(next(g for g in (m.group("snum"), m.group("num"), m.group("top"), m.group("letter"))
+                          if g is not None) if m.group("item") is None else f"({m.group('item')})")
             rest_at = line_start + shift + m.end()
             rest = bare[m.end():].strip()
             if rest and _is_heading(rest) and not is_item:
-                units.append(Unit(rest_at, line_start + len(line), "heading", label(rest_at), labels.top,
+                units.append(Unit(rest_at, line_start + len(line), "heading", label(rest_at), labels.chapter(),
                                   place(text, rest_at, source.paged)))
                 continue
             block_start = rest_at
@@ -181,7 +197,7 @@ def split_units(source: Source) -> list[Unit]:
             lead_in = None
             labels.heading = bare.strip()
             units.append(Unit(line_start + shift, line_start + len(line), "heading",
-                              label(line_start), labels.top, place(text, line_start, source.paged)))
+                              label(line_start), labels.chapter(), place(text, line_start, source.paged)))
             previous_blank = False
             continue
         if previous_blank and block_start is not None and _ends_sentence(text, line_start):
