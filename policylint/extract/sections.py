@@ -183,8 +183,9 @@ def split_units(source: Source) -> list[Unit]:
             labels.see(m, bare)
             seen.add(next(g for g in (m.group("snum"), m.group("num"), m.group("top"), m.group("letter"))
                           if g is not None) if m.group("item") is None else f"({m.group('item')})")
-            rest_at = line_start + shift + m.end()
-            rest = bare[m.end():].strip()
+            after = bare[m.end():]
+            rest_at = line_start + shift + m.end() + len(after) - len(after.lstrip())
+            rest = after.strip()
             if rest and _is_heading(rest) and not is_item:
                 units.append(Unit(rest_at, line_start + len(line), "heading", label(rest_at), labels.chapter(),
                                   place(text, rest_at, source.paged)))
