@@ -55,9 +55,12 @@ def archive_reference(source: str, output: str | None) -> tuple[str, str | None]
     """The source's path relative to the draft's folder (``/`` separators), and a warning
     when `check` will not read it there (archives must sit inside the document's folder)."""
     folder = os.path.dirname(os.path.abspath(output)) if output else os.getcwd()
-    rel = os.path.relpath(os.path.realpath(source), os.path.realpath(folder)).replace(os.sep, "/")
+    rel = os.path.relpath(os.path.abspath(source), folder).replace(os.sep, "/")
+    # The test `check` applies (policylint.archive.locate): inside the folder once links
+    # are followed.
+    base, target = os.path.realpath(folder), os.path.realpath(source)
     warning = None
-    if rel.startswith("../") or os.path.isabs(rel):
+    if rel.startswith("../") or os.path.commonpath([base, target]) != base:
         warning = (f"the source is outside the draft's folder ({rel}): `check` reads an archive only "
                    "inside the document's folder, so move the source (or the draft) before checking")
     return rel, warning
