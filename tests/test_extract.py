@@ -35,7 +35,7 @@ from policylint.sourcetext import Source, find_quote, fold
 from policylint.taxonomy import load_taxonomy
 
 DATA = Path(__file__).parent / "data" / "extract"
-FIXTURES = ("maple-falls.txt", "cedar-grove.html", "birch-hollow.md")
+FIXTURES = ("maple-falls.txt", "cedar-grove.html", "birch-hollow.md", "aspen-ridge.txt")
 AGENCY = Agency("Maple Falls Police Department", "MA")
 PATTERNS = load_cues().patterns()
 
@@ -110,6 +110,24 @@ def test_sections_sentences_lead_ins_and_abbreviations() -> None:
     assert units[4].lead_in == 3 and units[5].lead_in == 3
     assert got[6][1] == "II.C"
     assert units[1].place == "line 2"
+
+
+def test_codified_sections_nested_items_and_where_a_lead_in_ends() -> None:
+    text = ("Sec. 2-403. Prohibited activities.\n"
+            "(A) Officials shall not:\n"
+            "(1) Inquire into an individual's immigration status.\n"
+            "(2) Detain an individual on the basis of a hold request.\n"
+            "(B) No city department shall enter into an agreement under 8 U.S.C. Section 1357(g).\n")
+    source = Source.of(text, False)
+    units = split_units(source)
+    assert [(u.kind, u.section) for u in units] == [
+        ("heading", "2-403"), ("sentence", "2-403(A)"), ("sentence", "2-403(A)(1)"),
+        ("sentence", "2-403(A)(2)"), ("sentence", "2-403(B)")]
+    assert [u.lead_in for u in units] == [None, None, 1, 1, None]  # (B) is no item of (A)'s list
+    extraction = extract_text(text, False)
+    # "U.S.C." does not stop the pattern's window at "U.S."
+    assert extraction.topic("agreement_287g").value == "prohibited"
+    assert extraction.topic("civil_detainer_hold").value == "prohibited"
 
 
 def test_a_list_item_reads_its_lead_in() -> None:

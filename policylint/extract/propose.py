@@ -73,8 +73,26 @@ def _flagged(pattern: Pattern, text: str, exception: re.Pattern[str]) -> bool:
     return any(not any(a <= m.start() and m.end() <= b for a, b in own) for m in exception.finditer(text))
 
 
+#: A title that makes the whole instrument one on immigration enforcement.
+_TITLE = re.compile(r"\b(?:trust\s+(?:act|ordinance|policy)|sanctuary|welcoming|safe\s+communit\w+)\b",
+                    re.IGNORECASE)
+#: Periods inside abbreviations ("U.S.C.", "No.", "Sec."), dropped from the text patterns
+#: read: a pattern's window (``[^.]{0,100}``) stops at a sentence's end, not at these.
+_ABBREVIATED = re.compile(r"\b(?:[A-Za-z]\.){2,}|\b(?:No|Nos|Sec|Secs|Art|Ch|Stat|Reg|Fed|Gen|Mass|St|Inc|"
+                          r"v|vs|seq|al|cf|pp?|para)\.(?=\s)")
+
+
+def matching_text(text: str) -> str:
+    """``text`` as the patterns read it: abbreviations' periods removed."""
+    return _ABBREVIATED.sub(lambda m: m.group().replace(".", ""), text)
+
+
 def _context(units: list[Unit], text: str) -> list[bool]:
-    """For each unit: whether it, or its top-level section, speaks of immigration enforcement."""
+    """For each unit: whether it, or its top-level section, speaks of immigration enforcement
+    (every unit does when the instrument's title does)."""
+    heads = [u for u in units[:6] if u.kind == "heading"]
+    if any(IMMIGRATION.search(text, u.start, u.end) or _TITLE.search(text, u.start, u.end) for u in heads):
+        return [True] * len(units)
     by_top: dict[str | None, bool] = {}
     for u in units:
         if u.top is not None and IMMIGRATION.search(text, u.start, u.end):
@@ -116,7 +134,7 @@ def extract_text(text: str, paged: bool, cues: Cues | None = None) -> Extraction
     texts = [quote_text(source.text, u.start, u.end) for u in units]
     # A list item is read with its lead-in ("Officers shall not: ... (a) detain ..."), so the
     # negation of the lead-in governs it; the quote stays the item's own words.
-    matching = [(texts[u.lead_in] + " " + texts[i]) if u.lead_in is not None else texts[i]
+    matching = [matching_text((texts[u.lead_in] + " " + texts[i]) if u.lead_in is not None else texts[i])
                 for i, u in enumerate(units)]
     context = _context(units, source.text)
     topics = tuple(_topic(t, units, texts, matching, context, cues.exception) for t in cues.topics)

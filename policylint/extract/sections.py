@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from policylint.archive import PAGE_BREAK
 from policylint.sourcetext import Source, place, section_in_source
 
-#: A clause marker at the start of a line, most specific first.  Groups: ``mark`` (Section,
-#: Article, §), ``num`` ("4.2", "IV", "3"), ``letter`` ("A."), ``item`` ("(a)", "(1)", "(iv)").
+#: A clause marker at the start of a line, most specific first.  Groups: ``snum`` (after
+#: Section, Sec., Article, §: "3", "2-401", "4.2"), ``num`` ("4.2"), ``top`` ("4.", "IV."),
+#: ``letter`` ("A."), ``item`` ("(a)", "(1)", "(iv)", "(A)").
 _MARKER = re.compile(
     r"""^[ \t]*(?:
-        (?P<mark>(?:section|sec\.|§|article|part|chapter)\s*)(?P<snum>[0-9]+[A-Za-z]?(?:\.[0-9A-Za-z]+)*|[IVXLC]+)[.:]?
+        (?:(?:section|sec\.|§§?|article|art\.|part|chapter)\s*)(?P<snum>[0-9]+[A-Za-z]?(?:[-.][0-9A-Za-z]+)*|[IVXLC]+)[.:]?
       | (?P<num>[0-9]{1,3}(?:\.[0-9]{1,3})+)\.?
       | (?P<top>[0-9]{1,3}|[IVXLC]{1,6})\.
       | (?P<letter>[A-Z])\.
@@ -21,12 +22,14 @@ _MARKER = re.compile(
     re.IGNORECASE | re.VERBOSE)
 #: Abbreviations whose period ends no sentence.
 _ABBREV = frozenset("""u.s.c u.s no nos sec secs mass gen l c ch v vs e.g i.e inc st dr mr ms mrs jr art
-    seq al fed reg stat c.f.r cfr approx p pp para dept govt cf ex fig op ann stat. cmr""".split())
+    seq al fed reg stat c.f.r cfr approx p pp para dept govt cf ex fig op ann cmr""".split())
 #: A sentence end: terminal punctuation, closing quotes or brackets, then space and a capital,
 #: digit, quote or bracket.
 _END = re.compile(r"""[.!?;:]["'\u201d\u2019)\]]*(?=\s+["'\u201c\u2018(\[]?[A-Z0-9§])|[.!?]["'\u201d\u2019)\]]*\s*$""")
 #: A word hyphenated across a line break in extracted text.
 _BROKEN = re.compile(r"(?<=[a-z])-[ \t]*\n\s*(?=[a-z])")
+_SMALL = frozenset("of and or the to in on for a an with by at from".split())
+_VERB = re.compile(r"\b(?:shall|may|must|will|is|are|was|were|means|has|have)\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,29 +53,44 @@ def quote_text(text: str, start: int, end: int) -> str:
     return " ".join(_BROKEN.sub("", text[start:end]).split())
 
 
-def _is_heading(line: str) -> bool:
-    """A short line with no sentence punctuation at its end, in capitals or title case."""
+def _is_heading(line: str, after_marker: bool = False) -> bool:
+    """A short line in capitals or title case with no sentence punctuation at its end; after
+    a section marker, also a few words ending in a period with no verb ("Definitions.")."""
     words = re.findall(r"[A-Za-z][A-Za-z'’-]*", line)
-    if not words or len(line) > 90 or line.rstrip().endswith((".", ",", ";", ":", "-")):
+    stripped = line.rstrip()
+    if not words or len(line) > 90:
+        return False
+    if after_marker and stripped.endswith(".") and len(words) <= 5 and not _VERB.search(line) \
+            and stripped.count(".") == 1 and words[0][0].isupper():
+        return True
+    if stripped.endswith((".", ",", ";", ":", "-")):
         return False
     if line.isupper():
         return True
-    small = {"of", "and", "or", "the", "to", "in", "on", "for", "a", "an", "with", "by", "at", "from"}
-    capped = [w for w in words if w[0].isupper() or w.lower() in small]
+    capped = [w for w in words if w[0].isupper() or w.lower() in _SMALL]
     return len(words) <= 10 and len(capped) == len(words) and words[0][0].isupper()
 
 
+def _item_kind(item: str) -> str:
+    if item.isdigit():
+        return "digit"
+    if re.fullmatch(r"[ivxlc]+", item) and len(item) > 1:
+        return "roman"
+    return "upper" if item.isupper() else "lower"
+
+
 class _Labels:
-    """The section label in force as the lines go by: top ("III", "4.2", "Section 3"), then a
-    letter ("A"), then an item ("(a)")."""
+    """The section label in force as the lines go by: top ("III", "4.2", "2-401"), then a
+    letter ("A."), then nested items ("(A)(1)")."""
 
     def __init__(self) -> None:
         self.top: str | None = None
         self.letter: str | None = None
-        self.item: str | None = None
+        self.items: list[str] = []
         self.heading: str | None = None
 
-    def see(self, m: re.Match[str], line: str) -> None:
+    def see(self, m: re.Match[str], line: str) -> str:
+        """Take the marker ``m``; return its kind: "top", "letter" or "item"."""
         g = dict(m.groupdict())
         if g["top"] is not None and self.letter and len(g["top"]) == 1 and g["top"].isupper() \
                 and ord(g["top"]) == ord(self.letter) + 1:
@@ -80,28 +98,42 @@ class _Labels:
             g["letter"], g["top"] = g["top"], None
         if g["snum"] is not None or g["num"] is not None or g["top"] is not None:
             self.top = g["snum"] or g["num"] or g["top"]
-            self.letter = self.item = None
+            self.letter, self.items = None, []
             rest = line[m.end():].strip()
-            self.heading = rest if rest and _is_heading(rest) else None
-        elif g["letter"] is not None:
-            self.letter, self.item = g["letter"], None
-        else:
-            self.item = g["item"]
+            self.heading = rest if rest and _is_heading(rest, after_marker=True) else None
+            return "top"
+        if g["letter"] is not None:
+            self.letter, self.items = g["letter"], []
+            return "letter"
+        item = g["item"]
+        kinds = [_item_kind(i) for i in self.items]
+        kind = _item_kind(item)
+        if kind == "roman" or (item in "ivx" and "lower" in kinds and kinds[-1] != "lower"):
+            kind = "roman" if kind == "roman" or item != "i" or "roman" in kinds else kind
+        if kind in kinds:
+            self.items = self.items[:kinds.index(kind)]
+        self.items.append(item)
+        return "item"
+
+    @property
+    def depth(self) -> int:
+        return len(self.items) + (1 if self.letter else 0)
 
     def chapter(self) -> str | None:
         return self.top.split(".")[0] if self.top else None
 
     def candidates(self, page: int | None) -> list[str]:
         out = []
+        items = "".join(f"({i})" for i in self.items)
         if self.top:
             base = self.top + (f".{self.letter}" if self.letter else "")
-            if self.item:
-                out.append(f"{base}({self.item})")
+            for n in range(len(self.items), 0, -1):
+                out.append(base + "".join(f"({i})" for i in self.items[:n]))
             out.append(base)
             if self.letter:
                 out.append(self.top)
         elif self.letter:
-            out.append(self.letter + (f"({self.item})" if self.item else ""))
+            out.append(self.letter + items)
         if self.heading:
             out.append(self.heading)
         if page is not None:
@@ -135,9 +167,10 @@ def split_units(source: Source) -> list[Unit]:
     # in mid-sentence does not.
     block_start: int | None = None
     lead_in: int | None = None
+    lead_depth = 0  # the list depth of the lead-in: an item no deeper ends its list
 
     def flush(end: int) -> None:
-        nonlocal block_start, lead_in
+        nonlocal block_start, lead_in, lead_depth
         if block_start is None:
             return
         start, block_start = block_start, None
@@ -146,13 +179,9 @@ def split_units(source: Source) -> list[Unit]:
         pos = start
         while pos < end:
             m = _END.search(text, pos, end)
+            while m and text[m.start()] == "." and _abbreviation(text, m.start()):
+                m = _END.search(text, m.end(), end)  # "U.S.C." or "No.": not an end
             stop = m.end() if m else end
-            if m and text[m.start()] == "." and _abbreviation(text, m.start()):
-                # "U.S.C." or "No.": not an end; look again after it
-                nxt = _END.search(text, m.end(), end)
-                while nxt and text[nxt.start()] == "." and _abbreviation(text, nxt.start()):
-                    nxt = _END.search(text, nxt.end(), end)
-                stop = nxt.end() if nxt else end
             s, e = pos, stop
             while s < e and text[s].isspace():
                 s += 1
@@ -162,8 +191,12 @@ def split_units(source: Source) -> list[Unit]:
                 units.append(Unit(s, e, "sentence", label(s), labels.chapter(),
                                   place(text, s, source.paged), lead_in))
                 if text[e - 1] == ":":
-                    lead_in = len(units) - 1
+                    lead_in, lead_depth = len(units) - 1, labels.depth
             pos = stop
+
+    def heading(start: int, end: int) -> None:
+        units.append(Unit(start, end, "heading", label(start), labels.chapter(),
+                          place(text, start, source.paged)))
 
     offset = 0
     previous_blank = False
@@ -173,22 +206,21 @@ def split_units(source: Source) -> list[Unit]:
         if not bare.strip():
             previous_blank = True
             continue
+        shift = len(line) - len(line.lstrip(PAGE_BREAK))
         m = _MARKER.match(bare)
-        shift = len(line) - len(bare.lstrip(PAGE_BREAK)) if line.startswith(PAGE_BREAK) else 0
         if m:
             flush(line_start)
-            is_item = m.group("item") is not None or m.group("letter") is not None
-            if not is_item:
+            kind = labels.see(m, bare)
+            if kind == "top" or (lead_in is not None and labels.depth <= lead_depth):
                 lead_in = None
-            labels.see(m, bare)
-            seen.add(next(g for g in (m.group("snum"), m.group("num"), m.group("top"), m.group("letter"))
-                          if g is not None) if m.group("item") is None else f"({m.group('item')})")
+            marker = m.group(0).strip()
+            seen.add(labels.top if kind == "top" and labels.top else
+                     marker.rstrip(".:") if kind == "letter" else marker)
             after = bare[m.end():]
             rest_at = line_start + shift + m.end() + len(after) - len(after.lstrip())
             rest = after.strip()
-            if rest and _is_heading(rest) and not is_item:
-                units.append(Unit(rest_at, line_start + len(line), "heading", label(rest_at), labels.chapter(),
-                                  place(text, rest_at, source.paged)))
+            if rest and kind == "top" and labels.heading is not None:
+                heading(rest_at, line_start + len(line))
                 continue
             block_start = rest_at
             previous_blank = False
@@ -197,15 +229,14 @@ def split_units(source: Source) -> list[Unit]:
             flush(line_start)
             lead_in = None
             labels.heading = bare.strip()
-            units.append(Unit(line_start + shift, line_start + len(line), "heading",
-                              label(line_start), labels.chapter(), place(text, line_start, source.paged)))
+            heading(line_start + shift, line_start + len(line))
             previous_blank = False
             continue
         if previous_blank and block_start is not None and _ends_sentence(text, line_start):
             flush(line_start)
             lead_in = None
         if block_start is None:
-            block_start = line_start
+            block_start = line_start + shift
         previous_blank = False
     flush(len(text))
     return units
@@ -213,7 +244,7 @@ def split_units(source: Source) -> list[Unit]:
 
 def _ends_sentence(text: str, at: int) -> bool:
     """Whether the text before ``at`` (blank lines and page breaks aside) ends a sentence."""
-    before = text[:at].rstrip()
+    before = text[max(0, at - 400):at].rstrip()
     return not before or before[-1] in ".!?:;\"'\u201d)"
 
 
