@@ -366,3 +366,13 @@ def test_cli_pdf_without_pypdf_says_how_to_install_it(tmp_path: Path, monkeypatc
     (tmp_path / "p.pdf").write_bytes(b"%PDF-1.4\n% a different file from every other test\n")
     result = _run(str(tmp_path / "p.pdf"), "--agency", "X", "--state", "MA")
     assert result.exit_code == 2 and "pip install 'policylint[sources]'" in result.output
+
+
+@given(st.text(alphabet="ab \n\f", max_size=60), st.booleans())
+def test_places_by_bisection_agree_with_sourcetext(text: str, paged: bool) -> None:
+    from policylint.extract.sections import _Places
+    from policylint.sourcetext import place
+
+    places = _Places(text, paged)
+    for at in range(len(text) + 1):
+        assert places(at) == place(text, at, paged)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 
 from policylint.archive import PAGE_BREAK
-from policylint.sourcetext import Source, place, section_in_source
+from policylint.sourcetext import Source, section_in_source
 
 #: A clause marker at the start of a line, most specific first.  Groups: ``snum`` (after
 #: Section, Sec., Article, §: "3", "2-401", "4.2"), ``num`` ("4.2"), ``top`` ("4.", "IV."),
@@ -141,9 +142,36 @@ class _Labels:
         return out
 
 
+class _Places:
+    """Page and line of an offset, as :func:`policylint.sourcetext.place` words them, found by
+    bisection (counting from the start for each sentence is quadratic in a long text)."""
+
+    def __init__(self, text: str, paged: bool) -> None:
+        self.paged = paged
+        self.breaks = [i for i, c in enumerate(text) if c == PAGE_BREAK]
+        self.lines = [i for i, c in enumerate(text) if c == "\n"]
+
+    def page(self, at: int) -> int:
+        return bisect_right(self.breaks, at - 1) + 1
+
+    def __call__(self, at: int) -> str:
+        line = bisect_right(self.lines, at - 1)  # newlines before ``at``
+        if not self.paged:
+            return f"line {line + 1}"
+        page = self.page(at)
+        start = self.breaks[page - 2] + 1 if page > 1 else 0
+        return f"page {page}, line {line - bisect_right(self.lines, start - 1) + 1}"
+
+
+#: Compound labels asked of `check`'s section test per text: each asks a search of the whole
+#: text, so a hostile text with thousands of clauses falls back to markers as written.
+_MAX_ASKED = 400
+
+
 def split_units(source: Source) -> list[Unit]:
     """The headings and sentences of ``source.text``, in order."""
     text = source.text
+    place = _Places(text, source.paged)
     units: list[Unit] = []
     labels = _Labels()
     # A marker seen at the start of a line ("3.2", "III", "A") is a label `check` finds by
@@ -155,11 +183,11 @@ def split_units(source: Source) -> list[Unit]:
         if candidate.startswith("p. ") or candidate in seen:
             return True  # a page of this paged text, or a marker as written
         if candidate not in known:
-            known[candidate] = section_in_source(source, candidate)
+            known[candidate] = len(known) < _MAX_ASKED and section_in_source(source, candidate)
         return known[candidate]
 
     def label(at: int) -> str | None:
-        page = text.count(PAGE_BREAK, 0, at) + 1 if source.paged else None
+        page = place.page(at) if source.paged else None
         return next((c for c in labels.candidates(page) if recognised(c)), None)
 
     # Blocks: runs of text between clause markers, headings and paragraph breaks.  A blank
@@ -189,14 +217,14 @@ def split_units(source: Source) -> list[Unit]:
                 e -= 1
             if e > s and re.search(r"[A-Za-z]{2}", text[s:e]):
                 units.append(Unit(s, e, "sentence", label(s), labels.chapter(),
-                                  place(text, s, source.paged), lead_in))
+                                  place(s), lead_in))
                 if text[e - 1] == ":":
                     lead_in, lead_depth = len(units) - 1, labels.depth
             pos = stop
 
     def heading(start: int, end: int) -> None:
         units.append(Unit(start, end, "heading", label(start), labels.chapter(),
-                          place(text, start, source.paged)))
+                          place(start)))
 
     offset = 0
     previous_blank = False
