@@ -35,7 +35,7 @@ from policylint.sourcetext import Source, find_quote, fold
 from policylint.taxonomy import load_taxonomy
 
 DATA = Path(__file__).parent / "data" / "extract"
-FIXTURES = ("maple-falls.txt", "cedar-grove.html", "birch-hollow.md", "aspen-ridge.txt")
+FIXTURES = ("maple-falls.txt", "cedar-grove.html", "birch-hollow.md", "aspen-ridge.txt", "juniper-county.txt")
 AGENCY = Agency("Maple Falls Police Department", "MA")
 PATTERNS = load_cues().patterns()
 
