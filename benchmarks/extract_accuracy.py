@@ -50,6 +50,8 @@ class Score:
     proposals: int = 0     # extract proposals on topics the hand encoding codes
     wrong: int = 0         # ... with a value other than the hand value
     on_silent: int = 0     # extract proposals on topics the hand encoding leaves silent
+    coded: int = 0         # topics the hand encoding codes (not silent)
+    listed_silent: int = 0  # topics the hand encoding leaves silent that extract lists `unclear`
     rows: list[tuple[str, ...]] = field(default_factory=list)
 
     def add(self, other: Score) -> None:
@@ -58,6 +60,8 @@ class Score:
         self.proposals += other.proposals
         self.wrong += other.wrong
         self.on_silent += other.on_silent
+        self.coded += other.coded
+        self.listed_silent += other.listed_silent
 
 
 def _pct(part: int, whole: int) -> str:
@@ -79,6 +83,7 @@ def score(doc: dict[str, Any], extraction: Extraction) -> Score:
         entry = hand.get(result.topic)
         hand_value = entry.get("value") if entry else None
         coded = hand_value not in (None, SILENT)
+        out.coded += coded
         found = "—"
         quote = entry.get("quote") if entry else None
         if coded and isinstance(quote, str) and quote.strip():
@@ -102,6 +107,8 @@ def score(doc: dict[str, Any], extraction: Extraction) -> Score:
         elif proposed is not None and full:
             out.on_silent += 1
             verdict = "**proposed on a silent topic**"
+        elif result.passages and not coded and full:
+            out.listed_silent += 1
         if coded or proposed is not None or result.passages:
             out.rows.append((result.topic, str(hand_value or SILENT), found,
                              proposed or ("unclear" if result.passages else "—"), verdict))
@@ -157,6 +164,9 @@ def report(folders: list[str]) -> Score:
     print(f"| recall of hand-quoted topics | {_pct(total.recalled, total.quoted)} | ≥ 90% |")
     print(f"| wrong values, over proposals | {_pct(total.wrong, total.proposals)} | ≤ 5% |")
     print(f"| proposals on topics the hand encoding leaves silent | {total.on_silent} | 0 |")
+    print(f"| hand-coded topics given a value | {_pct(total.proposals, total.coded)} | |")
+    print(f"| topics the hand encoding leaves silent listed `unclear` (passages to review) "
+          f"| {total.listed_silent} | |")
     return total
 
 

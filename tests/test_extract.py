@@ -10,6 +10,7 @@ import builtins
 import copy
 import io
 import shutil
+import sys
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -376,3 +377,31 @@ def test_places_by_bisection_agree_with_sourcetext(text: str, paged: bool) -> No
     places = _Places(text, paged)
     for at in range(len(text) + 1):
         assert places(at) == place(text, at, paged)
+
+
+def test_the_accuracy_benchmark_counts_recall_wrong_values_and_silent_proposals(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "extract_accuracy", Path(__file__).parents[1] / "benchmarks" / "extract_accuracy.py")
+    assert spec and spec.loader
+    bench = importlib.util.module_from_spec(spec)
+    sys.modules["extract_accuracy"] = bench  # dataclasses look their module up there
+    try:
+        spec.loader.exec_module(bench)
+    finally:
+        sys.modules.pop("extract_accuracy", None)
+    shutil.copy(DATA / "maple-falls.txt", tmp_path / "maple-falls.txt")
+    doc = yaml.safe_load((DATA / "maple-falls.yaml").read_text("utf-8"))
+    doc["provisions"]["civil_detainer_hold"]["value"] = "required"       # extract says prohibited
+    doc["provisions"]["training"]["quote"] = "This order is about ICE."  # not in the source
+    del doc["provisions"]["agreement_287g"]                             # extract proposes one
+    (tmp_path / "maple-falls.yaml").write_text(yaml.safe_dump(doc), encoding="utf-8")
+    total = bench.report([str(tmp_path)])
+    assert (total.quoted, total.recalled) == (17, 17)
+    assert total.wrong == 1 and total.on_silent == 1 and total.proposals == 16
+    out = capsys.readouterr().out
+    assert "| `civil_detainer_hold` | `required` | yes | `prohibited` | **wrong value** |" in out
+    assert "| `agreement_287g` | `silent` | — | `prohibited` | **proposed on a silent topic** |" in out
+    assert "quote not in source" in out
