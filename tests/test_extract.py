@@ -82,6 +82,8 @@ def _raw() -> dict[str, Any]:
         copy.deepcopy(r["topics"]["training"]["patterns"][0])), "used twice"),
     (lambda r: r["topics"]["training"].__setitem__("cues", []), "non-empty list"),
     (lambda r: r["topics"]["training"].__setitem__("colour", 1), "unknown key"),
+    (lambda r: r["topics"]["training"].__setitem__("definitions", "yes"), "definitions: must be true or false"),
+    (lambda r: r.__setitem__("definition", "(unclosed"), "definition: invalid regular expression"),
     (lambda r: r["macros"].__setitem__("LOOP", "{NEG}"), "may not use another macro"),
     (lambda r: r.__setitem__("version", 2), "version: 1"),
 ])
@@ -129,6 +131,23 @@ def test_codified_sections_nested_items_and_where_a_lead_in_ends() -> None:
     # "U.S.C." does not stop the pattern's window at "U.S."
     assert extraction.topic("agreement_287g").value == "prohibited"
     assert extraction.topic("civil_detainer_hold").value == "prohibited"
+
+
+def test_markdown_headings_bullets_and_right_paren_items() -> None:
+    text = ("## 3. Detainers\n"
+            "Officers shall not:\n"
+            "\u2022 hold a person on an ICE detainer;\n"
+            "\u2022 transfer any person to ICE custody.\n"
+            "4. Other matters\n"
+            "a) Officers shall not run an Immigration Alien Query.\n")
+    source = Source.of(text, False)
+    units = split_units(source)
+    assert [(u.kind, u.section, u.lead_in) for u in units] == [
+        ("heading", "3", None), ("sentence", "3", None), ("sentence", "3", 1), ("sentence", "3", 1),
+        ("heading", "4", None), ("sentence", "4(a)", None)]
+    extraction = extract_text(text, False)
+    assert extraction.topic("civil_detainer_hold").value == "prohibited"
+    assert extraction.topic("transfer_to_ice").passages[0].quote == "transfer any person to ICE custody."
 
 
 def test_a_list_item_reads_its_lead_in() -> None:
@@ -180,6 +199,15 @@ def test_the_patterns_own_exception_is_not_flagged() -> None:
 def test_doubt_leaves_the_value_unclear(text: str) -> None:
     result = extract_text(text + "\n", False).topic("civil_detainer_hold")
     assert result.passages and result.value == "unclear" and not result.proposed
+
+
+def test_a_definition_is_listed_but_proposes_only_for_definition_topics() -> None:
+    text = ('"Civil immigration detainer" means a request that officers shall not honor.\n'
+            '"Judicial warrant" means a warrant signed by a judge.\n')
+    extraction = extract_text(text, False)
+    hold = extraction.topic("civil_detainer_hold")
+    assert hold.passages and hold.value == "unclear"
+    assert extraction.topic("judicial_warrant_definition").value == "any_judge_defined"
 
 
 def test_passages_that_disagree_leave_the_topic_unclear() -> None:

@@ -14,7 +14,7 @@ from policylint.taxonomy import Taxonomy, load_taxonomy
 
 _MACRO = re.compile(r"\{([A-Z][A-Z0-9_]*)\}")
 _ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-_TOPIC_KEYS = frozenset({"cues", "context", "patterns"})
+_TOPIC_KEYS = frozenset({"cues", "context", "definitions", "patterns"})
 _PATTERN_KEYS = frozenset({"id", "value", "description", "all", "none", "examples"})
 _FLAGS = re.IGNORECASE
 
@@ -50,6 +50,7 @@ class TopicCues:
     cues: tuple[re.Pattern[str], ...]
     context: bool
     patterns: tuple[Pattern, ...]
+    definitions: bool = False  # definitions of terms may propose this topic's value
 
     def bears_on(self, text: str) -> bool:
         return any(c.search(text) for c in self.cues)
@@ -61,6 +62,7 @@ class Cues:
 
     topics: tuple[TopicCues, ...]
     exception: re.Pattern[str]
+    definition: re.Pattern[str]
 
     def patterns(self) -> list[Pattern]:
         return [p for t in self.topics for p in t.patterns]
@@ -144,6 +146,7 @@ def parse_cues(raw: Any, taxonomy: Taxonomy) -> Cues:
             raise _fail(f"macros.{name}", "a macro may not use another macro")
         _expand(text, {}, f"macros.{name}")
     exception = _expand("{EXC}", macros, "macros.EXC")
+    definition = _expand(raw.get("definition"), {}, "definition")
     topics_raw = raw.get("topics")
     if not isinstance(topics_raw, dict):
         raise _fail("topics", "must be a mapping keyed by topic")
@@ -165,8 +168,10 @@ def parse_cues(raw: Any, taxonomy: Taxonomy) -> Cues:
         if extra:
             raise _fail(where, f"unknown key(s) {', '.join(sorted(map(str, extra)))}")
         context = entry.get("context", False)
-        if not isinstance(context, bool):
-            raise _fail(f"{where}.context", "must be true or false")
+        definitions = entry.get("definitions", False)
+        for name, flag in (("context", context), ("definitions", definitions)):
+            if not isinstance(flag, bool):
+                raise _fail(f"{where}.{name}", "must be true or false")
         patterns_raw = entry.get("patterns") or []
         if not isinstance(patterns_raw, list):
             raise _fail(f"{where}.patterns", "must be a list")
@@ -178,8 +183,8 @@ def parse_cues(raw: Any, taxonomy: Taxonomy) -> Cues:
                 raise _fail(where, f"pattern id {p.id} is used twice")
             seen.add(p.id)
         topics.append(TopicCues(key, _regexes(entry.get("cues"), macros, f"{where}.cues", required=True),
-                                context, patterns))
-    return Cues(tuple(topics), exception)
+                                context, patterns, definitions))
+    return Cues(tuple(topics), exception, definition)
 
 
 @cache

@@ -102,14 +102,16 @@ def _context(units: list[Unit], text: str) -> list[bool]:
 
 
 def _topic(cues: TopicCues, units: list[Unit], texts: list[str], matching: list[str],
-           context: list[bool], exception: re.Pattern[str]) -> TopicResult:
+           context: list[bool], defining: list[bool], exception: re.Pattern[str]) -> TopicResult:
     found: list[Passage] = []
     for i, unit in enumerate(units):
         if unit.kind != "sentence" or not cues.bears_on(texts[i]):
             continue
         if cues.context and not context[i]:
             continue
-        fired = next((p for p in cues.patterns if p.fires(matching[i])), None)
+        fired = None
+        if cues.definitions or not defining[i]:
+            fired = next((p for p in cues.patterns if p.fires(matching[i])), None)
         flagged = fired is not None and _flagged(fired, matching[i], exception)
         found.append(Passage(unit, texts[i], fired, flagged))
     if not found:
@@ -137,5 +139,6 @@ def extract_text(text: str, paged: bool, cues: Cues | None = None) -> Extraction
     matching = [matching_text((texts[u.lead_in] + " " + texts[i]) if u.lead_in is not None else texts[i])
                 for i, u in enumerate(units)]
     context = _context(units, source.text)
-    topics = tuple(_topic(t, units, texts, matching, context, cues.exception) for t in cues.topics)
+    defining = [bool(cues.definition.search(t)) for t in texts]
+    topics = tuple(_topic(t, units, texts, matching, context, defining, cues.exception) for t in cues.topics)
     return Extraction(source, tuple(units), topics)

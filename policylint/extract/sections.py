@@ -19,6 +19,8 @@ _MARKER = re.compile(
       | (?P<top>[0-9]{1,3}|[IVXLC]{1,6})\.
       | (?P<letter>[A-Z])\.
       | \((?P<item>[a-z]{1,2}|[0-9]{1,2}|[ivxlc]{1,5})\)
+      | (?P<ritem>[a-z]|[0-9]{1,2})\)
+      | (?P<bullet>[\u2022\u25cf\u25aa\u25e6\u2023\u2043\u00b7*\u2013\u2014-])
     )(?=[ \t]|$)""",
     re.IGNORECASE | re.VERBOSE)
 #: Abbreviations whose period ends no sentence.
@@ -29,6 +31,7 @@ _ABBREV = frozenset("""u.s.c u.s no nos sec secs mass gen l c ch v vs e.g i.e in
 _END = re.compile(r"""[.!?;:]["'\u201d\u2019)\]]*(?=\s+["'\u201c\u2018(\[]?[A-Z0-9§])|[.!?]["'\u201d\u2019)\]]*\s*$""")
 #: A word hyphenated across a line break in extracted text.
 _BROKEN = re.compile(r"(?<=[a-z])-[ \t]*\n\s*(?=[a-z])")
+_MD_HEADING = re.compile(r"^[ \t]*#{1,6}[ \t]+")
 _SMALL = frozenset("of and or the to in on for a an with by at from".split())
 _VERB = re.compile(r"\b(?:shall|may|must|will|is|are|was|were|means|has|have)\b", re.IGNORECASE)
 
@@ -61,9 +64,9 @@ def _is_heading(line: str, after_marker: bool = False) -> bool:
     stripped = line.rstrip()
     if not words or len(line) > 90:
         return False
-    if after_marker and stripped.endswith(".") and len(words) <= 5 and not _VERB.search(line) \
-            and stripped.count(".") == 1 and words[0][0].isupper():
-        return True
+    if after_marker and len(words) <= 5 and not _VERB.search(line) and words[0][0].isupper() \
+            and not stripped.endswith((",", ";", ":", "-")) and "." not in stripped[:-1]:
+        return True  # "Definitions.", "Prohibited activities", "Other matters"
     if stripped.endswith((".", ",", ";", ":", "-")):
         return False
     if line.isupper():
@@ -106,7 +109,9 @@ class _Labels:
         if g["letter"] is not None:
             self.letter, self.items = g["letter"], []
             return "letter"
-        item = g["item"]
+        if g["bullet"] is not None:
+            return "bullet"  # a list item with no label of its own
+        item = g["item"] or g["ritem"]
         kinds = [_item_kind(i) for i in self.items]
         kind = _item_kind(item)
         if kind == "roman" or (item in "ivx" and "lower" in kinds and kinds[-1] != "lower"):
@@ -235,15 +240,27 @@ def split_units(source: Source) -> list[Unit]:
             previous_blank = True
             continue
         shift = len(line) - len(line.lstrip(PAGE_BREAK))
+        hashes = _MD_HEADING.match(bare)
+        if hashes:  # a Markdown heading: its marker, if any, follows the hashes
+            shift += hashes.end()
+            bare = bare[hashes.end():]
+            if not _MARKER.match(bare):
+                flush(line_start)
+                lead_in = None
+                labels.heading = bare.strip()
+                heading(line_start + shift, line_start + len(line))
+                previous_blank = False
+                continue
         m = _MARKER.match(bare)
         if m:
             flush(line_start)
             kind = labels.see(m, bare)
-            if kind == "top" or (lead_in is not None and labels.depth <= lead_depth):
+            if kind == "top" or (kind != "bullet" and lead_in is not None and labels.depth <= lead_depth):
                 lead_in = None
             marker = m.group(0).strip()
-            seen.add(labels.top if kind == "top" and labels.top else
-                     marker.rstrip(".:") if kind == "letter" else marker)
+            if kind != "bullet":
+                seen.add(labels.top if kind == "top" and labels.top else
+                         marker.rstrip(".:") if kind == "letter" else marker)
             after = bare[m.end():]
             rest_at = line_start + shift + m.end() + len(after) - len(after.lstrip())
             rest = after.strip()
