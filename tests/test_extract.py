@@ -343,6 +343,13 @@ def test_cli_writes_refuses_to_overwrite_and_forces(tmp_path: Path) -> None:
     assert doc["instrument"]["source"]["archive"] == "../maple-falls.txt"
     assert "outside the draft's folder" in first.output  # check would not read it there
     assert doc["agency"]["state"] == "MA" and doc["instrument"]["kind"] == "general_order"
+    assert not out.read_text("utf-8").startswith("# yaml-language-server")  # no schema kept here
+    (tmp_path / "schemas").mkdir()
+    (tmp_path / "schemas" / "policy.schema.json").write_text("{}", encoding="utf-8")
+    (tmp_path / ".git").mkdir()
+    _run(str(tmp_path / "maple-falls.txt"), "--agency", "X", "--state", "MA", "-o", str(tmp_path / "m.yaml"))
+    assert (tmp_path / "m.yaml").read_text("utf-8").startswith(
+        "# yaml-language-server: $schema=schemas/policy.schema.json\n")
     again = _run(str(tmp_path / "maple-falls.txt"), "--agency", "X", "--state", "MA", "-o", str(out))
     assert again.exit_code == 2 and "already exists; use --force" in again.output
     forced = _run(str(tmp_path / "maple-falls.txt"), "--agency", "X", "--state", "MA", "-o", str(out), "--force")

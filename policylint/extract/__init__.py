@@ -9,7 +9,7 @@ from policylint.archive import read_archive
 from policylint.errors import UsageError
 from policylint.extract.draft import document, render, summary
 from policylint.extract.propose import Extraction, extract_text
-from policylint.scaffold import Agency
+from policylint.scaffold import Agency, kept_schema, schema_ref
 from policylint.taxonomy import load_taxonomy
 
 __all__ = ["Draft", "draft_from_file", "extract_text", "read_source"]
@@ -77,4 +77,7 @@ def draft_from_file(source: str, agency: Agency, output: str | None = None,
     extraction = extract_text(text, paged)
     archive, warning = archive_reference(source, output)
     data = document(extraction, agency, archive, sha, os.path.basename(source), instrument_kind)
-    return Draft(render(data), extraction, archive, sha, (warning,) if warning else ())
+    target = output or os.path.join(os.getcwd(), "draft.yaml")
+    kept, exists = kept_schema(os.path.dirname(os.path.abspath(target)))
+    ref = schema_ref(target, kept) if exists else None  # the editor line `init` writes
+    return Draft(render(data, ref), extraction, archive, sha, (warning,) if warning else ())

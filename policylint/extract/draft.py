@@ -139,11 +139,13 @@ def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
 _Dumper.add_representer(str, _str)
 
 
-def render(data: dict[str, Any]) -> str:
-    """The YAML text of a draft, with a first comment line telling the reader what it is."""
+def render(data: dict[str, Any], schema_ref: str | None = None) -> str:
+    """The YAML text of a draft, with a first comment line telling the reader what it is
+    (after the editor's schema line, when the repository keeps a schema)."""
     body = yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100,
                      default_flow_style=False)
-    return ("# Draft written by `policylint extract`: review every entry marked "
+    head = f"# yaml-language-server: $schema={schema_ref}\n" if schema_ref else ""
+    return (head + "# Draft written by `policylint extract`: review every entry marked "
             f"'{MARK}' against the source.\n" + body)
 
 
