@@ -65,6 +65,20 @@ def test_every_topic_has_cues_and_the_patterns_cover_most_topics() -> None:
     assert len({p.topic for p in cues.patterns()}) >= 25
 
 
+@pytest.mark.parametrize("topic, sentence", [
+    ("discretion_and_approval", "Cooperation with ICE is at the discretion of the Chief."),
+    ("agency_resources", "No Department personnel or equipment shall be used to assist ICE."),
+    ("civil_immigration_arrest", "Officers shall not arrest anyone because of immigration status."),
+    ("transfer_to_ice", "No inmate shall be released into the custody of ICE."),
+    ("ice_facility_access", "ICE agents are not allowed in the secure areas of the station."),
+    ("status_inquiry", "Every arrestee shall be interviewed about his or her immigration status."),
+    ("civil_detainer_hold", "Deputies shall not act on hold requests."),
+])
+def test_cues_find_the_topic(topic: str, sentence: str) -> None:
+    cues = next(t for t in load_cues().topics if t.topic == topic)
+    assert cues.bears_on(sentence)
+
+
 def _raw() -> dict[str, Any]:
     return yaml.safe_load(read_text("extract", "cues.yaml"))
 
