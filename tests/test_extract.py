@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 import yaml
 from click.testing import CliRunner
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from test_sources import _pdf
 
@@ -327,6 +327,7 @@ _WORDS = st.sampled_from("officers shall not detain any person detainer ICE immi
                          "(a) 4.2 Section except: ; , . - \u2019 \u201c".split())
 
 
+@example([("detainer", "-\n"), ("4.2", " ")], False)  # a clause that cuts a hyphenated word
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.tuples(_WORDS, st.sampled_from([" ", " ", " ", "\n", "-\n", ". ", ".\n\n", "\f"])),
                 min_size=1, max_size=80), st.booleans())

@@ -31,6 +31,7 @@ _ABBREV = frozenset("""u.s.c u.s no nos sec secs mass gen l c ch v vs e.g i.e in
 _END = re.compile(r"""[.!?;:]["'\u201d\u2019)\]]*(?=\s+["'\u201c\u2018(\[]?[A-Z0-9§])|[.!?]["'\u201d\u2019)\]]*\s*$""")
 #: A word hyphenated across a line break in extracted text.
 _BROKEN = re.compile(r"(?<=[a-z])-[ \t]*\n\s*(?=[a-z])")
+_DASHES = "-\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"
 _MD_HEADING = re.compile(r"^[ \t]*#{1,6}[ \t]+")
 _SMALL = frozenset("of and or the to in on for a an with by at from".split())
 _VERB = re.compile(r"\b(?:shall|may|must|will|is|are|was|were|means|has|have)\b", re.IGNORECASE)
@@ -54,7 +55,10 @@ def quote_text(text: str, start: int, end: int) -> str:
     """The words of ``text[start:end]`` on one line: line breaks and runs of spaces become
     one space and a word hyphenated across lines is joined.  The result is the source's own
     words as `check` compares them (it folds whitespace and hyphens the same way)."""
-    return " ".join(_BROKEN.sub("", text[start:end]).split())
+    words = " ".join(_BROKEN.sub("", text[start:end]).split())
+    # A dash at the very end is a word cut by the next clause ("detainer-" before "4.2"):
+    # `check` joins it to what follows, so the quote cannot keep it.
+    return words.rstrip(_DASHES + " ") or words
 
 
 def _is_heading(line: str, after_marker: bool = False) -> bool:
