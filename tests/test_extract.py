@@ -199,6 +199,16 @@ def test_an_exception_keeps_the_value_and_flags_it() -> None:
     assert result.value == "prohibited" and result.flagged
 
 
+def test_an_exception_in_any_passage_the_value_rests_on_is_flagged() -> None:
+    text = ("1. Officers shall not detain any person solely on the basis of an immigration detainer.\n"
+            "2. Members shall not hold any individual beyond the time of release at the request of ICE, "
+            "except as the Chief directs.\n")
+    result = extract_text(text, False).topic("civil_detainer_hold")
+    assert [p.pattern.id for p in result.passages if p.pattern] == [
+        "detainer-hold-prohibited", "hold-past-release-prohibited"]
+    assert result.value == "prohibited" and result.flagged
+
+
 def test_the_patterns_own_exception_is_not_flagged() -> None:
     text = "Officers shall not detain a person on a detainer unless it is accompanied by a judicial warrant.\n"
     result = extract_text(text, False).topic("civil_detainer_hold")

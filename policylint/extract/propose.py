@@ -51,7 +51,9 @@ class TopicResult:
 
     @property
     def flagged(self) -> bool:
-        return self.proposed and any(p.flagged for p in self.passages if p.pattern is self.pattern)
+        """Whether a passage the value rests on makes an exception its pattern did not match."""
+        return self.proposed and any(p.flagged for p in self.passages
+                                     if p.pattern is not None and p.pattern.value == self.value)
 
 
 @dataclass(frozen=True, slots=True)
