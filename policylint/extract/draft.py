@@ -47,8 +47,8 @@ def _note(result: TopicResult, lead: Passage) -> str:
         text = (f"{MARK}: pattern `{result.pattern.id}` ({result.pattern.description}) matched this "
                 f"passage{where}. Review the value against the whole text before relying on it.")
         if result.flagged:
-            text += (" The passage makes an exception (except, unless, provided, however): check "
-                     "whether it limits the value and code it under `exceptions`.")
+            text += (" A passage the value rests on makes an exception (except, unless, provided, "
+                     "however): check whether it limits the value, and code it under `exceptions`.")
         return text
     if result.conflict:
         return (f"{MARK}: patterns proposed different values ({', '.join(result.conflict)}) in "
@@ -161,7 +161,7 @@ def summary(extraction: Extraction) -> str:
         for t in proposed:
             lead = t.passages[0]
             at = f"section {lead.section}, " if lead.section else ""
-            flag = "  [the passage makes an exception: review]" if t.flagged else ""
+            flag = "  [a passage makes an exception: review]" if t.flagged else ""
             lines.append(f"  {t.topic}: {t.value} ({at}{lead.unit.place}){flag}")
     if open_:
         lines.append("passages but no proposal (value `unclear`):")
