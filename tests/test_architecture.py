@@ -18,7 +18,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "policylint"
 #: The stages of a check, lowest first: each folder of the package may import from its own
 #: stage and the ones before it.  The modules directly in policylint/ (finding, errors,
 #: shipped) are the floor; ``__main__`` is the entry point above everything.
-STAGES = ("", "load", "schema", "rules", "run", "report", "compare", "cli", "__main__")
+STAGES = ("", "load", "schema", "rules", "run", "report", "compare", "extract", "cli", "__main__")
 
 
 def _modules() -> dict[str, Path]:

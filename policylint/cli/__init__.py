@@ -18,6 +18,7 @@ COMMANDS: dict[str, str] = {
     "compare": "policylint.cli.compare:compare",
     "diff": "policylint.cli.diff:diff",
     "explain": "policylint.cli.explain:explain",
+    "extract": "policylint.cli.extract:extract",
     "init": "policylint.cli.init:init",
     "new-rule": "policylint.cli.new_rule:new_rule",
     "packs": "policylint.cli.packs:packs",

@@ -1,0 +1,146 @@
+"""Find the passages that bear on each topic and propose a value where a pattern is confident."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from policylint.extract.cues import Cues, Pattern, TopicCues, load_cues
+from policylint.extract.sections import Unit, quote_text, split_units
+from policylint.load.sourcetext import CUES as IMMIGRATION
+from policylint.load.sourcetext import Source
+from policylint.schema.taxonomy import UNCLEAR
+
+
+@dataclass(frozen=True, slots=True)
+class Passage:
+    """A sentence that bears on a topic, and what the patterns made of it."""
+
+    unit: Unit
+    quote: str
+    pattern: Pattern | None
+    flagged: bool  # the passage makes an exception the pattern did not account for
+
+    @property
+    def section(self) -> str | None:
+        return self.unit.section
+
+
+@dataclass(frozen=True, slots=True)
+class TopicResult:
+    """One topic: its passages (the one the value rests on first) and the value proposed.
+
+    ``value`` is a vocabulary word when patterns agree, ``unclear`` when passages were found
+    but no pattern is confident (or patterns disagree: ``conflict`` lists their values), and
+    None when nothing was found (the topic stays out of the draft: silent).
+    """
+
+    topic: str
+    passages: tuple[Passage, ...]
+    value: str | None
+    pattern: Pattern | None
+    conflict: tuple[str, ...] = ()
+
+    @property
+    def found(self) -> int:
+        return len(self.passages)
+
+    @property
+    def proposed(self) -> bool:
+        return self.pattern is not None and self.value not in (None, UNCLEAR)
+
+    @property
+    def flagged(self) -> bool:
+        """Whether a passage the value rests on makes an exception its pattern did not match."""
+        return self.proposed and any(p.flagged for p in self.passages
+                                     if p.pattern is not None and p.pattern.value == self.value)
+
+
+@dataclass(frozen=True, slots=True)
+class Extraction:
+    """What `extract` found in one instrument's text."""
+
+    source: Source
+    units: tuple[Unit, ...]
+    topics: tuple[TopicResult, ...]
+
+    def topic(self, key: str) -> TopicResult:
+        return next(t for t in self.topics if t.topic == key)
+
+
+def _flagged(pattern: Pattern, text: str, exception: re.Pattern[str]) -> bool:
+    """Whether ``text`` makes an exception outside what the pattern itself matched (a
+    pattern for "unless a judicial warrant" accounts for its own "unless")."""
+    own = [m.span() for p in pattern.all for m in p.finditer(text)]
+    return any(not any(a <= m.start() and m.end() <= b for a, b in own) for m in exception.finditer(text))
+
+
+#: A title that makes the whole instrument one on immigration enforcement.
+_TITLE = re.compile(r"\b(?:trust\s+(?:act|ordinance|policy)|sanctuary|welcoming|safe\s+communit\w+)\b",
+                    re.IGNORECASE)
+#: Periods inside abbreviations ("U.S.C.", "No.", "Sec."), dropped from the text patterns
+#: read: a pattern's window (``[^.]{0,100}``) stops at a sentence's end, not at these.
+_ABBREVIATED = re.compile(r"\b(?:[A-Za-z]\.){2,}|\b(?:No|Nos|Sec|Secs|Art|Ch|Stat|Reg|Fed|Gen|Mass|St|Inc|"
+                          r"v|vs|seq|al|cf|pp?|para)\.(?=\s)")
+
+
+def matching_text(text: str) -> str:
+    """``text`` as the patterns read it: abbreviations' periods removed."""
+    return _ABBREVIATED.sub(lambda m: m.group().replace(".", ""), text)
+
+
+def _context(units: list[Unit], text: str) -> list[bool]:
+    """For each unit: whether it, or its top-level section, speaks of immigration enforcement
+    (every unit does when the instrument's title does)."""
+    heads = [u for u in units[:6] if u.kind == "heading"]
+    if any(IMMIGRATION.search(text, u.start, u.end) or _TITLE.search(text, u.start, u.end) for u in heads):
+        return [True] * len(units)
+    by_top: dict[str | None, bool] = {}
+    for u in units:
+        if u.top is not None and IMMIGRATION.search(text, u.start, u.end):
+            by_top[u.top] = True
+    return [bool(IMMIGRATION.search(text, u.start, u.end)) or (u.top is not None and by_top.get(u.top, False))
+            for u in units]
+
+
+def _topic(cues: TopicCues, units: list[Unit], texts: list[str], matching: list[str],
+           context: list[bool], defining: list[bool], exception: re.Pattern[str]) -> TopicResult:
+    found: list[Passage] = []
+    for i, unit in enumerate(units):
+        if unit.kind != "sentence" or not cues.bears_on(texts[i]):
+            continue
+        if cues.context and not context[i]:
+            continue
+        fired = None
+        if cues.definitions or not defining[i]:
+            fired = next((p for p in cues.patterns if p.fires(matching[i])), None)
+        flagged = fired is not None and _flagged(fired, matching[i], exception)
+        found.append(Passage(unit, texts[i], fired, flagged))
+    if not found:
+        return TopicResult(cues.topic, (), None, None)
+    values = list(dict.fromkeys(p.pattern.value for p in found if p.pattern is not None))
+    conflict: tuple[str, ...] = ()
+    if len(values) == 1:
+        lead = next(p for p in found if p.pattern is not None)
+        value, pattern = values[0], lead.pattern
+    else:
+        lead = next((p for p in found if p.pattern is not None), found[0])
+        value, pattern, conflict = UNCLEAR, None, tuple(values)
+    ordered = [lead] + [p for p in found if p is not lead]
+    return TopicResult(cues.topic, tuple(ordered), value, pattern, conflict)
+
+
+def extract_text(text: str, paged: bool, cues: Cues | None = None) -> Extraction:
+    """Split ``text`` (an archive's extracted text) and find every topic's passages."""
+    cues = cues or load_cues()
+    source = Source.of(text, paged)
+    units = split_units(source)
+    texts = [quote_text(source.text, u.start, u.end) for u in units]
+    # A list item is read with its lead-in ("Officers shall not: ... (a) detain ..."), so the
+    # negation of the lead-in governs it; the quote stays the item's own words.
+    matching = [matching_text((texts[u.lead_in] + " " + texts[i]) if u.lead_in is not None else texts[i])
+                for i, u in enumerate(units)]
+    context = _context(units, source.text)
+    defining = [bool(cues.definition.search(t)) for t in texts]
+    topics = tuple(_topic(t, units, texts, matching, context, defining, cues.exception) for t in cues.topics)
+    return Extraction(source, tuple(units), topics)

@@ -1,0 +1,468 @@
+"""`policylint extract`: cue data, sections, proposals, verbatim quotes, the draft and the CLI.
+
+The fixture policies under tests/data/extract/ are of FICTIONAL towns (Maple Falls, Cedar
+Grove, Birch Hollow), written for these tests.
+"""
+
+from __future__ import annotations
+
+import builtins
+import copy
+import io
+import shutil
+import sys
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from click.testing import CliRunner
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+from test_sources import _pdf
+
+from policylint.cli import cli
+from policylint.extract import draft_from_file
+from policylint.extract.cues import CueError, load_cues, parse_cues
+from policylint.extract.propose import extract_text
+from policylint.extract.sections import split_units
+from policylint.load.archive import PAGE_BREAK
+from policylint.load.limits import Limits
+from policylint.load.sourcetext import Source, find_quote, fold
+from policylint.report.scaffold import Agency
+from policylint.run.parallel import check_paths
+from policylint.run.runner import CheckOptions
+from policylint.schema.taxonomy import load_taxonomy
+from policylint.shipped import read_text
+
+DATA = Path(__file__).parent / "data" / "extract"
+FIXTURES = ("maple-falls.txt", "cedar-grove.html", "birch-hollow.md", "aspen-ridge.txt", "juniper-county.txt")
+AGENCY = Agency("Maple Falls Police Department", "MA")
+PATTERNS = load_cues().patterns()
+
+
+# -- the cue data ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("pattern", PATTERNS, ids=[p.id for p in PATTERNS])
+def test_each_pattern_fires_on_its_examples_and_only_those(pattern: Any) -> None:
+    topic = next(t for t in load_cues().topics if t.topic == pattern.topic)
+    for sentence in pattern.match_examples:
+        assert pattern.fires(sentence), f"{pattern.id} should fire on: {sentence}"
+        assert topic.bears_on(sentence), f"{pattern.topic}'s cues should find: {sentence}"
+        # Read as a whole passage, the example proposes the pattern's value (no earlier
+        # pattern of the topic takes it); a topic whose cues need context gets it from a
+        # sentence of the same section.
+        text = f"1. {sentence}\n1.1 This section concerns ICE.\n" if topic.context else sentence + "\n"
+        result = extract_text(text, False).topic(pattern.topic)
+        assert result.value == pattern.value, (pattern.id, sentence, result.value)
+    for sentence in pattern.no_match_examples:
+        assert not pattern.fires(sentence), f"{pattern.id} should not fire on: {sentence}"
+
+
+def test_every_topic_has_cues_and_the_patterns_cover_most_topics() -> None:
+    cues = load_cues()
+    assert [t.topic for t in cues.topics] == list(load_taxonomy().topic_keys)
+    assert len({p.topic for p in cues.patterns()}) >= 25
+
+
+@pytest.mark.parametrize("topic, sentence", [
+    ("discretion_and_approval", "Cooperation with ICE is at the discretion of the Chief."),
+    ("agency_resources", "No Department personnel or equipment shall be used to assist ICE."),
+    ("civil_immigration_arrest", "Officers shall not arrest anyone because of immigration status."),
+    ("transfer_to_ice", "No inmate shall be released into the custody of ICE."),
+    ("ice_facility_access", "ICE agents are not allowed in the secure areas of the station."),
+    ("status_inquiry", "Every arrestee shall be interviewed about his or her immigration status."),
+    ("civil_detainer_hold", "Deputies shall not act on hold requests."),
+])
+def test_cues_find_the_topic(topic: str, sentence: str) -> None:
+    cues = next(t for t in load_cues().topics if t.topic == topic)
+    assert cues.bears_on(sentence)
+
+
+def _raw() -> dict[str, Any]:
+    return yaml.safe_load(read_text("schema", "cues.yaml"))
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda r: r["topics"].pop("training"), "missing: training"),
+    (lambda r: r["topics"].__setitem__("trainings", r["topics"]["training"]), "unknown topic"),
+    (lambda r: r["topics"]["training"]["patterns"][0].__setitem__("value", "mandatory"), "vocabulary"),
+    (lambda r: r["topics"]["training"]["patterns"][0].__setitem__("value", "unclear"), "never silent or unclear"),
+    (lambda r: r["topics"]["training"]["patterns"][0]["all"].append("{NOPE}"), "unknown macro {NOPE}"),
+    (lambda r: r["topics"]["training"]["patterns"][0]["all"].append("(unclosed"), "invalid regular expression"),
+    (lambda r: r["topics"]["training"]["patterns"][0].pop("examples"), "examples"),
+    (lambda r: r["topics"]["training"]["patterns"][0].__setitem__("id", "Bad Id"), "kebab-case"),
+    (lambda r: r["topics"]["training"]["patterns"].append(
+        copy.deepcopy(r["topics"]["training"]["patterns"][0])), "used twice"),
+    (lambda r: r["topics"]["training"].__setitem__("cues", []), "non-empty list"),
+    (lambda r: r["topics"]["training"].__setitem__("colour", 1), "unknown key"),
+    (lambda r: r["topics"]["training"].__setitem__("definitions", "yes"), "definitions: must be true or false"),
+    (lambda r: r.__setitem__("definition", "(unclosed"), "definition: invalid regular expression"),
+    (lambda r: r["macros"].__setitem__("LOOP", "{NEG}"), "may not use another macro"),
+    (lambda r: r.__setitem__("version", 2), "version: 1"),
+])
+def test_malformed_cue_data_is_refused_with_where_and_what(change: Any, message: str) -> None:
+    raw = _raw()
+    change(raw)
+    with pytest.raises(CueError, match=message.replace("{", r"\{").replace("}", r"\}")):
+        parse_cues(raw, load_taxonomy())
+
+
+# -- sections and sentences --------------------------------------------------------------------
+
+def test_sections_sentences_lead_ins_and_abbreviations() -> None:
+    text = ("II. PROCEDURE\n"
+            "A. Officers shall not enforce 8 U.S.C. 1325 or No. 4 of the code. A second sentence.\n"
+            "B. Officers shall not:\n"
+            "(1) hold a person on a detainer;\n"
+            "(2) transfer a person to ICE.\n"
+            "C. The last item, after B, is a letter and not the Roman numeral one hundred.\n")
+    source = Source.of(text, False)
+    units = split_units(source)
+    got = [(u.kind, u.section, source.text[u.start:u.end]) for u in units]
+    assert got[0] == ("heading", "II", "PROCEDURE")
+    assert got[1] == ("sentence", "II.A", "Officers shall not enforce 8 U.S.C. 1325 or No. 4 of the code.")
+    assert got[2][2] == "A second sentence."
+    assert got[4][1:] == ("II.B(1)", "hold a person on a detainer;")
+    assert units[4].lead_in == 3 and units[5].lead_in == 3
+    assert got[6][1] == "II.C"
+    assert units[1].place == "line 2"
+
+
+def test_codified_sections_nested_items_and_where_a_lead_in_ends() -> None:
+    text = ("Sec. 2-403. Prohibited activities.\n"
+            "(A) Officials shall not:\n"
+            "(1) Inquire into an individual's immigration status.\n"
+            "(2) Detain an individual on the basis of a hold request.\n"
+            "(B) No city department shall enter into an agreement under 8 U.S.C. Section 1357(g).\n")
+    source = Source.of(text, False)
+    units = split_units(source)
+    assert [(u.kind, u.section) for u in units] == [
+        ("heading", "2-403"), ("sentence", "2-403(A)"), ("sentence", "2-403(A)(1)"),
+        ("sentence", "2-403(A)(2)"), ("sentence", "2-403(B)")]
+    assert [u.lead_in for u in units] == [None, None, 1, 1, None]  # (B) is no item of (A)'s list
+    extraction = extract_text(text, False)
+    # "U.S.C." does not stop the pattern's window at "U.S."
+    assert extraction.topic("agreement_287g").value == "prohibited"
+    assert extraction.topic("civil_detainer_hold").value == "prohibited"
+
+
+def test_markdown_headings_bullets_and_right_paren_items() -> None:
+    text = ("## 3. Detainers\n"
+            "Officers shall not:\n"
+            "\u2022 hold a person on an ICE detainer;\n"
+            "\u2022 transfer any person to ICE custody.\n"
+            "4. Other matters\n"
+            "a) Officers shall not run an Immigration Alien Query.\n")
+    source = Source.of(text, False)
+    units = split_units(source)
+    assert [(u.kind, u.section, u.lead_in) for u in units] == [
+        ("heading", "3", None), ("sentence", "3", None), ("sentence", "3", 1), ("sentence", "3", 1),
+        ("heading", "4", None), ("sentence", "4(a)", None)]
+    extraction = extract_text(text, False)
+    assert extraction.topic("civil_detainer_hold").value == "prohibited"
+    assert extraction.topic("transfer_to_ice").passages[0].quote == "transfer any person to ICE custody."
+
+
+def test_a_list_item_reads_its_lead_in() -> None:
+    item = "(a) transfer any person into the custody of federal immigration authorities;\n"
+    head = "1. PURPOSE\nA purpose.\n4. CONTACT WITH ICE\n4.1 Officers shall not:\n"
+    result = extract_text(head + item, False).topic("transfer_to_ice")
+    assert result.value == "prohibited"
+    assert result.passages[0].quote == "transfer any person into the custody of federal immigration authorities;"
+    assert result.passages[0].section == "4.1(a)"
+    # The label is the one `check` finds: a decimal clause with its lettered item ("4.1(a)")
+    # is a section of the source even without a clause "4." of its own.
+    result = extract_text("4.1 Officers shall not:\n" + item, False).topic("transfer_to_ice")
+    assert result.passages[0].section == "4.1(a)"
+
+
+def test_pdf_pages_keep_page_and_line_and_a_sentence_across_a_page_break() -> None:
+    text = ("Maple Falls Police Department\nPage 1\n3.1 Officers shall not detain any person solely on the\n"
+            f"{PAGE_BREAK}Maple Falls Police Department\nPage 2\nbasis of a civil immigration detainer.\n"
+            f"{PAGE_BREAK}Maple Falls Police Department\nPage 3\n3.2 Officers shall receive training on this "
+            "order about ICE.\n")
+    extraction = extract_text(text, True)
+    hold = extraction.topic("civil_detainer_hold")
+    assert hold.value == "prohibited"
+    assert hold.passages[0].quote == ("Officers shall not detain any person solely on the basis of a civil "
+                                      "immigration detainer.")
+    assert hold.passages[0].unit.place == "page 1, line 3"
+    assert extraction.topic("training").passages[0].unit.place == "page 3, line 3"
+
+
+# -- proposals: negation, exceptions, doubt -----------------------------------------------------
+
+def test_an_exception_keeps_the_value_and_flags_it() -> None:
+    text = "Officers shall not detain any person on an immigration detainer, except as the Chief directs.\n"
+    result = extract_text(text, False).topic("civil_detainer_hold")
+    assert result.value == "prohibited" and result.flagged
+
+
+def test_an_exception_in_any_passage_the_value_rests_on_is_flagged() -> None:
+    text = ("1. Officers shall not detain any person solely on the basis of an immigration detainer.\n"
+            "2. Members shall not hold any individual beyond the time of release at the request of ICE, "
+            "except as the Chief directs.\n")
+    result = extract_text(text, False).topic("civil_detainer_hold")
+    assert [p.pattern.id for p in result.passages if p.pattern] == [
+        "detainer-hold-prohibited", "hold-past-release-prohibited"]
+    assert result.value == "prohibited" and result.flagged
+
+
+def test_the_patterns_own_exception_is_not_flagged() -> None:
+    text = "Officers shall not detain a person on a detainer unless it is accompanied by a judicial warrant.\n"
+    result = extract_text(text, False).topic("civil_detainer_hold")
+    assert result.value == "judicial_warrant_only" and not result.flagged
+
+
+@pytest.mark.parametrize("text", [
+    "Officers may honor an immigration detainer.",            # permission: no pattern is sure
+    "A detainer is a request from ICE to hold a person.",     # a definition, no rule
+    "Whether to honor a detainer is not addressed here.",     # negation without a duty
+])
+def test_doubt_leaves_the_value_unclear(text: str) -> None:
+    result = extract_text(text + "\n", False).topic("civil_detainer_hold")
+    assert result.passages and result.value == "unclear" and not result.proposed
+
+
+def test_a_definition_is_listed_but_proposes_only_for_definition_topics() -> None:
+    text = ('"Civil immigration detainer" means a request that officers shall not honor.\n'
+            '"Judicial warrant" means a warrant signed by a judge.\n')
+    extraction = extract_text(text, False)
+    hold = extraction.topic("civil_detainer_hold")
+    assert hold.passages and hold.value == "unclear"
+    assert extraction.topic("judicial_warrant_definition").value == "any_judge_defined"
+
+
+def test_passages_that_disagree_leave_the_topic_unclear() -> None:
+    text = ("1. Officers shall not detain any person solely on the basis of an immigration detainer.\n"
+            "2. Officers shall honor every immigration detainer lodged by ICE.\n")
+    result = extract_text(text, False).topic("civil_detainer_hold")
+    assert result.value == "unclear" and set(result.conflict) == {"prohibited", "required"}
+
+
+def test_a_context_cue_needs_immigration_in_its_section() -> None:
+    text = ("1. Officers shall receive training on the use of force every year.\n"
+            "2. Officers shall receive training on this order, which concerns ICE requests.\n")
+    passages = extract_text(text, False).topic("training").passages
+    assert [p.section for p in passages] == ["2"]
+
+
+def test_nothing_found_is_none_and_the_fixture_proposals() -> None:
+    extraction = extract_text((DATA / "maple-falls.txt").read_text("utf-8"), False)
+    assert extraction.topic("juveniles").value is None
+    assert extraction.topic("civil_detainer_hold").value == "prohibited"
+    assert extraction.topic("ice_facility_access").value == "judicial_warrant_only"
+    assert extraction.topic("joint_task_forces").value == "unclear"
+
+
+# -- never invent text --------------------------------------------------------------------------
+
+def _docx(text: str) -> bytes:
+    body = "".join(f"<w:p><w:r><w:t xml:space=\"preserve\">{line.replace('&', '&amp;').replace('<', '&lt;')}"
+                   "</w:t></w:r></w:p>" for line in text.splitlines())
+    xml = ('<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>'
+           f"{body}</w:body></w:document>").encode()
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("word/document.xml", xml)
+    return buf.getvalue()
+
+
+def _sources(folder: Path) -> list[Path]:
+    """The fixtures as txt, html, md, docx and (with pypdf) a three-page PDF."""
+    out = []
+    for name in FIXTURES:
+        shutil.copy(DATA / name, folder / name)
+        out.append(folder / name)
+    maple = (DATA / "maple-falls.txt").read_text("utf-8")
+    (folder / "maple-falls.docx").write_bytes(_docx(maple))
+    out.append(folder / "maple-falls.docx")
+    try:
+        import pypdf  # noqa: F401
+    except ImportError:
+        return out
+    wrapped: list[str] = []
+    for line in maple.splitlines():  # a PDF line is short: long clauses wrap, hyphenated where a word is cut
+        while len(line) > 80:
+            if line[77:79].isalpha():  # cut the word, as a typesetter hyphenates it
+                wrapped.append(line[:78] + "-")
+                line = line[78:]
+                continue
+            cut = line.rfind(" ", 0, 80)
+            wrapped.append(line[:cut])
+            line = line[cut + 1:]
+        wrapped.append(line)
+    third = len(wrapped) // 3 + 1
+    pages = [["Maple Falls Police Department", *wrapped[i:i + third], f"Page {n + 1} of 3"]
+             for n, i in enumerate(range(0, len(wrapped), third))]
+    (folder / "maple-falls.pdf").write_bytes(_pdf(pages))
+    out.append(folder / "maple-falls.pdf")
+    return out
+
+
+def _quotes(doc: dict[str, Any]) -> list[str]:
+    out = []
+    for prov in doc["provisions"].values():
+        out.append(prov["quote"])
+        out.extend(o["quote"] for o in prov.get("other_sections", []))
+    return out
+
+
+def test_every_quote_of_every_fixture_is_verbatim_and_the_draft_checks_clean(tmp_path: Path) -> None:
+    for source in _sources(tmp_path):
+        output = tmp_path / f"{source.name}.yaml"
+        draft = draft_from_file(str(source), AGENCY, str(output))
+        doc = yaml.safe_load(draft.text)
+        folded = draft.extraction.source.folded.text
+        quotes = _quotes(doc)
+        assert len(quotes) >= 8, source.name
+        for quote in quotes:
+            assert fold(quote).text in folded, (source.name, quote)
+        output.write_text(draft.text, encoding="utf-8")
+        opts = CheckOptions(jobs=1, limits=Limits(max_rule_seconds=60))
+        [result] = check_paths([str(output)], opts)
+        bad = [f for f in result.findings if f.rule.startswith(("schema", "yaml")) or f.rule in (
+            "quote-not-in-source", "section-not-in-source", "archive-missing", "archive-changed",
+            "archive-unreadable")]
+        assert not bad, (source.name, [(f.rule, f.message) for f in bad])
+        assert doc["instrument"]["text_read"] == "full"
+        assert doc["instrument"]["source"] == {"archive": source.name, "sha256": draft.sha256}
+        for key, prov in doc["provisions"].items():
+            assert prov["note"].startswith("proposed by extract"), key
+
+
+_WORDS = st.sampled_from("officers shall not detain any person detainer ICE immigration status hold "
+                         "transfer custody unless judicial warrant training 287(g) U.S.C. No. "
+                         "(a) 4.2 Section except: ; , . - \u2019 \u201c".split())
+
+
+@example([("detainer", "-\n"), ("4.2", " ")], False)  # a clause that cuts a hyphenated word
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(_WORDS, st.sampled_from([" ", " ", " ", "\n", "-\n", ". ", ".\n\n", "\f"])),
+                min_size=1, max_size=80), st.booleans())
+def test_quotes_are_substrings_of_the_normalised_source(words: list[tuple[str, str]], paged: bool) -> None:
+    text = "".join(w + sep for w, sep in words)
+    extraction = extract_text(text, paged)
+    folded = extraction.source.folded
+    for topic in extraction.topics:
+        for passage in topic.passages:
+            assert fold(passage.quote).text in folded.text, passage.quote
+            assert find_quote(folded, passage.quote) is not None
+
+
+# -- the command --------------------------------------------------------------------------------
+
+def _run(*args: str) -> Any:
+    return CliRunner().invoke(cli, ["extract", *args], catch_exceptions=False)
+
+
+def test_cli_writes_refuses_to_overwrite_and_forces(tmp_path: Path) -> None:
+    shutil.copy(DATA / "maple-falls.txt", tmp_path / "maple-falls.txt")
+    out = tmp_path / "drafts" / "maple.yaml"
+    first = _run(str(tmp_path / "maple-falls.txt"), "--agency", "Maple Falls Police Department",
+                 "--state", "ma", "-o", str(out))
+    assert first.exit_code == 0, first.output
+    assert "with a proposed value" in first.output and "nothing found" in first.output
+    doc = yaml.safe_load(out.read_text("utf-8"))
+    assert doc["instrument"]["source"]["archive"] == "../maple-falls.txt"
+    assert "outside the draft's folder" in first.output  # check would not read it there
+    assert doc["agency"]["state"] == "MA" and doc["instrument"]["kind"] == "general_order"
+    assert not out.read_text("utf-8").startswith("# yaml-language-server")  # no schema kept here
+    (tmp_path / "schemas").mkdir()
+    (tmp_path / "schemas" / "policy.schema.json").write_text("{}", encoding="utf-8")
+    (tmp_path / ".git").mkdir()
+    _run(str(tmp_path / "maple-falls.txt"), "--agency", "X", "--state", "MA", "-o", str(tmp_path / "m.yaml"))
+    assert (tmp_path / "m.yaml").read_text("utf-8").startswith(
+        "# yaml-language-server: $schema=schemas/policy.schema.json\n")
+    again = _run(str(tmp_path / "maple-falls.txt"), "--agency", "X", "--state", "MA", "-o", str(out))
+    assert again.exit_code == 2 and "already exists; use --force" in again.output
+    forced = _run(str(tmp_path / "maple-falls.txt"), "--agency", "X", "--state", "MA", "-o", str(out), "--force")
+    assert forced.exit_code == 0 and yaml.safe_load(out.read_text("utf-8"))["agency"]["name"] == "X"
+
+
+def test_cli_without_output_prints_the_draft_and_the_summary_apart(tmp_path: Path) -> None:
+    runner = CliRunner(mix_stderr=False) if "mix_stderr" in CliRunner.__init__.__code__.co_varnames else CliRunner()
+    result = runner.invoke(cli, ["extract", str(DATA / "cedar-grove.html"), "--agency", "Cedar Grove Sheriff's "
+                                 "Office", "--state", "MA", "--kind", "sheriff"])
+    assert result.exit_code == 0
+    assert yaml.safe_load(result.stdout)["provisions"]["civil_detainer_hold"]["value"] == "required"
+    assert "topics:" in result.stderr and "topics:" not in result.stdout
+
+
+@pytest.mark.parametrize("args, message", [
+    (["missing.txt"], "no such file"),
+    (["policy.rtf"], "`.rtf` files cannot be read"),
+    (["empty.txt"], "holds no text"),
+    (["binary.txt"], "binary"),
+    (["policy.txt", "--state", "Mass"], "not a two-letter state code"),
+    (["policy.txt", "--kind", "police"], "unknown agency kind"),
+    (["policy.txt", "--instrument-kind", "memo"], "unknown instrument kind"),
+    (["policy.txt", "-o", "policy.txt", "--force"], "never writes over what it reads"),
+])
+def test_cli_bad_input_exits_2_with_a_clear_message(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                    args: list[str], message: str) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("policy.txt").write_text("Officers shall not honor detainers.\n", encoding="utf-8")
+    Path("policy.rtf").write_text("{\\rtf1}", encoding="utf-8")
+    Path("empty.txt").write_text("\n\n", encoding="utf-8")
+    Path("binary.txt").write_bytes(b"\x00\x01")
+    if "--state" not in args:
+        args = [*args, "--state", "MA"]
+    result = _run(*args, "--agency", "Testville Police Department")
+    assert result.exit_code == 2, result.output
+    assert message in result.output and "Traceback" not in result.output
+    assert Path("policy.txt").read_text("utf-8") == "Officers shall not honor detainers.\n"
+
+
+def test_cli_pdf_without_pypdf_says_how_to_install_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    real_import = builtins.__import__
+
+    def no_pypdf(name: str, *args: Any, **kwargs: Any) -> Any:
+        if name == "pypdf":
+            raise ImportError("No module named 'pypdf'")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_pypdf)
+    (tmp_path / "p.pdf").write_bytes(b"%PDF-1.4\n% a different file from every other test\n")
+    result = _run(str(tmp_path / "p.pdf"), "--agency", "X", "--state", "MA")
+    assert result.exit_code == 2 and "pip install 'policylint[sources]'" in result.output
+
+
+@given(st.text(alphabet="ab \n\f", max_size=60), st.booleans())
+def test_places_by_bisection_agree_with_sourcetext(text: str, paged: bool) -> None:
+    from policylint.extract.sections import _Places
+    from policylint.load.sourcetext import place
+
+    places = _Places(text, paged)
+    for at in range(len(text) + 1):
+        assert places(at) == place(text, at, paged)
+
+
+def test_the_accuracy_benchmark_counts_recall_wrong_values_and_silent_proposals(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "extract_accuracy", Path(__file__).parents[1] / "benchmarks" / "extract_accuracy.py")
+    assert spec and spec.loader
+    bench = importlib.util.module_from_spec(spec)
+    sys.modules["extract_accuracy"] = bench  # dataclasses look their module up there
+    try:
+        spec.loader.exec_module(bench)
+    finally:
+        sys.modules.pop("extract_accuracy", None)
+    shutil.copy(DATA / "maple-falls.txt", tmp_path / "maple-falls.txt")
+    doc = yaml.safe_load((DATA / "maple-falls.yaml").read_text("utf-8"))
+    doc["provisions"]["civil_detainer_hold"]["value"] = "required"       # extract says prohibited
+    doc["provisions"]["training"]["quote"] = "This order is about ICE."  # not in the source
+    del doc["provisions"]["agreement_287g"]                             # extract proposes one
+    (tmp_path / "maple-falls.yaml").write_text(yaml.safe_dump(doc), encoding="utf-8")
+    total = bench.report([str(tmp_path)])
+    assert (total.quoted, total.recalled) == (17, 17)
+    assert total.wrong == 1 and total.on_silent == 1 and total.proposals == 16
+    out = capsys.readouterr().out
+    assert "| `civil_detainer_hold` | `required` | yes | `prohibited` | **wrong value** |" in out
+    assert "| `agreement_287g` | `silent` | — | `prohibited` | **proposed on a silent topic** |" in out
+    assert "quote not in source" in out
