@@ -47,6 +47,7 @@ def render(comparison: Any, title: str = "Policy comparison") -> str:
     from policylint.compare.render_html import _survey
     from policylint.compare.scores import METHOD, is_law
 
+    comparison = comparison.held()  # its tables and footnotes walk the rows several times
     # Evidence footnotes, numbered in the order the topic table shows the values.
     notes: list[tuple[int, Any, Any, Any]] = []
     numbers: dict[tuple[int, str], int] = {}

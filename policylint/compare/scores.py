@@ -179,15 +179,34 @@ class Tally(_Counts):
 
 def pack_methods(registry: Registry, rows: Sequence[Any]) -> tuple[PackMethod, ...]:
     """The packs any row (or an earlier version) was checked against, in reading order."""
-    used = {p for row in rows for version in (row, *row.history) for p in version.packs}
+    return methods_of(registry, {p for row in rows for version in (row, *row.history) for p in version.packs})
+
+
+def methods_of(registry: Registry, pack_ids: Iterable[str]) -> tuple[PackMethod, ...]:
+    """The scorecards of ``pack_ids`` (those the registry knows), in reading order."""
     out = []
-    for pack in sorted((registry.packs[p] for p in used if p in registry.packs),
+    for pack in sorted((registry.packs[p] for p in set(pack_ids) if p in registry.packs),
                        key=lambda p: (STATUS_ORDER.get(p.status, 9), p.id)):
         rules = tuple(WeightedRule(e.rule, registry.rules[e.rule].title if e.rule in registry.rules else e.rule,
                                    e.weight, e.severity, entry_label(pack, e))
                       for e in pack.rules)
         out.append(PackMethod(pack, rules))
     return tuple(out)
+
+
+class Scorer:
+    """Scores rows one at a time, making each pack's scorecard once."""
+
+    def __init__(self, registry: Registry) -> None:
+        self.registry = registry
+        self._methods: dict[tuple[str, ...], tuple[PackMethod, ...]] = {}
+
+    def __call__(self, row: Any) -> None:
+        packs = tuple(sorted(set(row.packs)))
+        methods = self._methods.get(packs)
+        if methods is None:
+            methods = self._methods[packs] = methods_of(self.registry, packs)
+        score_row(row, methods)
 
 
 def score(row: Any, method: PackMethod) -> Score:
