@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any, Iterable, Sequence
 
 from policylint.baseline import report_path
+from policylint.compare.spool import compact
 from policylint.registry import Registry
 from policylint.taxonomy import SILENT, UNCLEAR, Topic, load_taxonomy
 
@@ -37,6 +38,7 @@ UNCODED = frozenset({SILENT, NOT_KNOWN, NOT_READ})
 
 
 
+@compact
 @dataclass(frozen=True, slots=True)
 class TopicCell:
     """What one agency's document says on one topic, with its evidence."""
@@ -60,6 +62,7 @@ class TopicCell:
         return TONES.index(self.tone) if self.tone in TONES else len(TONES)
 
 
+@compact
 @dataclass(frozen=True, slots=True)
 class RuleCell:
     """How one rule came out for one agency."""
@@ -74,6 +77,7 @@ class RuleCell:
     silence: bool = False
 
 
+@compact
 @dataclass(slots=True)
 class Row:
     """One document of the comparison; the rows shown are agencies, each its current document."""

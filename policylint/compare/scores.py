@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterable, Sequence
 
+from policylint.compare.spool import compact
 from policylint.governing import entry_label
 from policylint.registry import Registry
 
@@ -149,6 +150,7 @@ class _Counts:
         return sum(1 for _, k in self.kinds_of_rules() if k != "unscored")
 
 
+@compact
 @dataclass(frozen=True, slots=True)
 class Score(_Counts):
     """One agency's standing on one pack: its rules by kind, and the score over what it addresses."""
@@ -166,6 +168,7 @@ class Score(_Counts):
         return round(10 * self.earned / self.possible, 1) if self.possible else None
 
 
+@compact
 @dataclass(frozen=True, slots=True)
 class Tally(_Counts):
     """Rules by kind over several packs of one class (law, never law and advisory together)."""

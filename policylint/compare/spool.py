@@ -6,10 +6,24 @@ import pickle
 import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import IO, Any, overload
+from typing import IO, Any, TypeVar, overload
 
 #: Where a row is in the spool: (offset, length).
 Where = tuple[int, int]
+
+T = TypeVar("T")
+
+
+def compact(cls: type[T]) -> type[T]:
+    """Pickle a slotted dataclass as its class and field values: several times faster than
+    the default state protocol, which a spool of tens of thousands of rows would feel."""
+    from dataclasses import fields
+    from operator import attrgetter
+
+    names = tuple(f.name for f in fields(cls))  # type: ignore[arg-type]
+    values = attrgetter(*names)
+    cls.__reduce__ = lambda self: (cls, values(self))  # type: ignore[method-assign]
+    return cls
 
 
 class Spool:
