@@ -89,7 +89,7 @@ COMPARE_CAP_MIB = 100
 @pytest.mark.skipif(sys.platform != "linux", reason="ru_maxrss is in KiB on Linux")
 def test_compare_writes_rows_and_holds_none(corpus: Path, tmp_path: Path) -> None:
     env = {**os.environ, "PYTHONPATH": str(REPO), "POLICYLINT_CACHE_DIR": str(tmp_path / "cache")}
-    env.pop("POLICYLINT_COMPARE_PAGE_ROWS", None)  # the real page size: 250 agencies
+    env.pop("POLICYLINT_COMPARE_PAGE_ROWS", None)  # the real page size: 100 agencies
     common = ["compare", "agencies", "--isolated"]
     peaks = {fmt: peak_mib([*common, "-f", fmt, "-o", f"{tmp_path}/{target}"], corpus, env)
              for fmt, target in (("json", "out.json"), ("csv", "out.csv"), ("html", "report/"))}
@@ -102,7 +102,7 @@ def test_compare_writes_rows_and_holds_none(corpus: Path, tmp_path: Path) -> Non
 
     with open(tmp_path / "out.csv", encoding="utf-8", newline="") as fh:
         assert sum(1 for _ in csv.reader(fh)) == DOCUMENTS + 1
-    # More agencies than a page holds: a summary page and a page per state, none over 250.
+    # More agencies than a page holds: a summary page and a page per state, none over 100.
     pages = list((tmp_path / "report").glob("state-*.html"))
     assert (tmp_path / "report" / "index.html").is_file() and len(pages) > 40
     assert sum(p.read_text("utf-8").count('<article class="agency"') for p in pages) == DOCUMENTS

@@ -19,7 +19,7 @@ from typing import Any
 from policylint.errors import UsageError
 
 #: Agencies on one page, and the most a comparison writes as one self-contained file.
-PAGE_ROWS = 250
+PAGE_ROWS = 100
 #: Tests lower the limit to exercise the folder on a few hundred documents.
 PAGE_ROWS_VARIABLE = "POLICYLINT_COMPARE_PAGE_ROWS"
 #: Matches the finder shows at a time.

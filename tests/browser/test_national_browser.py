@@ -21,7 +21,7 @@ sys.path.insert(0, str(REPO / "benchmarks"))
 from gen_corpus import document  # noqa: E402 - found through the path set just above
 
 DOCUMENTS = 160
-#: A page holds this many agencies here (250 by default), so a state of 80 takes several.
+#: A page holds this many agencies here (100 by default), so a state of 80 takes several.
 PAGE_ROWS = "30"
 #: A state whose name would end the data block and start markup, were it not escaped.
 HOSTILE_STATE = '"</script><b id=x>"'
