@@ -14,9 +14,10 @@ from policylint.compare.run import COMPARE_FORMATS
 @click.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option("-f", "--format", "fmt", type=click.Choice(COMPARE_FORMATS), default=None,
-              help="Report format. Default: from the -o suffix, else markdown.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
-              help="Write the report to FILE (atomically) instead of standard output.")
+              help="Report format. Default: from the -o suffix (html for a FOLDER/), else markdown.")
+@click.option("-o", "--output", type=click.Path(), default=None,
+              help="Write the report to FILE (atomically) instead of standard output; an HTML "
+                   "report to FOLDER/ is index.html with a page per state.")
 @click.option("--pack", "packs", multiple=True, callback=split_ids, metavar="ID",
               help="Compare against this pack (repeatable); replaces each document's default packs.")
 @click.option("--extend-pack", "extend_packs", multiple=True, callback=split_ids, metavar="ID",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any, Iterable, Sequence
 
 from policylint.compare.states import ENDED, NOT_KNOWN, NOT_READ, POLICY_STATUSES
 from policylint.schema.taxonomy import SILENT, UNCLEAR, Topic, load_taxonomy
@@ -32,11 +32,9 @@ class Coverage:
     headline: tuple[str, ...]
 
 
-def _counts(words: Sequence[Any], vocabulary: Sequence[Any], missing: str) -> tuple[tuple[str, str, int], ...]:
-    """Counts of ``words`` in vocabulary order; words outside it and ``None`` come last."""
-    tally: dict[str | None, int] = {}
-    for w in words:
-        tally[w] = tally.get(w, 0) + 1
+def _counts(tally: dict[Any, int], vocabulary: Sequence[Any], missing: str) -> tuple[tuple[str, str, int], ...]:
+    """Counts of words in vocabulary order; words outside it and ``None`` come last."""
+    tally = dict(tally)
     out = [(t.value, t.description, tally.pop(t.value)) for t in vocabulary if t.value in tally]
     none = tally.pop(None, 0)
     out.extend((str(w), "not a word of the format", n) for w, n in sorted(tally.items(), key=lambda kv: str(kv[0])))
@@ -53,51 +51,83 @@ def _join(parts: list[str]) -> str:
     return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
-def headline(rows: Sequence[Any], status_counts: dict[str, int]) -> tuple[str, ...]:
+def headline(agencies: int, surveys: dict[Any, int], status_counts: dict[str, int]) -> tuple[str, ...]:
     """The sentences an advocate publishes, from the survey answers and the instruments."""
     out = []
-    surveyed = [r.survey for r in rows if r.survey]
+    surveyed = sum(n for word, n in surveys.items() if word)
     if surveyed:
         parts = [f"{n} {one if n == 1 else many}" for word, one, many in SURVEY_PHRASES
-                 if (n := surveyed.count(word))]
-        out.append(f"Of {_plural(len(surveyed), 'agency', 'agencies')} asked for their policy, "
+                 if (n := surveys.get(word, 0))]
+        out.append(f"Of {_plural(surveyed, 'agency', 'agencies')} asked for their policy, "
                    f"{_join(parts)}.")
-    if rows:
+    if agencies:
         parts = [f"{n} {label}" for word, label in POLICY_STATUSES if (n := status_counts.get(word, 0))]
-        out.append(f"Of {_plural(len(rows), 'agency', 'agencies')} compared: {_join(parts)}.")
+        out.append(f"Of {_plural(agencies, 'agency', 'agencies')} compared: {_join(parts)}.")
     return tuple(out)
 
 
-def topic_counts(topic: Topic, rows: Sequence[Any]) -> tuple[tuple[str, str, int], ...]:
-    """How many agencies hold each value of ``topic``, most restrictive first."""
-    tally: dict[str, tuple[str, int]] = {}
-    for r in rows:
-        value = r.standing_value(topic.key)
-        tone, n = tally.get(value, (r.topics[topic.key].tone if value != ENDED else ENDED, 0))
-        tally[value] = (tone, n + 1)
+def _topic_order(topic: Topic, tally: dict[str, tuple[str, int]]) -> tuple[tuple[str, str, int], ...]:
+    """``(value, tone, count)`` most restrictive first."""
     order = [*topic.by_restrictiveness, UNCLEAR, SILENT, NOT_READ, ENDED, NOT_KNOWN]
     keys = [v for v in order if v in tally] + sorted(set(tally) - set(order))
     return tuple((v, tally[v][0], tally[v][1]) for v in keys)
 
 
-def count(rows: Sequence[Any], topics: Sequence[Topic]) -> Coverage:
-    taxonomy = load_taxonomy()
-    statuses = {w: 0 for w, _ in POLICY_STATUSES}
-    by_kind: dict[str, list[int]] = {}
-    index = {w: i for i, (w, _) in enumerate(POLICY_STATUSES)}
+def topic_counts(topic: Topic, rows: Iterable[Any]) -> tuple[tuple[str, str, int], ...]:
+    """How many agencies hold each value of ``topic``, most restrictive first."""
+    counter = Counter()
     for r in rows:
-        statuses[r.status] += 1
-        by_kind.setdefault(r.kind or "(not recorded)", [0] * len(POLICY_STATUSES))[index[r.status]] += 1
-    kind_order = [t.value for t in taxonomy.agency_kinds]
-    return Coverage(
-        agencies=len(rows),
-        instrument_kind=_counts([r.instrument.get("kind") for r in rows], taxonomy.instrument_kinds,
-                                "(not recorded)"),
-        survey_status=_counts([r.survey for r in rows], taxonomy.survey_statuses, "(no survey)"),
-        agency_kind=_counts([r.kind for r in rows], taxonomy.agency_kinds, "(not recorded)"),
-        status=tuple((w, label, statuses[w]) for w, label in POLICY_STATUSES if statuses[w]),
-        status_by_kind=tuple(sorted(((k, tuple(v)) for k, v in by_kind.items()),
-                                    key=lambda kv: (kind_order.index(kv[0]) if kv[0] in kind_order else 99, kv[0]))),
-        topics=tuple((t.key, topic_counts(t, rows)) for t in topics),
-        headline=headline(rows, statuses),
-    )
+        counter.add(r)
+    return _topic_order(topic, counter.topics.get(topic.key, {}))
+
+
+class Counter:
+    """Coverage counted as rows arrive: memory in the number of distinct words, not of rows."""
+
+    def __init__(self) -> None:
+        self.agencies = 0
+        self.statuses = {w: 0 for w, _ in POLICY_STATUSES}
+        self.by_kind: dict[str, list[int]] = {}
+        self.instruments: dict[Any, int] = {}
+        self.surveys: dict[Any, int] = {}
+        self.kinds: dict[Any, int] = {}
+        #: topic -> value -> (tone, count)
+        self.topics: dict[str, dict[str, tuple[str, int]]] = {}
+        self._index = {w: i for i, (w, _) in enumerate(POLICY_STATUSES)}
+
+    def add(self, r: Any) -> None:
+        self.agencies += 1
+        self.statuses[r.status] += 1
+        self.by_kind.setdefault(r.kind or "(not recorded)", [0] * len(POLICY_STATUSES))[self._index[r.status]] += 1
+        kind = r.instrument.get("kind")
+        self.instruments[kind] = self.instruments.get(kind, 0) + 1
+        self.surveys[r.survey] = self.surveys.get(r.survey, 0) + 1
+        self.kinds[r.kind] = self.kinds.get(r.kind, 0) + 1
+        for key, cell in r.topics.items():
+            value = r.standing_value(key)
+            tally = self.topics.setdefault(key, {})
+            tone, n = tally.get(value, (cell.tone if value != ENDED else ENDED, 0))
+            tally[value] = (tone, n + 1)
+
+    def result(self, topics: Sequence[Topic]) -> Coverage:
+        taxonomy = load_taxonomy()
+        kind_order = [t.value for t in taxonomy.agency_kinds]
+        return Coverage(
+            agencies=self.agencies,
+            instrument_kind=_counts(self.instruments, taxonomy.instrument_kinds, "(not recorded)"),
+            survey_status=_counts(self.surveys, taxonomy.survey_statuses, "(no survey)"),
+            agency_kind=_counts(self.kinds, taxonomy.agency_kinds, "(not recorded)"),
+            status=tuple((w, label, self.statuses[w]) for w, label in POLICY_STATUSES if self.statuses[w]),
+            status_by_kind=tuple(sorted(((k, tuple(v)) for k, v in self.by_kind.items()),
+                                        key=lambda kv: (kind_order.index(kv[0]) if kv[0] in kind_order else 99,
+                                                        kv[0]))),
+            topics=tuple((t.key, _topic_order(t, self.topics.get(t.key, {}))) for t in topics),
+            headline=headline(self.agencies, self.surveys, self.statuses),
+        )
+
+
+def count(rows: Iterable[Any], topics: Sequence[Topic]) -> Coverage:
+    counter = Counter()
+    for r in rows:
+        counter.add(r)
+    return counter.result(topics)

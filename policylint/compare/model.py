@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Iterable, Sequence
 
+from policylint.compare.spool import compact
 from policylint.compare.states import ENDED, NOT_KNOWN, NOT_READ, PARTLY_READ
 from policylint.rules.registry import Registry
 from policylint.run.baseline import report_path
@@ -24,6 +25,7 @@ UNCODED = frozenset({SILENT, NOT_KNOWN, NOT_READ})
 
 
 
+@compact
 @dataclass(frozen=True, slots=True)
 class TopicCell:
     """What one agency's document says on one topic, with its evidence."""
@@ -47,6 +49,7 @@ class TopicCell:
         return TONES.index(self.tone) if self.tone in TONES else len(TONES)
 
 
+@compact
 @dataclass(frozen=True, slots=True)
 class RuleCell:
     """How one rule came out for one agency."""
@@ -61,6 +64,7 @@ class RuleCell:
     silence: bool = False
 
 
+@compact
 @dataclass(slots=True)
 class Row:
     """One document of the comparison; the rows shown are agencies, each its current document."""
@@ -128,8 +132,8 @@ class RuleColumn:
 class Comparison:
     """Everything a renderer shows; built by :func:`build`, never holding a node tree."""
 
-    rows: list[Row]
-    groups: list[tuple[str | None, list[Row]]]
+    rows: Sequence[Row]                # a list, or spool.Rows read one at a time
+    groups: list[tuple[str | None, Sequence[Row]]]
     unreadable: list[tuple[str, str]]
     topics: tuple[Topic, ...]
     rules: tuple[RuleColumn, ...]
@@ -137,6 +141,31 @@ class Comparison:
     coverage: Any                      # coverage.Coverage
     options: dict[str, Any]
     total: int                         # documents read, before filtering
+    spool: Any = None                  # spool.Spool the rows are read from, if any
+
+    def held(self) -> Comparison:
+        """The comparison with its rows in memory, for renderers that walk them many times
+        (the HTML page and Markdown; a bounded number of rows)."""
+        from dataclasses import replace
+
+        if isinstance(self.rows, list):
+            return self
+        rows = list(self.rows)
+        groups: list[tuple[str | None, Sequence[Row]]] = [
+            (label, [rows[p.index] for p in members.placed])  # type: ignore[attr-defined]
+            for label, members in self.groups]
+        return replace(self, rows=rows, groups=groups)
+
+    def close(self) -> None:
+        """Remove the spool the rows are read from."""
+        if self.spool is not None:
+            self.spool.close()
+
+    def __enter__(self) -> Comparison:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
 
 
 # -- statuses -------------------------------------------------------------------------------
@@ -247,12 +276,12 @@ def rule_cell(rule_id: str, outcome: str | None, findings: list[Any], topics: tu
 # -- building -------------------------------------------------------------------------------
 
 
-def _rule_columns(registry: Registry, rows: Sequence[Row], packs: Sequence[Any]) -> tuple[RuleColumn, ...]:
+def _rule_columns(registry: Registry, used: set[str], packs: Sequence[Any]) -> tuple[RuleColumn, ...]:
+    """The rules any agency shown was checked with, in their packs' order."""
     seen: dict[str, list[str]] = {}
     for pack in packs:
         for entry in pack.pack.rules:
             seen.setdefault(entry.rule, []).append(pack.pack.id)
-    used = {rid for row in rows for rid, cell in row.rules.items() if cell.state != "not_selected"}
     order = [rid for rid in seen if rid in used] + sorted(used - set(seen))
     columns = []
     for rid in order:
@@ -296,64 +325,112 @@ def make_row(result: Any, registry: Registry, root: str) -> Row:
     return row
 
 
-def _version_key(row: Row, others: Sequence[Row]) -> tuple[Any, ...]:
+@dataclass(slots=True)
+class Document:
+    """What choosing an agency's current version, filtering and ordering need of one
+    document, without its row (which waits in the spool)."""
+
+    where: tuple[int, int]
+    agency: tuple[str, str, str]
+    file: str
+    in_force: bool
+    names: frozenset[str]        # its title and number, casefolded
+    supersedes: frozenset[str]   # the titles or numbers it replaces, casefolded
+    effective: str
+    keep: bool                   # passes --filter
+    sort: Any                    # its --sort key
+    group: str | None            # its --group-by group
+    packs: tuple[str, ...]
+
+
+def document(row: Row, where: tuple[int, int], keep: bool, sort: Any, group: str | None) -> Document:
+    inst = row.instrument
+    return Document(where, row.agency_key, row.file, row.in_force,
+                    frozenset(n.casefold() for n in (inst.get("title"), inst.get("number")) if n),
+                    frozenset(s.casefold() for s in (inst.get("supersedes") or ())),
+                    inst.get("effective_date") or "", keep, sort, group, row.packs)
+
+
+def _version_key(doc: Document, others: Sequence[Document]) -> tuple[Any, ...]:
     """Newest last: in force, not replaced by another version, latest effective date, file."""
-    names = {n.casefold() for n in (row.instrument.get("title"), row.instrument.get("number")) if n}
-    replaced = any(names & {s.casefold() for s in (o.instrument.get("supersedes") or ())}
-                   for o in others if o is not row)
-    return (row.in_force, not replaced, row.instrument.get("effective_date") or "", row.file)
+    replaced = any(doc.names & o.supersedes for o in others if o is not doc)
+    return (doc.in_force, not replaced, doc.effective, doc.file)
 
 
-def by_agency(rows: Sequence[Row]) -> list[Row]:
-    """One row per agency: its latest document in force (else its latest), the others in
-    ``history``, newest first.  Documents of one agency share name, state and jurisdiction."""
-    versions: dict[tuple[str, str, str], list[Row]] = {}
-    for row in rows:
-        versions.setdefault(row.agency_key, []).append(row)
+def by_agency(docs: Sequence[Document]) -> list[tuple[Document, list[Document]]]:
+    """One entry per agency: its latest document in force (else its latest), and the others,
+    newest first.  Documents of one agency share name, state and jurisdiction."""
+    versions: dict[tuple[str, str, str], list[Document]] = {}
+    for doc in docs:
+        versions.setdefault(doc.agency, []).append(doc)
     out = []
     for group in versions.values():
-        ordered = sorted(group, key=lambda r: _version_key(r, group), reverse=True)
-        current = ordered[0]
-        current.history = ordered[1:]
-        out.append(current)
+        ordered = sorted(group, key=lambda d: _version_key(d, group), reverse=True) if len(group) > 1 else group
+        out.append((ordered[0], ordered[1:]))
     return out
 
 
 def build(results: Iterable[Any], registry: Registry, *, root: str = ".",
           filters: dict[str, frozenset[str]] | None = None, sort: str = "name",
           group_by: str = "none", all_topics: bool = False) -> Comparison:
-    """The comparison of ``results`` (from :func:`policylint.compare.summary.collect`)."""
+    """The comparison of ``results`` (from :func:`policylint.compare.summary.collect`).
+
+    Each row is scored as it arrives and written to a spool; memory holds a few hundred
+    bytes per document (what choosing, filtering and ordering need) and the counts.  The
+    rows are read back one at a time: once to count coverage, then by each renderer.
+    Close the comparison (:meth:`Comparison.close`) to remove the spool.
+    """
     from policylint.compare import coverage, order, scores
+    from policylint.compare.spool import Placed, Rows, Spool
 
     order.validate(sort, group_by, registry)
     filters = filters or {}
-    rows: list[Row] = []
-    unreadable: list[tuple[str, str]] = []
-    total = 0
-    for result in results:
-        total += 1
-        if result.summary is None:
-            problem = next((f.message for f in result.findings if f.input_error), "could not be read")
-            unreadable.append((report_path(result.file, root), problem))
-            continue
-        rows.append(make_row(result, registry, root))
-    rows = [row for row in by_agency(rows) if order.keep(row, filters)]
-    packs = scores.pack_methods(registry, rows)
-    for row in rows:
-        for version in (row, *row.history):
-            scores.score_row(version, packs)
-    rows.sort(key=order.sort_key(sort))
-    for i, row in enumerate(rows):
-        row.index = i
-        for version in row.history:
-            version.index = -1
-    taxonomy = load_taxonomy()
-    topics = taxonomy.topics if all_topics else tuple(
-        t for t in taxonomy.topics if any(r.topics[t.key].coded for r in rows))
-    groups = order.group(rows, group_by)
-    return Comparison(
-        rows=rows, groups=groups, unreadable=unreadable, topics=topics,
-        rules=_rule_columns(registry, rows, packs), packs=packs,
-        coverage=coverage.count(rows, topics), total=total,
-        options={"sort": sort, "group_by": group_by,
-                 "filters": {k: sorted(v) for k, v in filters.items()}})
+    sort_key, scorer, spool = order.sort_key(sort), scores.Scorer(registry), Spool()
+    try:
+        docs: list[Document] = []
+        unreadable: list[tuple[str, str]] = []
+        total = 0
+        for result in results:
+            total += 1
+            if result.summary is None:
+                problem = next((f.message for f in result.findings if f.input_error), "could not be read")
+                unreadable.append((report_path(result.file, root), problem))
+                continue
+            row = make_row(result, registry, root)
+            scorer(row)
+            docs.append(document(row, spool.put(row), order.keep(row, filters), sort_key(row),
+                                 order.group_label(row, group_by)))
+        agencies = [(current, history) for current, history in by_agency(docs) if current.keep]
+        del docs
+        agencies.sort(key=lambda a: a[0].sort)
+        placed = [Placed(i, current.where, tuple(d.where for d in history))
+                  for i, (current, history) in enumerate(agencies)]
+        rows = Rows(spool, placed)
+        packs = scores.methods_of(registry, {p for current, history in agencies
+                                             for d in (current, *history) for p in d.packs})
+        counter = coverage.Counter()
+        used: set[str] = set()
+        coded: set[str] = set()
+        for row in rows.current():
+            counter.add(row)
+            used.update(rid for rid, cell in row.rules.items() if cell.state != "not_selected")
+            coded.update(key for key, cell in row.topics.items() if cell.coded)
+        taxonomy = load_taxonomy()
+        topics = taxonomy.topics if all_topics else tuple(t for t in taxonomy.topics if t.key in coded)
+        if group_by == "none":
+            groups: list[tuple[str | None, Sequence[Row]]] = [(None, rows)]
+        else:
+            members: dict[str, list[Placed]] = {}
+            for p, (current, _) in zip(placed, agencies):
+                members.setdefault(current.group or "", []).append(p)
+            groups = [(label, Rows(spool, members[label])) for label in sorted(members, key=order.group_order)]
+        return Comparison(
+            rows=rows, groups=groups, unreadable=unreadable, topics=topics,
+            rules=_rule_columns(registry, used, packs), packs=packs,
+            coverage=counter.result(topics), total=total,
+            options={"sort": sort, "group_by": group_by,
+                     "filters": {k: sorted(v) for k, v in filters.items()}},
+            spool=spool)
+    except BaseException:
+        spool.close()
+        raise

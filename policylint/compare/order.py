@@ -67,12 +67,23 @@ def sort_key(key: str) -> Callable[[Any], Any]:
     return name
 
 
+def group_label(row: Any, group_by: str) -> str | None:
+    """The group ``row`` falls in (``None`` without grouping); a missing value is ``(no KEY)``."""
+    if group_by == "none":
+        return None
+    return row.attribute(group_by) or f"(no {group_by})"
+
+
+def group_order(label: str) -> tuple[bool, str]:
+    """Groups by name, missing values last."""
+    return (label.startswith("("), label.casefold())
+
+
 def group(rows: list[Any], group_by: str) -> list[tuple[str | None, list[Any]]]:
     """Rows in groups by ``group_by`` (one unnamed group for ``none``), missing values last."""
     if group_by == "none":
         return [(None, rows)]
     grouped: dict[str, list[Any]] = {}
     for row in rows:
-        grouped.setdefault(row.attribute(group_by) or f"(no {group_by})", []).append(row)
-    ordered = sorted(grouped.items(), key=lambda kv: (kv[0].startswith("("), kv[0].casefold()))
-    return [(name, members) for name, members in ordered]
+        grouped.setdefault(group_label(row, group_by) or "", []).append(row)
+    return [(name, grouped[name]) for name in sorted(grouped, key=group_order)]

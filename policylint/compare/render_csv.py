@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import Any
+from typing import Any, Iterable, Iterator
 
 #: A cell starting with one of these is a formula in Excel, LibreOffice and Google Sheets
 #: (tab and carriage return too, per OWASP's CSV injection guidance).
@@ -56,8 +56,8 @@ def _rule_text(c: Any) -> str:
     return c.state
 
 
-def rows(comparison: Any) -> list[list[str]]:
-    out = []
+def rows(comparison: Any) -> Iterator[list[str]]:
+    """One line per agency, in order, as each row is read."""
     for r in comparison.rows:
         law = r.law
         values: list[Any] = [r.name, r.file, r.kind, r.state, r.county, r.jurisdiction, r.population,
@@ -70,8 +70,7 @@ def rows(comparison: Any) -> list[list[str]]:
             s = r.scores.get(m.pack.id)
             values += [s.violations, s.warnings, s.silent, s.not_read, s.value] if s is not None else [None] * 5
         values += [_rule_text(r.rules.get(c.id)) for c in comparison.rules]
-        out.append([cell(v) for v in values])
-    return out
+        yield [cell(v) for v in values]
 
 
 #: The evidence layout: one row per agency and topic, with the words behind each value.
@@ -80,12 +79,11 @@ EVIDENCE_HEADER = ["Agency", "File", "Topic number", "Topic", "Value", "Meaning"
                    "Source title", "Obtained via", "Exceptions"]
 
 
-def evidence_rows(comparison: Any) -> list[list[str]]:
+def evidence_rows(comparison: Any) -> Iterator[list[str]]:
     """Every topic of every agency shown: coded values with their evidence, and the topics
     each policy leaves silent or that were not read (so the table is complete)."""
     from policylint.compare.render_html import value_help
 
-    out = []
     for r in comparison.rows:
         for t in comparison.topics:
             c = r.topics[t.key]
@@ -96,23 +94,38 @@ def evidence_rows(comparison: Any) -> list[list[str]]:
             values = [r.name, r.file, t.number, t.title, c.value, meaning, c.quote, c.paraphrase,
                       c.section, src.get("url"), src.get("url_text"), src.get("title"), src.get("via"),
                       exceptions]
-            out.append([cell(v) for v in values])
-    return out
+            yield [cell(v) for v in values]
 
 
-def _write(head: list[str], body: list[list[str]], bom: bool) -> str:
+def _write(head: list[str], body: Iterable[list[str]]) -> Iterator[str]:
+    """The CSV a piece at a time (a few hundred lines each): nothing waits for the end."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(head)
-    writer.writerows(body)
-    return ("\ufeff" if bom else "") + buffer.getvalue()
+    for i, line in enumerate(body, 1):
+        writer.writerow(line)
+        if i % 200 == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+
+
+def chunks(comparison: Any, bom: bool = False) -> Iterator[str]:
+    """CSV text (RFC 4180, CRLF line ends) as it is made; ``bom`` adds the UTF-8 mark Excel looks for."""
+    yield "\ufeff" if bom else ""
+    yield from _write(header(comparison), rows(comparison))
+
+
+def evidence_chunks(comparison: Any, bom: bool = False) -> Iterator[str]:
+    """The evidence CSV (``-f csv-evidence``): one row per agency and topic, as it is made."""
+    yield "\ufeff" if bom else ""
+    yield from _write(EVIDENCE_HEADER, evidence_rows(comparison))
 
 
 def render(comparison: Any, bom: bool = False) -> str:
-    """CSV text (RFC 4180, CRLF line ends); ``bom`` adds the UTF-8 mark Excel looks for."""
-    return _write(header(comparison), rows(comparison), bom)
+    return "".join(chunks(comparison, bom))
 
 
 def render_evidence(comparison: Any, bom: bool = False) -> str:
-    """The evidence CSV: one row per agency and topic (``-f csv-evidence``)."""
-    return _write(EVIDENCE_HEADER, evidence_rows(comparison), bom)
+    return "".join(evidence_chunks(comparison, bom))

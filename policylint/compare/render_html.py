@@ -6,7 +6,7 @@ import base64
 import hashlib
 from functools import lru_cache
 from importlib import resources
-from typing import Any
+from typing import Any, Iterator
 
 from policylint.compare import charts
 from policylint.compare.scores import METHOD, histogram
@@ -256,13 +256,22 @@ def view(comparison: Any, title: str, version: str) -> dict[str, Any]:
     }
 
 
-def render(comparison: Any, title: str = "Policy comparison", version: str = "") -> str:
+def chunks(comparison: Any, title: str = "Policy comparison", version: str = "",
+           back: dict[str, str] | None = None) -> Iterator[str]:
+    """The page a piece at a time.  Its tables, counts and filters walk the rows many times,
+    so the rows are held: a page is for a bounded number of agencies (see render_pages).
+    ``back``: a link to the national summary (``href``, ``text``) for one state's page."""
     from markupsafe import Markup
 
-    context = view(comparison, title, version)
+    context = view(comparison.held(), title, version)
     # Our own stylesheet and script, inserted verbatim so their CSP hashes match.
     context["css"], context["js"] = Markup(context["css"]), Markup(context["js"])
-    return environment().get_template("compare/report.html.j2").render(**context)
+    context["back"] = back
+    return environment().get_template("compare/report.html.j2").generate(**context)
+
+
+def render(comparison: Any, title: str = "Policy comparison", version: str = "") -> str:
+    return "".join(chunks(comparison, title, version))
 
 
 def render_diff(d: Any, version: str = "") -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Iterator
 
 from policylint import __version__
 
@@ -59,8 +59,8 @@ def _rule(cell: Any) -> dict[str, Any]:
     return out
 
 
-def report(comparison: Any) -> dict[str, Any]:
-    """The comparison as plain data."""
+def envelope(comparison: Any) -> dict[str, Any]:
+    """Everything but the agencies and the unreadable documents (known before any row is read)."""
     from policylint.compare.scores import METHOD, is_law
 
     cov = comparison.coverage
@@ -91,24 +91,49 @@ def report(comparison: Any) -> dict[str, Any]:
             "agency_kind": {w: n for w, _, n in cov.agency_kind},
             "topics": {key: {v: n for v, _, n in counts} for key, counts in cov.topics},
         },
-        "agencies": [{
-            "file": r.file, "name": r.name, "kind": r.kind, "state": r.state, "county": r.county,
-            "jurisdiction": r.jurisdiction, "population": r.population,
-            "instrument": {k: r.instrument.get(k) for k in INSTRUMENT_KEYS},
-            "survey": r.survey, "status": r.status, "packs": list(r.packs),
-            "schema_errors": r.schema_errors,
-            "group": r.attribute(comparison.options["group_by"]) if comparison.options["group_by"] != "none" else None,
-            "topics": {t.key: _topic(r.topics[t.key]) for t in comparison.topics},
-            "rules": {c.id: _rule(r.rules[c.id]) for c in comparison.rules if c.id in r.rules},
-            "law": _law(r.law),
-            "scores": {pid: _score(s) for pid, s in r.scores.items()},
-            "history": [_version(v) for v in r.history],
-        } for r in comparison.rows],
-        "unreadable": [{"file": f, "problem": p} for f, p in comparison.unreadable],
     }
 
 
-def render(comparison: Any) -> str:
-    from policylint.report.stream import dump
+def agency(r: Any, comparison: Any) -> dict[str, Any]:
+    """One entry of ``agencies``."""
+    group_by = comparison.options["group_by"]
+    return {
+        "file": r.file, "name": r.name, "kind": r.kind, "state": r.state, "county": r.county,
+        "jurisdiction": r.jurisdiction, "population": r.population,
+        "instrument": {k: r.instrument.get(k) for k in INSTRUMENT_KEYS},
+        "survey": r.survey, "status": r.status, "packs": list(r.packs),
+        "schema_errors": r.schema_errors,
+        "group": r.attribute(group_by) if group_by != "none" else None,
+        "topics": {t.key: _topic(r.topics[t.key]) for t in comparison.topics},
+        "rules": {c.id: _rule(r.rules[c.id]) for c in comparison.rules if c.id in r.rules},
+        "law": _law(r.law),
+        "scores": {pid: _score(s) for pid, s in r.scores.items()},
+        "history": [_version(v) for v in r.history],
+    }
 
-    return dump(report(comparison), indent=2) + "\n"
+
+def _unreadable(comparison: Any) -> list[dict[str, str]]:
+    return [{"file": f, "problem": p} for f, p in comparison.unreadable]
+
+
+def report(comparison: Any) -> dict[str, Any]:
+    """The comparison as plain data (every row at once: for tests and the Python API)."""
+    return {**envelope(comparison), "agencies": [agency(r, comparison) for r in comparison.rows],
+            "unreadable": _unreadable(comparison)}
+
+
+def chunks(comparison: Any) -> Iterator[str]:
+    """The report as JSON a piece at a time: the envelope, then one line per agency as its
+    row is read, then the unreadable documents; one valid document in the end."""
+    from policylint.report.stream import JsonArray, dumps, members
+
+    yield "{\n" + members(envelope(comparison), 0) + ',\n  "agencies": ['
+    array = JsonArray(1)
+    for r in comparison.rows:
+        yield array.item(agency(r, comparison))
+    yield array.close()
+    yield ',\n  "unreadable": ' + dumps(_unreadable(comparison), 1) + "\n}\n"
+
+
+def render(comparison: Any) -> str:
+    return "".join(chunks(comparison))

@@ -48,6 +48,7 @@ def render(comparison: Any, title: str = "Policy comparison") -> str:
     from policylint.compare.scores import METHOD, is_law
     from policylint.compare.states import POLICY_STATUSES
 
+    comparison = comparison.held()  # its tables and footnotes walk the rows several times
     # Evidence footnotes, numbered in the order the topic table shows the values.
     notes: list[tuple[int, Any, Any, Any]] = []
     numbers: dict[tuple[int, str], int] = {}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any, Iterable, Iterator, Sequence
 
 from policylint import __version__
 from policylint.errors import UsageError
@@ -18,10 +18,13 @@ _BY_SUFFIX = {".html": "html", ".htm": "html", ".md": "markdown", ".markdown": "
 
 def pick_format(fmt: str | None, output: str | None, allowed: Sequence[str],
                 terminal: bool = False) -> str:
-    """``--format``, else the output file's suffix, else ``text`` on a terminal (when the
+    """``--format``, else the output file's suffix (HTML for a folder), else ``text`` on a terminal (when the
     command has it) and Markdown anywhere else."""
     if fmt is None and output:
-        fmt = _BY_SUFFIX.get(os.path.splitext(output)[1].lower())
+        from policylint.compare.render_pages import is_folder
+
+        fmt = "html" if is_folder(output) and "html" in allowed else \
+            _BY_SUFFIX.get(os.path.splitext(output)[1].lower())
     if fmt is None and output is None and terminal and "text" in allowed:
         fmt = "text"
     fmt = fmt or "markdown"
@@ -80,26 +83,31 @@ def build_comparison(settings: CompareSettings, options: Any) -> Any:
     return comparison
 
 
-def render_comparison(comparison: Any, fmt: str, title: str, bom: bool = False) -> str:
+def render_chunks(comparison: Any, fmt: str, title: str, bom: bool = False) -> Iterator[str]:
+    """The report in ``fmt`` a piece at a time (CSV and JSON as each row is read)."""
     if fmt == "html":
-        from policylint.compare.render_html import render
+        from policylint.compare.render_html import chunks as html_chunks
 
-        return render(comparison, title, __version__)
+        return html_chunks(comparison, title, __version__)
     if fmt == "csv":
-        from policylint.compare.render_csv import render as render_csv
+        from policylint.compare.render_csv import chunks as csv_chunks
 
-        return render_csv(comparison, bom)
+        return csv_chunks(comparison, bom)
     if fmt == "csv-evidence":
-        from policylint.compare.render_csv import render_evidence
+        from policylint.compare.render_csv import evidence_chunks
 
-        return render_evidence(comparison, bom)
+        return evidence_chunks(comparison, bom)
     if fmt == "json":
-        from policylint.compare.render_json import render as render_json
+        from policylint.compare.render_json import chunks as json_chunks
 
-        return render_json(comparison)
+        return json_chunks(comparison)
     from policylint.compare.render_markdown import render as render_md
 
-    return render_md(comparison, title)
+    return iter((render_md(comparison, title),))
+
+
+def render_comparison(comparison: Any, fmt: str, title: str, bom: bool = False) -> str:
+    return "".join(render_chunks(comparison, fmt, title, bom))
 
 
 def output_guard(inputs: Sequence[str], config_files: Sequence[str] = ()) -> Any:
@@ -111,13 +119,20 @@ def output_guard(inputs: Sequence[str], config_files: Sequence[str] = ()) -> Any
 
 def write(text: str, output: str | None, guard: Any = None) -> None:
     """To ``output`` whole (see :mod:`policylint.report.writer`), else stdout."""
+    write_chunks((text,), output, guard)
+
+
+def write_chunks(pieces: Iterable[str], output: str | None, guard: Any = None) -> None:
+    """Each piece as it is made: to ``output`` (whole or not at all, see
+    :func:`policylint.report.writer.write_pieces`), else stdout."""
     if output is None:
-        sys.stdout.write(text)
+        for piece in pieces:
+            sys.stdout.write(piece)
         sys.stdout.flush()
         return
-    from policylint.report.writer import write_file
+    from policylint.report.writer import write_pieces
 
-    write_file(output, text, guard)
+    write_pieces(pieces, output, guard)
 
 
 def _revision_file(spec: str) -> str:
@@ -128,13 +143,25 @@ def _revision_file(spec: str) -> str:
 
 
 def run_compare(settings: CompareSettings, options: Any) -> tuple[int, list[tuple[str, str]]]:
-    """Write the report; return the exit code (2 if a document could not be read) and those."""
+    """Write the report; return the exit code (2 if a document could not be read) and those.
+
+    An HTML report of more agencies than one page holds, or one written to a folder, is a
+    folder of pages (:mod:`policylint.compare.render_pages`); every other report is written
+    as its rows are read.
+    """
+    from policylint.compare import render_pages
+
     guard = output_guard(settings.paths, settings.config_files)
     if settings.output:
         guard.refuse(settings.output)  # before checking anything
-    comparison = build_comparison(settings, options)
-    write(render_comparison(comparison, settings.fmt, settings.title, settings.bom), settings.output, guard)
-    return (2 if comparison.unreadable else 0), comparison.unreadable
+    with build_comparison(settings, options) as comparison:
+        if settings.fmt == "html" and (render_pages.is_folder(settings.output)
+                                       or len(comparison.rows) > render_pages.page_rows()):
+            render_pages.write(comparison, settings.output, settings.title, __version__, guard)
+        else:
+            write_chunks(render_chunks(comparison, settings.fmt, settings.title, settings.bom),
+                         settings.output, guard)
+        return (2 if comparison.unreadable else 0), comparison.unreadable
 
 
 def diff_report(d: Any) -> dict[str, Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterable, Sequence
 
+from policylint.compare.spool import compact
 from policylint.rules.governing import entry_label, is_data_quality
 from policylint.rules.registry import Registry
 
@@ -149,6 +150,7 @@ class _Counts:
         return sum(1 for _, k in self.kinds_of_rules() if k != "unscored")
 
 
+@compact
 @dataclass(frozen=True, slots=True)
 class Score(_Counts):
     """One agency's standing on one pack: its rules by kind, and the score over what it addresses."""
@@ -166,6 +168,7 @@ class Score(_Counts):
         return round(10 * self.earned / self.possible, 1) if self.possible else None
 
 
+@compact
 @dataclass(frozen=True, slots=True)
 class Tally(_Counts):
     """Rules by kind over several packs of one class (law, never law and advisory together)."""
@@ -179,9 +182,13 @@ class Tally(_Counts):
 
 def pack_methods(registry: Registry, rows: Sequence[Any]) -> tuple[PackMethod, ...]:
     """The packs any row (or an earlier version) was checked against, in reading order."""
-    used = {p for row in rows for version in (row, *row.history) for p in version.packs}
+    return methods_of(registry, {p for row in rows for version in (row, *row.history) for p in version.packs})
+
+
+def methods_of(registry: Registry, pack_ids: Iterable[str]) -> tuple[PackMethod, ...]:
+    """The scorecards of ``pack_ids`` (those the registry knows), in reading order."""
     out = []
-    for pack in sorted((registry.packs[p] for p in used if p in registry.packs),
+    for pack in sorted((registry.packs[p] for p in set(pack_ids) if p in registry.packs),
                        key=lambda p: (STATUS_ORDER.get(p.status, 9), p.id)):
         rules = tuple(WeightedRule(e.rule, registry.rules[e.rule].title if e.rule in registry.rules else e.rule,
                                    e.weight, e.severity,
@@ -190,6 +197,21 @@ def pack_methods(registry: Registry, rows: Sequence[Any]) -> tuple[PackMethod, .
                       for e in pack.rules)
         out.append(PackMethod(pack, rules))
     return tuple(out)
+
+
+class Scorer:
+    """Scores rows one at a time, making each pack's scorecard once."""
+
+    def __init__(self, registry: Registry) -> None:
+        self.registry = registry
+        self._methods: dict[tuple[str, ...], tuple[PackMethod, ...]] = {}
+
+    def __call__(self, row: Any) -> None:
+        packs = tuple(sorted(set(row.packs)))
+        methods = self._methods.get(packs)
+        if methods is None:
+            methods = self._methods[packs] = methods_of(self.registry, packs)
+        score_row(row, methods)
 
 
 def score(row: Any, method: PackMethod) -> Score:

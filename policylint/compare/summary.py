@@ -168,21 +168,21 @@ def collect(paths: Sequence[str], options: CheckOptions = CheckOptions(),
             skipped: list[str] | None = None) -> Iterator[FileResult]:
     """Check every document under ``paths`` and yield results with summaries, in path order.
 
-    Results hold findings, rule outcomes and the summary; each document's node tree is
-    dropped as soon as its result is made, so a corpus costs memory per summary only.  YAML
-    files a folder walk finds that are not policy documents are left out (and added to
-    ``skipped`` when given).
+    Documents are checked as ``policylint check`` checks them, on one process per processor
+    (``options.jobs``) when there are enough.  Results hold findings, rule outcomes and the
+    summary; each document's node tree is dropped as soon as its result is made, so a corpus
+    costs memory per summary only.  YAML files a folder walk finds that are not policy
+    documents are left out (and added to ``skipped`` when given).
     """
-    checker = SummarisingChecker(options)
+    from policylint.run.parallel import check_files
+
     named = set(paths)
-    for path, problem in discover(paths, options.exclude):
-        if problem is not None:
-            yield FileResult(path, [problem])
-            continue
-        result = checker.check_path(path)
-        if path not in named and skip_if_not_a_policy(result).skipped:
+    items = (FileResult(path, [problem]) if problem is not None else (path, None)
+             for path, problem in discover(paths, options.exclude))
+    for result in check_files(items, options, None, SummarisingChecker):
+        if result.file not in named and skip_if_not_a_policy(result).skipped:
             if skipped is not None:  # a walk found mkdocs.yml or the like: not a town to compare
-                skipped.append(path)
+                skipped.append(result.file)
             continue
         yield result
 

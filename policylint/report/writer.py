@@ -146,9 +146,16 @@ class GuardedWriter:
 
 def write_file(target: str, text: str, guard: Guard | None = None) -> None:
     """Write ``text`` to ``target`` whole through a :class:`GuardedWriter`."""
+    write_pieces((text,), target, guard)
+
+
+def write_pieces(pieces: Iterable[str], target: str, guard: Guard | None = None) -> None:
+    """Write each piece as it is made to ``target`` through a :class:`GuardedWriter`: the
+    file appears whole or not at all, and the pieces are never all held at once."""
     writer = GuardedWriter(target, guard)
     try:
-        writer.write(text)
+        for piece in pieces:
+            writer.write(piece)
     except BaseException:
         writer.abort()
         raise

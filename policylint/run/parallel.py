@@ -53,8 +53,8 @@ def jobs_for(requested: int | None) -> int:
 class Worker:
     """Checks one file at a time, answering from the cache when the file is unchanged."""
 
-    def __init__(self, options: CheckOptions, cache: Any = None) -> None:
-        self.checker = Checker(options)
+    def __init__(self, options: CheckOptions, cache: Any = None, checker: type[Checker] = Checker) -> None:
+        self.checker = checker(options)
         self.cache = cache
         self.limits = options.limits
         suppress = options.suppress
@@ -144,12 +144,14 @@ def _expiring(doc: Any) -> bool:
     return isinstance(waivers, list) and any(isinstance(w, dict) and "until" in w for w in waivers)
 
 
-def check_files(items: Iterable[Item], options: CheckOptions, cache: Any = None) -> Iterator[FileResult]:
-    """One result per item, in order; on ``options.jobs`` processes when there are enough files."""
+def check_files(items: Iterable[Item], options: CheckOptions, cache: Any = None,
+                checker: type[Checker] = Checker) -> Iterator[FileResult]:
+    """One result per item, in order; on ``options.jobs`` processes when there are enough
+    files.  ``checker``: the class that checks each file (compare's also summarises it)."""
     jobs = jobs_for(options.jobs)  # clamped: a huge --jobs is no reason to fork-bomb
     stream = iter(items)
     head = list(islice(stream, POOL_THRESHOLD))
-    worker = Worker(options, cache)
+    worker = Worker(options, cache, checker)
     try:
         if jobs <= 1 or len(head) < POOL_THRESHOLD:
             # The alarm handler stays installed for a few files at a time, never across a
@@ -176,14 +178,14 @@ def _record(cache: Any, result: FileResult, digest: str | None, today: str | Non
 _worker: Worker | None = None
 
 
-def _start(worker: Worker | None, options: CheckOptions, cache: Any) -> None:
+def _start(worker: Worker | None, options: CheckOptions, cache: Any, checker: type[Checker] = Checker) -> None:
     """In each worker: the parent's warmed Worker when forked, else a new one."""
     import signal
 
     global _worker
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     deadline.install()  # for the worker's life: each document then only arms a timer
-    _worker = worker if worker is not None else Worker(options, cache)
+    _worker = worker if worker is not None else Worker(options, cache, checker)
     # Everything loaded so far lives as long as the worker: keep the collector off it,
     # and collect young objects less often (documents hold no reference cycles).
     gc.freeze()
@@ -213,7 +215,8 @@ def _pooled(worker: Worker, items: Iterator[Item], jobs: int, cache: Any) -> Ite
         worker.warm()  # once here, instead of once per worker
         gc.freeze()    # the children share these pages; keep the collector from writing them
     pool = context.Pool(jobs, initializer=_start,
-                        initargs=(worker if forked else None, worker.checker.options, worker.cache))
+                        initargs=(worker if forked else None, worker.checker.options, worker.cache,
+                                  type(worker.checker)))
     pending: deque[Any] = deque()
     try:
         for chunk in _chunks(items, CHUNK):
