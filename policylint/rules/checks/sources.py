@@ -2,21 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from policylint.load.archive import ArchiveText, read_archive
 from policylint.load.limits import DEFAULT_LIMITS
-from policylint.load.sourcetext import (
-    CUES,
-    Source,
-    closest_passage,
-    excerpt,
-    find_quote,
-    passages,
-    place,
-    section_in_source,
-)
 from policylint.rules.checks.named import register
+
+if TYPE_CHECKING:  # imported on first use: most documents have no archive (zip, HTML, difflib)
+    from policylint.load.archive import ArchiveText
+    from policylint.load.sourcetext import Source
 
 _MEMO_KEY = "sources.archive"
 #: Passages listed in one `source-passages-unencoded` message; the rest are counted.
@@ -31,7 +24,7 @@ def archive_path(root: Any) -> str | None:
     return archive if isinstance(archive, str) and archive.strip() else None
 
 
-Loaded = tuple[ArchiveText, "Source | None"]
+Loaded = tuple["ArchiveText", "Source | None"]
 #: The archive of the document being checked, read before the rules' time budget starts
 #: (see :func:`prepare`); the document object itself is the key.
 _prepared: tuple[Any, Loaded] | None = None
@@ -42,6 +35,9 @@ _SOURCES: dict[tuple[str, str], Source] = {}
 def load(document_file: str, archive: str, max_bytes: int = DEFAULT_LIMITS.max_file_size) -> Loaded:
     """Read ``archive`` (relative to ``document_file``, at most ``max_bytes``, the limit for
     documents) and prepare its text for checking."""
+    from policylint.load.archive import read_archive
+    from policylint.load.sourcetext import Source
+
     read = read_archive(document_file, archive, max_bytes)
     if read.problem is not None or read.sha256 is None:
         return read, None
@@ -114,6 +110,8 @@ def quote_not_in_source(ctx: Any, subject: Any, args: dict[str, Any]) -> dict[st
     quote = subject.get("quote") if isinstance(subject, dict) else None
     if got is None or got[1] is None or not isinstance(quote, str) or not quote.strip():
         return None  # never report on text nobody read
+    from policylint.load.sourcetext import closest_passage, excerpt, find_quote, place
+
     source = got[1]
     if find_quote(source.folded, quote) is not None:
         return None
@@ -131,6 +129,8 @@ def section_not_in_source(ctx: Any, subject: Any, args: dict[str, Any]) -> dict[
     section = subject.get("section") if isinstance(subject, dict) else None
     if got is None or got[1] is None or isinstance(section, bool) or not isinstance(section, (str, int)):
         return None
+    from policylint.load.sourcetext import section_in_source
+
     if section_in_source(got[1], section):
         return None
     return {"archive": got[0].path, "section": str(section)}
@@ -165,6 +165,8 @@ def source_passages_unencoded(ctx: Any, subject: Any, args: dict[str, Any]) -> d
     got = _loaded(ctx)
     if got is None or got[1] is None:
         return None
+    from policylint.load.sourcetext import CUES, excerpt, find_quote, passages, place
+
     source = got[1]
     spans = [s for s in (find_quote(source.folded, q) for q in _quotes(ctx.root)) if s is not None]
     missed = [(a, b) for a, b in passages(source.text)
