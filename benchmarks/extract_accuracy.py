@@ -173,32 +173,15 @@ def report(folders: list[str]) -> Score:
 # -- timing --------------------------------------------------------------------------------------
 
 def pdf_bytes(pages: list[list[str]]) -> bytes:
-    """A minimal PDF, one text line per entry and one page per list (Helvetica, no deps)."""
-    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b""]
-    kids = []
-    for lines in pages:
-        ops = "BT /F1 10 Tf 12 TL 60 770 Td " + " ".join(
-            "(" + line.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)") + ") Tj T*"
-            for line in lines) + " ET"
-        stream = ops.encode("latin-1", "replace")
-        objects.append(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream")
-        content = len(objects)
-        objects.append(b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents %d 0 R "
-                       b"/Resources << /Font << /F1 << /Type /Font /Subtype /Type1 /BaseFont /Helvetica "
-                       b">> >> >> >>" % content)
-        kids.append(len(objects))
-    objects[1] = b"<< /Type /Pages /Kids [%s] /Count %d >>" % (
-        b" ".join(b"%d 0 R" % k for k in kids), len(kids))
-    out = b"%PDF-1.4\n"
-    offsets = []
-    for i, body in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % i + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    return out
+    """A minimal PDF, one text line per entry and one page per list: the corpus's own PDF
+    writer (benchmarks/extract-corpus/build.py)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("corpus_build", os.path.join(HERE, "extract-corpus", "build.py"))
+    assert spec is not None and spec.loader is not None
+    build = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(build)
+    return build.pdf_document([build.text_page(lines) for lines in pages])  # type: ignore[no-any-return]
 
 
 def long_policy(pages: int, lines_per_page: int = 56) -> list[list[str]]:

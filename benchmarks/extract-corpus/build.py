@@ -43,18 +43,30 @@ def build_pdf(layout: str) -> bytes:
     lines = layout.rstrip("\n").split("\n")
     notice, rest = lines[0], "\n".join(lines[1:])
     pages = [p.strip("\n").split("\n") for p in rest.split("<<PAGE>>")]
+    return pdf_document([_page_stream([notice] if n == 1 else [], body, n, len(pages))
+                         for n, body in enumerate(pages, 1)], PDF_NOTICE.encode("ascii"))
+
+
+def text_page(lines: list[str]) -> bytes:
+    """A page's content stream: ``lines`` of ASCII text from the top, one per line."""
+    return "\n".join(["BT /F1 10 Tf 12 TL 60 770 Td", *(f"{_text(line)} Tj T*" for line in lines),
+                      "ET"]).encode("ascii")
+
+
+def pdf_document(streams: list[bytes], comment: bytes = b"") -> bytes:
+    """A minimal PDF 1.4 with one page per content stream, in standard Helvetica (no
+    dependency); ``comment``, a ``%`` line, follows the header."""
     objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"",
                b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
     kids = []
-    for n, body in enumerate(pages, 1):
-        stream = _page_stream([notice] if n == 1 else [], body, n, len(pages))
+    for stream in streams:
         objects.append(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream")
         objects.append(b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents %d 0 R "
                        b"/Resources << /Font << /F1 3 0 R >> >> >>" % len(objects))
         kids.append(len(objects))
     objects[1] = b"<< /Type /Pages /Kids [%s] /Count %d >>" % (
         b" ".join(b"%d 0 R" % k for k in kids), len(kids))
-    out = b"%PDF-1.4\n" + PDF_NOTICE.encode("ascii")
+    out = b"%PDF-1.4\n" + comment
     offsets = []
     for i, body_bytes in enumerate(objects, 1):
         offsets.append(len(out))
