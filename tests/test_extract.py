@@ -416,6 +416,16 @@ def test_cli_bad_input_exits_2_with_a_clear_message(tmp_path: Path, monkeypatch:
     assert Path("policy.txt").read_text("utf-8") == "Officers shall not honor detainers.\n"
 
 
+def test_cli_an_unwritable_output_is_reported_with_its_name_escaped(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("policy.txt").write_text("Officers shall not honor detainers.\n", encoding="utf-8")
+    Path("a\u202e").write_text("a file where a folder should be", encoding="utf-8")
+    result = _run("policy.txt", "--agency", "X", "--state", "MA", "-o", "a\u202e/draft.yaml")
+    assert result.exit_code == 2 and "policylint: error:" in result.output
+    assert "\u202e" not in result.output and "Traceback" not in result.output
+
+
 def test_cli_pdf_without_pypdf_says_how_to_install_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     real_import = builtins.__import__
 

@@ -54,5 +54,5 @@ def extract(source: str, agency: str, state: str, kind: str, jurisdiction: str |
         error(exc)
         sys.exit(exc.exit_code)
     except OSError as exc:
-        click.echo(f"policylint: error: {exc.filename or ''}: {exc.strerror or exc}", err=True)
+        error(f"{exc.filename or ''}: {exc.strerror or exc}")  # escaped, as every message
         sys.exit(2)

@@ -70,5 +70,5 @@ def init(path: str | None, agency: str | None, state: str | None, kind: str,
         error(exc)
         sys.exit(exc.exit_code)
     except OSError as exc:
-        click.echo(f"policylint: error: {exc.filename or ''}: {exc.strerror or exc}", err=True)
+        error(f"{exc.filename or ''}: {exc.strerror or exc}")  # escaped, as every message
         sys.exit(2)
