@@ -14,7 +14,7 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Callable, Sequence
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
@@ -125,10 +125,14 @@ def timed(command: Sequence[str], env: dict[str, str] | None = None,
     return seconds, (peak / 1024 if sampling else None), proc.returncode, cpu
 
 
-def median_of(runs: int, command: Sequence[str], env: dict[str, str] | None = None) -> float:
-    """Median wall time of ``runs`` runs (no memory sampling: it would add to short runs)."""
+def median_of(runs: int, command: Sequence[str], env: dict[str, str] | None = None,
+              before: Callable[[int], None] | None = None) -> float:
+    """Median wall time of ``runs`` runs (no memory sampling: it would add to short runs);
+    ``before(n)`` runs untimed before run ``n``."""
     times = []
-    for _ in range(runs):
+    for n in range(runs):
+        if before is not None:
+            before(n)
         start = time.perf_counter()
         subprocess.run(list(command), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
         times.append(time.perf_counter() - start)
@@ -140,18 +144,16 @@ def median_edited(runs: int, path: str, command: Sequence[str], env: dict[str, s
     with one more comment line, as a pre-commit hook meets a file just saved.  The results
     cache misses; what an earlier run validated (the rule files) is reused, as in real use."""
     folder = tempfile.mkdtemp(prefix="policylint-bench-edit-")
+    target = os.path.join(folder, os.path.basename(path))
+    with open(path, encoding="utf-8") as fh:
+        text = fh.read()
+
+    def edit(n: int) -> None:
+        with open(target, "w", encoding="utf-8") as fh:
+            fh.write(f"{text}# edit {n}\n")
+
     try:
-        target = os.path.join(folder, os.path.basename(path))
-        with open(path, encoding="utf-8") as fh:
-            text = fh.read()
-        times = []
-        for n in range(runs):
-            with open(target, "w", encoding="utf-8") as fh:
-                fh.write(f"{text}# edit {n}\n")
-            start = time.perf_counter()
-            subprocess.run([*command, target], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
-            times.append(time.perf_counter() - start)
-        return statistics.median(times)
+        return median_of(runs, [*command, target], env, before=edit)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
