@@ -21,6 +21,7 @@ DOCX_LAYOUT = HERE / "amberlee-executive-order.layout"
 HEADS = ("CALDER COUNTY SHERIFF'S OFFICE - CUSTODY DIVISION MANUAL",
          "Policy 512: Immigration Detainers, Notifications, Transfers and Interviews")
 PDF_NOTICE = "% INVENTED FOR MEASUREMENT: a fictional sheriff's jail policy, not a real policy.\n"
+FOOTER = "Rev. 2026-02 | Page {number} of {total}"
 
 
 def _text(line: str) -> str:
@@ -29,22 +30,27 @@ def _text(line: str) -> str:
     return "(" + line.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)") + ")"
 
 
-def _page_stream(first: list[str], body: list[str], number: int, total: int) -> bytes:
-    """Running heads at the top, the body, and the footer at the foot of the page."""
+def _page_stream(first: list[str], body: list[str], number: int, total: int,
+                 heads: tuple[str, ...] = HEADS, footer: str = FOOTER) -> bytes:
+    """Running heads at the top, the body, and the footer (``{number}``, ``{total}``) at the
+    foot of the page."""
     ops = ["BT /F1 10 Tf 13 TL 72 756 Td"]
-    ops += [f"{_text(line)} Tj T*" for line in [*first, *HEADS, "", *body]]
+    ops += [f"{_text(line)} Tj T*" for line in [*first, *heads, "", *body]]
     ops.append("ET")
-    ops.append(f"BT /F1 9 Tf 72 40 Td {_text(f'Rev. 2026-02 | Page {number} of {total}')} Tj ET")
+    ops.append(f"BT /F1 9 Tf 72 40 Td {_text(footer.format(number=number, total=total))} Tj ET")
     return "\n".join(ops).encode("ascii")
 
 
-def build_pdf(layout: str) -> bytes:
-    """The PDF for ``layout``: pages split at ``<<PAGE>>``; its first line opens page 1."""
+def build_pdf(layout: str, heads: tuple[str, ...] = HEADS, footer: str = FOOTER,
+              notice_comment: str = PDF_NOTICE) -> bytes:
+    """The PDF for ``layout``: pages split at ``<<PAGE>>``; its first line opens page 1. The
+    defaults are this corpus's sheriff's manual; another manual passes its own running heads,
+    footer and ``%`` comment line."""
     lines = layout.rstrip("\n").split("\n")
     notice, rest = lines[0], "\n".join(lines[1:])
     pages = [p.strip("\n").split("\n") for p in rest.split("<<PAGE>>")]
-    return pdf_document([_page_stream([notice] if n == 1 else [], body, n, len(pages))
-                         for n, body in enumerate(pages, 1)], PDF_NOTICE.encode("ascii"))
+    return pdf_document([_page_stream([notice] if n == 1 else [], body, n, len(pages), heads, footer)
+                         for n, body in enumerate(pages, 1)], notice_comment.encode("ascii"))
 
 
 def text_page(lines: list[str]) -> bytes:
