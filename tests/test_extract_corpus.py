@@ -1,5 +1,6 @@
-"""The extract corpus (benchmarks/extract-corpus/): invented policies whose hand encodings are
-valid, quote their archived text verbatim and pin it by SHA-256 (issue 17 §5)."""
+"""The extract corpus (benchmarks/extract-corpus/) and the held-out set
+(benchmarks/extract-heldout/): invented policies whose hand encodings are valid, quote their
+archived text verbatim and pin it by SHA-256 (issue 17 §5)."""
 
 from __future__ import annotations
 
@@ -23,7 +24,10 @@ from policylint.schema.validate import validate
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "benchmarks" / "extract-corpus"
-ENCODINGS = sorted(CORPUS.glob("*.yaml"))
+#: Written without looking at extract or its cues, and never tuned on: held-out accuracy.
+HELDOUT = ROOT / "benchmarks" / "extract-heldout"
+FOLDERS = (CORPUS, HELDOUT)
+ENCODINGS = sorted(p for folder in FOLDERS for p in folder.glob("*.yaml"))
 #: Findings of the `sources` pack that say an encoding does not rest on its archived text.
 BROKEN = {"quote-not-in-source", "section-not-in-source", "archive-missing", "archive-changed",
           "archive-unreadable"}
@@ -52,8 +56,10 @@ def _source_findings(path: Path) -> tuple[Any, ...]:
     return tuple(result.findings)
 
 
-def test_the_corpus_has_ten_to_twelve_documents() -> None:
-    assert 10 <= len(ENCODINGS) <= 12, [p.name for p in ENCODINGS]
+@pytest.mark.parametrize("folder", FOLDERS, ids=_rel)
+def test_the_corpus_has_ten_to_twelve_documents(folder: Path) -> None:
+    encodings = sorted(folder.glob("*.yaml"))
+    assert 10 <= len(encodings) <= 12, [p.name for p in encodings]
 
 
 @pytest.mark.parametrize("path", ENCODINGS, ids=_rel)
@@ -70,7 +76,7 @@ def test_encoding_rests_on_its_whole_archived_text(path: Path) -> None:
     source = instrument["source"]
     assert instrument.get("text_read") == "full"
     archive = _archive(path)
-    assert archive.is_file() and archive.parent == CORPUS, f"{_rel(path)}: archive {source['archive']!r}"
+    assert archive.is_file() and archive.parent == path.parent, f"{_rel(path)}: archive {source['archive']!r}"
     assert source["sha256"] == hashlib.sha256(archive.read_bytes()).hexdigest(), (
         f"{_rel(path)}: sha256 is not the archive's; if the text changed on purpose, re-read it "
         "against the encoding and update the hash")
@@ -109,18 +115,39 @@ def test_a_changed_quote_is_caught(tmp_path: Path) -> None:
     assert [f.rule for f in found if f.rule in BROKEN] == ["quote-not-in-source"]
 
 
-def test_built_sources_match_their_layouts() -> None:
+@pytest.mark.parametrize("folder", FOLDERS, ids=_rel)
+def test_built_sources_match_their_layouts(folder: Path) -> None:
     """The PDF and the .docx are what build.py makes from their layouts, byte for byte."""
-    spec = importlib.util.spec_from_file_location("corpus_build", CORPUS / "build.py")
+    spec = importlib.util.spec_from_file_location(f"build_{folder.name.replace('-', '_')}",
+                                                  folder / "build.py")
     assert spec is not None and spec.loader is not None
     build = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(build)
-    for path, data in build.outputs().items():
+    outputs = build.outputs()
+    assert {p.suffix for p in outputs} == {".pdf", ".docx"}
+    for path, data in outputs.items():
+        assert path.parent == folder
         assert path.read_bytes() == data, f"{_rel(path)} differs from its layout: run build.py"
 
 
-def test_readme_lists_every_document() -> None:
-    readme = (CORPUS / "README.md").read_text("utf-8")
+@pytest.mark.parametrize("folder", FOLDERS, ids=_rel)
+def test_readme_lists_every_document(folder: Path) -> None:
+    readme = (folder / "README.md").read_text("utf-8")
     assert NOTICE.lower() in readme.lower() or "invented" in readme.lower()
-    missing = [p.name for p in ENCODINGS if p.name not in readme or _archive(p).name not in readme]
-    assert not missing, f"benchmarks/extract-corpus/README.md does not list: {missing}"
+    missing = [p.name for p in sorted(folder.glob("*.yaml"))
+               if p.name not in readme or _archive(p).name not in readme]
+    assert not missing, f"{_rel(folder)}/README.md does not list: {missing}"
+
+
+def test_the_held_out_set_shares_no_document_with_the_tuned_corpus() -> None:
+    """A held-out source or encoding that is also in the corpus extract is tuned on would not
+    be held out (the README and the build script aside)."""
+    def digest(path: Path) -> str:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+
+    tuned = [p for p in CORPUS.iterdir() if p.is_file()]
+    documents = [p for p in HELDOUT.iterdir() if p.is_file() and p.name not in {"README.md", "build.py"}]
+    assert len(documents) >= 20
+    shared = [p.name for p in documents
+              if p.name in {q.name for q in tuned} or digest(p) in {digest(q) for q in tuned}]
+    assert not shared, shared
