@@ -129,6 +129,36 @@ def test_decimal_clause_with_a_subsection_is_a_section() -> None:
     assert not section_in_source(source, "512.6(a)") and not section_in_source(source, "512.5(c)")
 
 
+def test_code_section_numbers_with_a_subsection_are_sections() -> None:
+    # A municipal code numbers sections "Sec. 9-142." and items "(a)": "9-142(a)" names one.
+    text = ("Sec. 9-141. Definitions.\nSec. 9-142. Civil detainers.\n(a) No officer shall hold.\n"
+            "(b) Except as provided.\n")
+    source = Source.of(text, False)
+    assert section_in_source(source, "9-142(a)") and section_in_source(source, "9-142")
+    assert section_in_source(source, "Sec. 9-142(b)")
+    assert not section_in_source(source, "9-143(a)") and not section_in_source(source, "9-142(c)")
+
+
+def test_a_clause_under_a_markdown_heading_is_a_section() -> None:
+    # "### Sec. 9-142." then "(a)": the heading's marks stood between the line start and the number.
+    source = Source.of("## Article XIV\n\n### Sec. 9-142. Use of resources.\n\n(a) No agent.\n\n"
+                       "**4.2** Holds.\n", False)
+    assert section_in_source(source, "9-142(a)") and section_in_source(source, "4.2")
+    assert not section_in_source(source, "9-142(b)") and not section_in_source(source, "9-143(a)")
+
+
+@pytest.mark.parametrize("label", ["VIII.A", "XIII", "viii(b)", "VII.A"])
+def test_a_four_letter_roman_numeral_is_a_clause_number(label: str) -> None:
+    # "VIII" was read as a heading in words and looked up as written, so "VIII.A" failed.
+    text = "VII. DETAINERS\nA. Holds.\nVIII. NOTIFICATION\nA. Release dates.\n(b) Logs.\nXIII. REVIEW\n"
+    assert section_in_source(Source.of(text, False), label)
+
+
+def test_a_heading_in_words_of_roman_letters_is_still_a_heading() -> None:
+    source = Source.of("4. CIVIL MATTERS\nOfficers shall not.\n", False)
+    assert section_in_source(source, "Civil Matters") and not section_in_source(source, "Civil Rights")
+
+
 # -- hostile archives: a finding, never a traceback or a hang --------------------------------
 
 def _only(found: list[Any], rule: str) -> Any:
@@ -314,6 +344,20 @@ def test_fold_keeps_offsets() -> None:
     folded = fold("A  \u201cB\u201d\nimmi-\ngration")
     assert folded.text == 'a "b" immigration'
     assert len(folded.offsets) == len(folded.text)
+
+
+def test_a_running_head_below_a_first_page_title_is_stripped() -> None:
+    # Page 1 has a notice line above the two running heads: the second head is its third line.
+    # Counted only in two edge lines, it recurred on 2 of 3 pages and was kept, splitting the
+    # sentence that crosses from page 1 to page 2.
+    pages = ["NOTICE: a public copy\nCity of Example\nPolicy 4.1 Immigration\nOfficers shall not hold a\n"
+             "Page 1 of 3",
+             "City of Example\nPolicy 4.1 Immigration\nperson on a civil detainer.\nPage 2 of 3",
+             "City of Example\nPolicy 4.1 Immigration\nThe end.\nPage 3 of 3"]
+    source = Source.of("\f".join(pages), True)
+    assert "Policy 4.1 Immigration" not in source.text and "City of Example" not in source.text
+    assert find_quote(source.folded, "Officers shall not hold a person on a civil detainer.")
+    assert "NOTICE: a public copy" in source.text  # said once, not running matter
 
 
 def test_running_lines_need_three_pages() -> None:

@@ -163,10 +163,14 @@ def excerpt(text: str, start: int, end: int, limit: int = 240) -> str:
     return passage
 
 
+#: How many non-blank lines at the top and at the bottom of a page may be running matter.
+EDGE_LINES = 3
+
+
 def strip_running_lines(text: str) -> str:
     """Remove repeated page headers and footers from paged text.
 
-    A line among the first or last two of a page that recurs (numbers aside: "Page 3 of 9")
+    A line among the first or last three of a page that recurs (numbers aside: "Page 3 of 9")
     on at least half the pages, and on three or more, is running matter, not the instrument's
     words; left in, it splits any sentence that crosses a page.
     """
@@ -182,7 +186,9 @@ def strip_running_lines(text: str) -> str:
     for page in pages:
         lines = page.split("\n")
         filled = [i for i, line in enumerate(lines) if line.strip()]
-        idx = sorted(set(filled[:2] + filled[-2:]))
+        # Three lines at each edge: a first page often puts a title or notice above the
+        # running heads, and a head missed there splits the sentence that crosses the page.
+        idx = sorted(set(filled[:EDGE_LINES] + filled[-EDGE_LINES:]))
         edges.append(idx)
         counts.update({shape(lines[i]) for i in idx})
     running = {s for s, n in counts.items() if n >= 3 and n * 2 >= len(pages)}
@@ -201,9 +207,14 @@ def strip_running_lines(text: str) -> str:
 # -- section labels ---------------------------------------------------------------------------
 
 _PAGE_REF = re.compile(r"^(?:p|pp|page|pages)\.?\s*(\d+)", re.IGNORECASE)
-#: A label's parts: a decimal clause number ("512.5") is one part, as a policy manual numbers it.
+#: A label's parts: a decimal clause number ("512.5") is one part, as a policy manual numbers
+#: it.  (A code section's "9-142" is folded to one number, as in the text, before the split.)
 _LABEL_PARTS = re.compile(r"\d+(?:\.\d+)+|[a-z]+|\d+")
+#: A roman numeral ("viii", "xiii"): a clause number, not a heading in words.
+_ROMAN = re.compile(r"m{0,4}(?:cm|cd|d?c{0,3})(?:xc|xl|l?x{0,3})(?:ix|iv|v?i{0,3})")
 _MARK = r"(?:§\s*|section\s+|sec\.\s*|article\s+|part\s+|chapter\s+)"
+#: The start of a line as a clause begins it, after a Markdown heading's marks or bold.
+_LEAD = r"(?:^|\n)\s*(?:#{1,6}\s+)?(?:\*\*|__)?"
 
 
 def section_in_source(source: Source, label: str | int) -> bool:
@@ -217,17 +228,18 @@ def section_in_source(source: Source, label: str | int) -> bool:
     whole = fold(raw).text.strip(" .")
     if not whole:
         return True
-    if len(whole) > 3 and re.search(r"[a-z]{4}", whole):
+    if len(whole) > 3 and any(not _ROMAN.fullmatch(w) for w in re.findall(r"[a-z]{4,}", whole)):
         # A heading in words ("Definitions", "IV. Detainers"): it occurs as written.
         return whole in source.folded.text
     lines = source.lines
-    if re.search(rf"(?:^|\n)\s*{_MARK}?{re.escape(whole)}(?![\w])|{_MARK}{re.escape(whole)}(?![\w])", lines):
+    if re.search(rf"{_LEAD}{_MARK}?{re.escape(whole)}(?![\w])|{_MARK}{re.escape(whole)}(?![\w])", lines):
         return True
-    # "III.C", "4.2(b)": each part is a clause marker somewhere ("III." heading, "C." item;
-    # "4.2" clause, "(b)" item).  A decimal clause number may stand without a stop after it.
+    # "III.C", "4.2(b)", "9-142(a)": each part is a clause marker somewhere ("III." heading,
+    # "C." item; "4.2" clause, "(b)" item).  A decimal clause number may stand without a stop
+    # after it.
     parts = _LABEL_PARTS.findall(whole)
     return bool(parts) and all(
-        re.search(rf"(?:^|\n)\s*{_MARK}?\(?{re.escape(p)}{'[.):]?' if '.' in p else '[.):]'}(?:\s|$)"
+        re.search(rf"{_LEAD}{_MARK}?\(?{re.escape(p)}{'[.):]?' if '.' in p else '[.):]'}(?:\s|$)"
                   rf"|\({re.escape(p)}\)", lines)
         for p in parts)
 
