@@ -102,11 +102,22 @@ def csp_hash(text: str) -> str:
 def _terminal_safe(value: Any) -> Any:
     """Policy text without live escape sequences or bidi overrides (a report written to
     standard output lands in a terminal); our own markup is left as it is."""
+    # Called for every value a page shows: printable text (nearly all of it) has none of
+    # the characters control_safe replaces, and needs no regex.
+    if type(value) is str:
+        return value if value.isprintable() else _control_safe(value)
+    if not isinstance(value, str):  # numbers, None
+        return value
     from markupsafe import Markup
 
+    return value if isinstance(value, Markup) else _control_safe(value)
+
+
+def _control_safe(value: str) -> str:
     from policylint.report.environment import control_safe
 
-    return control_safe(value) if isinstance(value, str) and not isinstance(value, Markup) else value
+    result: str = control_safe(value)
+    return result
 
 
 @lru_cache(maxsize=None)
