@@ -196,3 +196,28 @@ def test_a_page_the_run_reads_is_never_removed(tmp_path: Path) -> None:
     assert render_pages.remove_stale(str(out), set(), output_guard([str(page)])) == []
     assert page.exists()
     assert render_pages.remove_stale(str(out), set(), output_guard([])) == ["state-ma-3.html"]
+
+
+def test_a_state_page_keeps_every_quote_once_and_links_its_table_to_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from markupsafe import escape
+
+    monkeypatch.setenv(render_pages.PAGE_ROWS_VARIABLE, "5")
+    run_compare(_settings([MA], f"{tmp_path}/out/"), options(1))
+    pages = "".join(p.read_text("utf-8") for p in sorted((tmp_path / "out").glob("state-*.html")))
+    with built([str(MA)], 1, True) as c:
+        quotes = {cell.quote for r in c.rows for cell in r.topics.values() if cell.coded and cell.quote}
+    assert quotes
+    for quote in quotes:
+        assert f"“{escape(quote)}”" in pages
+    single = tmp_path / "one.html"
+    monkeypatch.delenv(render_pages.PAGE_ROWS_VARIABLE)
+    run_compare(_settings([MA], str(single)), options(1))
+    one = single.read_text("utf-8")
+    # The one-file report shows the evidence in the table's cell and in the agency's block;
+    # a state page in the block only, its cell a link to the block.
+    assert sum(one.count(f"“{escape(q)}”") for q in quotes) > sum(pages.count(f"“{escape(q)}”") for q in quotes)
+    import re
+
+    links = re.findall(r'<td class="v [^"]*" data-sort="\d+"><a class="vw" href="#(agency-\d+)"', pages)
+    assert links and all(f'<article class="agency" id="{anchor}"' in pages for anchor in links)

@@ -271,13 +271,16 @@ def chunks(comparison: Any, title: str = "Policy comparison", version: str = "",
            back: dict[str, str] | None = None) -> Iterator[str]:
     """The page a piece at a time.  Its tables, counts and filters walk the rows many times,
     so the rows are held: a page is for a bounded number of agencies (see render_pages).
-    ``back``: a link to the national summary (``href``, ``text``) for one state's page."""
+    ``back``: a link to the national summary (``href``, ``text``) for one state's page,
+    whose topic table links each value to its evidence instead of repeating it."""
     from markupsafe import Markup
 
     context = view(comparison.held(), title, version)
     # Our own stylesheet and script, inserted verbatim so their CSP hashes match.
     context["css"], context["js"] = Markup(context["css"]), Markup(context["js"])
     context["back"] = back
+    # A state page shows each value's evidence once, in the agency's block; its table links there.
+    context["light"] = back is not None
     return environment().get_template("compare/report.html.j2").generate(**context)
 
 
