@@ -221,3 +221,17 @@ def test_a_state_page_keeps_every_quote_once_and_links_its_table_to_it(
 
     links = re.findall(r'<td class="v [^"]*" data-sort="\d+"><a class="vw" href="#(agency-\d+)"', pages)
     assert links and all(f'<article class="agency" id="{anchor}"' in pages for anchor in links)
+
+
+@pytest.mark.parametrize("state", ["fail", "suppressed", "pass", "not_selected"])
+def test_a_rule_cell_made_in_python_is_the_markup_the_template_made(state: str) -> None:
+    from policylint.compare.model import RuleCell
+    from policylint.compare.render_html import environment, rule_td, rule_view
+
+    cell = RuleCell(state, "error", 2, ("waived: <b>x</b>\x1b[2J",) if state == "suppressed" else (),
+                    message='a <b>"x"</b> & \x1b[31m\u202e' if state == "fail" else None)
+    v = rule_view(cell)
+    template = environment().from_string('<td class="{{ v.css }}" title="{{ v.long }}">{{ v.short }}</td>')
+    made = str(rule_td(cell))
+    assert made == template.render(v=v)
+    assert "\x1b" not in made and "\u202e" not in made and "<b>" not in made

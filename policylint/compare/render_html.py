@@ -154,6 +154,28 @@ def rule_view(cell: Any) -> dict[str, Any]:
     return {"css": css, "short": short, "long": long, "state": cell.state}
 
 
+def rule_td(cell: Any) -> Any:
+    """A rule cell of the rule tables as markup: its class, full description and short text,
+    each made terminal-safe and escaped as the template would."""
+    from markupsafe import Markup, escape
+
+    v = rule_view(cell)
+    return Markup(f'<td class="{escape(_terminal_safe(v["css"]))}" title="{escape(_terminal_safe(v["long"]))}">'
+                  f'{escape(_terminal_safe(v["short"]))}</td>')
+
+
+def _memo(fn: Any, key: Any) -> Any:
+    """``fn`` answering each ``key(*args)`` once: a page asks the same few thousand times."""
+    seen: dict[Any, Any] = {}
+
+    def call(*args: Any) -> Any:
+        k = key(*args)
+        if k not in seen:
+            seen[k] = fn(*args)
+        return seen[k]
+    return call
+
+
 def _options(rows: list[Any], key: str) -> list[str]:
     return sorted({v for r in rows if (v := r.attribute(key))}, key=str.casefold)
 
@@ -254,12 +276,13 @@ def view(comparison: Any, title: str, version: str) -> dict[str, Any]:
     return {
         "title": title, "version": version, "c": comparison, "cov": cov, "bars": bars,
         "hists": hists, "hist": (charts.HIST_WIDTH, charts.HIST_HEIGHT, charts.HIST_BASE),
-        "matrices": matrices, "method": METHOD, "rule_view": rule_view,
+        "matrices": matrices, "method": METHOD,
         "not_selected": RuleCell("not_selected"), "status_labels": dict(POLICY_STATUSES),
         "status_help": STATUS_HELP, "text_read_help": TEXT_READ_HELP,
         "kind_help": {t.value: t.description for t in taxonomy.instrument_kinds},
         "law_packs": law, "other_packs": other, "pack_help": pack_help,
-        "value_help": value_help, "scale": scale, "uncoded_help": UNCODED_HELP,
+        "value_help": _memo(value_help, lambda topic, value: (topic.key, value)), "scale": scale,
+        "rule_td": _memo(rule_td, lambda cell: cell), "uncoded_help": UNCODED_HELP,
         "coverage": _coverage(comparison), "survey": _survey(rows),
         "rule_titles": {r.id: r.title for r in comparison.rules},
         "filters": {k: _options(rows, k) for k in ("county", "kind", "state", "status")},
