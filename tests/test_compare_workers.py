@@ -26,6 +26,8 @@ sys.path.insert(0, str(REPO / "benchmarks"))
 
 from gen_corpus import document  # noqa: E402 - found through the path set just above
 
+pytestmark = pytest.mark.slow  # real pools of processes
+
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -240,3 +242,22 @@ def test_a_rule_cell_made_in_python_is_the_markup_the_template_made(state: str) 
     made = str(rule_td(cell))
     assert made == template.render(v=v)
     assert "\x1b" not in made and "\u202e" not in made and "<b>" not in made
+
+
+def test_a_yaml_file_that_is_not_a_policy_is_skipped_as_before(corpus: Path, tmp_path: Path) -> None:
+    """A walk's mkdocs.yml is skipped (and counted) with rows made in the workers too; named,
+    it is a row as it always was."""
+    import shutil
+
+    docs = tmp_path / "docs"
+    shutil.copytree(corpus, docs)
+    (docs / "mkdocs.yml").write_text("site_name: Docs\n", "utf-8")
+    opts = options(2)
+    shaping = partial(RowChecker, shaping=Shaping())
+    skipped: list[str] = []
+    files = [r.file for r in collect([str(docs)], opts, skipped, shaping)]
+    assert skipped == [str(docs / "mkdocs.yml")] and str(docs / "mkdocs.yml") not in files
+    with built([str(docs / "mkdocs.yml"), str(MA / "amherst.yaml")], 1, True) as c:
+        assert sorted(r.file.rsplit("/", 1)[-1] for r in c.rows) == ["amherst.yaml", "mkdocs.yml"]
+    with built([str(docs / "mkdocs.yml"), str(MA / "amherst.yaml")], 1, False) as c:
+        assert sorted(r.file.rsplit("/", 1)[-1] for r in c.rows) == ["amherst.yaml", "mkdocs.yml"]

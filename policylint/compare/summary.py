@@ -176,7 +176,8 @@ class RowChecker(SummarisingChecker):
     """A checker that also makes each document's comparison row, scores it and packs it
     for the spool, in the process that checked it (a pool worker): the process writing the
     report then only files rows and adds up counts.  The findings and the summary stay in
-    the worker; a document that could not be read comes back as a plain result."""
+    the worker; a document that could not be read, or a YAML file that is not a policy
+    document, comes back as a plain result."""
 
     def __init__(self, options: CheckOptions = CheckOptions(), engine: Any = None,
                  shaping: Any = None) -> None:
@@ -186,8 +187,8 @@ class RowChecker(SummarisingChecker):
 
     def check_loaded(self, loaded: LoadResult) -> FileResult:
         result = super().check_loaded(loaded)
-        if result.summary is None:
-            return result
+        if result.summary is None or skip_if_not_a_policy(result).skipped:
+            return result  # unreadable, or not a policy: collect() decides, as for any checker
         if self._shaper is None:
             from policylint.compare.model import Shaper, Shaping
 
