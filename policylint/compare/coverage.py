@@ -96,20 +96,28 @@ class Counter:
         self._index = {w: i for i, (w, _) in enumerate(POLICY_STATUSES)}
 
     def add(self, r: Any) -> None:
-        self.agencies += 1
-        self.statuses[r.status] += 1
-        self.by_kind.setdefault(r.kind or "(not recorded)", [0] * len(POLICY_STATUSES))[self._index[r.status]] += 1
-        kind = r.instrument.get("kind")
-        self.instruments[kind] = self.instruments.get(kind, 0) + 1
-        self.surveys[r.survey] = self.surveys.get(r.survey, 0) + 1
-        self.kinds[r.kind] = self.kinds.get(r.kind, 0) + 1
-        for key, cell in r.topics.items():
-            value = r.standing_value(key)
+        self._add(r.status, r.kind, r.instrument.get("kind"), r.survey,
+                  ((key, r.standing_value(key), cell.tone) for key, cell in r.topics.items()), 1)
+
+    def add_facts(self, f: Any, sign: int = 1) -> None:
+        """Count one row's :class:`~policylint.compare.totals.Facts` (``sign`` -1: take them back)."""
+        self._add(f.status, f.kind, f.instrument, f.survey, f.topics, sign)
+
+    def _add(self, status: str, kind: str | None, instrument: str | None, survey: str | None,
+             topics: Iterable[tuple[str, str, str]], sign: int) -> None:
+        self.agencies += sign
+        self.statuses[status] += sign
+        self.by_kind.setdefault(kind or "(not recorded)", [0] * len(POLICY_STATUSES))[self._index[status]] += sign
+        self.instruments[instrument] = self.instruments.get(instrument, 0) + sign
+        self.surveys[survey] = self.surveys.get(survey, 0) + sign
+        self.kinds[kind] = self.kinds.get(kind, 0) + sign
+        for key, value, tone in topics:
             tally = self.topics.setdefault(key, {})
-            tone, n = tally.get(value, (cell.tone if value != ENDED else ENDED, 0))
-            tally[value] = (tone, n + 1)
+            first, n = tally.get(value, (tone if value != ENDED else ENDED, 0))
+            tally[value] = (first, n + sign)
 
     def result(self, topics: Sequence[Topic]) -> Coverage:
+        self._drop_zeros()
         taxonomy = load_taxonomy()
         kind_order = [t.value for t in taxonomy.agency_kinds]
         return Coverage(
@@ -124,6 +132,18 @@ class Counter:
             topics=tuple((t.key, _topic_order(t, self.topics.get(t.key, {}))) for t in topics),
             headline=headline(self.agencies, self.surveys, self.statuses),
         )
+
+
+    def _drop_zeros(self) -> None:
+        """Words whose rows were all taken back are not shown with a count of 0."""
+        for tally in (self.instruments, self.surveys, self.kinds):
+            for word in [w for w, n in tally.items() if n == 0]:
+                del tally[word]
+        for kind in [k for k, v in self.by_kind.items() if not any(v)]:
+            del self.by_kind[kind]
+        for values in self.topics.values():
+            for word in [w for w, (_, n) in values.items() if n == 0]:
+                del values[word]
 
 
 def count(rows: Iterable[Any], topics: Sequence[Topic]) -> Coverage:

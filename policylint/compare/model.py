@@ -142,6 +142,7 @@ class Comparison:
     options: dict[str, Any]
     total: int                         # documents read, before filtering
     spool: Any = None                  # spool.Spool the rows are read from, if any
+    totals: Any = None                 # totals.Totals counted as the rows arrived, if any
 
     def held(self) -> Comparison:
         """The comparison with its rows in memory, for renderers that walk them many times
@@ -341,14 +342,60 @@ class Document:
     sort: Any                    # its --sort key
     group: str | None            # its --group-by group
     packs: tuple[str, ...]
+    state: str = ""              # its state's label
+    line: tuple[int, int] | None = None  # its finder line, in the spool
 
 
 def document(row: Row, where: tuple[int, int], keep: bool, sort: Any, group: str | None) -> Document:
+    from policylint.compare.totals import state_label
+
     inst = row.instrument
     return Document(where, row.agency_key, row.file, row.in_force,
                     frozenset(n.casefold() for n in (inst.get("title"), inst.get("number")) if n),
                     frozenset(s.casefold() for s in (inst.get("supersedes") or ())),
-                    inst.get("effective_date") or "", keep, sort, group, row.packs)
+                    inst.get("effective_date") or "", keep, sort, group, row.packs, state_label(row))
+
+
+@dataclass(frozen=True, slots=True)
+class Shaping:
+    """How a comparison chooses, orders and groups its rows: what a pool worker needs to
+    make a document's :class:`Arrival` (plain data, sent to workers that are not forked)."""
+
+    root: str = "."
+    filters: dict[str, frozenset[str]] = field(default_factory=dict)
+    sort: str = "name"
+    group_by: str = "none"
+
+
+@dataclass(slots=True)
+class Arrival:
+    """One document's row, made and scored where the document was checked: packed for the
+    spool, with what choosing, ordering and counting need of it."""
+
+    packed: bytes
+    doc: Document        # its ``where`` is set when the row is put in the spool
+    facts: Any           # totals.Facts
+
+
+class Shaper:
+    """Makes arrivals from checked documents, in a pool worker or in this process."""
+
+    def __init__(self, registry: Registry, shaping: Shaping) -> None:
+        from policylint.compare import order, scores
+
+        self.registry, self.shaping = registry, shaping
+        self.scorer = scores.Scorer(registry)
+        self.sort_key = order.sort_key(shaping.sort)
+
+    def __call__(self, result: Any) -> Arrival:
+        from policylint.compare import order
+        from policylint.compare.spool import pack
+        from policylint.compare.totals import facts
+
+        row = make_row(result, self.registry, self.shaping.root)
+        self.scorer(row)
+        return Arrival(pack(row), document(row, (0, 0), order.keep(row, self.shaping.filters), self.sort_key(row),
+                                           order.group_label(row, self.shaping.group_by)), facts(row))
 
 
 def _version_key(doc: Document, others: Sequence[Document]) -> tuple[Any, ...]:
@@ -375,46 +422,56 @@ def build(results: Iterable[Any], registry: Registry, *, root: str = ".",
           group_by: str = "none", all_topics: bool = False) -> Comparison:
     """The comparison of ``results`` (from :func:`policylint.compare.summary.collect`).
 
-    Each row is scored as it arrives and written to a spool; memory holds a few hundred
-    bytes per document (what choosing, filtering and ordering need) and the counts.  The
-    rows are read back one at a time: once to count coverage, then by each renderer.
-    Close the comparison (:meth:`Comparison.close`) to remove the spool.
+    A result checked by :class:`policylint.compare.summary.RowChecker` brings its row made,
+    scored and packed (:class:`Arrival`, made in the pool worker that checked it); any
+    other result's row is made here.  Each row goes to a spool as it arrives and is counted
+    then (coverage, rules, topics, states); memory holds a few hundred bytes per document
+    (what choosing, filtering and ordering need) and the counts.  A counted document that
+    turns out not to be its agency's current version is read back and taken out of the
+    counts.  Renderers read the rows back one at a time; close the comparison
+    (:meth:`Comparison.close`) to remove the spool.
     """
-    from policylint.compare import coverage, order, scores
+    from policylint.compare import order, scores
     from policylint.compare.spool import Placed, Rows, Spool
+    from policylint.compare.totals import Totals, facts
 
     order.validate(sort, group_by, registry)
-    filters = filters or {}
-    sort_key, scorer, spool = order.sort_key(sort), scores.Scorer(registry), Spool()
+    shaping = Shaping(root, filters or {}, sort, group_by)
+    shaper: Shaper | None = None
+    spool, totals = Spool(), Totals()
     try:
         docs: list[Document] = []
         unreadable: list[tuple[str, str]] = []
         total = 0
         for result in results:
             total += 1
-            if result.summary is None:
-                problem = next((f.message for f in result.findings if f.input_error), "could not be read")
-                unreadable.append((report_path(result.file, root), problem))
-                continue
-            row = make_row(result, registry, root)
-            scorer(row)
-            docs.append(document(row, spool.put(row), order.keep(row, filters), sort_key(row),
-                                 order.group_label(row, group_by)))
+            arrival = getattr(result, "arrival", None)
+            if arrival is None:
+                if result.summary is None:
+                    problem = next((f.message for f in result.findings if f.input_error), "could not be read")
+                    unreadable.append((report_path(result.file, root), problem))
+                    continue
+                shaper = shaper or Shaper(registry, shaping)
+                arrival = shaper(result)
+            doc = arrival.doc
+            doc.where = spool.put_bytes(arrival.packed)
+            doc.line = spool.put_bytes(arrival.facts.line.encode("utf-8"))
+            if doc.keep:
+                totals.add(arrival.facts)
+            docs.append(doc)
         agencies = [(current, history) for current, history in by_agency(docs) if current.keep]
-        del docs
+        shown = {id(current) for current, _ in agencies}
+        for doc in docs:  # earlier versions, and the agencies whose current version is filtered out
+            if doc.keep and id(doc) not in shown:
+                totals.add(facts(spool.get(doc.where)), -1)
+        del docs, shown
         agencies.sort(key=lambda a: a[0].sort)
-        placed = [Placed(i, current.where, tuple(d.where for d in history))
+        placed = [Placed(i, current.where, tuple(d.where for d in history), current.state, current.line)
                   for i, (current, history) in enumerate(agencies)]
         rows = Rows(spool, placed)
         packs = scores.methods_of(registry, {p for current, history in agencies
                                              for d in (current, *history) for p in d.packs})
-        counter = coverage.Counter()
-        used: set[str] = set()
-        coded: set[str] = set()
-        for row in rows.current():
-            counter.add(row)
-            used.update(rid for rid, cell in row.rules.items() if cell.state != "not_selected")
-            coded.update(key for key, cell in row.topics.items() if cell.coded)
+        coded = totals.coded_topics()
         taxonomy = load_taxonomy()
         topics = taxonomy.topics if all_topics else tuple(t for t in taxonomy.topics if t.key in coded)
         if group_by == "none":
@@ -426,11 +483,11 @@ def build(results: Iterable[Any], registry: Registry, *, root: str = ".",
             groups = [(label, Rows(spool, members[label])) for label in sorted(members, key=order.group_order)]
         return Comparison(
             rows=rows, groups=groups, unreadable=unreadable, topics=topics,
-            rules=_rule_columns(registry, used, packs), packs=packs,
-            coverage=counter.result(topics), total=total,
+            rules=_rule_columns(registry, totals.used_rules(), packs), packs=packs,
+            coverage=totals.coverage.result(topics), total=total,
             options={"sort": sort, "group_by": group_by,
-                     "filters": {k: sorted(v) for k, v in filters.items()}},
-            spool=spool)
+                     "filters": {k: sorted(v) for k, v in filters.items()} if filters else {}},
+            spool=spool, totals=totals)
     except BaseException:
         spool.close()
         raise

@@ -102,11 +102,22 @@ def csp_hash(text: str) -> str:
 def _terminal_safe(value: Any) -> Any:
     """Policy text without live escape sequences or bidi overrides (a report written to
     standard output lands in a terminal); our own markup is left as it is."""
+    # Called for every value a page shows: printable text (nearly all of it) has none of
+    # the characters control_safe replaces, and needs no regex.
+    if type(value) is str:
+        return value if value.isprintable() else _control_safe(value)
+    if not isinstance(value, str):  # numbers, None
+        return value
     from markupsafe import Markup
 
+    return value if isinstance(value, Markup) else _control_safe(value)
+
+
+def _control_safe(value: str) -> str:
     from policylint.report.environment import control_safe
 
-    return control_safe(value) if isinstance(value, str) and not isinstance(value, Markup) else value
+    result: str = control_safe(value)
+    return result
 
 
 @lru_cache(maxsize=None)
@@ -141,6 +152,28 @@ def rule_view(cell: Any) -> dict[str, Any]:
     if cell.silence and cell.state == "fail":
         css = "r-not_addressed"
     return {"css": css, "short": short, "long": long, "state": cell.state}
+
+
+def rule_td(cell: Any) -> Any:
+    """A rule cell of the rule tables as markup: its class, full description and short text,
+    each made terminal-safe and escaped as the template would."""
+    from markupsafe import Markup, escape
+
+    v = rule_view(cell)
+    return Markup(f'<td class="{escape(_terminal_safe(v["css"]))}" title="{escape(_terminal_safe(v["long"]))}">'
+                  f'{escape(_terminal_safe(v["short"]))}</td>')
+
+
+def _memo(fn: Any, key: Any) -> Any:
+    """``fn`` answering each ``key(*args)`` once: a page asks the same few thousand times."""
+    seen: dict[Any, Any] = {}
+
+    def call(*args: Any) -> Any:
+        k = key(*args)
+        if k not in seen:
+            seen[k] = fn(*args)
+        return seen[k]
+    return call
 
 
 def _options(rows: list[Any], key: str) -> list[str]:
@@ -243,12 +276,13 @@ def view(comparison: Any, title: str, version: str) -> dict[str, Any]:
     return {
         "title": title, "version": version, "c": comparison, "cov": cov, "bars": bars,
         "hists": hists, "hist": (charts.HIST_WIDTH, charts.HIST_HEIGHT, charts.HIST_BASE),
-        "matrices": matrices, "method": METHOD, "rule_view": rule_view,
+        "matrices": matrices, "method": METHOD,
         "not_selected": RuleCell("not_selected"), "status_labels": dict(POLICY_STATUSES),
         "status_help": STATUS_HELP, "text_read_help": TEXT_READ_HELP,
         "kind_help": {t.value: t.description for t in taxonomy.instrument_kinds},
         "law_packs": law, "other_packs": other, "pack_help": pack_help,
-        "value_help": value_help, "scale": scale, "uncoded_help": UNCODED_HELP,
+        "value_help": _memo(value_help, lambda topic, value: (topic.key, value)), "scale": scale,
+        "rule_td": _memo(rule_td, lambda cell: cell), "uncoded_help": UNCODED_HELP,
         "coverage": _coverage(comparison), "survey": _survey(rows),
         "rule_titles": {r.id: r.title for r in comparison.rules},
         "filters": {k: _options(rows, k) for k in ("county", "kind", "state", "status")},
@@ -260,13 +294,16 @@ def chunks(comparison: Any, title: str = "Policy comparison", version: str = "",
            back: dict[str, str] | None = None) -> Iterator[str]:
     """The page a piece at a time.  Its tables, counts and filters walk the rows many times,
     so the rows are held: a page is for a bounded number of agencies (see render_pages).
-    ``back``: a link to the national summary (``href``, ``text``) for one state's page."""
+    ``back``: a link to the national summary (``href``, ``text``) for one state's page,
+    whose topic table links each value to its evidence instead of repeating it."""
     from markupsafe import Markup
 
     context = view(comparison.held(), title, version)
     # Our own stylesheet and script, inserted verbatim so their CSP hashes match.
     context["css"], context["js"] = Markup(context["css"]), Markup(context["js"])
     context["back"] = back
+    # A state page shows each value's evidence once, in the agency's block; its table links there.
+    context["light"] = back is not None
     return environment().get_template("compare/report.html.j2").generate(**context)
 
 

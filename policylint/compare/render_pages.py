@@ -9,13 +9,13 @@ each row is read and shown a hundred matches at a time.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
+from policylint.compare.totals import StateCounts, script_json
 from policylint.errors import UsageError
 
 #: Agencies on one page, and the most a comparison writes as one self-contained file.
@@ -41,60 +41,25 @@ def slug(label: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", label.casefold()).strip("-")[:40] or "none"
 
 
-@dataclass(slots=True)
-class StateCounts:
-    """One state's line of the summary: counted as its rows are read."""
-
-    label: str
-    agencies: int = 0
-    written: int = 0
-    with_violation: int = 0
-    violations: int = 0
-    warnings: int = 0
-    silent: int = 0
-    not_read: int = 0
-    not_scored: int = 0
-    indices: list[int] = field(default_factory=list)   # rows, in the comparison's order
-    pages: list[tuple[str, int, int]] = field(default_factory=list)  # (file, first, last) 1-based
-
-    def add(self, row: Any) -> None:
-        self.agencies += 1
-        self.indices.append(row.index)
-        self.written += row.status == "written"
-        law = row.law
-        if law is None:
-            self.not_scored += 1
-            return
-        self.with_violation += bool(law.violations)
-        self.violations += law.violations
-        self.warnings += law.warnings
-        self.silent += law.silent
-        self.not_read += law.not_read
-
-
-def _state(row: Any) -> str:
-    return row.state or "(no state)"
-
-
-def _script_json(value: Any) -> str:
-    """JSON that cannot end the ``<script>`` element holding it, whatever the text."""
-    return (json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-            .replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
+#: The mark every state page carries in its head: what tells a page this tool wrote from any
+#: other file of the folder (see :func:`remove_stale`).
+STATE_PAGE_MARK = b'<meta name="policylint-page" content="state">'
+#: The names of state pages (slug() makes nothing else).
+STATE_PAGE_NAME = re.compile(r"state-[a-z0-9]+(?:-[a-z0-9]+)*\.html")
 
 
 def _finder_data(comparison: Any, place: dict[int, tuple[str, int]]) -> Iterator[Any]:
-    """One line per agency (in the comparison's order), read a row at a time."""
+    """One line per agency (in the comparison's order): each made where its row was made,
+    read from the spool with its page link added (no row is read)."""
     from markupsafe import Markup
 
+    rows = comparison.rows
     yield Markup("[")
-    for row in comparison.rows.current():
-        law = row.law
-        page, local = place[row.index]
-        counts = [law.violations, law.warnings, law.silent, law.not_read, law.addressed, law.applicable] \
-            if law is not None else [None] * 6
-        line = [row.name, row.jurisdiction, row.county, _state(row), row.status, row.file, *counts,
-                f"{page}#agency-{local}"]
-        yield Markup(("\n" if row.index == 0 else ",\n") + _script_json(line))
+    for p in rows.placed:
+        page, local = place[p.index]
+        line = rows.spool.get_bytes(p.line).decode("utf-8")
+        yield Markup(("\n" if p.index == 0 else ",\n") + line[:-1] + "," + script_json(f"{page}#agency-{local}")
+                     + "]")
     yield Markup("]")
 
 
@@ -132,12 +97,18 @@ def _targets(output: str | None) -> tuple[str, str, str]:
     return output, folder, quote(stem + "-pages") + "/"
 
 
-def write(comparison: Any, output: str | None, title: str, version: str, guard: Any) -> None:
-    """The summary page and every state's pages, each written through the guarded writer.
+def write(comparison: Any, output: str | None, title: str, version: str, guard: Any,
+          jobs: int | None = None) -> None:
+    """The summary page and every state's pages, each written through the guarded writer;
+    then the state pages an earlier run left in the folder are removed (:func:`remove_stale`).
 
-    A comparison that fits one page, written to a folder, is that folder's ``index.html``:
-    the self-contained report.
+    The state pages are made on ``jobs`` processes (one per processor when None or 0),
+    forked after the comparison is built: each reads its rows from the spool.  A comparison
+    that fits one page, written to a folder, is that folder's ``index.html``: the
+    self-contained report.
     """
+    from urllib.parse import quote
+
     from policylint.compare.render_html import chunks as page_chunks
     from policylint.report.writer import write_pieces
 
@@ -148,27 +119,140 @@ def write(comparison: Any, output: str | None, title: str, version: str, guard: 
         raise UsageError(f"cannot write {folder}: {exc.strerror or exc}") from None
     if len(comparison.rows) <= page_rows():
         write_pieces(page_chunks(comparison, title, version), index, guard)
+        remove_stale(folder, set(), guard)
         return
-    states: dict[str, StateCounts] = {}
-    bins: dict[str, list[int]] = {m.pack.id: [0] * 10 for m in comparison.packs}
-    for row in comparison.rows.current():
-        label = _state(row)
-        states.setdefault(label, StateCounts(label)).add(row)
-        for pid, score in row.scores.items():
-            if score.value is not None and pid in bins:
-                bins[pid][min(int(score.value), 9)] += 1
+    states = {label: StateCounts(label, **{k: getattr(counts, k) for k in COUNTED})
+              for label, counts in comparison.totals.shown_states().items()}
+    for p in comparison.rows.placed:
+        states[p.state].indices.append(p.index)
+    bins = {m.pack.id: list(comparison.totals.bins.get(m.pack.id, [0] * 10)) for m in comparison.packs}
     place = _plan(states, prefix)
-    from urllib.parse import quote
-
     back = quote(os.path.relpath(index, folder).replace(os.sep, "/"))
-    write_pieces(summary_chunks(comparison, title, version, states, bins, place), index, guard)
+    pages = []
     for state in states.values():
         for file, first, last in state.pages:
             part = f", agencies {first:,}–{last:,} of {state.agencies:,}" if len(state.pages) > 1 else ""
-            sub = _page(comparison, state.indices[first - 1:last])
-            write_pieces(page_chunks(sub, f"{title}: {state.label}{part}", version,
-                                     back={"href": back, "text": f"{title}: every state"}),
-                         os.path.join(folder, file[len(prefix):]), guard)
+            pages.append((os.path.join(folder, file[len(prefix):]), state.indices[first - 1:last],
+                          f"{title}: {state.label}{part}"))
+    job = Job(comparison, version, guard, {"href": back, "text": f"{title}: every state"})
+    with _pages_written(job, pages, jobs):
+        write_pieces(summary_chunks(comparison, title, version, states, bins, place), index, guard)
+    remove_stale(folder, {os.path.basename(path) for path, _, _ in pages}, guard)
+
+
+#: The counts of a state's line (what :class:`StateCounts` adds up besides its pages).
+COUNTED = ("agencies", "written", "with_violation", "violations", "warnings", "silent", "not_read",
+           "not_scored")
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """What every state page of one report shares."""
+
+    comparison: Any
+    version: str
+    guard: Any
+    back: dict[str, str]
+
+    def page(self, task: tuple[str, list[int], str]) -> str:
+        """Write one state page (all of it made first: a page is at most page_rows() agencies)."""
+        from policylint.compare.render_html import chunks as page_chunks
+        from policylint.report.writer import write_pieces
+
+        path, indices, title = task
+        text = "".join(page_chunks(_page(self.comparison, indices), title, self.version, back=self.back))
+        write_pieces((text,), path, self.guard)
+        return path
+
+
+_job: Job | None = None
+
+
+def _page_in_worker(task: tuple[str, list[int], str]) -> str:
+    assert _job is not None
+    return _job.page(task)
+
+
+def _start_page_worker() -> None:
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+
+
+class _pages_written:
+    """Writes the pages while the body of the ``with`` runs: on forked processes that read
+    the rows from the spool, or here (one process, or no ``fork`` on this system) on exit."""
+
+    def __init__(self, job: Job, pages: list[tuple[str, list[int], str]], jobs: int | None) -> None:
+        from policylint.run.parallel import jobs_for
+
+        self.job, self.pages = job, pages
+        self.pool: Any = None
+        self.pending: Any = None
+        self.jobs = min(jobs_for(jobs), len(pages))
+
+    def __enter__(self) -> None:
+        import multiprocessing
+
+        global _job
+        if self.jobs > 1 and "fork" in multiprocessing.get_all_start_methods():
+            _job = self.job
+            try:
+                self.pool = multiprocessing.get_context("fork").Pool(self.jobs, initializer=_start_page_worker)
+            finally:
+                _job = None  # the children have it; this process needs it no longer
+            self.pending = self.pool.imap_unordered(_page_in_worker, self.pages)
+
+    def __exit__(self, kind: Any, *exc: Any) -> None:
+        try:
+            if kind is None:
+                if self.pending is not None:
+                    for _ in self.pending:  # raises what a worker raised (a page it cannot write)
+                        pass
+                    self.pool.close()
+                else:
+                    for task in self.pages:
+                        self.job.page(task)
+        finally:
+            if self.pool is not None:
+                self.pool.terminate()
+                self.pool.join()
+
+
+def remove_stale(folder: str, written: set[str], guard: Any = None) -> list[str]:
+    """Remove the state pages of an earlier run that this run did not write again.
+
+    Only files that are certainly such pages go: a regular file (not a link) directly in
+    ``folder``, named as :func:`slug` names pages, whose head carries the mark only state
+    pages carry (:data:`STATE_PAGE_MARK`), and not a file the run must not replace.  Any
+    other file, a user's own ``state-notes.html`` included, is left alone.  Returns the
+    names removed.
+    """
+    import stat
+
+    removed: list[str] = []
+    try:
+        names = os.listdir(folder or ".")
+    except OSError:
+        return removed
+    for name in sorted(names):
+        if name in written or not STATE_PAGE_NAME.fullmatch(name):
+            continue
+        path = os.path.join(folder, name)
+        try:
+            if not stat.S_ISREG(os.lstat(path).st_mode):
+                continue
+            if guard is not None:
+                guard.refuse(path)
+            with open(path, "rb") as fh:
+                head = fh.read(2048)
+            if STATE_PAGE_MARK not in head or b'<meta name="generator" content="policylint ' not in head:
+                continue
+            os.unlink(path)
+        except (OSError, UsageError):
+            continue  # cannot tell or cannot remove: leave it
+        removed.append(name)
+    return removed
 
 
 def _page(comparison: Any, indices: list[int]) -> Any:
@@ -218,7 +302,7 @@ def summary_chunks(comparison: Any, title: str, version: str, states: dict[str, 
         "status_index": {w: i for i, (w, _) in enumerate(POLICY_STATUSES)},
         "kind_help": {t.value: t.description for t in load_taxonomy().instrument_kinds},
         "statuses": [(w, label) for w, label, _ in cov.status],
-        "labels": Markup(_script_json(dict(POLICY_STATUSES))), "step": FINDER_STEP,
+        "labels": Markup(script_json(dict(POLICY_STATUSES))), "step": FINDER_STEP,
         "data": _finder_data(comparison, place), "page_rows": page_rows(),
         "css": Markup(css), "js": Markup(js), "csp": {"style": csp_hash(css), "script": csp_hash(js)},
     }

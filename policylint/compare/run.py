@@ -65,14 +65,20 @@ class CompareSettings:
 
 
 def build_comparison(settings: CompareSettings, options: Any) -> Any:
-    from policylint.compare.model import build
-    from policylint.compare.order import parse_filters
-    from policylint.compare.summary import collect
+    from functools import partial
+
+    from policylint.compare.model import Shaping, build
+    from policylint.compare.order import parse_filters, validate
+    from policylint.compare.summary import RowChecker, collect
     from policylint.rules.registry import load_registry
 
     filters = parse_filters(settings.filters)
+    registry = load_registry(options.rule_dirs, options.cache_dir)
+    validate(settings.sort, settings.group_by, registry)  # before any document is checked
     skipped: list[str] = []
-    comparison = build(collect(settings.paths, options, skipped), load_registry(options.rule_dirs, options.cache_dir),
+    # Each document's row is made where it is checked (a pool worker, when there is a pool).
+    rows = partial(RowChecker, shaping=Shaping(".", filters, settings.sort, settings.group_by))
+    comparison = build(collect(settings.paths, options, skipped, rows), registry,
                        filters=filters, sort=settings.sort, group_by=settings.group_by,
                        all_topics=settings.all_topics)
     comparison.options["all_topics"] = settings.all_topics
@@ -157,7 +163,8 @@ def run_compare(settings: CompareSettings, options: Any) -> tuple[int, list[tupl
     with build_comparison(settings, options) as comparison:
         if settings.fmt == "html" and (render_pages.is_folder(settings.output)
                                        or len(comparison.rows) > render_pages.page_rows()):
-            render_pages.write(comparison, settings.output, settings.title, __version__, guard)
+            render_pages.write(comparison, settings.output, settings.title, __version__, guard,
+                              options.jobs)
         else:
             write_chunks(render_chunks(comparison, settings.fmt, settings.title, settings.bom),
                          settings.output, guard)

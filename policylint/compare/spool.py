@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import pickle
 import zlib
 from collections.abc import Iterator, Sequence
@@ -26,32 +27,47 @@ def compact(cls: type[T]) -> type[T]:
     return cls
 
 
+def pack(row: Any) -> bytes:
+    """A row as the spool keeps it (made where the row is made, a worker or this process)."""
+    return zlib.compress(pickle.dumps(row, pickle.HIGHEST_PROTOCOL), 1)
+
+
 class Spool:
     """Rows compressed into an unlinked temporary file of this process.
 
-    Only this process writes and reads the file (it has no name once created), so the
-    pickles it holds are our own rows, never input from elsewhere.
+    Only this process and the processes it forks read the file (it has no name once
+    created), and only this process writes it: the pickles it holds are rows made by this
+    run's own code (here or in its pool), never input from elsewhere.  Reads use
+    ``pread``, so forked readers never move each other's file position.
     """
 
     def __init__(self) -> None:
         import tempfile
 
-        self.fh: IO[bytes] | None = tempfile.TemporaryFile(prefix="policylint-compare-")
+        # Unbuffered: whatever was put is on the file at once, for readers in forked processes.
+        self.fh: IO[bytes] | None = tempfile.TemporaryFile(prefix="policylint-compare-", buffering=0)
         self.size = 0
 
     def put(self, row: Any) -> Where:
+        return self.put_bytes(pack(row))
+
+    def put_bytes(self, data: bytes) -> Where:
+        """Append ``data`` (a packed row, or a line of text) and say where it is."""
         assert self.fh is not None, "the spool is closed"
-        data = zlib.compress(pickle.dumps(row, pickle.HIGHEST_PROTOCOL), 1)
-        self.fh.seek(self.size)
-        self.fh.write(data)
+        view, offset = memoryview(data), self.size
+        while view:  # a regular file takes it all at once; a full disk raises OSError
+            n = os.pwrite(self.fh.fileno(), view, offset)
+            view, offset = view[n:], offset + n
         where = (self.size, len(data))
         self.size += len(data)
         return where
 
-    def get(self, where: Where) -> Any:
+    def get_bytes(self, where: Where) -> bytes:
         assert self.fh is not None, "the spool is closed"
-        self.fh.seek(where[0])
-        return pickle.loads(zlib.decompress(self.fh.read(where[1])))
+        return os.pread(self.fh.fileno(), where[1], where[0])
+
+    def get(self, where: Where) -> Any:
+        return pickle.loads(zlib.decompress(self.get_bytes(where)))
 
     def close(self) -> None:
         if self.fh is not None:
@@ -66,6 +82,8 @@ class Placed:
     index: int
     where: Where
     history: tuple[Where, ...] = ()
+    state: str = ""              # the state's label (the page the agency is on)
+    line: Where | None = None    # its line of the national finder, in the spool
 
 
 class Rows(Sequence[Any]):

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, Callable, Iterator, Sequence
 
 from policylint.load.loader import LoadResult
 from policylint.run.runner import Checker, CheckOptions, FileResult, discover, skip_if_not_a_policy
@@ -164,22 +165,55 @@ class SummarisingChecker(Checker):
         return result
 
 
+@dataclass(slots=True)
+class RowResult(FileResult):
+    """A checked document as a comparison takes it: its row made, scored and packed."""
+
+    arrival: Any = None   # model.Arrival
+
+
+class RowChecker(SummarisingChecker):
+    """A checker that also makes each document's comparison row, scores it and packs it
+    for the spool, in the process that checked it (a pool worker): the process writing the
+    report then only files rows and adds up counts.  The findings and the summary stay in
+    the worker; a document that could not be read, or a YAML file that is not a policy
+    document, comes back as a plain result."""
+
+    def __init__(self, options: CheckOptions = CheckOptions(), engine: Any = None,
+                 shaping: Any = None) -> None:
+        super().__init__(options, engine)
+        self.shaping = shaping
+        self._shaper: Any = None
+
+    def check_loaded(self, loaded: LoadResult) -> FileResult:
+        result = super().check_loaded(loaded)
+        if result.summary is None or skip_if_not_a_policy(result).skipped:
+            return result  # unreadable, or not a policy: collect() decides, as for any checker
+        if self._shaper is None:
+            from policylint.compare.model import Shaper, Shaping
+
+            self._shaper = Shaper(self.engine.registry, self.shaping or Shaping())
+        return RowResult(result.file, arrival=self._shaper(result))
+
+
 def collect(paths: Sequence[str], options: CheckOptions = CheckOptions(),
-            skipped: list[str] | None = None) -> Iterator[FileResult]:
+            skipped: list[str] | None = None,
+            checker: Callable[[CheckOptions], Checker] = SummarisingChecker) -> Iterator[FileResult]:
     """Check every document under ``paths`` and yield results with summaries, in path order.
 
     Documents are checked as ``policylint check`` checks them, on one process per processor
     (``options.jobs``) when there are enough.  Results hold findings, rule outcomes and the
     summary; each document's node tree is dropped as soon as its result is made, so a corpus
     costs memory per summary only.  YAML files a folder walk finds that are not policy
-    documents are left out (and added to ``skipped`` when given).
+    documents are left out (and added to ``skipped`` when given).  ``checker`` makes the
+    checker of each process (:class:`RowChecker` with its shaping: rows made in the workers).
     """
     from policylint.run.parallel import check_files
 
     named = set(paths)
     items = (FileResult(path, [problem]) if problem is not None else (path, None)
              for path, problem in discover(paths, options.exclude))
-    for result in check_files(items, options, None, SummarisingChecker):
+    for result in check_files(items, options, None, checker):
         if result.file not in named and skip_if_not_a_policy(result).skipped:
             if skipped is not None:  # a walk found mkdocs.yml or the like: not a town to compare
                 skipped.append(result.file)

@@ -53,7 +53,9 @@ def jobs_for(requested: int | None) -> int:
 class Worker:
     """Checks one file at a time, answering from the cache when the file is unchanged."""
 
-    def __init__(self, options: CheckOptions, cache: Any = None, checker: type[Checker] = Checker) -> None:
+    def __init__(self, options: CheckOptions, cache: Any = None,
+                 checker: Callable[[CheckOptions], Checker] = Checker) -> None:
+        self.factory = checker  # how each worker that is not forked makes its own
         self.checker = checker(options)
         self.cache = cache
         self.limits = options.limits
@@ -145,9 +147,10 @@ def _expiring(doc: Any) -> bool:
 
 
 def check_files(items: Iterable[Item], options: CheckOptions, cache: Any = None,
-                checker: type[Checker] = Checker) -> Iterator[FileResult]:
+                checker: Callable[[CheckOptions], Checker] = Checker) -> Iterator[FileResult]:
     """One result per item, in order; on ``options.jobs`` processes when there are enough
-    files.  ``checker``: the class that checks each file (compare's also summarises it)."""
+    files.  ``checker``: makes the checker of each file from the options (a class, or a
+    picklable partial of one: compare's also makes each document's row)."""
     jobs = jobs_for(options.jobs)  # clamped: a huge --jobs is no reason to fork-bomb
     stream = iter(items)
     head = list(islice(stream, POOL_THRESHOLD))
@@ -178,7 +181,8 @@ def _record(cache: Any, result: FileResult, digest: str | None, today: str | Non
 _worker: Worker | None = None
 
 
-def _start(worker: Worker | None, options: CheckOptions, cache: Any, checker: type[Checker] = Checker) -> None:
+def _start(worker: Worker | None, options: CheckOptions, cache: Any,
+           checker: Callable[[CheckOptions], Checker] = Checker) -> None:
     """In each worker: the parent's warmed Worker when forked, else a new one."""
     import signal
 
@@ -216,7 +220,7 @@ def _pooled(worker: Worker, items: Iterator[Item], jobs: int, cache: Any) -> Ite
         gc.freeze()    # the children share these pages; keep the collector from writing them
     pool = context.Pool(jobs, initializer=_start,
                         initargs=(worker if forked else None, worker.checker.options, worker.cache,
-                                  type(worker.checker)))
+                                  worker.factory))
     pending: deque[Any] = deque()
     try:
         for chunk in _chunks(items, CHUNK):
