@@ -15,7 +15,7 @@ from policylint.schema.taxonomy import Taxonomy, load_taxonomy
 _MACRO = re.compile(r"\{([A-Z][A-Z0-9_]*)\}")
 _ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _TOPIC_KEYS = frozenset({"cues", "context", "definitions", "patterns"})
-_PATTERN_KEYS = frozenset({"id", "value", "description", "all", "none", "examples"})
+_PATTERN_KEYS = frozenset({"id", "value", "description", "all", "none", "supersedes", "examples"})
 _FLAGS = re.IGNORECASE
 
 
@@ -36,6 +36,9 @@ class Pattern:
     none: tuple[re.Pattern[str], ...]
     match_examples: tuple[str, ...]
     no_match_examples: tuple[str, ...]
+    # Values this one adds to (a public report beside a log): where both are proposed in one
+    # instrument they do not conflict, and this value is proposed.
+    supersedes: tuple[str, ...] = ()
 
     def fires(self, text: str) -> bool:
         """Whether this pattern proposes its value for ``text``."""
@@ -57,12 +60,30 @@ class TopicCues:
 
 
 @dataclass(frozen=True, slots=True)
+class Reading:
+    """A regex that changes how every passage is read (``doubt``, ``continues``), with the
+    sentences it must find (``match``) and must not (``no_match``)."""
+
+    name: str
+    regex: re.Pattern[str]
+    match_examples: tuple[str, ...]
+    no_match_examples: tuple[str, ...]
+
+    def search(self, text: str) -> bool:
+        return self.regex.search(text) is not None
+
+
+@dataclass(frozen=True, slots=True)
 class Cues:
-    """All topics' cues, in taxonomy order, and the exception cue."""
+    """All topics' cues, in taxonomy order, the exception cue and the readings."""
 
     topics: tuple[TopicCues, ...]
     exception: re.Pattern[str]
     definition: re.Pattern[str]
+    doubt: Reading  # a passage this finds proposes no value (a double negation, a purpose clause)
+    continues: Reading  # a sentence this finds is read with the one before ("Only a judicial warrant ...")
+    caveat: Reading  # a sentence this finds puts its whole section in doubt ("There is one exception.")
+    refers: Reading  # a sentence this finds is read with the clause it names (group `label`)
 
     def patterns(self) -> list[Pattern]:
         return [p for t in self.topics for p in t.patterns]
@@ -123,12 +144,26 @@ def _pattern(raw: Any, topic: str, words: tuple[str, ...], macros: dict[str, str
     examples = raw.get("examples")
     if not isinstance(examples, dict) or set(examples) != {"match", "no_match"}:
         raise _fail(f"{where} ({pid})", "`examples` must give `match` and `no_match` sentences")
+    supersedes = raw.get("supersedes", [])
+    if not isinstance(supersedes, list) or any(w not in words or w == value for w in supersedes):
+        raise _fail(f"{where} ({pid})", "`supersedes` must list other words of the topic's vocabulary")
     return Pattern(
         pid, topic, value, description.strip(),
         _regexes(raw.get("all"), macros, f"{where} ({pid}).all", required=True),
         _regexes(raw.get("none"), macros, f"{where} ({pid}).none", required=False),
         _strings(examples["match"], f"{where} ({pid}).examples.match"),
-        _strings(examples["no_match"], f"{where} ({pid}).examples.no_match"))
+        _strings(examples["no_match"], f"{where} ({pid}).examples.no_match"), tuple(supersedes))
+
+
+def _reading(raw: Any, name: str, macros: dict[str, str]) -> Reading:
+    if not isinstance(raw, dict) or set(raw) != {"regex", "examples"}:
+        raise _fail(name, "must be a mapping with `regex` and `examples`")
+    examples = raw["examples"]
+    if not isinstance(examples, dict) or set(examples) != {"match", "no_match"}:
+        raise _fail(name, "`examples` must give `match` and `no_match` sentences")
+    return Reading(name, _expand(raw["regex"], macros, f"{name}.regex"),
+                   _strings(examples["match"], f"{name}.examples.match"),
+                   _strings(examples["no_match"], f"{name}.examples.no_match"))
 
 
 def parse_cues(raw: Any, taxonomy: Taxonomy) -> Cues:
@@ -147,6 +182,12 @@ def parse_cues(raw: Any, taxonomy: Taxonomy) -> Cues:
         _expand(text, {}, f"macros.{name}")
     exception = _expand("{EXC}", macros, "macros.EXC")
     definition = _expand(raw.get("definition"), {}, "definition")
+    doubt = _reading(raw.get("doubt"), "doubt", macros)
+    continues = _reading(raw.get("continues"), "continues", macros)
+    caveat = _reading(raw.get("caveat"), "caveat", macros)
+    refers = _reading(raw.get("refers"), "refers", macros)
+    if "label" not in refers.regex.groupindex:
+        raise _fail("refers.regex", "must name the clause it refers to in a group `(?P<label>...)`")
     topics_raw = raw.get("topics")
     if not isinstance(topics_raw, dict):
         raise _fail("topics", "must be a mapping keyed by topic")
@@ -184,7 +225,7 @@ def parse_cues(raw: Any, taxonomy: Taxonomy) -> Cues:
             seen.add(p.id)
         topics.append(TopicCues(key, _regexes(entry.get("cues"), macros, f"{where}.cues", required=True),
                                 context, patterns, definitions))
-    return Cues(tuple(topics), exception, definition)
+    return Cues(tuple(topics), exception, definition, doubt, continues, caveat, refers)
 
 
 @cache

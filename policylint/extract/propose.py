@@ -89,22 +89,36 @@ def matching_text(text: str) -> str:
     return _ABBREVIATED.sub(lambda m: m.group().replace(".", ""), text)
 
 
+#: A sentence that speaks of the instrument itself ("training on this order").
+_SELF = re.compile(r"\bthis\s+(?:policy|order|general\s+order|executive\s+order|directive|memo(?:randum)?|"
+                   r"by-?law|ordinance|chapter|article|rule|procedure)\b", re.IGNORECASE)
+
+
 def _context(units: list[Unit], text: str) -> list[bool]:
-    """For each unit: whether it, or its top-level section, speaks of immigration enforcement
-    (every unit does when the instrument's title does)."""
+    """For each unit: whether it, or its top-level section, speaks of immigration enforcement.
+
+    Every unit does when the instrument's title does, or when most of its top-level sections
+    (three or more) do: the instrument is then about immigration enforcement as a whole.  A
+    sentence about the instrument itself ("training on this order") does when any unit does.
+    """
     heads = [u for u in units[:6] if u.kind == "heading"]
     if any(IMMIGRATION.search(text, u.start, u.end) or _TITLE.search(text, u.start, u.end) for u in heads):
         return [True] * len(units)
-    by_top: dict[str | None, bool] = {}
-    for u in units:
-        if u.top is not None and IMMIGRATION.search(text, u.start, u.end):
-            by_top[u.top] = True
-    return [bool(IMMIGRATION.search(text, u.start, u.end)) or (u.top is not None and by_top.get(u.top, False))
-            for u in units]
+    own = [bool(IMMIGRATION.search(text, u.start, u.end)) for u in units]
+    by_top: dict[str, bool] = {}
+    for u, speaks in zip(units, own):
+        if u.top is not None:
+            by_top[u.top] = by_top.get(u.top, False) or speaks
+    if len(by_top) >= 3 and 2 * sum(by_top.values()) > len(by_top):
+        return [True] * len(units)
+    anywhere = any(own)
+    return [speaks or (u.top is not None and by_top.get(u.top, False))
+            or (anywhere and _SELF.search(text, u.start, u.end) is not None)
+            for u, speaks in zip(units, own)]
 
 
 def _topic(cues: TopicCues, units: list[Unit], texts: list[str], matching: list[str],
-           context: list[bool], defining: list[bool], exception: re.Pattern[str]) -> TopicResult:
+           context: list[bool], silent: list[str | None], exception: re.Pattern[str]) -> TopicResult:
     found: list[Passage] = []
     for i, unit in enumerate(units):
         if unit.kind != "sentence" or not cues.bears_on(texts[i]):
@@ -112,7 +126,7 @@ def _topic(cues: TopicCues, units: list[Unit], texts: list[str], matching: list[
         if cues.context and not context[i]:
             continue
         fired = None
-        if cues.definitions or not defining[i]:
+        if silent[i] is None or (cues.definitions and silent[i] == "definition"):
             fired = next((p for p in cues.patterns if p.fires(matching[i])), None)
         flagged = fired is not None and _flagged(fired, matching[i], exception)
         found.append(Passage(unit, texts[i], fired, flagged))
@@ -120,14 +134,50 @@ def _topic(cues: TopicCues, units: list[Unit], texts: list[str], matching: list[
         return TopicResult(cues.topic, (), None, None)
     values = list(dict.fromkeys(p.pattern.value for p in found if p.pattern is not None))
     conflict: tuple[str, ...] = ()
+    if len(values) > 1:  # a value that adds to another (a public report beside a log) wins
+        added = {w for p in found if p.pattern is not None for w in p.pattern.supersedes}
+        values = [v for v in values if v not in added] or values
     if len(values) == 1:
-        lead = next(p for p in found if p.pattern is not None)
+        lead = next(p for p in found if p.pattern is not None and p.pattern.value == values[0])
         value, pattern = values[0], lead.pattern
     else:
         lead = next((p for p in found if p.pattern is not None), found[0])
         value, pattern, conflict = UNCLEAR, None, tuple(values)
     ordered = [lead] + [p for p in found if p is not lead]
     return TopicResult(cues.topic, tuple(ordered), value, pattern, conflict)
+
+
+def _chapter(unit: Unit) -> str | None:
+    return unit.top if unit.top is not None else unit.section
+
+
+def _label(text: str) -> str:
+    return re.sub(r"[\s.§]", "", text).casefold()
+
+
+def _exceptions_elsewhere(cues: Cues, units: list[Unit], texts: list[str], matching: list[str]) -> None:
+    """Read each rule with the sentences that limit it from elsewhere: the next sentence when
+    it only limits this one ("Only a judicial warrant ..."), and a sentence that names this
+    rule's clause ("Notwithstanding subsection (a)(9), ...")."""
+    extra: list[list[str]] = [[] for _ in units]
+    for i in range(len(units) - 1):
+        nxt = units[i + 1]
+        if (units[i].kind == nxt.kind == "sentence" and nxt.section == units[i].section
+                and cues.continues.search(texts[i + 1])):
+            extra[i].append(texts[i + 1])
+    for j, text in enumerate(texts):
+        for m in cues.refers.regex.finditer(text):
+            label = _label(m.group("label"))
+            if not label:
+                continue
+            for i, unit in enumerate(units):
+                relative = label.startswith("(")  # "(a)(9)": a clause of this section
+                if (i != j and unit.kind == "sentence" and unit.section and _label(unit.section).endswith(label)
+                        and (not relative or unit.top == units[j].top)):
+                    extra[i].append(text)
+    for i, more in enumerate(extra):
+        if more:
+            matching[i] = " ".join([matching[i], *map(matching_text, dict.fromkeys(more))])
 
 
 def extract_text(text: str, paged: bool, cues: Cues | None = None) -> Extraction:
@@ -140,7 +190,14 @@ def extract_text(text: str, paged: bool, cues: Cues | None = None) -> Extraction
     # negation of the lead-in governs it; the quote stays the item's own words.
     matching = [matching_text((texts[u.lead_in] + " " + texts[i]) if u.lead_in is not None else texts[i])
                 for i, u in enumerate(units)]
+    _exceptions_elsewhere(cues, units, texts, matching)
     context = _context(units, source.text)
-    defining = [bool(cues.definition.search(t)) for t in texts]
-    topics = tuple(_topic(t, units, texts, matching, context, defining, cues.exception) for t in cues.topics)
+    # Definitions propose only for definition topics; a doubtful passage (a double negation,
+    # a recital, a purpose clause, a section that announces an exception) proposes nothing:
+    # it is listed for the reader as `unclear`.
+    caveated = {_chapter(u) for u, t in zip(units, texts) if u.kind == "sentence" and cues.caveat.search(t)}
+    silent: list[str | None] = ["doubt" if cues.doubt.search(t) or _chapter(u) in caveated else
+                                "definition" if cues.definition.search(t) else None
+                                for u, t in zip(units, texts)]
+    topics = tuple(_topic(t, units, texts, matching, context, silent, cues.exception) for t in cues.topics)
     return Extraction(source, tuple(units), topics)
