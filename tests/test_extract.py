@@ -74,6 +74,9 @@ def test_every_topic_has_cues_and_the_patterns_cover_most_topics() -> None:
     ("ice_facility_access", "ICE agents are not allowed in the secure areas of the station."),
     ("status_inquiry", "Every arrestee shall be interviewed about his or her immigration status."),
     ("civil_detainer_hold", "Deputies shall not act on hold requests."),
+    # Regressions: `addresses?` never matched "address"; "civil immigration" ran into "warrant".
+    ("nonpublic_data_sharing", "No employee shall give ICE the address of any resident."),
+    ("civil_immigration_arrest", "Deputies shall not arrest anyone on a civil immigration warrant."),
 ])
 def test_cues_find_the_topic(topic: str, sentence: str) -> None:
     cues = next(t for t in load_cues().topics if t.topic == topic)
@@ -256,6 +259,8 @@ def test_a_limit_in_the_next_sentence_is_part_of_the_rule() -> None:
             "warrant may be the basis for such a hold.\n")
     result = extract_text(text, False).topic("civil_detainer_hold")
     assert result.value == "judicial_warrant_only"
+    # The limit is shown with the rule, as a further passage.
+    assert [p.quote[:9] for p in result.passages] == ["Deputies ", "Only a ju"]
     # In another clause the next sentence limits nothing: the rule stands alone.
     text = ("4.1 Deputies shall not keep anyone in custody on an immigration detainer.\n"
             "4.2 Only a judicial warrant may be the basis for an arrest on an administrative warrant.\n")

@@ -118,10 +118,14 @@ def _context(units: list[Unit], text: str) -> list[bool]:
 
 
 def _topic(cues: TopicCues, units: list[Unit], texts: list[str], matching: list[str],
-           context: list[bool], silent: list[str | None], exception: re.Pattern[str]) -> TopicResult:
+           context: list[bool], silent: list[str | None], continued: list[bool],
+           exception: re.Pattern[str]) -> TopicResult:
     found: list[Passage] = []
     for i, unit in enumerate(units):
         if unit.kind != "sentence" or not cues.bears_on(texts[i]):
+            if i and continued[i - 1] and found and found[-1].unit is units[i - 1]:
+                # The sentence that limits a passage ("The form shall explain ...") is shown with it.
+                found.append(Passage(unit, texts[i], None, False))
             continue
         if cues.context and not context[i]:
             continue
@@ -155,16 +159,19 @@ def _label(text: str) -> str:
     return re.sub(r"[\s.§]", "", text).casefold()
 
 
-def _exceptions_elsewhere(cues: Cues, units: list[Unit], texts: list[str], matching: list[str]) -> None:
+def _exceptions_elsewhere(cues: Cues, units: list[Unit], texts: list[str], matching: list[str]) -> list[bool]:
     """Read each rule with the sentences that limit it from elsewhere: the next sentence when
     it only limits this one ("Only a judicial warrant ..."), and a sentence that names this
-    rule's clause ("Notwithstanding subsection (a)(9), ...")."""
+    rule's clause ("Notwithstanding subsection (a)(9), ...").  Returns, for each unit, whether
+    the next sentence continues it."""
     extra: list[list[str]] = [[] for _ in units]
+    continued = [False] * len(units)
     for i in range(len(units) - 1):
         nxt = units[i + 1]
         if (units[i].kind == nxt.kind == "sentence" and nxt.section == units[i].section
                 and cues.continues.search(texts[i + 1])):
             extra[i].append(texts[i + 1])
+            continued[i] = True
     for j, text in enumerate(texts):
         for m in cues.refers.regex.finditer(text):
             label = _label(m.group("label"))
@@ -178,6 +185,7 @@ def _exceptions_elsewhere(cues: Cues, units: list[Unit], texts: list[str], match
     for i, more in enumerate(extra):
         if more:
             matching[i] = " ".join([matching[i], *map(matching_text, dict.fromkeys(more))])
+    return continued
 
 
 def extract_text(text: str, paged: bool, cues: Cues | None = None) -> Extraction:
@@ -190,7 +198,7 @@ def extract_text(text: str, paged: bool, cues: Cues | None = None) -> Extraction
     # negation of the lead-in governs it; the quote stays the item's own words.
     matching = [matching_text((texts[u.lead_in] + " " + texts[i]) if u.lead_in is not None else texts[i])
                 for i, u in enumerate(units)]
-    _exceptions_elsewhere(cues, units, texts, matching)
+    continued = _exceptions_elsewhere(cues, units, texts, matching)
     context = _context(units, source.text)
     # Definitions propose only for definition topics; a doubtful passage (a double negation,
     # a recital, a purpose clause, a section that announces an exception) proposes nothing:
@@ -199,5 +207,6 @@ def extract_text(text: str, paged: bool, cues: Cues | None = None) -> Extraction
     silent: list[str | None] = ["doubt" if cues.doubt.search(t) or _chapter(u) in caveated else
                                 "definition" if cues.definition.search(t) else None
                                 for u, t in zip(units, texts)]
-    topics = tuple(_topic(t, units, texts, matching, context, silent, cues.exception) for t in cues.topics)
+    topics = tuple(_topic(t, units, texts, matching, context, silent, continued, cues.exception)
+                   for t in cues.topics)
     return Extraction(source, tuple(units), topics)
