@@ -25,7 +25,7 @@ from test_sources import _pdf
 from policylint.cli import cli
 from policylint.extract import draft_from_file
 from policylint.extract.cues import CueError, load_cues, parse_cues
-from policylint.extract.propose import extract_text
+from policylint.extract.propose import exception_clauses, extract_text
 from policylint.extract.sections import split_units
 from policylint.load.archive import PAGE_BREAK
 from policylint.load.limits import Limits
@@ -83,9 +83,13 @@ def test_cues_find_the_topic(topic: str, sentence: str) -> None:
     assert cues.bears_on(sentence)
 
 
-@pytest.mark.parametrize("name", ["doubt", "continues", "caveat", "refers"])
-def test_each_reading_finds_its_examples_and_only_those(name: str) -> None:
-    reading = getattr(load_cues(), name)
+READINGS = [getattr(load_cues(), n) for n in ("doubt", "continues", "caveat", "refers")] \
+    + list(load_cues().exception_kinds)
+
+
+@pytest.mark.parametrize("reading", READINGS, ids=[r.name for r in READINGS])
+def test_each_reading_finds_its_examples_and_only_those(reading: Any) -> None:
+    name = reading.name
     for sentence in reading.match_examples:
         assert reading.search(sentence), f"{name} should find: {sentence}"
     for sentence in reading.no_match_examples:
@@ -119,6 +123,8 @@ def _raw() -> dict[str, Any]:
     (lambda r: r["refers"].__setitem__("regex", r"\bnotwithstanding\b"), "must name the clause it refers to"),
     (lambda r: r["topics"]["training"]["patterns"][0].__setitem__("supersedes", ["mandatory"]), "supersedes"),
     (lambda r: r["topics"]["training"]["patterns"][0].__setitem__("supersedes", ["required"]), "supersedes"),
+    (lambda r: r["exception_kinds"].__setitem__("mayor_whim", r["exception_kinds"]["public_safety"]),
+     "unknown kind"),
 ])
 def test_malformed_cue_data_is_refused_with_where_and_what(change: Any, message: str) -> None:
     raw = _raw()
@@ -252,6 +258,36 @@ def test_doubt_leaves_the_value_unclear(text: str) -> None:
 def test_a_doubtful_passage_is_listed_but_proposes_nothing(text: str) -> None:
     result = extract_text(text + "\n", False).topic("civil_detainer_hold")
     assert result.passages and result.value == "unclear"
+
+
+def test_exception_clauses_of_one_clear_kind_are_written_with_their_words() -> None:
+    clauses = exception_clauses(
+        "Officers shall not share records with ICE, except where required by federal law, or where the "
+        "Chief decides that public safety requires it, or unless the person is a threat to national "
+        "security.", load_cues().exception, load_cues().exception_kinds)
+    # The Chief's clause names two kinds (chief_discretion, public_safety): not clear, left out.
+    assert [(c.kind, c.quote) for c in clauses] == [
+        ("required_by_law", "except where required by federal law"),
+        ("national_security", "unless the person is a threat to national security")]
+
+
+def test_a_flagged_exception_is_written_under_exceptions_and_checks_clean(tmp_path: Path) -> None:
+    text = ("1. Immigration detainers\n1.1 Officers shall not detain any person on an immigration "
+            "detainer, except in an emergency that leaves no time to reach a judge.\n")
+    (tmp_path / "policy.txt").write_text(text, encoding="utf-8")
+    output = tmp_path / "draft.yaml"
+    draft = draft_from_file(str(tmp_path / "policy.txt"), AGENCY, str(output))
+    entry = yaml.safe_load(draft.text)["provisions"]["civil_detainer_hold"]
+    assert entry["value"] == "prohibited"
+    assert [(e["kind"], e["quote"], e["section"]) for e in entry["exceptions"]] == [
+        ("exigent_circumstances", "except in an emergency that leaves no time to reach a judge", "1.1")]
+    output.write_text(draft.text, encoding="utf-8")
+    [result] = check_paths([str(output)], CheckOptions(jobs=1, limits=Limits(max_rule_seconds=60)))
+    assert not [f for f in result.findings if f.rule.startswith(("schema", "yaml")) or f.rule in (
+        "quote-not-in-source", "section-not-in-source")], result.findings
+    # The clause a value rests on is the value, not an exception to it.
+    text = "1.1 Officers shall not detain any person on a detainer unless a judicial warrant is presented.\n"
+    assert extract_text(text, False).topic("civil_detainer_hold").exceptions == ()
 
 
 def test_a_limit_in_the_next_sentence_is_part_of_the_rule() -> None:
@@ -392,6 +428,7 @@ def _quotes(doc: dict[str, Any]) -> list[str]:
     for prov in doc["provisions"].values():
         out.append(prov["quote"])
         out.extend(o["quote"] for o in prov.get("other_sections", []))
+        out.extend(e["quote"] for e in prov.get("exceptions", []))
     return out
 
 
@@ -419,7 +456,7 @@ def test_every_quote_of_every_fixture_is_verbatim_and_the_draft_checks_clean(tmp
 
 
 _WORDS = st.sampled_from("officers shall not detain any person detainer ICE immigration status hold "
-                         "transfer custody unless judicial warrant training 287(g) U.S.C. No. "
+                         "transfer custody unless judicial warrant training 287(g) U.S.C. No. emergency "
                          "(a) 4.2 Section except: ; , . - \u2019 \u201c".split())
 
 
@@ -435,6 +472,8 @@ def test_quotes_are_substrings_of_the_normalised_source(words: list[tuple[str, s
         for passage in topic.passages:
             assert fold(passage.quote).text in folded.text, passage.quote
             assert find_quote(folded, passage.quote) is not None
+        for clause in topic.exceptions:
+            assert fold(clause.quote).text in folded.text, clause.quote
 
 
 # -- the command --------------------------------------------------------------------------------

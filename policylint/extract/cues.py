@@ -84,6 +84,7 @@ class Cues:
     continues: Reading  # a sentence this finds is read with the one before ("Only a judicial warrant ...")
     caveat: Reading  # a sentence this finds puts its whole section in doubt ("There is one exception.")
     refers: Reading  # a sentence this finds is read with the clause it names (group `label`)
+    exception_kinds: tuple[Reading, ...] = ()  # an exception clause's kind (``name``), when one alone finds it
 
     def patterns(self) -> list[Pattern]:
         return [p for t in self.topics for p in t.patterns]
@@ -188,6 +189,15 @@ def parse_cues(raw: Any, taxonomy: Taxonomy) -> Cues:
     refers = _reading(raw.get("refers"), "refers", macros)
     if "label" not in refers.regex.groupindex:
         raise _fail("refers.regex", "must name the clause it refers to in a group `(?P<label>...)`")
+    kinds_raw = raw.get("exception_kinds")
+    known_kinds = {t.value for t in taxonomy.exception_kinds}
+    if not isinstance(kinds_raw, dict) or not kinds_raw:
+        raise _fail("exception_kinds", "must map exception kinds to a `regex` and `examples`")
+    unknown_kinds = sorted(str(k) for k in kinds_raw if k not in known_kinds)
+    if unknown_kinds:
+        raise _fail("exception_kinds", f"unknown kind(s) {', '.join(unknown_kinds)} "
+                    f"(known: {', '.join(sorted(known_kinds))})")
+    exception_kinds = tuple(_reading(v, str(k), macros) for k, v in kinds_raw.items())
     topics_raw = raw.get("topics")
     if not isinstance(topics_raw, dict):
         raise _fail("topics", "must be a mapping keyed by topic")
@@ -225,7 +235,7 @@ def parse_cues(raw: Any, taxonomy: Taxonomy) -> Cues:
             seen.add(p.id)
         topics.append(TopicCues(key, _regexes(entry.get("cues"), macros, f"{where}.cues", required=True),
                                 context, patterns, definitions))
-    return Cues(tuple(topics), exception, definition, doubt, continues, caveat, refers)
+    return Cues(tuple(topics), exception, definition, doubt, continues, caveat, refers, exception_kinds)
 
 
 @cache

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from policylint.extract.cues import Cues, Pattern, TopicCues, load_cues
+from policylint.extract.cues import Cues, Pattern, Reading, TopicCues, load_cues
 from policylint.extract.sections import Unit, quote_text, split_units
 from policylint.load.sourcetext import CUES as IMMIGRATION
 from policylint.load.sourcetext import Source
@@ -27,6 +27,15 @@ class Passage:
 
 
 @dataclass(frozen=True, slots=True)
+class ExceptionClause:
+    """An exception clause of the passage a value rests on, of one clear kind: ``quote`` is
+    the clause's own words (a part of the passage's quote)."""
+
+    kind: str
+    quote: str
+
+
+@dataclass(frozen=True, slots=True)
 class TopicResult:
     """One topic: its passages (the one the value rests on first) and the value proposed.
 
@@ -40,6 +49,7 @@ class TopicResult:
     value: str | None
     pattern: Pattern | None
     conflict: tuple[str, ...] = ()
+    exceptions: tuple[ExceptionClause, ...] = ()
 
     @property
     def found(self) -> int:
@@ -94,6 +104,37 @@ _SELF = re.compile(r"\bthis\s+(?:policy|order|general\s+order|executive\s+order|
                    r"by-?law|ordinance|chapter|article|rule|procedure)\b", re.IGNORECASE)
 
 
+#: Where an exception clause ends: a semicolon, a colon, or a comma before the next clause
+#: ("..., or unless ...", "..., and shall ...").
+_CLAUSE_END = re.compile(r"[;:]|,\s+(?:and|or|but|nor)\b|,\s+(?=(?:unless|except|provided)\b)")
+#: A clause that continues a list of exceptions after ", or": "..., or where the Chief ...".
+_NEXT_CLAUSE = re.compile(r"\s*(?:and|or)\s+(?=(?:where|when|if|unless|except)\b)", re.IGNORECASE)
+
+
+def exception_clauses(quote: str, exception: re.Pattern[str], kinds: tuple[Reading, ...]) -> list[ExceptionClause]:
+    """The exception clauses of ``quote`` whose kind is clear (one kind's regex alone finds
+    the clause), each with its own words; clauses of no kind or of two kinds are left out."""
+    out: list[ExceptionClause] = []
+    starts = [m.start() for m in exception.finditer(quote)]
+    pos = 0
+    while starts:
+        start = starts.pop(0)
+        if start < pos:
+            continue
+        end_m = _CLAUSE_END.search(quote, start + 1)
+        end = end_m.start() if end_m else len(quote)
+        clause = quote[start:end].rstrip(" .,")
+        pos = end
+        if end_m is not None and end_m.group().startswith(","):
+            nxt = _NEXT_CLAUSE.match(quote, end_m.start() + 1)
+            if nxt is not None:
+                starts.insert(0, nxt.end())
+        found = [k.name for k in kinds if k.search(clause)]
+        if len(found) == 1 and len(clause.split()) >= 3:
+            out.append(ExceptionClause(found[0], clause))
+    return list(dict.fromkeys(out))
+
+
 def _context(units: list[Unit], text: str) -> list[bool]:
     """For each unit: whether it, or its top-level section, speaks of immigration enforcement.
 
@@ -119,7 +160,7 @@ def _context(units: list[Unit], text: str) -> list[bool]:
 
 def _topic(cues: TopicCues, units: list[Unit], texts: list[str], matching: list[str],
            context: list[bool], silent: list[str | None], continued: list[bool],
-           exception: re.Pattern[str]) -> TopicResult:
+           exception: re.Pattern[str], kinds: tuple[Reading, ...]) -> TopicResult:
     found: list[Passage] = []
     for i, unit in enumerate(units):
         if unit.kind != "sentence" or not cues.bears_on(texts[i]):
@@ -148,7 +189,14 @@ def _topic(cues: TopicCues, units: list[Unit], texts: list[str], matching: list[
         lead = next((p for p in found if p.pattern is not None), found[0])
         value, pattern, conflict = UNCLEAR, None, tuple(values)
     ordered = [lead] + [p for p in found if p is not lead]
-    return TopicResult(cues.topic, tuple(ordered), value, pattern, conflict)
+    clauses: tuple[ExceptionClause, ...] = ()
+    if pattern is not None:
+        # A clause the pattern needs ("unless ... judicial warrant" for judicial_warrant_only)
+        # is the value itself, not an exception to it.
+        text = matching[units.index(lead.unit)]
+        clauses = tuple(c for c in exception_clauses(lead.quote, exception, kinds)
+                        if pattern.fires(text.replace(matching_text(c.quote), " ")))
+    return TopicResult(cues.topic, tuple(ordered), value, pattern, conflict, clauses)
 
 
 def _chapter(unit: Unit) -> str | None:
@@ -207,6 +255,6 @@ def extract_text(text: str, paged: bool, cues: Cues | None = None) -> Extraction
     silent: list[str | None] = ["doubt" if cues.doubt.search(t) or _chapter(u) in caveated else
                                 "definition" if cues.definition.search(t) else None
                                 for u, t in zip(units, texts)]
-    topics = tuple(_topic(t, units, texts, matching, context, silent, continued, cues.exception)
-                   for t in cues.topics)
+    topics = tuple(_topic(t, units, texts, matching, context, silent, continued, cues.exception,
+                          cues.exception_kinds) for t in cues.topics)
     return Extraction(source, tuple(units), topics)
