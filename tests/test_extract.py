@@ -55,7 +55,9 @@ def test_each_pattern_fires_on_its_examples_and_only_those(pattern: Any) -> None
         # sentence of the same section.
         text = f"1. {sentence}\n1.1 This section concerns ICE.\n" if topic.context else sentence + "\n"
         result = extract_text(text, False).topic(pattern.topic)
-        assert result.value == pattern.value, (pattern.id, sentence, result.value)
+        # A value that only adds to another proposes nothing alone: the passage is listed.
+        expected = pattern.value if pattern.alone else "unclear"
+        assert result.value == expected, (pattern.id, sentence, result.value)
     for sentence in pattern.no_match_examples:
         assert not pattern.fires(sentence), f"{pattern.id} should not fire on: {sentence}"
 
@@ -123,6 +125,7 @@ def _raw() -> dict[str, Any]:
     (lambda r: r["refers"].__setitem__("regex", r"\bnotwithstanding\b"), "must name the clause it refers to"),
     (lambda r: r["topics"]["training"]["patterns"][0].__setitem__("supersedes", ["mandatory"]), "supersedes"),
     (lambda r: r["topics"]["training"]["patterns"][0].__setitem__("supersedes", ["required"]), "supersedes"),
+    (lambda r: r["topics"]["training"]["patterns"][0].__setitem__("alone", False), "`alone`"),
     (lambda r: r["exception_kinds"].__setitem__("mayor_whim", r["exception_kinds"]["public_safety"]),
      "unknown kind"),
 ])
@@ -326,6 +329,13 @@ def test_a_value_that_adds_to_another_is_proposed_not_a_conflict() -> None:
             "7.2 Each year the Chief shall publish on the Town website the number of ICE requests in the log.\n")
     result = extract_text(text, False).topic("record_keeping_reporting")
     assert result.value == "public_annual_report" and not result.conflict
+
+
+def test_a_value_that_only_adds_to_another_needs_it() -> None:
+    report = "8.2 Each year the Chief shall report to the Town Council on every task force officers serve on.\n"
+    limit = "8.1 Officers assigned to a federal task force shall limit their work to criminal matters.\n"
+    assert extract_text(report, False).topic("joint_task_forces").value == "unclear"
+    assert extract_text(limit + report, False).topic("joint_task_forces").value == "criminal_only_with_reporting"
 
 
 def test_an_instrument_mostly_about_immigration_is_context_everywhere() -> None:

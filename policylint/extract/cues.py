@@ -15,7 +15,7 @@ from policylint.schema.taxonomy import Taxonomy, load_taxonomy
 _MACRO = re.compile(r"\{([A-Z][A-Z0-9_]*)\}")
 _ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _TOPIC_KEYS = frozenset({"cues", "context", "definitions", "patterns"})
-_PATTERN_KEYS = frozenset({"id", "value", "description", "all", "none", "supersedes", "examples"})
+_PATTERN_KEYS = frozenset({"id", "value", "description", "all", "none", "supersedes", "alone", "examples"})
 _FLAGS = re.IGNORECASE
 
 
@@ -39,6 +39,9 @@ class Pattern:
     # Values this one adds to (a public report beside a log): where both are proposed in one
     # instrument they do not conflict, and this value is proposed.
     supersedes: tuple[str, ...] = ()
+    # False: the value is proposed only beside a value it supersedes (a report on task forces
+    # makes criminal_only_with_reporting only where the limit to criminal work is written too).
+    alone: bool = True
 
     def fires(self, text: str) -> bool:
         """Whether this pattern proposes its value for ``text``."""
@@ -148,12 +151,15 @@ def _pattern(raw: Any, topic: str, words: tuple[str, ...], macros: dict[str, str
     supersedes = raw.get("supersedes", [])
     if not isinstance(supersedes, list) or any(w not in words or w == value for w in supersedes):
         raise _fail(f"{where} ({pid})", "`supersedes` must list other words of the topic's vocabulary")
+    alone = raw.get("alone", True)
+    if not isinstance(alone, bool) or (not alone and not supersedes):
+        raise _fail(f"{where} ({pid})", "`alone` must be true or false, and false only with `supersedes`")
     return Pattern(
         pid, topic, value, description.strip(),
         _regexes(raw.get("all"), macros, f"{where} ({pid}).all", required=True),
         _regexes(raw.get("none"), macros, f"{where} ({pid}).none", required=False),
         _strings(examples["match"], f"{where} ({pid}).examples.match"),
-        _strings(examples["no_match"], f"{where} ({pid}).examples.no_match"), tuple(supersedes))
+        _strings(examples["no_match"], f"{where} ({pid}).examples.no_match"), tuple(supersedes), alone)
 
 
 def _reading(raw: Any, name: str, macros: dict[str, str]) -> Reading:

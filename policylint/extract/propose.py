@@ -178,6 +178,10 @@ def _topic(cues: TopicCues, units: list[Unit], texts: list[str], matching: list[
     if not found:
         return TopicResult(cues.topic, (), None, None)
     values = list(dict.fromkeys(p.pattern.value for p in found if p.pattern is not None))
+    # A value that only adds to another proposes nothing without it: its passage stays listed.
+    found = [p if p.pattern is None or p.pattern.alone or set(p.pattern.supersedes) & set(values)
+             else Passage(p.unit, p.quote, None, False) for p in found]
+    values = list(dict.fromkeys(p.pattern.value for p in found if p.pattern is not None))
     conflict: tuple[str, ...] = ()
     if len(values) > 1:  # a value that adds to another (a public report beside a log) wins
         added = {w for p in found if p.pattern is not None for w in p.pattern.supersedes}
