@@ -357,6 +357,38 @@ def test_a_sentence_about_the_instrument_itself_is_in_context() -> None:
     assert [p.section for p in passages] == ["2"]
 
 
+# Sentences written to trap a confident reading: a limit, a "no duty", a double negation, a
+# condition after "only".  Each must get one of the values listed (often `unclear`), never
+# another: a wrong value costs more than a missing one.
+TRAPS = [
+ ("proactive_notification", "1. ICE\nThe jail shall notify ICE of the release of any inmate convicted of a felony listed in Section 5.\n", {"restricted_to_listed_crimes","unclear"}),
+ ("civil_detainer_hold", "1. ICE\nDeputies shall honor ICE detainers for inmates charged with a violent felony.\n", {"restricted_to_listed_crimes","unclear"}),
+ ("status_inquiry", "1. ICE\nMembers shall not be required to ask about immigration status.\n", {"unclear"}),
+ ("status_inquiry", "1. ICE\nOfficers shall not ask about immigration status, except as this policy permits.\n", {"unclear"}),
+ ("agreement_287g", "1. ICE\nThe Department does not currently have a 287(g) agreement.\n", {"unclear","none_in_force"}),
+ ("ice_facility_access", "1. ICE\nICE officers shall have access to the public lobby only.\n", {"unclear","public_areas_only"}),
+ ("release_notification_requests", "1. ICE\nThe jail shall answer every ICE request for a release date if the inmate was convicted of a felony.\n", {"unclear","restricted_to_listed_crimes"}),
+ ("transfer_to_ice", "1. ICE\nNo inmate shall be transferred to ICE without a judicial warrant.\n", {"judicial_warrant_only"}),
+ ("civil_detainer_hold", "1. ICE\nDeputies may not hold anyone on a detainer without a warrant signed by a judge.\n", {"judicial_warrant_only"}),
+ ("civil_detainer_hold", "1. ICE\nIt is not the policy of the Sheriff to refuse detainers.\n", {"unclear"}),
+ ("consular_notification", "1. ICE\nOfficers are not required to notify the consulate of an arrest.\n", {"unclear","absent"}),
+ ("training", "1. ICE\nTraining on this order is encouraged but officers shall not be required to attend it.\n", {"unclear", None}),
+ ("record_keeping_reporting", "1. ICE\nThe Chief shall not publish the annual report of ICE requests.\n", {"unclear"}),
+ ("joint_operations_support", "1. ICE\nOfficers may assist ICE operations only when a supervisor approves.\n", {"unclear"}),
+ ("status_database_query", "1. ICE\nDeputies shall run an IAQ at booking only when the arrestee admits being born abroad.\n", {"unclear"}),
+ ("criminal_history_sharing", "1. ICE\nOfficers shall not share criminal history with ICE except as state law requires.\n", {"unclear","prohibited"}),
+ ("nonpublic_data_sharing", "1. ICE\nOfficers shall not share addresses with ICE unless a judge orders it.\n", {"court_order_only","unclear"}),
+ ("place_of_birth_inquiry", "1. ICE\nOfficers shall not ask a person's country of birth unless federal law requires the question.\n", {"required_by_law_only"}),
+ ("joint_task_forces", "1. ICE\nOfficers may serve on the DEA task force without limit.\n", {"unclear", None, "unrestricted"}),
+ ("complaints_discipline", "1. ICE\nOfficers who violate this order are subject to discipline.\n", {"unclear"}),
+]
+
+
+@pytest.mark.parametrize("topic, text, allowed", TRAPS, ids=[f"{t}-{i}" for i, (t, _, _) in enumerate(TRAPS)])
+def test_a_trap_gets_no_wrong_value(topic: str, text: str, allowed: set[str | None]) -> None:
+    assert extract_text(text, False).topic(topic).value in allowed
+
+
 def test_a_definition_is_listed_but_proposes_only_for_definition_topics() -> None:
     text = ('"Civil immigration detainer" means a request that officers shall not honor.\n'
             '"Judicial warrant" means a warrant signed by a judge.\n')
