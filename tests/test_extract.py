@@ -98,6 +98,56 @@ def test_each_reading_finds_its_examples_and_only_those(reading: Any) -> None:
         assert not reading.search(sentence), f"{name} should not find: {sentence}"
 
 
+# Each topic said in other words than the patterns' examples: the cues must find the passage
+# (recall), whatever value is proposed.
+PARAPHRASES = [
+ ("civil_detainer_hold", "Deputies shall not keep anyone in jail past the end of the sentence because ICE asked them to."),
+ ("civil_detainer_hold", "Requests from ICE to keep a person in custody longer shall not be honored."),
+ ("admin_warrant_hold", "A warrant of removal signed by an ICE officer is not a basis for arrest."),
+ ("admin_warrant_hold", "Officers shall not act on Form I-205."),
+ ("transfer_to_ice", "No inmate shall be handed to ICE agents at the jail door."),
+ ("transfer_to_ice", "Inmates shall not be released directly to immigration agents."),
+ ("release_notification_requests", "Staff shall not tell ICE when an inmate is going to be let out."),
+ ("release_notification_requests", "The jail shall not answer ICE questions about when a person will be released."),
+ ("proactive_notification", "No officer shall report anyone to immigration authorities."),
+ ("proactive_notification", "Officers shall not share a person's whereabouts with ICE on their own initiative."),
+ ("status_inquiry", "Officers shall not ask anyone whether he or she is lawfully present in the United States."),
+ ("status_inquiry", "Officers shall not ask for proof of citizenship."),
+ ("place_of_birth_inquiry", "Officers shall not ask people where they were born."),
+ ("status_database_query", "Dispatchers shall not run immigration checks through the state message switch."),
+ ("agreement_287g", "The County will not sign a memorandum of agreement with ICE under section 287(g)."),
+ ("immigration_officer_functions", "No deputy shall be cross-designated as an immigration officer."),
+ ("civil_immigration_arrest", "Officers shall not arrest anyone for being in the country unlawfully."),
+ ("criminal_immigration_enforcement", "Officers shall not arrest anyone for unlawful entry under 8 U.S.C. 1325."),
+ ("joint_task_forces", "Officers assigned to the HSI task force shall not work on civil immigration cases."),
+ ("joint_operations_support", "Officers shall not provide traffic control for ICE."),
+ ("ice_facility_access", "ICE agents shall not be allowed past the public lobby of the station."),
+ ("ice_interviews_in_custody", "ICE shall not question people held in the lockup."),
+ ("detainee_notice", "The jail shall give each inmate a copy of any ICE detainer lodged against him."),
+ ("nonpublic_data_sharing", "Officers shall not give ICE anyone's phone number or address."),
+ ("criminal_history_sharing", "Officers may share rap sheets with any law enforcement agency."),
+ ("status_information_sharing", "Nothing in this policy restricts sending citizenship information to federal agencies under 8 U.S.C. 1373."),
+ ("agency_resources", "No City staff time or money shall be spent on enforcing federal immigration law."),
+ ("detention_contracts", "The County shall not rent jail beds to ICE."),
+ ("ice_as_interpreters", "Officers shall not use ICE agents to translate."),
+ ("sensitive_locations", "Officers shall not help immigration agents make arrests at courthouses."),
+ ("juveniles", "No child shall be held for ICE."),
+ ("discretion_and_approval", "Only the Chief may approve any help to ICE."),
+ ("record_keeping_reporting", "The Department shall keep a record of each request ICE makes."),
+ ("training", "Every officer shall be trained on this order within 30 days."),
+ ("complaints_discipline", "A resident may complain about a breach of this order to the Police Commission."),
+ ("bias_based_policing", "Officers shall not treat people differently because of their immigration status."),
+ ("u_t_visa_certification", "The Chief shall sign U visa certifications for victims who helped the police."),
+ ("consular_notification", "Arrested foreign nationals shall be told they may have their consulate contacted."),
+ ("biometric_channel_acknowledged", "Booking fingerprints are sent automatically to the FBI, which shares them with DHS."),
+]
+
+
+@pytest.mark.parametrize("topic, sentence", PARAPHRASES, ids=[f"{t}-{i}" for i, (t, _) in enumerate(PARAPHRASES)])
+def test_the_cues_find_a_paraphrase(topic: str, sentence: str) -> None:
+    assert extract_text("1. Immigration\n" + sentence + "\n", False).topic(topic).passages
+
+
 def _raw() -> dict[str, Any]:
     return yaml.safe_load(read_text("schema", "cues.yaml"))
 
