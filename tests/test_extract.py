@@ -148,6 +148,47 @@ def test_the_cues_find_a_paraphrase(topic: str, sentence: str) -> None:
     assert extract_text("1. Immigration\n" + sentence + "\n", False).topic(topic).passages
 
 
+# Clear rules in other words than the patterns' examples: each gets its value (the one value a
+# careful reader would code).
+CLEAR_RULES = [
+ ("civil_detainer_hold", "Deputies shall not keep anyone in jail past release because ICE asked them to.", "prohibited"),
+ ("civil_detainer_hold", "The jail will hold every inmate named in an ICE detainer for up to 48 hours.", "required"),
+ ("civil_detainer_hold", "Deputies may honor a detainer only for an inmate convicted of a violent felony listed in Appendix B.", "restricted_to_listed_crimes"),
+ ("transfer_to_ice", "Officers shall not transfer anyone to ICE unless a judge has signed a criminal warrant.", "judicial_warrant_only"),
+ ("status_inquiry", "No employee shall ask any person about citizenship status.", "prohibited"),
+ ("status_inquiry", "Officers shall not ask about immigration status unless the person is a suspect in a felony.", "serious_offense_nexus"),
+ ("release_notification_requests", "The jail shall not respond to ICE notification requests.", "prohibited"),
+ ("release_notification_requests", "The jail shall not respond to ICE notification requests except with information available to the public.", "public_info_only"),
+ ("proactive_notification", "No officer shall contact ICE about any person's immigration status.", "prohibited"),
+ ("agreement_287g", "The Sheriff shall not enter into any agreement under 287(g).", "prohibited"),
+ ("agreement_287g", "The Sheriff's Office participates in the 287(g) jail enforcement model.", "jem"),
+ ("ice_facility_access", "ICE agents shall not enter the secure areas of the jail unless they present a judicial warrant.", "judicial_warrant_only"),
+ ("ice_interviews_in_custody", "ICE shall not interview inmates unless the inmate signs a written consent form and may have a lawyer present.", "consent_form_and_counsel"),
+ ("nonpublic_data_sharing", "Officers shall not give ICE anyone's home address unless a court order requires it.", "court_order_only"),
+ ("agency_resources", "No Town funds or personnel shall be used to enforce federal immigration law.", "prohibited_for_immigration_enforcement"),
+ ("civil_immigration_arrest", "Officers shall not arrest anyone for a civil immigration violation.", "prohibited"),
+ ("joint_operations_support", "Officers shall not assist ICE in any raid or enforcement operation.", "prohibited"),
+ ("training", "All deputies shall complete training on this directive every year.", "required"),
+ ("record_keeping_reporting", "The Chief shall publish an annual report of ICE requests on the City website.", "public_annual_report"),
+ ("consular_notification", "Officers shall inform every arrested foreign national of the right to contact the consulate.", "required"),
+ ("u_t_visa_certification", "The Department shall decide each U visa certification request within 60 days.", "procedure_with_deadline"),
+ ("juveniles", "No juvenile shall be reported to ICE.", "enhanced_protection"),
+ ("bias_based_policing", "Officers shall not engage in profiling based on national origin or immigration status.", "bans_status_and_national_origin"),
+ ("sensitive_locations", "Officers shall not assist immigration enforcement at hospitals, schools or places of worship.", "prohibited"),
+ ("admin_warrant_hold", "Officers shall not arrest anyone on an administrative warrant issued by ICE.", "prohibited"),
+ ("detainee_notice", "The jail shall give the inmate a copy of any ICE detainer and tell the inmate whether the jail will comply.", "required"),
+ ("ice_as_interpreters", "Officers shall not ask ICE agents to interpret.", "prohibited"),
+ ("criminal_immigration_enforcement", "Officers shall not enforce 8 U.S.C. 1326.", "prohibited"),
+ ("immigration_officer_functions", "No officer shall act as an immigration officer.", "prohibited"),
+ ("status_database_query", "Officers shall not run immigration status checks on anyone.", "prohibited"),
+]
+
+
+@pytest.mark.parametrize("topic, sentence, value", CLEAR_RULES, ids=[f"{t}-{i}" for i, (t, _, _) in enumerate(CLEAR_RULES)])
+def test_a_clear_rule_gets_its_value(topic: str, sentence: str, value: str) -> None:
+    assert extract_text("1. Immigration\n" + sentence + "\n", False).topic(topic).value == value
+
+
 def _raw() -> dict[str, Any]:
     return yaml.safe_load(read_text("schema", "cues.yaml"))
 
