@@ -406,6 +406,17 @@ def test_a_clause_that_names_another_limits_it() -> None:
     assert extract_text(text, False).topic("joint_operations_support").value == "exigent_or_officer_safety_only"
 
 
+@pytest.mark.parametrize("lead_in, exception", [
+    ("Except as provided in 5.3, members shall not:", "5.3 Section 5.2 yields to a judicial warrant.\n"),
+    ("Members shall not:", "5.3 The restrictions in 5.2 do not apply where a judicial warrant is presented.\n"),
+])
+def test_a_list_limited_by_a_clause_it_names_or_that_names_it(lead_in: str, exception: str) -> None:
+    items = f"5.2 {lead_in}\na) hold any person in custody on an ICE detainer;\nb) ask about immigration status.\n"
+    assert extract_text(items, False).topic("civil_detainer_hold").value == "prohibited"
+    result = extract_text(items + exception, False).topic("civil_detainer_hold")
+    assert result.passages[0].section == "5.2(a)" and result.value == "unclear"
+
+
 def test_an_exception_announced_in_the_section_leaves_it_unclear() -> None:
     text = ("4. ICE operations\nWe will not assist ICE in its enforcement operations.\n"
             "There is one exception. A supervisor may send a unit to keep the peace.\n"

@@ -229,10 +229,22 @@ def _exceptions_elsewhere(cues: Cues, units: list[Unit], texts: list[str], match
             label = _label(m.group("label"))
             if not label:
                 continue
+            relative = label.startswith("(")  # "(a)(9)": a clause of the referring section
+            named = []
             for i, unit in enumerate(units):
-                relative = label.startswith("(")  # "(a)(9)": a clause of this section
-                if (i != j and unit.kind == "sentence" and unit.section and _label(unit.section).endswith(label)
-                        and (not relative or unit.top == units[j].top)):
+                if i == j or unit.kind != "sentence" or not unit.section:
+                    continue
+                own = _label(unit.section)
+                if (own.endswith(label) and unit.top == units[j].top) if relative else \
+                        (own == label or own.startswith(label + "(")):
+                    named.append(i)
+            if m.group().lower().startswith(("except", "subject")):
+                # "Except as provided in 4.3, no member shall ...": this rule (and the list it
+                # introduces) is read with the clause it names.
+                for i in [j] + [k for k, u in enumerate(units) if u.lead_in == j]:
+                    extra[i].extend(texts[n] for n in named if n != i)
+            else:  # "Notwithstanding subsection (a)(9), ...": the clause named is read with this one
+                for i in named:
                     extra[i].append(text)
     for i, more in enumerate(extra):
         if more:
