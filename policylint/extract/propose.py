@@ -158,12 +158,12 @@ def _context(units: list[Unit], text: str) -> list[bool]:
             for u, speaks in zip(units, own)]
 
 
-def _topic(cues: TopicCues, units: list[Unit], texts: list[str], matching: list[str],
+def _topic(cues: TopicCues, units: list[Unit], texts: list[str], own: list[str], matching: list[str],
            context: list[bool], silent: list[str | None], continued: list[bool],
            exception: re.Pattern[str], kinds: tuple[Reading, ...]) -> TopicResult:
     found: list[Passage] = []
     for i, unit in enumerate(units):
-        if unit.kind != "sentence" or not cues.bears_on(texts[i]):
+        if unit.kind != "sentence" or not cues.bears_on(own[i]):
             if i and continued[i - 1] and found and found[-1].unit is units[i - 1]:
                 # The sentence that limits a passage ("The form shall explain ...") is shown with it.
                 found.append(Passage(unit, texts[i], None, False))
@@ -271,6 +271,8 @@ def extract_text(text: str, paged: bool, cues: Cues | None = None) -> Extraction
     silent: list[str | None] = ["doubt" if cues.doubt.search(t) or _chapter(u) in caveated else
                                 "definition" if cues.definition.search(t) else None
                                 for u, t in zip(units, texts)]
-    topics = tuple(_topic(t, units, texts, matching, context, silent, continued, cues.exception,
+    # Cues read a sentence's own words, with the periods of abbreviations removed as patterns do.
+    own = [matching_text(t) for t in texts]
+    topics = tuple(_topic(t, units, texts, own, matching, context, silent, continued, cues.exception,
                           cues.exception_kinds) for t in cues.topics)
     return Extraction(source, tuple(units), topics)
