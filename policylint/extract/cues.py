@@ -57,8 +57,11 @@ class TopicCues:
     context: bool
     patterns: tuple[Pattern, ...]
     definitions: bool = False  # definitions of terms may propose this topic's value
+    joined: re.Pattern[str] | None = None  # the cues as one alternation: one search per sentence
 
     def bears_on(self, text: str) -> bool:
+        if self.joined is not None:
+            return self.joined.search(text) is not None
         return any(c.search(text) for c in self.cues)
 
 
@@ -239,8 +242,9 @@ def parse_cues(raw: Any, taxonomy: Taxonomy) -> Cues:
             if p.id in seen:
                 raise _fail(where, f"pattern id {p.id} is used twice")
             seen.add(p.id)
-        topics.append(TopicCues(key, _regexes(entry.get("cues"), macros, f"{where}.cues", required=True),
-                                context, patterns, definitions))
+        cues = _regexes(entry.get("cues"), macros, f"{where}.cues", required=True)
+        joined = re.compile("|".join(f"(?:{c.pattern})" for c in cues), _FLAGS)
+        topics.append(TopicCues(key, cues, context, patterns, definitions, joined))
     return Cues(tuple(topics), exception, definition, doubt, continues, caveat, refers, exception_kinds)
 
 
