@@ -455,6 +455,14 @@ def test_an_exception_announced_in_the_section_leaves_it_unclear() -> None:
     extraction = extract_text(text, False)
     assert extraction.topic("joint_operations_support").value == "unclear"
     assert extraction.topic("training").value == "required"  # another section is unaffected
+    # Without numbered chapters, the caveat covers the sentences around it only.
+    text = ("We will not assist ICE in its enforcement operations. There is one exception. A supervisor "
+            "may send a unit to keep the peace. We track calls. We answer every call for service. "
+            "We help our neighbors. We keep our word. All officers shall receive training on this memo "
+            "about ICE.\n")
+    extraction = extract_text(text, False)
+    assert extraction.topic("joint_operations_support").value == "unclear"
+    assert extraction.topic("training").value == "required"
 
 
 def test_a_value_that_adds_to_another_is_proposed_not_a_conflict() -> None:

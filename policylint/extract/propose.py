@@ -203,6 +203,10 @@ def _topic(cues: TopicCues, units: list[Unit], texts: list[str], own: list[str],
     return TopicResult(cues.topic, tuple(ordered), value, pattern, conflict, clauses)
 
 
+#: Sentences before and after a caveat it covers, in text without numbered chapters.
+_NEAR = 3
+
+
 def _chapter(unit: Unit) -> str | None:
     return unit.top if unit.top is not None else unit.section
 
@@ -267,10 +271,14 @@ def extract_text(text: str, paged: bool, cues: Cues | None = None) -> Extraction
     # Definitions propose only for definition topics; a doubtful passage (a double negation,
     # a recital, a purpose clause, a section that announces an exception) proposes nothing:
     # it is listed for the reader as `unclear`.
-    caveated = {_chapter(u) for u, t in zip(units, texts) if u.kind == "sentence" and cues.caveat.search(t)}
-    silent: list[str | None] = ["doubt" if cues.doubt.search(t) or _chapter(u) in caveated else
-                                "definition" if cues.definition.search(t) else None
-                                for u, t in zip(units, texts)]
+    caveats = [k for k, (u, t) in enumerate(zip(units, texts)) if u.kind == "sentence" and cues.caveat.search(t)]
+    chapters = {_chapter(units[k]) for k in caveats} - {None}
+    # Text without numbered chapters: the caveat covers the sentences around it only.
+    near = {i for k in caveats if _chapter(units[k]) is None for i in range(k - _NEAR, k + _NEAR + 1)}
+    silent: list[str | None] = [
+        "doubt" if cues.doubt.search(t) or _chapter(u) in chapters or (i in near and _chapter(u) is None) else
+        "definition" if cues.definition.search(t) else None
+        for i, (u, t) in enumerate(zip(units, texts))]
     # Cues read a sentence's own words, with the periods of abbreviations removed as patterns do.
     own = [matching_text(t) for t in texts]
     topics = tuple(_topic(t, units, texts, own, matching, context, silent, continued, cues.exception,
