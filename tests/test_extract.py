@@ -591,6 +591,13 @@ TRAPS = [
  ('bias_based_policing', '1. Immigration\nOfficers shall serve every resident regardless of immigration status, except where a federal law says otherwise.\n', {'unclear'}),
  ('training', '1. Immigration\nOfficers shall train their partners on radio use.\n', {None, 'unclear'}),
  ('juveniles', '1. Immigration\nJuveniles may be reported to ICE like adults.\n', {'same_as_adults', 'unclear'}),
+ ('civil_detainer_hold', '4.1 Officers shall not hold anyone on an ICE detainer. Only the Chief may speak to the press about detainers.\n', {'prohibited', 'unclear'}),
+ ('civil_detainer_hold', '4.1 Officers shall not hold anyone on an ICE detainer. However, officers shall treat every person with respect.\n', {'prohibited', 'unclear'}),
+ ('civil_detainer_hold', '4.1 Officers shall not hold anyone on an ICE detainer.\n4.2 Notwithstanding section 4.1, an officer may hold a person for up to two hours if ICE presents a judicial warrant.\n', {'judicial_warrant_only', 'unclear'}),
+ ('civil_detainer_hold', '4. Holds\n4.1 Officers shall not hold anyone on an ICE detainer.\n5. Records\n5.1 There are two exceptions to the records rule.\n', {'prohibited'}),
+ ('civil_detainer_hold', 'Sec. 4. (a) Officers shall not hold anyone on an ICE detainer.\nSec. 9. (b) Notwithstanding subsection (a), the Clerk may destroy old files.\n', {'prohibited', 'unclear'}),
+ ('status_inquiry', '2.1 Officers shall not ask about immigration status. This section does not apply to the consular notice a treaty requires.\n', {'unclear'}),
+ ('training', 'WHEREAS, officers need training on this ordinance about immigration;\n', {None, 'unclear'}),
 ]
 
 
