@@ -293,6 +293,38 @@ def test_pdf_pages_running_heads_and_hyphenation(tmp_path: Path) -> None:
     assert section_in_source(source, "p. 3") and not section_in_source(source, "p. 4")
 
 
+def _pdftotext_pages() -> str:
+    """A policy as pdftotext writes it: pages separated by form feeds, each with a running
+    head that speaks of immigration and a page footer; a sentence crosses pages 2 and 3."""
+    head = "Testville Police Department - Immigration Status Policy"
+    bodies = [["III. PROCEDURE", "Officers shall not ask about status."],
+              ["A. Officers shall not stop, question, or detain any person solely on the basis of immigra-"],
+              ["tion status.", "B. Officers shall answer calls for service."]]
+    return PAGE_BREAK.join("\n".join([head, "", *body, "", f"Page {n} of 3"]) + "\n"
+                           for n, body in enumerate(bodies, 1))
+
+
+def test_text_with_form_feeds_is_paged(tmp_path: Path) -> None:
+    (tmp_path / "p.txt").write_text(_pdftotext_pages(), encoding="utf-8")
+    (tmp_path / "plain.txt").write_text(SOURCE, encoding="utf-8")
+    doc = str(_touch(tmp_path / "d.yaml"))
+    got = read_archive(doc, "p.txt")
+    assert got.problem is None and got.paged
+    assert not read_archive(doc, "plain.txt").paged
+    source = Source.of(got.text, got.paged)
+    # The running head and footer between pages 2 and 3 do not split the sentence.
+    assert find_quote(source.folded, QUOTE) is not None
+    assert "Immigration Status Policy" not in source.text
+    assert section_in_source(source, "p. 3") and not section_in_source(source, "p. 4")
+
+
+def test_running_heads_of_a_text_copy_are_not_unencoded_passages(tmp_path: Path) -> None:
+    found = _findings(_setup(tmp_path, source=_pdftotext_pages(), section="III.A"))
+    assert [f.rule for f in found if f.rule != "source-passages-unencoded"] == []
+    unencoded = " ".join(f.message for f in found if f.rule == "source-passages-unencoded")
+    assert "Immigration Status Policy" not in unencoded
+
+
 def test_pdf_without_text_or_damaged(tmp_path: Path) -> None:
     pytest.importorskip("pypdf")
     doc = str(_touch(tmp_path / "d.yaml"))

@@ -15,7 +15,7 @@ from policylint.schema.taxonomy import Taxonomy, load_taxonomy
 _MACRO = re.compile(r"\{([A-Z][A-Z0-9_]*)\}")
 _ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _TOPIC_KEYS = frozenset({"cues", "context", "definitions", "patterns"})
-_PATTERN_KEYS = frozenset({"id", "value", "description", "all", "none", "examples"})
+_PATTERN_KEYS = frozenset({"id", "value", "description", "all", "none", "supersedes", "alone", "examples"})
 _FLAGS = re.IGNORECASE
 
 
@@ -36,6 +36,12 @@ class Pattern:
     none: tuple[re.Pattern[str], ...]
     match_examples: tuple[str, ...]
     no_match_examples: tuple[str, ...]
+    # Values this one adds to (a public report beside a log): where both are proposed in one
+    # instrument they do not conflict, and this value is proposed.
+    supersedes: tuple[str, ...] = ()
+    # False: the value is proposed only beside a value it supersedes (a report on task forces
+    # makes criminal_only_with_reporting only where the limit to criminal work is written too).
+    alone: bool = True
 
     def fires(self, text: str) -> bool:
         """Whether this pattern proposes its value for ``text``."""
@@ -51,18 +57,40 @@ class TopicCues:
     context: bool
     patterns: tuple[Pattern, ...]
     definitions: bool = False  # definitions of terms may propose this topic's value
+    joined: re.Pattern[str] | None = None  # the cues as one alternation: one search per sentence
 
     def bears_on(self, text: str) -> bool:
+        if self.joined is not None:
+            return self.joined.search(text) is not None
         return any(c.search(text) for c in self.cues)
 
 
 @dataclass(frozen=True, slots=True)
+class Reading:
+    """A regex that changes how every passage is read (``doubt``, ``continues``), with the
+    sentences it must find (``match``) and must not (``no_match``)."""
+
+    name: str
+    regex: re.Pattern[str]
+    match_examples: tuple[str, ...]
+    no_match_examples: tuple[str, ...]
+
+    def search(self, text: str) -> bool:
+        return self.regex.search(text) is not None
+
+
+@dataclass(frozen=True, slots=True)
 class Cues:
-    """All topics' cues, in taxonomy order, and the exception cue."""
+    """All topics' cues, in taxonomy order, the exception cue and the readings."""
 
     topics: tuple[TopicCues, ...]
     exception: re.Pattern[str]
     definition: re.Pattern[str]
+    doubt: Reading  # a passage this finds proposes no value (a double negation, a purpose clause)
+    continues: Reading  # a sentence this finds is read with the one before ("Only a judicial warrant ...")
+    caveat: Reading  # a sentence this finds puts its whole section in doubt ("There is one exception.")
+    refers: Reading  # a sentence this finds is read with the clause it names (group `label`)
+    exception_kinds: tuple[Reading, ...] = ()  # an exception clause's kind (``name``), when one alone finds it
 
     def patterns(self) -> list[Pattern]:
         return [p for t in self.topics for p in t.patterns]
@@ -123,12 +151,29 @@ def _pattern(raw: Any, topic: str, words: tuple[str, ...], macros: dict[str, str
     examples = raw.get("examples")
     if not isinstance(examples, dict) or set(examples) != {"match", "no_match"}:
         raise _fail(f"{where} ({pid})", "`examples` must give `match` and `no_match` sentences")
+    supersedes = raw.get("supersedes", [])
+    if not isinstance(supersedes, list) or any(w not in words or w == value for w in supersedes):
+        raise _fail(f"{where} ({pid})", "`supersedes` must list other words of the topic's vocabulary")
+    alone = raw.get("alone", True)
+    if not isinstance(alone, bool) or (not alone and not supersedes):
+        raise _fail(f"{where} ({pid})", "`alone` must be true or false, and false only with `supersedes`")
     return Pattern(
         pid, topic, value, description.strip(),
         _regexes(raw.get("all"), macros, f"{where} ({pid}).all", required=True),
         _regexes(raw.get("none"), macros, f"{where} ({pid}).none", required=False),
         _strings(examples["match"], f"{where} ({pid}).examples.match"),
-        _strings(examples["no_match"], f"{where} ({pid}).examples.no_match"))
+        _strings(examples["no_match"], f"{where} ({pid}).examples.no_match"), tuple(supersedes), alone)
+
+
+def _reading(raw: Any, name: str, macros: dict[str, str]) -> Reading:
+    if not isinstance(raw, dict) or set(raw) != {"regex", "examples"}:
+        raise _fail(name, "must be a mapping with `regex` and `examples`")
+    examples = raw["examples"]
+    if not isinstance(examples, dict) or set(examples) != {"match", "no_match"}:
+        raise _fail(name, "`examples` must give `match` and `no_match` sentences")
+    return Reading(name, _expand(raw["regex"], macros, f"{name}.regex"),
+                   _strings(examples["match"], f"{name}.examples.match"),
+                   _strings(examples["no_match"], f"{name}.examples.no_match"))
 
 
 def parse_cues(raw: Any, taxonomy: Taxonomy) -> Cues:
@@ -147,6 +192,21 @@ def parse_cues(raw: Any, taxonomy: Taxonomy) -> Cues:
         _expand(text, {}, f"macros.{name}")
     exception = _expand("{EXC}", macros, "macros.EXC")
     definition = _expand(raw.get("definition"), {}, "definition")
+    doubt = _reading(raw.get("doubt"), "doubt", macros)
+    continues = _reading(raw.get("continues"), "continues", macros)
+    caveat = _reading(raw.get("caveat"), "caveat", macros)
+    refers = _reading(raw.get("refers"), "refers", macros)
+    if "label" not in refers.regex.groupindex:
+        raise _fail("refers.regex", "must name the clause it refers to in a group `(?P<label>...)`")
+    kinds_raw = raw.get("exception_kinds")
+    known_kinds = {t.value for t in taxonomy.exception_kinds}
+    if not isinstance(kinds_raw, dict) or not kinds_raw:
+        raise _fail("exception_kinds", "must map exception kinds to a `regex` and `examples`")
+    unknown_kinds = sorted(str(k) for k in kinds_raw if k not in known_kinds)
+    if unknown_kinds:
+        raise _fail("exception_kinds", f"unknown kind(s) {', '.join(unknown_kinds)} "
+                    f"(known: {', '.join(sorted(known_kinds))})")
+    exception_kinds = tuple(_reading(v, str(k), macros) for k, v in kinds_raw.items())
     topics_raw = raw.get("topics")
     if not isinstance(topics_raw, dict):
         raise _fail("topics", "must be a mapping keyed by topic")
@@ -182,9 +242,10 @@ def parse_cues(raw: Any, taxonomy: Taxonomy) -> Cues:
             if p.id in seen:
                 raise _fail(where, f"pattern id {p.id} is used twice")
             seen.add(p.id)
-        topics.append(TopicCues(key, _regexes(entry.get("cues"), macros, f"{where}.cues", required=True),
-                                context, patterns, definitions))
-    return Cues(tuple(topics), exception, definition)
+        cues = _regexes(entry.get("cues"), macros, f"{where}.cues", required=True)
+        joined = re.compile("|".join(f"(?:{c.pattern})" for c in cues), _FLAGS)
+        topics.append(TopicCues(key, cues, context, patterns, definitions, joined))
+    return Cues(tuple(topics), exception, definition, doubt, continues, caveat, refers, exception_kinds)
 
 
 @cache

@@ -46,9 +46,13 @@ def _note(result: TopicResult, lead: Passage) -> str:
     if result.proposed and result.pattern is not None:
         text = (f"{MARK}: pattern `{result.pattern.id}` ({result.pattern.description}) matched this "
                 f"passage{where}. Review the value against the whole text before relying on it.")
+        if result.exceptions:
+            text += (" Its exception clauses are listed under `exceptions`, each with its kind: "
+                     "check each, and set `bounded` where the instrument limits the exception.")
         if result.flagged:
             text += (" A passage the value rests on makes an exception (except, unless, provided, "
-                     "however): check whether it limits the value, and code it under `exceptions`.")
+                     "however): check whether it limits the value, and code it under `exceptions`"
+                     f"{' (where it is not there yet)' if result.exceptions else ''}.")
         return text
     if result.conflict:
         return (f"{MARK}: patterns proposed different values ({', '.join(result.conflict)}) in "
@@ -89,6 +93,10 @@ def provision(result: TopicResult) -> dict[str, Any]:
         note += (" Further passages on the topic, not coded: "
                  + "; ".join(p.unit.place for p in unlisted) + ".")
     out["note"] = note
+    if result.exceptions:
+        out["exceptions"] = [{"kind": e.kind, "quote": e.quote, **({"section": lead.section} if lead.section else {}),
+                              "note": f"{MARK}: the kind was read from the clause's words"}
+                             for e in result.exceptions]
     others = [_entry(p) for p in listed]
     if others:
         out["other_sections"] = others

@@ -116,7 +116,11 @@ def _extract(kind: str, raw: bytes) -> tuple[str | None, bool, str]:
         text, why = _decode(raw)
         if text is None:
             return None, False, why
-        return (_html_text(text) if kind in _HTML else text), False, ""
+        if kind in _HTML:
+            return _html_text(text), False, ""
+        # A form feed is a page break (pdftotext writes one between pages): the text is
+        # paged, so running heads and footers are stripped and places name the page.
+        return text, PAGE_BREAK in text, ""
     if kind == "docx":
         return _docx_text(raw)
     if kind == "pdf":
