@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING, Any, Callable, Collection, Iterable, Literal
 from policylint.errors import UsageError, did_you_mean
 from policylint.finding import SEVERITY_RANK, Finding, Span
 from policylint.rules import deadline
+from policylint.rules.selection import Selection
 
-if TYPE_CHECKING:  # the rule machinery (Jinja included) loads when rules first run:
-    # a run answered from the results cache needs only `Selection` from here.
+if TYPE_CHECKING:  # the rule machinery (Jinja included) loads when rules first run
     from policylint.rules.conditions import Condition
     from policylint.rules.registry import Registry
     from policylint.rules.rule import CompiledRule
@@ -21,23 +21,6 @@ if TYPE_CHECKING:  # the rule machinery (Jinja included) loads when rules first 
 Outcome = Literal["pass", "fail", "not_applicable", "skipped", "not_read"]
 #: When a rule runs under several states' laws, the strongest outcome is reported.
 _OUTCOME_RANK = {"not_applicable": 0, "not_read": 1, "skipped": 1, "pass": 2, "fail": 3}
-
-
-@dataclass(frozen=True, slots=True)
-class Selection:
-    """Which rules run.
-
-    ``packs=None`` means the default packs of each document (binding packs of its state or
-    city, federal packs, ``drafting``, and ``sources`` where it names an archived source); a
-    tuple replaces them.  ``extend_packs`` adds packs.
-    ``select`` (when given) runs only the rules it names and ``ignore`` drops rules; both
-    take rule ids, aliases or id prefixes (``citation-``).
-    """
-
-    packs: tuple[str, ...] | None = None
-    extend_packs: tuple[str, ...] = ()
-    select: tuple[str, ...] = ()
-    ignore: tuple[str, ...] = ()
 
 
 @dataclass(slots=True)
