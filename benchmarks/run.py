@@ -240,7 +240,10 @@ def main(argv: list[str] | None = None) -> int:
                              "Python, else its -m policylint); it runs this checkout's code")
     parser.add_argument("--jobs", default="1,0", help="--jobs values to time (0 = one per processor)")
     parser.add_argument("--formats", default="all",
-                        help="output formats to time at each size: all (default) or none")
+                        help="output formats to time at each size: all (default), none, or a "
+                             "comma-separated list of format names (json,sarif)")
+    parser.add_argument("--no-cache-rows", dest="cache_rows", action="store_false",
+                        help="leave out the results-cache rows (empty cache, then again)")
     parser.add_argument("--repeat", type=int, default=3, help="runs per command below 18,000 docs")
     parser.add_argument("--single-runs", type=int, default=21, help="runs for the one-file timings")
     beside = os.path.join(os.path.dirname(sys.executable), "yamllint")
@@ -286,14 +289,17 @@ def main(argv: list[str] | None = None) -> int:
             if args.formats != "none":
                 base = os.path.join(cache_root, "report")
                 summary_env = {**env, "GITHUB_STEP_SUMMARY": base + ".step-summary.md"}
+                chosen = None if args.formats == "all" else set(args.formats.split(","))
                 for label, extra in FORMAT_RUNS:
+                    if chosen is not None and (label.startswith("all") or extra[1].split(":")[0] not in chosen):
+                        continue
                     command = [*policylint, "check", root, "--no-cache", *(a.format(out=base) for a in extra)]
                     rows.append(run_best(f"policylint check --no-cache {label}", size, args.repeat,
                                          command, summary_env))
                     for name in os.listdir(cache_root):  # a job summary grows with each run
                         if name.startswith("report"):
                             os.unlink(os.path.join(cache_root, name))
-            for label, folder in (("", root), (", all in one folder", flat_copy(root))):
+            for label, folder in (("", root), (", all in one folder", flat_copy(root))) if args.cache_rows else ():
                 shutil.rmtree(os.path.join(cache_root, "v1"), ignore_errors=True)
                 rows.append(measure(f"policylint check (empty cache: checks and writes it{label})", size,
                                     [*policylint, "check", folder], env))

@@ -190,7 +190,7 @@ def test_the_fast_tag_resolver_answers_as_pyyaml_does():
 
 
 def test_a_file_read_up_to_the_cap_whatever_size_it_claims(tmp_path) -> None:
-    from policylint.load.loader import read_capped
+    from policylint.load.limits import read_capped
 
     path = tmp_path / "f.yaml"
     path.write_bytes(b"x" * 100)

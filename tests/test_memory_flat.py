@@ -80,6 +80,74 @@ def test_every_format_and_the_cache_stay_under_the_cap(corpus: Path, tmp_path: P
     assert os.path.getsize(tmp_path / "step-summary.md") <= 1024 * 1024
 
 
+#: Documents checked before the first measurement (every memo a state fills is full by
+#: then), and after it: what the run keeps per document shows over these.
+WARM, MORE = 250, 750
+#: Bytes a run may grow per document between the two measurements.  Keeping one small
+#: object per document costs about 100 (the memo of governing law keyed by each town kept
+#: four, about 1,000 bytes, and grew a pool worker by 22 MiB over 25,000 documents).
+PER_DOCUMENT_BYTES = 50
+
+
+def _growth_per_document(tmp_path: Path, jobs: int) -> float:
+    """Traced bytes this process gained per document from the WARM-th document checked to the
+    WARM+MORE-th, in one state (so no new rule plan is due) and each in a town of its own."""
+    import gc
+    import tracemalloc
+    from dataclasses import replace
+
+    from policylint.load.limits import DEFAULT_LIMITS
+    from policylint.run.api import CheckSettings, check_options
+    from policylint.run.parallel import check_paths
+
+    folder = tmp_path / "agencies"
+    for serial in range(1, WARM + MORE + 1):
+        # Folders of 50: a walk holds the names of one folder at a time, which would blur
+        # the measure if all were in one.
+        group = folder / f"{serial // 50:03d}"
+        group.mkdir(parents=True, exist_ok=True)
+        (group / f"agency-{serial:05d}.yaml").write_text(
+            document(11, serial, "WA", 0.0, 0.5), encoding="utf-8")
+    limits = replace(DEFAULT_LIMITS, max_rule_seconds=60)  # a loaded machine reports alike
+    options = check_options(CheckSettings(paths=(str(folder),), jobs=jobs, limits=limits))
+    tracemalloc.start()
+    try:
+        results = check_paths([str(folder)], options)
+        sizes = []
+        for count, result in enumerate(results, 1):
+            assert not result.input_error, result.findings
+            if count in (WARM, WARM + MORE):
+                del result
+                gc.collect()
+                sizes.append(tracemalloc.get_traced_memory()[0])
+        results.close()
+    finally:
+        tracemalloc.stop()
+    assert len(sizes) == 2
+    return (sizes[1] - sizes[0]) / MORE
+
+
+@pytest.mark.slow
+def test_one_process_keeps_nothing_per_document(tmp_path: Path) -> None:
+    """Loading, checking and reporting in one process (``-j 1``, and what each pool worker
+    runs) keep no state per document: the memory of 1,000 documents is that of 250."""
+    growth = _growth_per_document(tmp_path, jobs=1)
+    assert growth < PER_DOCUMENT_BYTES, f"{growth:.0f} bytes kept per document"
+
+
+@pytest.mark.slow
+def test_the_pool_parent_keeps_nothing_per_document(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The process that hands files to a pool and orders its results keeps nothing per file."""
+    from policylint.run import parallel
+
+    # One file per task and one task in flight per worker: the results waiting for their
+    # turn (up to 192 at the real sizes) would otherwise blur what the parent keeps.
+    monkeypatch.setattr(parallel, "CHUNK", 1)
+    monkeypatch.setattr(parallel, "WINDOW", 1)
+    growth = _growth_per_document(tmp_path, jobs=2)
+    assert growth < PER_DOCUMENT_BYTES, f"{growth:.0f} bytes kept per document"
+
+
 #: Peak resident memory allowed for ``compare`` (streamed: ~40 MiB; holding the rows of
 #: 2,000 documents took 400-470 MiB before, so 3,000 held would be far above it).
 COMPARE_CAP_MIB = 100

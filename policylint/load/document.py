@@ -101,12 +101,7 @@ class Document:
         A missing key points at the key that names its nearest existing parent (the
         `provisions:` line for a missing topic), or at the parent itself when that has no key.
         """
-        node, key_node, complete = self._walk(pointer)
-        if node is None:
-            return FILE_START
-        if not complete and key_node is not None:
-            return node_span(key_node)
-        return node_span(node)
+        return _span_of(*self._walk(pointer))
 
     def target(self, pointer: str) -> tuple[Span, str]:
         """Where a finding about ``pointer`` points, and what to add when it is missing.
@@ -116,9 +111,9 @@ class Document:
         the top-level key is missing (never the unrelated `policylint: 1` it would otherwise
         land on), with advice naming the key to add.
         """
-        node, key_node, complete = self._walk(pointer)
+        walked = node, key_node, complete = self._walk(pointer)  # once: a finding's pointer
         if complete or node is None:
-            return self.span(pointer), ""
+            return _span_of(*walked), ""
         tokens = split(pointer)
         depth = _depth(self, tokens)
         missing = tokens[depth]
@@ -127,7 +122,7 @@ class Document:
                 return FILE_START, f"Add `{missing}:` with `{tokens[1]}:` to the document."
             return FILE_START, f"Add `{missing}:` to the document."
         if missing.isdigit() or key_node is None:
-            return self.span(pointer), ""
+            return _span_of(*walked), ""
         return node_span(key_node), f"Add `{missing}:` under `{tokens[depth - 1]}:`."
 
     def key_span(self, pointer: str) -> Span:
@@ -160,6 +155,15 @@ class Document:
             text = "\n".join([rows[0][span.column - 1:], *rows[1:-1], rows[-1][: span.end_column - 1]])
         text = text.strip()
         return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _span_of(node: Any, key_node: Any, complete: bool) -> Span:
+    """:meth:`Document.span` of what :meth:`Document._walk` reached."""
+    if node is None:
+        return FILE_START
+    if not complete and key_node is not None:
+        return node_span(key_node)
+    return node_span(node)
 
 
 def _depth(doc: Document, tokens: list[str]) -> int:

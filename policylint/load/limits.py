@@ -1,8 +1,9 @@
-"""The bounds every run works within (a module of its own: reading them needs no YAML parser)."""
+"""The bounds every run works within, and reading a file within them (neither needs YAML)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import BinaryIO
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,3 +20,17 @@ class Limits:
 
 
 DEFAULT_LIMITS = Limits()
+
+
+def read_capped(fh: BinaryIO, size: int, limit: int) -> bytes:
+    """The bytes of an open file whose size is said to be ``size``, at most ``limit + 1``.
+
+    Reading ``limit + 1`` bytes outright allocates the whole limit (2 MiB) for every 9 KB
+    document: 28 µs against 8.  A file that grew since its size was taken is read on, up to
+    the same cap, so the caller still sees it is too large.
+    """
+    want = min(size, limit) + 1
+    raw = fh.read(want)
+    if len(raw) == want and want <= limit:  # larger than it said: read on to the cap
+        raw += fh.read(limit + 1 - want)
+    return raw

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 from typing import Any
 
 from markupsafe import Markup
 
+from policylint.report.environment import control_safe
 from policylint.report.stream import render as render_stream
 from policylint.run.baseline import report_path
 
 SAYS_EXIT_REASON = True  # under the summary line
 
-# Characters Markdown would read as formatting; `|` would also split a table cell.
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~<>])")
+# Characters Markdown would read as formatting (`|` would also split a table cell) get a
+# backslash; `&`, `<` and `>` become entities, and `@` too (no @mentions from policy text).
+# One character at a time: nothing a replacement introduces is replaced again.
+_MD_TABLE = str.maketrans({**{c: "\\" + c for c in "\\`*_{}[]()#+!|~"},
+                           "&": "&amp;", "<": "&lt;", ">": "&gt;", "@": "&#64;"})
 
 
 def md_escape(value: Any) -> str:
@@ -23,13 +26,9 @@ def md_escape(value: Any) -> str:
         return ""
     if isinstance(value, Markup):
         return str(value)
-    from policylint.report.environment import control_safe
-
     # Printed to a terminal as often as posted: no live escape sequence or bidi override.
-    text = control_safe(str(value)).replace("&", "&amp;")
-    text = _MD_SPECIAL.sub(lambda m: {"<": "&lt;", ">": "&gt;"}.get(m.group(1), "\\" + m.group(1)), text)
-    text = text.replace("@", "&#64;")  # no @mentions from policy text
-    return re.sub(r"\r\n|\r|\n", "<br>", text)
+    # control_safe leaves no carriage return (it is a control character), only line feeds.
+    return control_safe(str(value)).translate(_MD_TABLE).replace("\n", "<br>")
 
 
 @lru_cache(maxsize=None)

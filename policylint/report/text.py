@@ -54,7 +54,7 @@ def render_file(result: Any, ctx: Any) -> str:
     if not findings:
         return ""
     width = max(len(f"{f.line}:{f.column}") for f in findings)
-    return render_text("text.j2", file=result.file, findings=findings, width=width,
+    return render_text("text.j2", file=result.file, findings=findings, width=width, pad=" " * width,
                        style=_style(ctx), verbose=ctx.verbose, excerpt=excerpt,
                        language=_language(ctx) if ctx.verbose else _no_language)
 

@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING, Any, Callable, Collection, Iterable, Literal
 from policylint.errors import UsageError, did_you_mean
 from policylint.finding import SEVERITY_RANK, Finding, Span
 from policylint.rules import deadline
+from policylint.rules.selection import Selection
 
-if TYPE_CHECKING:  # the rule machinery (Jinja included) loads when rules first run:
-    # a run answered from the results cache needs only `Selection` from here.
+if TYPE_CHECKING:  # the rule machinery (Jinja included) loads when rules first run
     from policylint.rules.conditions import Condition
     from policylint.rules.registry import Registry
     from policylint.rules.rule import CompiledRule
@@ -21,23 +21,6 @@ if TYPE_CHECKING:  # the rule machinery (Jinja included) loads when rules first 
 Outcome = Literal["pass", "fail", "not_applicable", "skipped", "not_read"]
 #: When a rule runs under several states' laws, the strongest outcome is reported.
 _OUTCOME_RANK = {"not_applicable": 0, "not_read": 1, "skipped": 1, "pass": 2, "fail": 3}
-
-
-@dataclass(frozen=True, slots=True)
-class Selection:
-    """Which rules run.
-
-    ``packs=None`` means the default packs of each document (binding packs of its state or
-    city, federal packs, ``drafting``, and ``sources`` where it names an archived source); a
-    tuple replaces them.  ``extend_packs`` adds packs.
-    ``select`` (when given) runs only the rules it names and ``ignore`` drops rules; both
-    take rule ids, aliases or id prefixes (``citation-``).
-    """
-
-    packs: tuple[str, ...] | None = None
-    extend_packs: tuple[str, ...] = ()
-    select: tuple[str, ...] = ()
-    ignore: tuple[str, ...] = ()
 
 
 @dataclass(slots=True)
@@ -124,6 +107,9 @@ def _steps(rules: tuple[PlannedRule, ...]) -> tuple[tuple[_Step, ...], int]:
 #: The pack that checks an encoding against its archived source: a default pack for the
 #: documents that name an archive (the others have nothing for it to read).
 SOURCES_PACK = "sources"
+#: Entries the governing-law memo keeps before it starts over: states and named cities make
+#: a few hundred; only documents with made-up state names could fill it.
+GOVERNING_MEMO = 4096
 
 
 def has_archive(data: Any) -> bool:
@@ -148,8 +134,10 @@ class Engine:
         self._plans: dict[tuple[str, ...], Plan] = {}
         self._defaults: dict[tuple[Any, Any], tuple[str, ...]] = {}
         self._city_packs = tuple(p for p in registry.packs.values() if p.jurisdictions)
-        #: (planned rule, state, place) -> its governing law for that agency.
+        #: (planned rule, state, city its law names or None) -> its governing law there.
         self._governing: dict[tuple[int, Any, Any], Any] = {}
+        #: planned rule -> the cities (``"boston, ma"``) its packs and law name.
+        self._cities: dict[int, frozenset[str]] = {}
         # Jinja (messages) and regex (third parties' patterns; the package's run in `re`) are
         # imported with the engine rather than inside the first document's rule budget
         # (~40 ms on a cold start).
@@ -412,13 +400,32 @@ class Engine:
 
     def _governed(self, planned: PlannedRule, state: Any, place: Any) -> Any:
         """The law that governs ``planned``'s findings for an agency in ``state``/``place``."""
-        key = (id(planned), state, place)
+        key = (id(planned), *self._where(planned, state, place))
         got = self._governing.get(key)
         if got is None:
             from policylint.rules.governing import govern
 
+            if len(self._governing) >= GOVERNING_MEMO:  # odd state names must not pile up
+                self._governing.clear()
             got = self._governing[key] = govern(planned.compiled.rule, planned.entries, state, place)
         return got
+
+    def _where(self, planned: PlannedRule, state: Any, place: Any) -> tuple[str | None, str | None]:
+        """What of an agency's state and place ``planned``'s governing law can depend on.
+
+        The law compares the state upper-cased and the place only as ``"place, ST"`` against
+        the cities its packs and law name (see :mod:`policylint.rules.governing`): every other
+        town governs alike.  Nearly every document names its own town, so a memo keyed by the
+        town would keep an entry for each document of a run.
+        """
+        st = state.strip().upper() if isinstance(state, str) else None
+        if st is None or not isinstance(place, str):
+            return st, None
+        cities = self._cities.get(id(planned))
+        if cities is None:
+            cities = self._cities[id(planned)] = _cities_named(planned)
+        city = f"{place.strip()}, {st}".casefold()
+        return st, city if city in cities else None
 
 
 def _render_message() -> Callable[[Any, dict[str, Any], str], str]:
@@ -445,6 +452,16 @@ def _stamped_args(args: dict[str, Any], value: Any) -> tuple[tuple[str, Any], ..
     else:
         stamped = args
     return tuple((k, _frozen(v)) for k, v in sorted(stamped.items()))
+
+
+def _cities_named(planned: PlannedRule) -> frozenset[str]:
+    """Every city jurisdiction (``"Boston, MA"``, casefolded) that ``planned``'s packs or its
+    own law name: the only places its governing law can tell apart."""
+    law = planned.compiled.rule.law or {}
+    named = [law.get("jurisdiction")]
+    for pack, _entry in planned.entries:
+        named.extend((pack.jurisdiction, *pack.jurisdictions))
+    return frozenset(j.casefold() for j in named if isinstance(j, str) and "," in j)
 
 
 def _agency_place(agency: Any) -> tuple[str | None, str | None]:

@@ -60,7 +60,7 @@ def selection(settings: CheckSettings) -> Any:
     Patterns naming core rules (``schema-``, ``yaml-duplicate-key``) are applied after the
     engine by :func:`overrides`; a ``--select`` of core rules only runs no pack rule.
     """
-    from policylint.rules.engine import Selection
+    from policylint.rules.selection import Selection
 
     select = tuple(p for p in settings.select if not _core_pattern(p))
     ignore = tuple(p for p in settings.ignore if not _core_pattern(p))
@@ -124,7 +124,7 @@ def check_options(settings: CheckSettings) -> CheckOptions:
     """What the checker needs from ``settings`` (plain data, so it can cross processes)."""
     import datetime
 
-    from policylint.run.suppress import SuppressSettings
+    from policylint.run.settings import SuppressSettings
 
     fingerprints = settings.fingerprints
     if fingerprints is None:  # hashing every finding costs more than the rest of finishing it

@@ -120,7 +120,7 @@ def _read(path: str, limit: int) -> bytes | None:
     try:
         if not stat.S_ISREG(os.stat(path).st_mode):  # before opening: opening a FIFO waits
             return None
-        from policylint.load.loader import read_capped
+        from policylint.load.limits import read_capped  # a cache hit needs no YAML parser
 
         with open(path, "rb") as fh:
             size = os.fstat(fh.fileno()).st_size

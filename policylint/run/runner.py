@@ -12,9 +12,10 @@ from policylint.load.limits import DEFAULT_LIMITS, Limits
 if TYPE_CHECKING:  # the loader (and the YAML parser) loads when a file is first read:
     # a run answered from the results cache never needs it
     from policylint.load.loader import LoadResult
-    from policylint.rules.engine import Engine, Selection
+    from policylint.rules.engine import Engine
+    from policylint.rules.selection import Selection
     from policylint.run.config import RuleOverrides
-    from policylint.run.suppress import SuppressSettings
+    from policylint.run.settings import SuppressSettings
 
 YAML_SUFFIXES = (".yaml", ".yml")
 

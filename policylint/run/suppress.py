@@ -15,23 +15,17 @@ from policylint.errors import did_you_mean
 from policylint.finding import Finding, Span
 from policylint.load.document import Document, join
 from policylint.rules.catalog import CORE_RULES
+from policylint.run.settings import SuppressSettings
 
 #: A directive comment; what follows ``policylint:`` is parsed by :func:`parse_directive`.
 _DIRECTIVE = re.compile(r"#\s*policylint:\s*(?P<body>(?:disable|enable)\S*.*)$")
 _MARKER = re.compile(r"#\s*policylint:")
 _KINDS = ("disable-file", "disable", "enable")
+#: The suppression settings of a run that sets none.
+DEFAULTS = SuppressSettings()
 #: Rules whose findings no comment or waiver can hide (they are about suppressions).
 UNSUPPRESSIBLE = frozenset({"unused-suppression", "expired-waiver", "suppression-without-reason",
                             "suppression-invalid"})
-
-
-@dataclass(frozen=True, slots=True)
-class SuppressSettings:
-    """How strict suppressions are (config key ``suppressions``)."""
-
-    require_reason: bool = True
-    report_unused: bool = True
-    today: str = ""  # ISO date waivers expire against; "" = no expiry check
 
 
 @dataclass(slots=True)
@@ -282,7 +276,7 @@ class _Collector:
 
 
 def apply(doc: Document, findings: list[Finding], resolve: Callable[[str], str | None],
-          ran: Callable[[str], bool], settings: SuppressSettings = SuppressSettings()) -> list[Finding]:
+          ran: Callable[[str], bool], settings: SuppressSettings = DEFAULTS) -> list[Finding]:
     """Mark the findings that suppressions cover and add findings about the suppressions.
 
     ``resolve`` maps a rule id or alias to its canonical id (``None`` if unknown); ``ran``
