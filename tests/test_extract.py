@@ -314,6 +314,21 @@ def test_markdown_headings_bullets_and_right_paren_items() -> None:
     assert extraction.topic("transfer_to_ice").passages[0].quote == "transfer any person to ICE custody."
 
 
+def test_a_memo_header_field_is_no_heading() -> None:
+    # "DATE: October 6, 2025" is title case without a stop: it was taken for a heading and
+    # became the section label of every passage under it (a held-out memo showed it).
+    text = ("MEMORANDUM\n\nTO: All Personnel\nFROM: Chief Example\nDATE: October 6, 2025\n"
+            "RE: Immigration enforcement\n\nOfficers do not hold anyone on an ICE detainer.\n\n"
+            "Section 4: Detainers\nNo one is held on a detainer.\n")
+    units = split_units(Source.of(text, False))
+    headings = [text[u.start:u.end] for u in units if u.kind == "heading"]
+    assert not [h for h in headings if h.split(":")[0] in ("TO", "FROM", "DATE", "RE")]
+    assert "Detainers" in headings  # "Section 4: Detainers" is still a heading (marker apart)
+    assert not [u for u in units if u.section and "October" in u.section]
+    # Nor is a field a sentence: the rule after the header is quoted alone.
+    assert "Officers do not hold anyone on an ICE detainer." in [text[u.start:u.end] for u in units]
+
+
 def test_a_list_item_reads_its_lead_in() -> None:
     item = "(a) transfer any person into the custody of federal immigration authorities;\n"
     head = "1. PURPOSE\nA purpose.\n4. CONTACT WITH ICE\n4.1 Officers shall not:\n"

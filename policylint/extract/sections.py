@@ -61,6 +61,14 @@ def quote_text(text: str, start: int, end: int) -> str:
     return words.rstrip(_DASHES + " ") or words
 
 
+#: A memo's or an order's header field ("DATE: October 6, 2025", "TO: All Personnel"): a line
+#: of the form, neither a heading that names the passages under it nor a sentence of a rule.
+_HEADER_FIELD = re.compile(
+    r"\s*(?:to|from|date|re|subject|subj|cc|bcc|attn|effective\s+date|issue\s+date|issued|"
+    r"revised|review\s+date|distribution|number|order\s+number|rescinds|amends|pages?)\s*:\s*\S",
+    re.IGNORECASE)
+
+
 def _is_heading(line: str, after_marker: bool = False) -> bool:
     """A short line in capitals or title case with no sentence punctuation at its end; after
     a section marker, also a few words ending in a period with no verb ("Definitions.")."""
@@ -272,6 +280,11 @@ def split_units(source: Source) -> list[Unit]:
                 heading(rest_at, line_start + len(line))
                 continue
             block_start = rest_at
+            previous_blank = False
+            continue
+        if _HEADER_FIELD.match(bare) and (block_start is None or _ends_sentence(text, line_start)):
+            flush(line_start)  # a header field stands alone: it names nothing under it
+            lead_in = None
             previous_blank = False
             continue
         if _is_heading(bare.strip()) and (block_start is None or _ends_sentence(text, line_start)):
