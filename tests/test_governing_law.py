@@ -289,3 +289,20 @@ def test_compare_scorecards_label_entries_that_are_not_the_packs_law() -> None:
     assert entry_label(lunn, _entry("ma-lunn", "judicial-warrant-defined")) == "Drafting standard"
     sca = registry.packs["ma-safe-communities-act"]
     assert entry_label(sca, _entry("ma-safe-communities-act", "no-287g")).startswith("Model standard, not law")
+
+
+def test_the_governing_memo_key_tells_apart_every_place_the_law_does() -> None:
+    # The engine memoises `govern` by `where(...)` instead of the agency's town; two agencies
+    # with the same key must be governed alike, or a memo hit would carry the wrong law.
+    from policylint.rules.governing import cities_named, where
+
+    registry = load_registry()
+    places = [("MA", "Boston"), ("ma", " boston "), ("MA", "Cambridge"), ("MA", "Springfield"),
+              ("CA", "Oakland"), ("CA", "Fresno"), ("IL", "Chicago"), (None, "Boston"), ("MA", None)]
+    for rule in registry.rules.values():
+        entries = [(p, e) for p in registry.packs.values() for e in p.rules if e.rule == rule.id]
+        cities = cities_named(rule, entries)
+        seen: dict[tuple[Any, ...], Any] = {}
+        for state, place in places:
+            got = govern(rule, entries, state, place)
+            assert seen.setdefault(where(state, place, cities), got) == got, (rule.id, state, place)

@@ -399,33 +399,25 @@ class Engine:
         )
 
     def _governed(self, planned: PlannedRule, state: Any, place: Any) -> Any:
-        """The law that governs ``planned``'s findings for an agency in ``state``/``place``."""
-        key = (id(planned), *self._where(planned, state, place))
-        got = self._governing.get(key)
-        if got is None:
-            from policylint.rules.governing import govern
+        """The law that governs ``planned``'s findings for an agency in ``state``/``place``.
 
-            if len(self._governing) >= GOVERNING_MEMO:  # odd state names must not pile up
-                self._governing.clear()
-            got = self._governing[key] = govern(planned.compiled.rule, planned.entries, state, place)
-        return got
+        Memoised by what the law can tell apart (:func:`governing.where`), not by the town:
+        nearly every document names its own, and a memo keyed by it kept an entry for each
+        document of a run."""
+        from policylint.rules import governing
 
-    def _where(self, planned: PlannedRule, state: Any, place: Any) -> tuple[str | None, str | None]:
-        """What of an agency's state and place ``planned``'s governing law can depend on.
-
-        The law compares the state upper-cased and the place only as ``"place, ST"`` against
-        the cities its packs and law name (see :mod:`policylint.rules.governing`): every other
-        town governs alike.  Nearly every document names its own town, so a memo keyed by the
-        town would keep an entry for each document of a run.
-        """
-        st = state.strip().upper() if isinstance(state, str) else None
-        if st is None or not isinstance(place, str):
-            return st, None
         cities = self._cities.get(id(planned))
         if cities is None:
-            cities = self._cities[id(planned)] = _cities_named(planned)
-        city = f"{place.strip()}, {st}".casefold()
-        return st, city if city in cities else None
+            cities = self._cities[id(planned)] = governing.cities_named(planned.compiled.rule,
+                                                                        planned.entries)
+        key = (id(planned), *governing.where(state, place, cities))
+        got = self._governing.get(key)
+        if got is None:
+            if len(self._governing) >= GOVERNING_MEMO:  # odd state names must not pile up
+                self._governing.clear()
+            got = self._governing[key] = governing.govern(planned.compiled.rule, planned.entries,
+                                                          state, place)
+        return got
 
 
 def _render_message() -> Callable[[Any, dict[str, Any], str], str]:
@@ -452,16 +444,6 @@ def _stamped_args(args: dict[str, Any], value: Any) -> tuple[tuple[str, Any], ..
     else:
         stamped = args
     return tuple((k, _frozen(v)) for k, v in sorted(stamped.items()))
-
-
-def _cities_named(planned: PlannedRule) -> frozenset[str]:
-    """Every city jurisdiction (``"Boston, MA"``, casefolded) that ``planned``'s packs or its
-    own law name: the only places its governing law can tell apart."""
-    law = planned.compiled.rule.law or {}
-    named = [law.get("jurisdiction")]
-    for pack, _entry in planned.entries:
-        named.extend((pack.jurisdiction, *pack.jurisdictions))
-    return frozenset(j.casefold() for j in named if isinstance(j, str) and "," in j)
 
 
 def _agency_place(agency: Any) -> tuple[str | None, str | None]:

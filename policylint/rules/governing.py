@@ -73,6 +73,26 @@ def law_applies(jurisdiction: Any, state: Any, place: Any) -> bool:
     return st == jurisdiction
 
 
+def cities_named(rule: Any, entries: Sequence[tuple[Any, Any]]) -> frozenset[str]:
+    """Every city jurisdiction (``"boston, ma"``, casefolded) that ``rule``'s law or the packs
+    of ``entries`` name: the only places :func:`govern` tells apart."""
+    named = [(rule.law or {}).get("jurisdiction")]
+    for pack, _entry in entries:
+        named.extend((pack.jurisdiction, *pack.jurisdictions))
+    return frozenset(j.casefold() for j in named if isinstance(j, str) and "," in j)
+
+
+def where(state: Any, place: Any, cities: frozenset[str]) -> tuple[str | None, str | None]:
+    """What of an agency's ``state`` and ``place`` :func:`govern` can depend on, given the
+    ``cities`` (:func:`cities_named`) of the rule: the state as :func:`law_applies` compares it,
+    and the place only where it is one of those cities (every other town governs alike)."""
+    st = state.strip().upper() if isinstance(state, str) else None
+    if st is None or not isinstance(place, str):
+        return st, None
+    city = f"{place.strip()}, {st}".casefold()
+    return st, city if city in cities else None
+
+
 def _label(kind: str, citation: str, jurisdiction: Any, state: Any, place: Any) -> str:
     """``citation`` introduced by what it is here: a model, a source, or law that does not require this."""
     if isinstance(jurisdiction, str) and jurisdiction != "any":
