@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import builtins
 import hashlib
+import importlib.util
 import io
 import os
 import zipfile
@@ -250,32 +251,14 @@ def _touch(path: Path) -> Path:
 
 
 def _pdf(pages: list[list[str]]) -> bytes:
-    """A minimal PDF with one text line per entry, one page per list (Helvetica)."""
-    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b""]
-    kids = []
-    for lines in pages:
-        ops = "BT /F1 11 Tf 14 TL 72 760 Td " + " ".join(
-            "(" + line.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)") + ") Tj T*"
-            for line in lines) + " ET"
-        stream = ops.encode("latin-1")
-        objects.append(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream")
-        content = len(objects)
-        objects.append(b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents %d 0 R "
-                       b"/Resources << /Font << /F1 << /Type /Font /Subtype /Type1 /BaseFont /Helvetica "
-                       b">> >> >> >>" % content)
-        kids.append(len(objects))
-    objects[1] = b"<< /Type /Pages /Kids [%s] /Count %d >>" % (
-        b" ".join(b"%d 0 R" % k for k in kids), len(kids))
-    out = b"%PDF-1.4\n"
-    offsets = []
-    for i, body in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % i + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    return out
+    """A minimal PDF with one text line per entry, one page per list (Helvetica), made by the
+    extract corpus's PDF writer (benchmarks/extract-corpus/build.py)."""
+    spec = importlib.util.spec_from_file_location(
+        "corpus_build", Path(__file__).resolve().parents[1] / "benchmarks" / "extract-corpus" / "build.py")
+    assert spec is not None and spec.loader is not None
+    build = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(build)
+    return build.pdf_document([build.text_page(lines) for lines in pages])  # type: ignore[no-any-return]
 
 
 def test_pdf_pages_running_heads_and_hyphenation(tmp_path: Path) -> None:
