@@ -6,7 +6,6 @@ Grove, Birch Hollow), written for these tests.
 
 from __future__ import annotations
 
-import builtins
 import copy
 import io
 import shutil
@@ -20,7 +19,7 @@ import yaml
 from click.testing import CliRunner
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-from test_sources import _pdf
+from test_sources import _pdf, without_pypdf
 
 from policylint.cli import cli
 from policylint.extract import draft_from_file
@@ -825,14 +824,7 @@ def test_cli_an_unwritable_output_is_reported_with_its_name_escaped(tmp_path: Pa
 
 
 def test_cli_pdf_without_pypdf_says_how_to_install_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    real_import = builtins.__import__
-
-    def no_pypdf(name: str, *args: Any, **kwargs: Any) -> Any:
-        if name == "pypdf":
-            raise ImportError("No module named 'pypdf'")
-        return real_import(name, *args, **kwargs)
-
-    monkeypatch.setattr(builtins, "__import__", no_pypdf)
+    without_pypdf(monkeypatch)
     (tmp_path / "p.pdf").write_bytes(b"%PDF-1.4\n% a different file from every other test\n")
     result = _run(str(tmp_path / "p.pdf"), "--agency", "X", "--state", "MA")
     assert result.exit_code == 2 and "pip install 'policylint[sources]'" in result.output

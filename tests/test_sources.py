@@ -317,7 +317,8 @@ def test_pdf_without_text_or_damaged(tmp_path: Path) -> None:
     assert read_archive(doc, "bad.pdf").problem == "unreadable"
 
 
-def test_pdf_without_the_extra(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def without_pypdf(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make ``import pypdf`` fail for the rest of the test, as where the extra is not installed."""
     real = builtins.__import__
 
     def no_pypdf(name: str, *args: Any, **kwargs: Any) -> Any:
@@ -326,6 +327,10 @@ def test_pdf_without_the_extra(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
         return real(name, *args, **kwargs)
 
     monkeypatch.setattr(builtins, "__import__", no_pypdf)
+
+
+def test_pdf_without_the_extra(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    without_pypdf(monkeypatch)
     monkeypatch.setattr(archive_mod, "_MEMO", {})
     (tmp_path / "p.pdf").write_bytes(b"%PDF-1.4\n")
     got = read_archive(str(_touch(tmp_path / "d.yaml")), "p.pdf")
